@@ -1,0 +1,65 @@
+// The whole line configuration: one YAML file per line, validated at start-up (see README "Configuration").
+import { z } from 'zod'
+import { integer, nonEmpty } from './sections/common.ts'
+import { cameraSchema, plcSchema, printerSchema } from './sections/devices.ts'
+import { brokerSchema, hmiSchema, l3Schema, omsSchema, poolSchema, reportsSchema, signerSchema, storeSchema, trueApiSchema } from './sections/services.ts'
+
+const topicPart = () => nonEmpty().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" and "_" only (used in MQTT topics)')
+
+export const jobSchema = z.strictObject({
+  group: nonEmpty(),
+  gtin: z.string().regex(/^\d{14}$/, 'expected 14 digits'),
+  batch: nonEmpty(),
+  productionDate: z.iso.date({ error: 'expected a date yyyy-MM-dd' }),
+  expiryDate: z.iso.date({ error: 'expected a date yyyy-MM-dd' }).optional(),
+  quantity: integer().min(1),
+  unitsPerBox: integer().min(0).default(12),
+  boxesPerPallet: integer().min(0).default(40),
+  /** Minimum grade accepted by the camera check (GS1 asks for C or better). */
+  minGrade: z.enum(['A', 'B', 'C', 'D']).default('C'),
+  unitsPerMinute: z.number().positive().default(300),
+})
+
+export const configSchema = z.strictObject({
+  site: topicPart(),
+  line: topicPart(),
+  store: storeSchema.default(storeSchema.parse({})),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
+  /** Optional attribute AIs a group prints in addition to its built-in layout, e.g. `{ water: ["17"] }`. */
+  profiles: z.record(z.string(), z.array(z.string())).default({}),
+  pool: poolSchema.default(poolSchema.parse({})),
+  aggregation: z.strictObject({
+    companyPrefix: z.string().regex(/^\d{7,10}$/, 'expected a 7–10-digit GS1 company prefix'),
+    extensionDigit: integer().min(0).max(9).default(0),
+  }).default({ companyPrefix: '4600000', extensionDigit: 0 }),
+  oms: omsSchema.optional(),
+  trueApi: trueApiSchema.optional(),
+  signer: signerSchema.default({ kind: 'test', secret: 'test-signer' }),
+  reports: reportsSchema.default(reportsSchema.parse({})),
+  broker: brokerSchema.default(brokerSchema.parse({})),
+  printers: z.array(printerSchema).default([]),
+  cameras: z.array(cameraSchema).default([]),
+  plc: plcSchema.default(plcSchema.parse({})),
+  hmi: hmiSchema.default(hmiSchema.parse({})),
+  l3: l3Schema.default({}),
+  job: jobSchema.optional(),
+}).superRefine((c, ctx) => {
+  const seen = new Map<string, number>()
+  c.printers.forEach((p, i) => {
+    const j = seen.get(p.id)
+    if (j !== undefined) ctx.addIssue({ code: 'custom', path: ['printers', i, 'id'], message: `duplicate id "${p.id}" (also printers[${j}])` })
+    seen.set(p.id, i)
+  })
+  const cams = new Map<string, number>()
+  c.cameras.forEach((cam, i) => {
+    const j = cams.get(cam.id)
+    if (j !== undefined) ctx.addIssue({ code: 'custom', path: ['cameras', i, 'id'], message: `duplicate id "${cam.id}" (also cameras[${j}])` })
+    cams.set(cam.id, i)
+  })
+  if (c.pool.targetMinutes < c.pool.lowWatermarkMinutes) {
+    ctx.addIssue({ code: 'custom', path: ['pool', 'targetMinutes'], message: 'must not be below lowWatermarkMinutes' })
+  }
+})
+
+export type LineConfig = z.infer<typeof configSchema>
+export type JobConfig = z.infer<typeof jobSchema>

@@ -1,0 +1,49 @@
+// Printers, cameras and the PLC: which driver, over which connection.
+import { z } from 'zod'
+import { duration, integer, nonEmpty, transport } from './common.ts'
+
+const id = () => nonEmpty().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" and "_" only (used in MQTT topics)')
+
+export const modbusHeadSchema = z.strictObject({
+  id: id(),
+  driver: z.literal('modbus-head'),
+  transport: transport(),
+  unitId: integer().min(0).max(247).default(1),
+  /** Records kept in the head's buffer ahead of the product (real heads: 50–150). */
+  bufferDepth: integer().min(1).max(1000).default(64),
+  pollIntervalMs: duration().default(20),
+  timeoutMs: duration().default(500),
+})
+
+export const zplLabelSchema = z.strictObject({
+  id: id(),
+  driver: z.literal('zpl-label'),
+  transport: transport(),
+  /** What the printer prints: unit labels (one code each) or box/pallet labels (SSCC). */
+  role: z.enum(['unit', 'box', 'pallet']).default('unit'),
+  dpi: integer().refine(d => [203, 300, 600].includes(d), 'expected 203, 300 or 600').default(203),
+  statusIntervalMs: duration().default(1000),
+  timeoutMs: duration().default(2000),
+  template: z.string().optional(),
+})
+
+export const printerSchema = z.discriminatedUnion('driver', [modbusHeadSchema, zplLabelSchema], {
+  error: iss => iss.input === undefined ? 'required' : 'expected driver "modbus-head" or "zpl-label"',
+})
+
+export const cameraSchema = z.strictObject({
+  id: id(),
+  /** What it looks at: units after the print head, or box labels. */
+  role: z.enum(['unit', 'box', 'pallet']).default('unit'),
+  /** Pitches (trigger positions) from the print station to this camera. */
+  distance: integer().min(0).default(2),
+  /** A result later than this after the trigger counts as missing: the item is rejected. */
+  resultTimeoutMs: duration().default(1500),
+})
+
+export const plcSchema = z.strictObject({
+  /** Pitches from the print station to the reject gate. */
+  rejectDistance: integer().min(1).default(5),
+  /** This many rejects in a row hold the line. */
+  maxConsecutiveRejects: integer().min(1).default(5),
+})

@@ -1,0 +1,85 @@
+// Cloud services (OMS, True API), broker, HMI, L3 feed, pool sizing and the store.
+import { z } from 'zod'
+import { duration, integer, nonEmpty, port } from './common.ts'
+
+export const storeSchema = z.strictObject({
+  path: nonEmpty().default('var/line.db'),
+  synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+})
+
+export const poolSchema = z.strictObject({
+  /** Order more when the pool holds less than this much production … */
+  lowWatermarkMinutes: z.number().positive().default(120),
+  /** … up to this much. Sized for hours of internet outage. */
+  targetMinutes: z.number().positive().default(480),
+  /** The same in codes; the larger of the two readings wins. */
+  lowWatermarkCodes: integer().min(0).default(0),
+  targetCodes: integer().min(0).default(0),
+  /** A code is printed only if it stays valid at least this long. */
+  minRemainingValidity: duration().default(86_400_000),
+  /** Pool level under which the line is held: the last codes are kept for the units already on the conveyor. */
+  criticalCodes: integer().min(0).default(50),
+})
+
+export const signerSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('test'), secret: nonEmpty().default('test-signer') }),
+  z.strictObject({ kind: z.literal('external-command'), command: nonEmpty(), args: z.array(z.string()).default([]), timeoutMs: duration().default(30_000) }),
+], { error: () => 'expected kind "test" or "external-command"' })
+
+export const omsSchema = z.strictObject({
+  url: z.url({ error: iss => `expected a URL, received ${JSON.stringify(iss.input)}` }),
+  omsId: nonEmpty(),
+  clientToken: z.string().optional(),
+  /** OMS connection id for obtaining the clientToken through the True API sign-in. */
+  omsConnection: z.string().optional(),
+  timeoutMs: duration().default(15_000),
+  maxRequestsPerSecond: z.number().positive().max(100).default(10),
+  signRequests: z.boolean().default(false),
+})
+
+export const trueApiSchema = z.strictObject({
+  url: z.url({ error: iss => `expected a URL, received ${JSON.stringify(iss.input)}` }),
+  timeoutMs: duration().default(15_000),
+  maxRequestsPerSecond: z.number().positive().max(50).default(50),
+})
+
+export const brokerSchema = z.strictObject({
+  /** An external broker (mqtt://host:1883); when set the embedded one is off. */
+  url: z.string().optional(),
+  host: nonEmpty().default('127.0.0.1'),
+  port: port().default(1883),
+  wsPort: port().optional(),
+  users: z.array(z.strictObject({
+    username: nonEmpty(),
+    password: nonEmpty(),
+    role: z.enum(['controller', 'plc', 'camera', 'hmi', 'observer']),
+    /** For cameras: the camera id it may publish as. */
+    deviceId: z.string().optional(),
+  })).default([]),
+  /** The controller's own login on the broker. */
+  username: z.string().default('controller'),
+  password: z.string().default('controller'),
+  tls: z.strictObject({ key: nonEmpty(), cert: nonEmpty(), port: port().default(8883) }).optional(),
+})
+
+export const hmiSchema = z.strictObject({
+  host: nonEmpty().default('0.0.0.0'),
+  port: port().default(8080),
+  sessionTtl: duration().default(43_200_000),
+  /** Pushes to the panel at most this often. */
+  updateIntervalMs: duration().default(250),
+})
+
+export const l3Schema = z.strictObject({
+  pub: z.string().optional(),
+  router: z.string().optional(),
+})
+
+export const reportsSchema = z.strictObject({
+  /** Aggregation through the OMS or as True API documents. */
+  aggregationVia: z.enum(['oms', 'true-api']).default('oms'),
+  /** Send a report when it holds this many codes or after the window, whichever first (API max 30,000). */
+  maxCodes: integer().min(1).max(30_000).default(30_000),
+  window: duration().default(10_000),
+  participantInn: z.string().regex(/^\d{10}(\d{2})?$/, 'expected a 10- or 12-digit INN').default('7700000000'),
+})

@@ -1,0 +1,398 @@
+// The durable code pool (DESIGN §4, §5b): import blocks, reserve codes for printers, move codes through their
+// lifecycle, and account for every code ever imported. All writes go through the store's group commit.
+
+import type { Statement } from 'better-sqlite3'
+import { parseCode } from '../codes/code.ts'
+import { LineError } from '../codes/errors.ts'
+import type { ProfileRegistry } from '../codes/profiles.ts'
+import type { Clock } from '../clock.ts'
+import { systemClock } from '../clock.ts'
+import { GroupCommit } from '../store/group-commit.ts'
+import { migrate, type Db } from '../store/open.ts'
+import { PoolEmptyError, PoolImportError, PoolTransitionError } from './errors.ts'
+import { POOL_MIGRATIONS } from './schema.ts'
+import { ALLOWED_FROM, CodeState, STATE_NAMES, stateName, type CodeStateName } from './states.ts'
+
+export interface ImportBlock {
+  blockId: string
+  orderId?: string
+  gtin: string
+  group: string
+  /** When the OMS buffer's codes expire (Unix ms). */
+  expiresAt: number
+  codes: readonly string[]
+}
+
+export interface ImportResult {
+  blockId: string
+  imported: number
+  /** The block was imported before: nothing was added. */
+  duplicateBlock: boolean
+}
+
+export interface ReservedCode {
+  id: number
+  code: string
+  expiresAt: number
+}
+
+export interface TransitionOp {
+  ids: readonly number[]
+  to: CodeStateName
+  printer?: string
+  seq?: number
+  grade?: string
+  reason?: string
+  parent?: string
+  reportId?: string
+}
+
+export type ReportKind = 'utilisation' | 'aggregation' | 'introduction' | 'dropout'
+const REPORT_COLUMNS: Record<ReportKind, string> = { utilisation: 'util_report', aggregation: 'agg_report', introduction: 'intro_report', dropout: 'dropout_report' }
+
+export interface CodeRow {
+  id: number
+  identity: string
+  code: string
+  gtin: string
+  blockId: string
+  state: CodeStateName
+  expiresAt: number
+  printer: string | null
+  seq: number | null
+  grade: string | null
+  reason: string | null
+  parent: string | null
+  reportId: string | null
+  reports: Record<ReportKind, string | null>
+  updatedAt: number
+}
+
+export interface GtinAccount {
+  imported: number
+  inStore: number
+  states: Record<CodeStateName, number>
+  balanced: boolean
+}
+
+export interface Accounting {
+  gtins: Record<string, GtinAccount>
+  imported: number
+  balanced: boolean
+}
+
+/** Extra columns each target state sets; the WHERE clause adds the allowed source states. */
+const SET_CLAUSE: Record<CodeStateName, string> = {
+  AVAILABLE: 'printer = NULL, seq = NULL, reason = @reason',
+  SENT: 'printer = @printer',
+  PRINTED: 'seq = coalesce(@seq, seq)',
+  VERIFIED: 'grade = coalesce(@grade, grade), parent = NULL',
+  AGGREGATED: 'parent = @parent',
+  REPORTED: 'report_id = @reportId',
+  DEFECT: 'reason = @reason',
+  DROPPED: 'report_id = @reportId',
+}
+const REQUIRED: Partial<Record<CodeStateName, keyof TransitionOp>> = {
+  AVAILABLE: 'reason', SENT: 'printer', AGGREGATED: 'parent', REPORTED: 'reportId', DEFECT: 'reason', DROPPED: 'reportId',
+}
+
+export interface PoolOptions {
+  profiles: ProfileRegistry
+  clock?: Clock
+  commit?: GroupCommit
+  /** A code is reserved only if it stays valid at least this long (time to print, verify and report it). */
+  minRemainingMs?: number
+}
+
+export class CodePool {
+  readonly db: Db
+  readonly commit: GroupCommit
+  readonly #profiles: ProfileRegistry
+  readonly #clock: Clock
+  readonly #minRemainingMs: number
+  readonly #st: {
+    blockExists: Statement
+    insertBlock: Statement
+    insertCode: Statement
+    selectAvailable: Statement
+    reserveOne: Statement
+    transition: Record<CodeStateName, Statement>
+    stateOf: Statement
+    level: Statement
+    byId: Statement
+    byIdentity: Statement
+    audit: Statement
+  }
+
+  constructor (db: Db, options: PoolOptions) {
+    this.db = db
+    this.#profiles = options.profiles
+    this.#clock = options.clock ?? systemClock
+    this.#minRemainingMs = options.minRemainingMs ?? 0
+    migrate(db, 'pool', POOL_MIGRATIONS)
+    this.commit = options.commit ?? new GroupCommit(db)
+    const transition = {} as Record<CodeStateName, Statement>
+    for (const to of STATE_NAMES) {
+      const from = ALLOWED_FROM[to].map(s => CodeState[s]).join(',')
+      transition[to] = db.prepare(`UPDATE codes SET state = ${CodeState[to]}, updated_at = @now, ${SET_CLAUSE[to]} WHERE id = @id AND state IN (${from})`)
+    }
+    this.#st = {
+      blockExists: db.prepare('SELECT 1 FROM blocks WHERE block_id = ?'),
+      insertBlock: db.prepare('INSERT INTO blocks (block_id, order_id, gtin, grp, count, expires_at, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insertCode: db.prepare('INSERT INTO codes (identity, code, gtin, block_id, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      selectAvailable: db.prepare('SELECT id, code, expires_at AS expiresAt FROM codes WHERE state = 0 AND gtin = ? AND expires_at > ? ORDER BY expires_at, id LIMIT ?'),
+      reserveOne: db.prepare('UPDATE codes SET state = 1, printer = ?, updated_at = ? WHERE id = ? AND state = 0'),
+      transition,
+      stateOf: db.prepare('SELECT state FROM codes WHERE id = ?'),
+      level: db.prepare('SELECT count(*) AS n FROM codes WHERE state = 0 AND gtin = ? AND expires_at > ?'),
+      byId: db.prepare('SELECT * FROM codes WHERE id = ?'),
+      byIdentity: db.prepare('SELECT * FROM codes WHERE identity = ?'),
+      audit: db.prepare('INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)'),
+    }
+  }
+
+  // ---- import -------------------------------------------------------------------------------------------
+
+  /** Validate a whole block against its profile, then store it in one transaction, or refuse all of it. */
+  importBlock (block: ImportBlock): Promise<ImportResult> {
+    // Validation runs before the commit queue so a bad block costs nobody else's latency.
+    let parsed: Array<{ identity: string, raw: string }>
+    try { parsed = this.#validateBlock(block) } catch (err) { return Promise.reject(err) }
+    return this.commit.submit(() => this.#insertBlock(block, parsed))
+  }
+
+  importBlockSync (block: ImportBlock): ImportResult {
+    const parsed = this.#validateBlock(block)
+    return this.db.transaction(() => this.#insertBlock(block, parsed))()
+  }
+
+  #validateBlock (block: ImportBlock): Array<{ identity: string, raw: string }> {
+    const profile = this.#profiles.get(block.group)
+    if (!Number.isFinite(block.expiresAt)) throw new PoolImportError('block has no valid expiry', { blockId: block.blockId, gtin: block.gtin })
+    const problems: Array<{ index: number, code: string, error: string }> = []
+    const seen = new Set<string>()
+    const out: Array<{ identity: string, raw: string }> = new Array(block.codes.length)
+    for (let i = 0; i < block.codes.length; i++) {
+      const raw = block.codes[i] as string
+      try {
+        const c = parseCode(profile, raw)
+        if (c.gtin !== block.gtin) throw new LineError('LC_ERR_CODE_GTIN', `code is for GTIN ${c.gtin}, block is for ${block.gtin}`)
+        if (seen.has(c.identity)) throw new LineError('LC_ERR_CODE_DUPLICATE', 'code appears twice in the block')
+        seen.add(c.identity)
+        out[i] = { identity: c.identity, raw: c.raw }
+      } catch (err) {
+        if (problems.length < 20) problems.push({ index: i, code: String(raw), error: err instanceof Error ? err.message : String(err) })
+        else if (problems.length === 20) problems.push({ index: -1, code: '', error: 'more problems not listed' })
+      }
+    }
+    if (problems.length > 0) {
+      throw new PoolImportError(`block ${block.blockId} refused: ${problems.length > 20 ? 'over 20' : problems.length} bad code(s), first: ${problems[0]?.error}`, { blockId: block.blockId, gtin: block.gtin, problems })
+    }
+    return out
+  }
+
+  #insertBlock (block: ImportBlock, parsed: Array<{ identity: string, raw: string }>): ImportResult {
+    if (this.#st.blockExists.get(block.blockId) !== undefined) return { blockId: block.blockId, imported: 0, duplicateBlock: true }
+    const now = this.#clock.now()
+    this.#st.insertBlock.run(block.blockId, block.orderId ?? null, block.gtin, block.group, parsed.length, block.expiresAt, now)
+    const ins = this.#st.insertCode
+    for (let i = 0; i < parsed.length; i++) {
+      const c = parsed[i] as { identity: string, raw: string }
+      try {
+        ins.run(c.identity, c.raw, block.gtin, block.blockId, block.expiresAt, now)
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new PoolImportError(`block ${block.blockId} refused: code ${i} is already in the pool`, { blockId: block.blockId, gtin: block.gtin, problems: [{ index: i, code: c.raw, error: 'already in the pool' }] })
+        }
+        throw err
+      }
+    }
+    return { blockId: block.blockId, imported: parsed.length, duplicateBlock: false }
+  }
+
+  // ---- reserve ------------------------------------------------------------------------------------------
+
+  /**
+   * Reserve `n` codes for `printer` (AVAILABLE→SENT), nearest expiry first. Resolves after the reservation is
+   * committed, so the caller may send the codes. Without `partial`, fewer than `n` available is a PoolEmptyError.
+   */
+  reserve (gtin: string, n: number, printer: string, options: { partial?: boolean } = {}): Promise<ReservedCode[]> {
+    return this.commit.submit(() => this.#reserve(gtin, n, printer, options.partial ?? false), { savepoint: false })
+  }
+
+  reserveSync (gtin: string, n: number, printer: string, options: { partial?: boolean } = {}): ReservedCode[] {
+    return this.db.transaction(() => this.#reserve(gtin, n, printer, options.partial ?? false))()
+  }
+
+  #reserve (gtin: string, n: number, printer: string, partial: boolean): ReservedCode[] {
+    if (!Number.isInteger(n) || n < 1) throw new PoolTransitionError(`cannot reserve ${n} codes`, { to: 'SENT', requested: n })
+    const now = this.#clock.now()
+    const rows = this.#st.selectAvailable.all(gtin, now + this.#minRemainingMs, n) as ReservedCode[]
+    if (rows.length < n && !partial) throw new PoolEmptyError({ gtin, requested: n, available: rows.length })
+    const upd = this.#st.reserveOne
+    for (const r of rows) upd.run(printer, now, r.id)
+    return rows
+  }
+
+  // ---- transitions --------------------------------------------------------------------------------------
+
+  /** Move codes to `op.to`; all or none. Refuses transitions outside the table with PoolTransitionError. */
+  transition (op: TransitionOp): Promise<number> {
+    try { this.#checkOp(op) } catch (err) { return Promise.reject(err) }
+    return this.commit.submit(() => this.#transition(op), { savepoint: op.ids.length > 1 })
+  }
+
+  transitionSync (op: TransitionOp): number {
+    this.#checkOp(op)
+    return this.db.transaction(() => this.#transition(op))()
+  }
+
+  #checkOp (op: TransitionOp): void {
+    const need = REQUIRED[op.to]
+    if (need !== undefined && (op[need] === undefined || op[need] === '')) {
+      throw new PoolTransitionError(`a transition to ${op.to} needs ${need}`, { to: op.to, missing: need })
+    }
+  }
+
+  #transition (op: TransitionOp): number {
+    const st = this.#st.transition[op.to]
+    const params = {
+      id: 0,
+      now: this.#clock.now(),
+      printer: op.printer ?? null,
+      seq: op.seq ?? null,
+      grade: op.grade ?? null,
+      reason: op.reason ?? null,
+      parent: op.parent ?? null,
+      reportId: op.reportId ?? null,
+    }
+    for (const id of op.ids) {
+      params.id = id
+      if (st.run(params).changes !== 1) {
+        const row = this.#st.stateOf.get(id) as { state: number } | undefined
+        const from = row === undefined ? null : stateName(row.state)
+        throw new PoolTransitionError(
+          row === undefined ? `code ${id} is not in the pool` : `code ${id} cannot go from ${from} to ${op.to}`,
+          { to: op.to, codeId: id, from, allowedFrom: ALLOWED_FROM[op.to] },
+        )
+      }
+    }
+    return op.ids.length
+  }
+
+  markPrinted (ids: readonly number[], seq?: number): Promise<number> { return this.transition(seq === undefined ? { ids, to: 'PRINTED' } : { ids, to: 'PRINTED', seq }) }
+  markVerified (ids: readonly number[], grade?: string): Promise<number> { return this.transition(grade === undefined ? { ids, to: 'VERIFIED' } : { ids, to: 'VERIFIED', grade }) }
+  markDefect (ids: readonly number[], reason: string): Promise<number> { return this.transition({ ids, to: 'DEFECT', reason }) }
+  aggregate (ids: readonly number[], parent: string): Promise<number> { return this.transition({ ids, to: 'AGGREGATED', parent }) }
+  markReported (ids: readonly number[], reportId: string): Promise<number> { return this.transition({ ids, to: 'REPORTED', reportId }) }
+  markDropped (ids: readonly number[], reportId: string): Promise<number> { return this.transition({ ids, to: 'DROPPED', reportId }) }
+  /** SENT→AVAILABLE: only for codes the device proved it never printed; `evidence` says how (kept on the row). */
+  returnUnprinted (ids: readonly number[], evidence: string): Promise<number> { return this.transition({ ids, to: 'AVAILABLE', reason: `RETURNED: ${evidence}` }) }
+
+  /** Record that report `reportId` of `kind` covers these codes (the reporting track, separate from state). */
+  linkReport (kind: ReportKind, reportId: string, ids: readonly number[]): Promise<void> {
+    const st = this.db.prepare(`UPDATE codes SET ${REPORT_COLUMNS[kind]} = ? WHERE id = ?`)
+    return this.commit.submit(() => { for (const id of ids) st.run(reportId, id) }, { savepoint: false })
+  }
+
+  // ---- recovery and expiry ------------------------------------------------------------------------------
+
+  /**
+   * At start-up: every SENT code whose fate is unknown becomes DEFECT/UNCERTAIN — never AVAILABLE, since it may
+   * have been printed. Call after the printers have reconciled what they can prove. Returns the ids.
+   */
+  recoverUncertain (printer?: string): number[] {
+    return this.db.transaction(() => {
+      const now = this.#clock.now()
+      const rows = (printer === undefined
+        ? this.db.prepare('UPDATE codes SET state = 6, reason = \'UNCERTAIN\', updated_at = ? WHERE state = 1 RETURNING id').all(now)
+        : this.db.prepare('UPDATE codes SET state = 6, reason = \'UNCERTAIN\', updated_at = ? WHERE state = 1 AND printer = ? RETURNING id').all(now, printer)) as Array<{ id: number }>
+      return rows.map(r => r.id).sort((a, b) => a - b)
+    })()
+  }
+
+  /** AVAILABLE codes past their expiry become DEFECT/EXPIRY, to be dropped out. Returns how many. */
+  expireAvailable (): Promise<number> {
+    return this.commit.submit(() => {
+      const now = this.#clock.now()
+      return this.db.prepare('UPDATE codes SET state = 6, reason = \'EXPIRY\', updated_at = ? WHERE state = 0 AND expires_at <= ?').run(now, now).changes
+    }, { savepoint: false })
+  }
+
+  // ---- queries ------------------------------------------------------------------------------------------
+
+  /** Codes that can still be reserved for `gtin` (unexpired, with the minimum remaining validity). */
+  level (gtin: string): number {
+    return (this.#st.level.get(gtin, this.#clock.now() + this.#minRemainingMs) as { n: number }).n
+  }
+
+  get (id: number): CodeRow | undefined {
+    const r = this.#st.byId.get(id) as RawRow | undefined
+    return r === undefined ? undefined : toRow(r)
+  }
+
+  /** Find a code by its raw form (crypto part ignored: looked up by identity). */
+  findByIdentity (identity: string): CodeRow | undefined {
+    const r = this.#st.byIdentity.get(identity) as RawRow | undefined
+    return r === undefined ? undefined : toRow(r)
+  }
+
+  /** Counts per GTIN and state against what was imported: the invariant emitted = Σ states must hold. */
+  accounting (): Accounting {
+    const gtins: Record<string, GtinAccount> = {}
+    const blank = (): GtinAccount => ({ imported: 0, inStore: 0, states: Object.fromEntries(STATE_NAMES.map(s => [s, 0])) as Record<CodeStateName, number>, balanced: false })
+    for (const r of this.db.prepare('SELECT gtin, sum(count) AS n FROM blocks GROUP BY gtin').all() as Array<{ gtin: string, n: number }>) {
+      gtins[r.gtin] = { ...blank(), imported: r.n }
+    }
+    for (const r of this.db.prepare('SELECT gtin, state, count(*) AS n FROM codes GROUP BY gtin, state').all() as Array<{ gtin: string, state: number, n: number }>) {
+      const g = gtins[r.gtin] ?? (gtins[r.gtin] = blank())
+      g.states[stateName(r.state)] += r.n
+      g.inStore += r.n
+    }
+    let imported = 0
+    let balanced = true
+    for (const g of Object.values(gtins)) {
+      g.balanced = g.imported === g.inStore
+      balanced &&= g.balanced
+      imported += g.imported
+    }
+    return { gtins, imported, balanced }
+  }
+
+  /** Codes currently SENT, per printer: what a printer driver reconciles against at start-up. */
+  sentTo (printer: string): Array<{ id: number, code: string }> {
+    return this.db.prepare('SELECT id, code FROM codes WHERE state = 1 AND printer = ? ORDER BY id').all(printer) as Array<{ id: number, code: string }>
+  }
+
+  /** An audit entry (who, what, detail) in the same durable store. */
+  audit (actor: string, action: string, detail: Record<string, unknown>): Promise<void> {
+    return this.commit.submit(() => { this.#st.audit.run(this.#clock.now(), actor, action, JSON.stringify(detail)) }, { savepoint: false })
+  }
+}
+
+interface RawRow {
+  id: number, identity: string, code: string, gtin: string, block_id: string, state: number, expires_at: number,
+  printer: string | null, seq: number | null, grade: string | null, reason: string | null, parent: string | null,
+  report_id: string | null, util_report: string | null, agg_report: string | null, intro_report: string | null,
+  dropout_report: string | null, updated_at: number
+}
+
+function toRow (r: RawRow): CodeRow {
+  return {
+    id: r.id,
+    identity: r.identity,
+    code: r.code,
+    gtin: r.gtin,
+    blockId: r.block_id,
+    state: stateName(r.state),
+    expiresAt: r.expires_at,
+    printer: r.printer,
+    seq: r.seq,
+    grade: r.grade,
+    reason: r.reason,
+    parent: r.parent,
+    reportId: r.report_id,
+    reports: { utilisation: r.util_report, aggregation: r.agg_report, introduction: r.intro_report, dropout: r.dropout_report },
+    updatedAt: r.updated_at,
+  }
+}

@@ -1,0 +1,45 @@
+// Tables of the code pool. Codes are rows keyed by an integer id; the raw code is stored once, its identity
+// (without crypto part) is unique, so the same GTIN+serial can never enter the pool twice.
+
+export const POOL_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE blocks (
+    block_id    TEXT PRIMARY KEY,
+    order_id    TEXT,
+    gtin        TEXT NOT NULL,
+    grp         TEXT NOT NULL,
+    count       INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    imported_at INTEGER NOT NULL
+  );
+  CREATE TABLE codes (
+    id             INTEGER PRIMARY KEY,
+    identity       TEXT NOT NULL UNIQUE,
+    code           TEXT NOT NULL,
+    gtin           TEXT NOT NULL,
+    block_id       TEXT NOT NULL REFERENCES blocks(block_id),
+    state          INTEGER NOT NULL DEFAULT 0,
+    expires_at     INTEGER NOT NULL,
+    printer        TEXT,
+    seq            INTEGER,
+    grade          TEXT,
+    reason         TEXT,
+    parent         TEXT,
+    report_id      TEXT,
+    util_report    TEXT,
+    agg_report     TEXT,
+    intro_report   TEXT,
+    dropout_report TEXT,
+    updated_at     INTEGER NOT NULL
+  );
+  CREATE INDEX codes_available ON codes (gtin, expires_at, id) WHERE state = 0;
+  CREATE INDEX codes_sent ON codes (printer) WHERE state = 1;
+  CREATE TABLE audit (
+    id     INTEGER PRIMARY KEY,
+    ts     INTEGER NOT NULL,
+    actor  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+  );
+  `,
+]

@@ -1,0 +1,54 @@
+// The code lifecycle of DESIGN §4 as a table: the table is the documentation and the only source of truth.
+
+export const CodeState = {
+  AVAILABLE: 0,
+  SENT: 1,
+  PRINTED: 2,
+  VERIFIED: 3,
+  AGGREGATED: 4,
+  REPORTED: 5,
+  DEFECT: 6,
+  DROPPED: 7,
+} as const
+export type CodeState = typeof CodeState[keyof typeof CodeState]
+export type CodeStateName = keyof typeof CodeState
+
+export const STATE_NAMES: readonly CodeStateName[] = ['AVAILABLE', 'SENT', 'PRINTED', 'VERIFIED', 'AGGREGATED', 'REPORTED', 'DEFECT', 'DROPPED']
+
+/**
+ * Allowed transitions, and why each exists:
+ * - AVAILABLE→SENT reserve for a printer (OPEN-SCS "request allocated"); AVAILABLE→DEFECT expired before use.
+ * - SENT→PRINTED the device's print counter confirmed it ("encoded"); SENT→DEFECT fate unknown after a crash or
+ *   a flush (reason UNCERTAIN); SENT→AVAILABLE only when the device proved it never printed it ("return unused").
+ * - PRINTED→VERIFIED camera read it at grade ("commissioned"); PRINTED→DEFECT rejected.
+ * - VERIFIED→AGGREGATED its box closed; VERIFIED→REPORTED a line without aggregation; VERIFIED→DEFECT removed.
+ * - AGGREGATED→VERIFIED disaggregated; AGGREGATED→REPORTED reports accepted; AGGREGATED→DEFECT box scrapped.
+ * - DEFECT→DROPPED dropout report accepted ("destroyed / decommissioned").
+ */
+export const TRANSITIONS: Readonly<Record<CodeStateName, readonly CodeStateName[]>> = {
+  AVAILABLE: ['SENT', 'DEFECT'],
+  SENT: ['PRINTED', 'DEFECT', 'AVAILABLE'],
+  PRINTED: ['VERIFIED', 'DEFECT'],
+  VERIFIED: ['AGGREGATED', 'REPORTED', 'DEFECT'],
+  AGGREGATED: ['VERIFIED', 'REPORTED', 'DEFECT'],
+  REPORTED: [],
+  DEFECT: ['DROPPED'],
+  DROPPED: [],
+}
+
+/** For each target state, the states it may be entered from. */
+export const ALLOWED_FROM: Readonly<Record<CodeStateName, readonly CodeStateName[]>> = (() => {
+  const out = Object.fromEntries(STATE_NAMES.map(s => [s, [] as CodeStateName[]])) as Record<CodeStateName, CodeStateName[]>
+  for (const from of STATE_NAMES) for (const to of TRANSITIONS[from]) out[to].push(from)
+  return out
+})()
+
+export function stateName (s: number): CodeStateName {
+  const n = STATE_NAMES[s]
+  if (n === undefined) throw new RangeError(`no code state ${s}`)
+  return n
+}
+
+/** Dropout reasons the OMS knows (DESIGN §6, oms-api.md), plus the controller's own UNCERTAIN, mapped on report. */
+export const DEFECT_REASONS = ['UNCERTAIN', 'UNREADABLE', 'WRONG_CODE', 'LOW_GRADE', 'NO_RESULT', 'EXPIRY', 'SCRAPPED', 'REMOVED', 'PRINTER_FAULT', 'QA_SAMPLES', 'OTHER'] as const
+export type DefectReason = typeof DEFECT_REASONS[number]
