@@ -1,0 +1,78 @@
+// The contract between the line and every printer driver (Modbus print head, ZPL label printer, …).
+// Drivers are chosen by config; the line only ever sees this interface.
+
+import type { EventEmitter } from 'node:events'
+
+/** One record to print: the pool's code id and the raw code (GS between fields, no leading FNC1). */
+export interface PrintItem {
+  id: number
+  code: string
+}
+
+export type PrinterFault =
+  | 'ink-out' | 'head-error' | 'head-open' | 'paper-out' | 'ribbon-out' | 'over-temperature'
+  | 'comms-lost' | 'bad-response' | 'buffer-overflow' | 'data-too-long' | 'paused'
+
+export type PrinterWarning = 'ink-low' | 'labels-low' | 'buffer-empty'
+
+export interface PrinterStatus {
+  /** disconnected: no link; ready: can print; fault: cannot print until the fault clears. */
+  state: 'disconnected' | 'connecting' | 'ready' | 'fault'
+  faults: PrinterFault[]
+  warnings: PrinterWarning[]
+  /** Records the host believes are in the device buffer, loaded and not yet printed. */
+  bufferLevel: number
+  /** Confirmed prints since the driver started. */
+  printed: number
+  /** Human-readable detail for the operator (device error code, last exception). */
+  detail?: string
+}
+
+/** A confirmed print: the device's counter proved this item left the head. */
+export interface PrintDone {
+  printer: string
+  item: PrintItem
+  /** Device print counter after this print. */
+  counter: number
+  at: number
+}
+
+/** What `clear()` found: items proven unprinted may go back to the pool; uncertain ones must be dropped out. */
+export interface ClearResult {
+  printed: PrintItem[]
+  unprinted: PrintItem[]
+  uncertain: PrintItem[]
+}
+
+/** A box or pallet label. */
+export interface SsccLabel {
+  /** 18 digits. */
+  sscc: string
+  level: 'box' | 'pallet'
+  gtin?: string
+  batch?: string
+  count: number
+  /** Free text lines for the human-readable part. */
+  lines?: string[]
+}
+
+/**
+ * Events: 'printed' (PrintDone), 'status' (PrinterStatus, on every change), 'error' is never emitted for device
+ * trouble — that is a status fault; drivers must not crash the process on device input.
+ */
+export interface Printer extends EventEmitter {
+  readonly id: string
+  readonly kind: 'modbus-head' | 'zpl-label'
+  /** Connect and keep reconnecting on loss until close(). Resolves on the first successful connect. */
+  connect(): Promise<void>
+  close(): Promise<void>
+  /** Send records into the device buffer, in order; resolves once the device accepted them all. */
+  load(items: readonly PrintItem[]): Promise<void>
+  /** How many more records the buffer should hold to stay at its configured depth. */
+  room(): number
+  status(): PrinterStatus
+  /** Empty the device buffer and account for every loaded record. */
+  clear(): Promise<ClearResult>
+  /** Label printers only: print a box/pallet label; resolves when the printer confirmed it. */
+  printSscc?(label: SsccLabel): Promise<void>
+}
