@@ -24,10 +24,15 @@ export function formatIssue (issue: z.core.$ZodIssue): string {
   let msg = issue.message.replace(/^Invalid (input|option): /, '')
   if (issue.code === 'unrecognized_keys') msg = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(k => `"${k}"`).join(', ')}`
   if (issue.code === 'invalid_type' && /received undefined$/.test(msg)) msg = 'required'
+  if (issue.code === 'too_small' && /^Too small/.test(msg)) msg = `must be at least ${String(issue.minimum)}`
+  if (issue.code === 'too_big' && /^Too big/.test(msg)) msg = `must be at most ${String(issue.maximum)}`
   return `${formatPath(issue.path)}: ${msg}`
 }
 
-/** Validate an already-parsed object. */
+/**
+ * Validate an already-parsed object. Cross-field checks (duplicate ids, watermark order) run once every field
+ * is individually valid, so a config with both kinds of problem is reported in two rounds.
+ */
 export function validateConfig (raw: unknown, source = '(inline)'): LineConfig {
   const r = configSchema.safeParse(raw)
   if (!r.success) throw new ConfigError(source, r.error.issues.map(formatIssue))

@@ -23,11 +23,11 @@ export const jobSchema = z.strictObject({
 export const configSchema = z.strictObject({
   site: topicPart(),
   line: topicPart(),
-  store: storeSchema.default(storeSchema.parse({})),
+  store: storeSchema.prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
   /** Optional attribute AIs a group prints in addition to its built-in layout, e.g. `{ water: ["17"] }`. */
   profiles: z.record(z.string(), z.array(z.string())).default({}),
-  pool: poolSchema.default(poolSchema.parse({})),
+  pool: poolSchema.prefault({}),
   aggregation: z.strictObject({
     companyPrefix: z.string().regex(/^\d{7,10}$/, 'expected a 7–10-digit GS1 company prefix'),
     extensionDigit: integer().min(0).max(9).default(0),
@@ -35,13 +35,13 @@ export const configSchema = z.strictObject({
   oms: omsSchema.optional(),
   trueApi: trueApiSchema.optional(),
   signer: signerSchema.default({ kind: 'test', secret: 'test-signer' }),
-  reports: reportsSchema.default(reportsSchema.parse({})),
-  broker: brokerSchema.default(brokerSchema.parse({})),
+  reports: reportsSchema.prefault({}),
+  broker: brokerSchema.prefault({}),
   printers: z.array(printerSchema).default([]),
   cameras: z.array(cameraSchema).default([]),
-  plc: plcSchema.default(plcSchema.parse({})),
-  hmi: hmiSchema.default(hmiSchema.parse({})),
-  l3: l3Schema.default({}),
+  plc: plcSchema.prefault({}),
+  hmi: hmiSchema.prefault({}),
+  l3: l3Schema.prefault({}),
   job: jobSchema.optional(),
 }).superRefine((c, ctx) => {
   const seen = new Map<string, number>()

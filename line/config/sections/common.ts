@@ -1,9 +1,9 @@
 // Schema building blocks shared by the config sections, with messages an engineer can act on.
 import { z } from 'zod'
 
-export const integer = () => z.int({ error: iss => iss.input === undefined ? 'required' : `expected integer, received ${JSON.stringify(iss.input)}` })
+export const integer = () => z.int({ error: iss => iss.code !== 'invalid_type' ? undefined : iss.input === undefined ? 'required' : `expected integer, received ${JSON.stringify(iss.input)}` })
 export const port = () => integer().min(0).max(65535)
-export const nonEmpty = () => z.string({ error: iss => iss.input === undefined ? 'required' : `expected text, received ${JSON.stringify(iss.input)}` }).min(1, 'must not be empty')
+export const nonEmpty = () => z.string({ error: iss => iss.code !== 'invalid_type' ? undefined : iss.input === undefined ? 'required' : `expected text, received ${JSON.stringify(iss.input)}` }).min(1, 'must not be empty')
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 }
 /** A duration in ms: a number, or text such as "500ms", "30s", "10m", "2h", "30d". */
