@@ -1,0 +1,139 @@
+// The port through which people and systems drive a line: the HMI, the L3 job router and tests use only this.
+// The composition root builds the implementation; nothing here knows about HTTP, MQTT or zeromq.
+
+import type { EventEmitter } from 'node:events'
+import type { CommandResult, PackmlMode } from './state/packml.ts'
+import type { StateSnapshot } from './state/machine.ts'
+
+export type Bilingual = { ru: string, en: string }
+
+export interface JobInput {
+  group: string
+  gtin: string
+  batch: string
+  productionDate: string
+  expiryDate?: string
+  quantity: number
+  unitsPerBox: number
+  boxesPerPallet: number
+  minGrade: 'A' | 'B' | 'C' | 'D'
+  unitsPerMinute: number
+}
+
+export interface JobView extends JobInput {
+  id: number
+  status: 'active' | 'complete' | 'cancelled'
+  startedAt: number
+  endedAt: number | null
+}
+
+export interface Counters {
+  triggered: number
+  printed: number
+  verified: number
+  rejected: number
+  rejectsByReason: Record<string, number>
+  boxes: number
+  pallets: number
+  reported: number
+  dropped: number
+}
+
+export interface DeviceView {
+  id: string
+  kind: 'printer' | 'label-printer' | 'camera' | 'plc' | 'broker' | 'oms' | 'true-api' | 'l3'
+  online: boolean
+  state: 'ok' | 'warning' | 'fault' | 'offline'
+  detail: string
+}
+
+export interface AlarmView {
+  id: number
+  code: string
+  severity: 'info' | 'warning' | 'fault'
+  message: Bilingual
+  source: string
+  raisedAt: number
+  active: boolean
+  acknowledged: boolean
+  acknowledgedBy: string | null
+}
+
+export interface PoolView {
+  gtin: string | null
+  available: number
+  /** Production time the pool covers at the job's speed. */
+  minutesLeft: number | null
+  ordersInFlight: number
+  lastError: string | null
+}
+
+export interface BoxView {
+  sscc: string | null
+  count: number
+  capacity: number
+  palletSscc: string | null
+  palletCount: number
+  palletCapacity: number
+}
+
+export interface LastCode {
+  seq: number
+  code: string | null
+  grade: string | null
+  verdict: 'good' | 'reject'
+  reason: string | null
+  at: number
+}
+
+export interface LineSnapshot {
+  site: string
+  line: string
+  state: StateSnapshot
+  job: JobView | null
+  counters: Counters
+  pool: PoolView
+  devices: DeviceView[]
+  alarms: AlarmView[]
+  box: BoxView | null
+  lastCodes: LastCode[]
+  /** Last camera image, if a camera in image mode supplied one. */
+  lastImage: { camera: string, seq: number, grade: string, at: number } | null
+  at: number
+}
+
+export interface ShiftRow {
+  jobId: number
+  gtin: string
+  batch: string
+  printed: number
+  verified: number
+  rejected: number
+  boxes: number
+  pallets: number
+  reported: number
+  dropped: number
+  startedAt: number
+  endedAt: number | null
+}
+
+export type ControlResult<T = unknown> = { ok: true, value?: T } | { ok: false, reason: Bilingual }
+
+/**
+ * Every method that changes something takes the acting user (for the audit trail); the caller has already
+ * checked the user's role. Events: 'snapshot' (LineSnapshot) whenever something visible changed — consumers
+ * throttle it themselves.
+ */
+export interface LineControl extends EventEmitter {
+  snapshot(): LineSnapshot
+  command(cmd: string, actor: string): Promise<CommandResult>
+  setMode(mode: PackmlMode, actor: string): Promise<CommandResult>
+  startJob(job: JobInput, actor: string): Promise<ControlResult<JobView>>
+  ackAlarm(id: number, actor: string): Promise<ControlResult>
+  closePartialBox(actor: string): Promise<ControlResult<{ sscc: string }>>
+  removeUnit(code: string, actor: string): Promise<ControlResult>
+  reprintLabel(sscc: string, actor: string): Promise<ControlResult>
+  scrapBox(sscc: string, reason: string, actor: string): Promise<ControlResult>
+  shiftReport(fromMs: number, toMs: number): ShiftRow[]
+  lastImagePng(): Buffer | null
+}
