@@ -36,6 +36,13 @@ export interface ReservedCode {
   expiresAt: number
 }
 
+export interface ReserveOptions {
+  /** Return fewer than requested instead of failing. */
+  partial?: boolean
+  /** The production job the codes are for (job counters are derived from it). */
+  jobId?: number
+}
+
 export interface TransitionOp {
   ids: readonly number[]
   to: CodeStateName
@@ -141,7 +148,7 @@ export class CodePool {
       insertBlock: db.prepare('INSERT INTO blocks (block_id, order_id, gtin, grp, count, expires_at, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       insertCode: db.prepare('INSERT INTO codes (identity, code, gtin, block_id, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
       selectAvailable: db.prepare('SELECT id, code, expires_at AS expiresAt FROM codes WHERE state = 0 AND gtin = ? AND expires_at > ? ORDER BY expires_at, id LIMIT ?'),
-      reserveOne: db.prepare('UPDATE codes SET state = 1, printer = ?, updated_at = ? WHERE id = ? AND state = 0'),
+      reserveOne: db.prepare('UPDATE codes SET state = 1, printer = ?, job_id = ?, updated_at = ? WHERE id = ? AND state = 0'),
       transition,
       stateOf: db.prepare('SELECT state FROM codes WHERE id = ?'),
       level: db.prepare('SELECT count(*) AS n FROM codes WHERE state = 0 AND gtin = ? AND expires_at > ?'),
@@ -216,21 +223,23 @@ export class CodePool {
    * Reserve `n` codes for `printer` (AVAILABLE→SENT), nearest expiry first. Resolves after the reservation is
    * committed, so the caller may send the codes. Without `partial`, fewer than `n` available is a PoolEmptyError.
    */
-  reserve (gtin: string, n: number, printer: string, options: { partial?: boolean } = {}): Promise<ReservedCode[]> {
-    return this.commit.submit(() => this.#reserve(gtin, n, printer, options.partial ?? false), { savepoint: false })
+  reserve (gtin: string, n: number, printer: string, options: ReserveOptions = {}): Promise<ReservedCode[]> {
+    return this.commit.submit(() => this.#reserve(gtin, n, printer, options), { savepoint: false })
   }
 
-  reserveSync (gtin: string, n: number, printer: string, options: { partial?: boolean } = {}): ReservedCode[] {
-    return this.db.transaction(() => this.#reserve(gtin, n, printer, options.partial ?? false))()
+  reserveSync (gtin: string, n: number, printer: string, options: ReserveOptions = {}): ReservedCode[] {
+    return this.db.transaction(() => this.#reserve(gtin, n, printer, options))()
   }
 
-  #reserve (gtin: string, n: number, printer: string, partial: boolean): ReservedCode[] {
+  #reserve (gtin: string, n: number, printer: string, options: ReserveOptions): ReservedCode[] {
+    const partial = options.partial ?? false
     if (!Number.isInteger(n) || n < 1) throw new PoolTransitionError(`cannot reserve ${n} codes`, { to: 'SENT', requested: n })
     const now = this.#clock.now()
     const rows = this.#st.selectAvailable.all(gtin, now + this.#minRemainingMs, n) as ReservedCode[]
     if (rows.length < n && !partial) throw new PoolEmptyError({ gtin, requested: n, available: rows.length })
     const upd = this.#st.reserveOne
-    for (const r of rows) upd.run(printer, now, r.id)
+    const job = options.jobId ?? null
+    for (const r of rows) upd.run(printer, job, now, r.id)
     return rows
   }
 
@@ -357,6 +366,19 @@ export class CodePool {
       imported += g.imported
     }
     return { gtins, imported, balanced }
+  }
+
+  /** Codes of a job per state, and DEFECT codes per reason: the job's counters, straight from the store. */
+  jobCounts (jobId: number): { states: Record<CodeStateName, number>, defects: Record<string, number> } {
+    const states = Object.fromEntries(STATE_NAMES.map(s => [s, 0])) as Record<CodeStateName, number>
+    for (const r of this.db.prepare('SELECT state, count(*) AS n FROM codes WHERE job_id = ? GROUP BY state').all(jobId) as Array<{ state: number, n: number }>) {
+      states[stateName(r.state)] = r.n
+    }
+    const defects: Record<string, number> = {}
+    for (const r of this.db.prepare('SELECT reason, count(*) AS n FROM codes WHERE job_id = ? AND state IN (6, 7) GROUP BY reason').all(jobId) as Array<{ reason: string | null, n: number }>) {
+      defects[r.reason ?? 'OTHER'] = r.n
+    }
+    return { states, defects }
   }
 
   /** Codes currently SENT, per printer: what a printer driver reconciles against at start-up. */

@@ -42,4 +42,9 @@ export const POOL_MIGRATIONS: readonly string[] = [
     detail TEXT NOT NULL
   );
   `,
+  // v2: which production job reserved a code, so a job's counters are derived from the store after any restart.
+  `
+  ALTER TABLE codes ADD COLUMN job_id INTEGER;
+  CREATE INDEX codes_job ON codes (job_id, state) WHERE job_id IS NOT NULL;
+  `,
 ]

@@ -1,0 +1,241 @@
+// Aggregation (DESIGN §4): verified units fill the open box; a full box gets an SSCC, a label, a check by the
+// box camera (when one is configured) and is closed — its units AGGREGATED under it; boxes fill pallets alike.
+// Membership of open boxes is persisted, so a restart continues the same box.
+
+import { EventEmitter } from 'node:events'
+import { buildSscc } from '../codes/index.ts'
+import type { AlarmBook } from '../alarms/alarms.ts'
+import type { Clock } from '../clock.ts'
+import type { BoxView } from '../control.ts'
+import type { Logger } from '../log.ts'
+import type { CodePool } from '../pool/pool.ts'
+import { migrate, type Db } from '../store/open.ts'
+import type { Printer } from '../../printers/types.ts'
+
+const MIGRATIONS = [`
+  CREATE TABLE containers (
+    id INTEGER PRIMARY KEY,
+    level TEXT NOT NULL CHECK (level IN ('box', 'pallet')),
+    job_id INTEGER NOT NULL,
+    sscc TEXT UNIQUE,
+    state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'scrapped')),
+    capacity INTEGER NOT NULL,
+    parent_id INTEGER,
+    opened_at INTEGER NOT NULL,
+    closed_at INTEGER
+  );
+  CREATE TABLE container_items (
+    container_id INTEGER NOT NULL,
+    code_id INTEGER,
+    child_id INTEGER,
+    PRIMARY KEY (container_id, code_id, child_id)
+  );
+  CREATE UNIQUE INDEX container_items_code ON container_items (code_id) WHERE code_id IS NOT NULL;
+  CREATE TABLE sscc_counter (id INTEGER PRIMARY KEY CHECK (id = 1), next INTEGER NOT NULL);
+  INSERT INTO sscc_counter (id, next) VALUES (1, 1);
+`]
+
+export interface ClosedContainer {
+  level: 'box' | 'pallet'
+  sscc: string
+  jobId: number
+  /** Units (code ids) for a box, child SSCCs for a pallet. */
+  codeIds: number[]
+  children: string[]
+}
+
+interface OpenContainer { id: number, level: 'box' | 'pallet', capacity: number, count: number }
+
+export interface AggregatorOptions {
+  db: Db
+  pool: CodePool
+  clock: Clock
+  log: Logger
+  alarms: AlarmBook
+  companyPrefix: string
+  extensionDigit: number
+  labelPrinter?: Printer
+}
+
+/** Events: 'closed' (ClosedContainer, after it is committed), 'change'. */
+export class Aggregator extends EventEmitter {
+  readonly #o: AggregatorOptions
+  readonly #db: Db
+  #job: { id: number, gtin: string, batch: string, unitsPerBox: number, boxesPerPallet: number } | null = null
+  #box: OpenContainer | null = null
+  #pallet: OpenContainer | null = null
+  #chain: Promise<unknown> = Promise.resolve()
+
+  constructor (options: AggregatorOptions) {
+    super()
+    this.#o = options
+    this.#db = options.db
+    migrate(this.#db, 'aggregation', MIGRATIONS)
+  }
+
+  /** Attach to a job; reopens the job's open box and pallet after a restart. */
+  setJob (job: { id: number, gtin: string, batch: string, unitsPerBox: number, boxesPerPallet: number } | null): void {
+    this.#job = job
+    this.#box = job === null ? null : this.#loadOpen(job.id, 'box')
+    this.#pallet = job === null ? null : this.#loadOpen(job.id, 'pallet')
+  }
+
+  #loadOpen (jobId: number, level: 'box' | 'pallet'): OpenContainer | null {
+    const r = this.#db.prepare("SELECT id, capacity FROM containers WHERE job_id = ? AND level = ? AND state = 'open' ORDER BY id DESC LIMIT 1").get(jobId, level) as { id: number, capacity: number } | undefined
+    if (r === undefined) return null
+    const n = (this.#db.prepare('SELECT count(*) AS n FROM container_items WHERE container_id = ?').get(r.id) as { n: number }).n
+    return { id: r.id, level, capacity: r.capacity, count: n }
+  }
+
+  view (): BoxView | null {
+    if (this.#job === null) return null
+    return {
+      sscc: null,
+      count: this.#box?.count ?? 0,
+      capacity: this.#job.unitsPerBox,
+      palletSscc: null,
+      palletCount: this.#pallet?.count ?? 0,
+      palletCapacity: this.#job.boxesPerPallet,
+    }
+  }
+
+  /** Serialise container work: box closes must not interleave. */
+  #serial<T> (fn: () => Promise<T>): Promise<T> {
+    const p = this.#chain.then(fn, fn)
+    this.#chain = p.catch(() => {})
+    return p
+  }
+
+  /** A verified unit: put it in the open box; close the box when full. */
+  addUnit (codeId: number): Promise<void> {
+    return this.#serial(async () => {
+      const job = this.#job
+      if (job === null || job.unitsPerBox === 0) return
+      const box = this.#box ?? (this.#box = this.#open(job.id, 'box', job.unitsPerBox))
+      await this.#o.pool.commit.submit(db => { db.prepare('INSERT INTO container_items (container_id, code_id) VALUES (?, ?)').run(box.id, codeId) }, { savepoint: false })
+      box.count++
+      this.emit('change')
+      if (box.count >= box.capacity) await this.#closeBox()
+    })
+  }
+
+  #open (jobId: number, level: 'box' | 'pallet', capacity: number): OpenContainer {
+    const id = Number(this.#db.prepare("INSERT INTO containers (level, job_id, state, capacity, opened_at) VALUES (?, ?, 'open', ?, ?)").run(level, jobId, capacity, this.#o.clock.now()).lastInsertRowid)
+    return { id, level, capacity, count: 0 }
+  }
+
+  /** Allocate the next SSCC durably (never reused, even after a crash between allocation and use). */
+  #nextSscc (): string {
+    return this.#db.transaction(() => {
+      const n = (this.#db.prepare('SELECT next FROM sscc_counter WHERE id = 1').get() as { next: number }).next
+      this.#db.prepare('UPDATE sscc_counter SET next = next + 1 WHERE id = 1').run()
+      return buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, n).digits
+    })()
+  }
+
+  async #closeBox (): Promise<void> {
+    const box = this.#box
+    const job = this.#job
+    if (box === null || job === null || box.count === 0) return
+    const sscc = this.#nextSscc()
+    await this.#label(sscc, 'box', box.count)
+    const codeIds = (this.#db.prepare('SELECT code_id FROM container_items WHERE container_id = ? ORDER BY rowid').all(box.id) as Array<{ code_id: number }>).map(r => r.code_id)
+    // Units become AGGREGATED in the same commit that closes the box.
+    await this.#o.pool.commit.submit(db => {
+      db.prepare("UPDATE containers SET sscc = ?, state = 'closed', closed_at = ? WHERE id = ?").run(sscc, this.#o.clock.now(), box.id)
+      this.#o.pool.transitionSync({ ids: codeIds, to: 'AGGREGATED', parent: `00${sscc}` })
+    })
+    this.#box = null
+    this.emit('closed', { level: 'box', sscc, jobId: job.id, codeIds, children: [] } satisfies ClosedContainer)
+    this.emit('change')
+    if (job.boxesPerPallet > 0) {
+      const pallet = this.#pallet ?? (this.#pallet = this.#open(job.id, 'pallet', job.boxesPerPallet))
+      this.#db.prepare('UPDATE containers SET parent_id = ? WHERE id = ?').run(pallet.id, box.id)
+      this.#db.prepare('INSERT INTO container_items (container_id, child_id) VALUES (?, ?)').run(pallet.id, box.id)
+      pallet.count++
+      if (pallet.count >= pallet.capacity) await this.#closePallet()
+    }
+  }
+
+  async #closePallet (): Promise<void> {
+    const pallet = this.#pallet
+    const job = this.#job
+    if (pallet === null || job === null || pallet.count === 0) return
+    const sscc = this.#nextSscc()
+    await this.#label(sscc, 'pallet', pallet.count)
+    const children = (this.#db.prepare("SELECT sscc FROM containers WHERE parent_id = ? AND state = 'closed' ORDER BY id").all(pallet.id) as Array<{ sscc: string }>).map(r => r.sscc)
+    this.#db.prepare("UPDATE containers SET sscc = ?, state = 'closed', closed_at = ? WHERE id = ?").run(sscc, this.#o.clock.now(), pallet.id)
+    this.#pallet = null
+    this.emit('closed', { level: 'pallet', sscc, jobId: job.id, codeIds: [], children } satisfies ClosedContainer)
+    this.emit('change')
+  }
+
+  async #label (sscc: string, level: 'box' | 'pallet', count: number): Promise<void> {
+    const p = this.#o.labelPrinter
+    if (p?.printSscc === undefined) return
+    const job = this.#job
+    try {
+      await p.printSscc({ sscc, level, count, ...(job === null ? {} : { gtin: job.gtin, batch: job.batch }) })
+      this.#o.alarms.clear('LABEL_FAILED', p.id)
+    } catch (err) {
+      // The box stays closed under its SSCC; the operator reprints the label (same SSCC) once the printer is back.
+      this.#o.log.error({ err, sscc }, 'label print failed')
+      this.#o.alarms.raise({ code: 'LABEL_FAILED', severity: 'fault', source: p.id, message: { ru: `Этикетка ${level === 'box' ? 'короба' : 'паллеты'} ${sscc} не напечатана`, en: `${level} label ${sscc} not printed` }, detail: { sscc } })
+    }
+  }
+
+  /** Close the open box (and pallet) with what they hold: job end, or an operator's request. */
+  closePartial (): Promise<string | null> {
+    return this.#serial(async () => {
+      const had = this.#box !== null && this.#box.count > 0
+      await this.#closeBox()
+      if (this.#pallet !== null && this.#pallet.count > 0) await this.#closePallet()
+      if (!had) return null
+      return (this.#db.prepare("SELECT sscc FROM containers WHERE level = 'box' AND state = 'closed' ORDER BY id DESC LIMIT 1").get() as { sscc: string } | undefined)?.sscc ?? null
+    })
+  }
+
+  /** Take a unit out of the open box: it becomes DEFECT (reason REMOVED) and is dropped out. */
+  removeUnit (codeId: number): Promise<boolean> {
+    return this.#serial(async () => {
+      const box = this.#box
+      if (box === null) return false
+      const removed = await this.#o.pool.commit.submit(db => {
+        const n = db.prepare('DELETE FROM container_items WHERE container_id = ? AND code_id = ?').run(box.id, codeId).changes
+        if (n === 1) this.#o.pool.transitionSync({ ids: [codeId], to: 'DEFECT', reason: 'REMOVED' })
+        return n === 1
+      })
+      if (removed) { box.count--; this.emit('change') }
+      return removed
+    })
+  }
+
+  /** Reprint a closed container's label with the same SSCC. */
+  async reprint (sscc: string): Promise<boolean> {
+    const r = this.#db.prepare("SELECT level, (SELECT count(*) FROM container_items WHERE container_id = containers.id) AS n FROM containers WHERE sscc = ? AND state = 'closed'").get(sscc) as { level: 'box' | 'pallet', n: number } | undefined
+    if (r === undefined) return false
+    await this.#label(sscc, r.level, r.n)
+    return true
+  }
+
+  /** Scrap a closed box: its units become DEFECT (SCRAPPED) and are dropped out. */
+  scrap (sscc: string): Promise<number[] | null> {
+    return this.#serial(async () => {
+      const box = this.#db.prepare("SELECT id FROM containers WHERE sscc = ? AND level = 'box' AND state = 'closed'").get(sscc) as { id: number } | undefined
+      if (box === undefined) return null
+      return this.#o.pool.commit.submit(db => {
+        const ids = (db.prepare('SELECT code_id FROM container_items WHERE container_id = ?').all(box.id) as Array<{ code_id: number }>).map(r => r.code_id)
+        db.prepare("UPDATE containers SET state = 'scrapped' WHERE id = ?").run(box.id)
+        this.#o.pool.transitionSync({ ids, to: 'DEFECT', reason: 'SCRAPPED' })
+        return ids
+      })
+    })
+  }
+
+  counts (jobId: number): { boxes: number, pallets: number } {
+    const rows = this.#db.prepare("SELECT level, count(*) AS n FROM containers WHERE job_id = ? AND state = 'closed' GROUP BY level").all(jobId) as Array<{ level: string, n: number }>
+    return { boxes: rows.find(r => r.level === 'box')?.n ?? 0, pallets: rows.find(r => r.level === 'pallet')?.n ?? 0 }
+  }
+
+  settled (): Promise<void> { return this.#chain.then(() => {}) }
+}

@@ -1,0 +1,110 @@
+// Keeps each unit printer's buffer filled ahead of the products: reserve (SENT, committed) → load into the device.
+// Codes are never loaded before their reservation is on disk; when the line stops, the device buffer is cleared
+// and every loaded code is accounted: proven unprinted back to the pool, unknown fate written off as UNCERTAIN.
+
+import type { AlarmBook } from '../alarms/alarms.ts'
+import type { Logger } from '../log.ts'
+import type { CodePool } from '../pool/pool.ts'
+import type { Printer, PrintItem } from '../../printers/types.ts'
+
+export interface FeederOptions {
+  pool: CodePool
+  printers: Printer[]
+  log: Logger
+  alarms: AlarmBook
+  /** Refill when at least this many slots are free (avoids a reservation per print). */
+  minChunk?: number
+  intervalMs?: number
+}
+
+export class Feeder {
+  readonly #o: FeederOptions
+  #job: { id: number, gtin: string } | null = null
+  #running = false
+  #timer: NodeJS.Timeout | null = null
+  readonly #busy = new Set<string>()
+  readonly #inflight = new Set<Promise<unknown>>()
+  /** Called when the pool cannot fill a printer at all. */
+  onEmpty: (printer: string) => void = () => {}
+  onLoadError: (printer: string, err: unknown) => void = () => {}
+
+  constructor (options: FeederOptions) {
+    this.#o = options
+    for (const p of options.printers) p.on('printed', () => { if (this.#running) this.fill(p) })
+  }
+
+  setJob (job: { id: number, gtin: string } | null): void { this.#job = job }
+
+  start (): void {
+    this.#running = true
+    if (this.#timer === null) this.#timer = setInterval(() => { for (const p of this.#o.printers) this.fill(p) }, this.#o.intervalMs ?? 50)
+    for (const p of this.#o.printers) this.fill(p)
+  }
+
+  pause (): void {
+    this.#running = false
+    if (this.#timer !== null) { clearInterval(this.#timer); this.#timer = null }
+  }
+
+  /** Top up one printer if it has room; one refill per printer at a time. */
+  fill (p: Printer): void {
+    const job = this.#job
+    if (!this.#running || job === null || this.#busy.has(p.id)) return
+    if (p.status().state !== 'ready') return
+    const room = p.room()
+    if (room < Math.max(1, this.#o.minChunk ?? 8)) return
+    this.#busy.add(p.id)
+    const work = this.#o.pool.reserve(job.gtin, room, p.id, { partial: true, jobId: job.id })
+      .then(async codes => {
+        if (codes.length === 0) { this.onEmpty(p.id); return }
+        const items: PrintItem[] = codes.map(c => ({ id: c.id, code: c.code }))
+        try {
+          await p.load(items)
+        } catch (err) {
+          this.#o.log.error({ err, printer: p.id, codes: items.length }, 'load into printer failed')
+          this.onLoadError(p.id, err)
+        }
+      })
+      .catch(err => { this.#o.log.error({ err, printer: p.id }, 'reservation failed') })
+      .finally(() => { this.#busy.delete(p.id); this.#inflight.delete(work) })
+    this.#inflight.add(work)
+  }
+
+  /** Wait for refills under way. */
+  async idle (): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.all([...this.#inflight])
+  }
+
+  /**
+   * Clear every printer's buffer and account for what was in it. Codes still SENT to a printer that cannot be
+   * reached stay SENT, to be written off as UNCERTAIN at the next start (pool.recoverUncertain).
+   */
+  async drain (): Promise<{ returned: number, uncertain: number }> {
+    this.pause()
+    await this.idle()
+    let returned = 0
+    let uncertain = 0
+    for (const p of this.#o.printers) {
+      try {
+        const r = await p.clear()
+        if (r.unprinted.length > 0) {
+          await this.#o.pool.returnUnprinted(r.unprinted.map(i => i.id), `${p.id} buffer cleared, print counter unchanged`)
+          returned += r.unprinted.length
+        }
+        // Printed during the clear, or fate unknown: no product carries them that we can follow.
+        const lost = [...r.uncertain, ...r.printed]
+        for (const item of lost) {
+          const row = this.#o.pool.get(item.id)
+          if (row?.state === 'SENT') await this.#o.pool.markDefect([item.id], 'UNCERTAIN')
+        }
+        uncertain += lost.length
+      } catch (err) {
+        this.#o.log.error({ err, printer: p.id }, 'printer buffer could not be cleared')
+        this.#o.alarms.raise({ code: 'CLEAR_FAILED', severity: 'warning', source: p.id, message: { ru: 'Буфер принтера не очищен: коды будут списаны при перезапуске', en: 'printer buffer not cleared: its codes will be written off at restart' } })
+      }
+    }
+    return { returned, uncertain }
+  }
+
+  close (): void { this.pause() }
+}

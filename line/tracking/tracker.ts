@@ -1,0 +1,246 @@
+// Item tracking (DESIGN §5a): every PLC trigger is an item; the head's confirmed print gives it its code; the
+// camera result for its sequence number decides it. Rejects are persisted before the PLC is told. Nothing is
+// matched by guesswork: a missing print, a missing result or a foreign code rejects and raises an alarm.
+
+import { EventEmitter } from 'node:events'
+import type { AlarmBook } from '../alarms/alarms.ts'
+import type { Clock } from '../clock.ts'
+import type { Counters } from '../control.ts'
+import type { Logger } from '../log.ts'
+import type { CodePool } from '../pool/pool.ts'
+import type { PrintDone } from '../../printers/types.ts'
+import { gradeAtLeast, type Grade, type VerificationResult } from '../../verifiers/types.ts'
+
+export type RejectReason = 'UNREADABLE' | 'WRONG_CODE' | 'LOW_GRADE' | 'NO_RESULT' | 'NO_PRINT' | 'STORE_ERROR'
+
+export interface PlcRejectPort {
+  /** Tell the PLC to reject item `seq` at the reject gate (QoS 1). */
+  reject(seq: number, reason: string): Promise<void>
+}
+
+export interface GoodUnit { id: number, code: string, seq: number, grade: Grade }
+
+export interface ItemEvent {
+  seq: number
+  code: string | null
+  codeId: number | null
+  grade: Grade | null
+  verdict: 'good' | 'reject'
+  reason: RejectReason | null
+  at: number
+}
+
+interface Item {
+  seq: number
+  triggeredAt: number
+  codeId: number | null
+  code: string | null
+  printed: Promise<unknown> | null
+  result: VerificationResult | null
+  decided: boolean
+}
+
+export interface TrackerOptions {
+  pool: CodePool
+  clock: Clock
+  log: Logger
+  alarms: AlarmBook
+  plc: PlcRejectPort
+  /** Pitches from the print station to the reject gate: a decision must be made before then. */
+  rejectDistance: number
+  /** A result later than this after the trigger counts as missing. */
+  resultTimeoutMs: number
+  /** A confirmed print must follow its trigger within this. */
+  printTimeoutMs: number
+  maxConsecutiveRejects: number
+}
+
+/**
+ * Events: 'good' (GoodUnit, after VERIFIED is committed), 'item' (ItemEvent), 'fault' ({ kind, message }).
+ */
+export class Tracker extends EventEmitter {
+  readonly #o: TrackerOptions
+  readonly #items = new Map<number, Item>()
+  readonly #awaitingPrint: Item[] = []
+  readonly #inFlight = new Map<string, number>()
+  #job: { id: number, minGrade: Grade } | null = null
+  #lastSeq = -1
+  #consecutiveRejects = 0
+  readonly counters: Counters = { triggered: 0, printed: 0, verified: 0, rejected: 0, rejectsByReason: {}, boxes: 0, pallets: 0, reported: 0, dropped: 0 }
+  #pending = 0
+  #idleWaiters: Array<() => void> = []
+
+  constructor (options: TrackerOptions) {
+    super()
+    this.#o = options
+  }
+
+  setJob (job: { id: number, minGrade: Grade } | null): void { this.#job = job }
+
+  /** Items triggered and not yet decided. */
+  inFlight (): number {
+    let n = 0
+    for (const it of this.#items.values()) if (!it.decided) n++
+    return n
+  }
+
+  /** A product reached the print station (PLC shift-register sequence number). */
+  onTrigger (seq: number): void {
+    const now = this.#o.clock.now()
+    if (this.#items.has(seq) || seq <= this.#lastSeq) {
+      this.#o.alarms.raise({ code: 'TRIGGER_SEQ', severity: 'warning', source: 'plc', message: { ru: `Повтор или откат номера триггера ${seq}`, en: `trigger sequence ${seq} repeated or went back` }, detail: { seq, last: this.#lastSeq } })
+      return
+    }
+    this.#lastSeq = seq
+    const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false }
+    this.#items.set(seq, item)
+    this.#awaitingPrint.push(item)
+    this.counters.triggered++
+    this.tick()
+  }
+
+  /** The head confirmed a print: it belongs to the oldest item still waiting for its print. */
+  onPrinted (done: PrintDone): void {
+    const item = this.#awaitingPrint.shift()
+    if (item === undefined || item.decided) {
+      // A print with no product under the head: the code is on nothing we can follow.
+      this.#track(this.#o.pool.markPrinted([done.item.id]).then(() => this.#o.pool.markDefect([done.item.id], 'UNCERTAIN')))
+      this.#o.alarms.raise({ code: 'PRINT_WITHOUT_ITEM', severity: 'warning', source: done.printer, message: { ru: 'Печать без изделия: код списан', en: 'print without a product: code written off' }, detail: { codeId: done.item.id } })
+      return
+    }
+    item.codeId = done.item.id
+    item.code = done.item.code
+    this.#inFlight.set(done.item.code, item.seq)
+    this.counters.printed++
+    item.printed = this.#track(this.#o.pool.markPrinted([done.item.id], item.seq))
+    if (item.result !== null) this.#evaluate(item)
+  }
+
+  /** A camera result, matched by its sequence number only. */
+  onResult (r: VerificationResult): void {
+    const item = this.#items.get(r.seq)
+    if (item === undefined) {
+      const owner = r.code === null ? undefined : this.#inFlight.get(r.code)
+      this.#o.alarms.raise({
+        code: 'RESULT_UNKNOWN_SEQ', severity: 'warning', source: r.camera,
+        message: { ru: `Результат камеры для неизвестного изделия ${r.seq}`, en: `camera result for unknown item ${r.seq}` },
+        detail: { seq: r.seq, code: r.code, ownerSeq: owner },
+      })
+      return
+    }
+    if (item.result !== null || item.decided) {
+      if (item.result !== null && item.result.code === r.code) return // duplicate delivery of the same result
+      this.#o.alarms.raise({ code: 'RESULT_LATE_OR_DUPLICATE', severity: 'info', source: r.camera, message: { ru: `Повторный или поздний результат для изделия ${r.seq}`, en: `late or repeated result for item ${r.seq}` }, detail: { seq: r.seq } })
+      return
+    }
+    item.result = r
+    if (item.code !== null) this.#evaluate(item)
+  }
+
+  /** Deadlines: call on every trigger and periodically. */
+  tick (): void {
+    const now = this.#o.clock.now()
+    for (const item of this.#items.values()) {
+      if (item.decided) continue
+      const overdue = now - item.triggeredAt > this.#o.resultTimeoutMs || this.#lastSeq - item.seq >= this.#o.rejectDistance
+      if (item.code === null && (now - item.triggeredAt > this.#o.printTimeoutMs || this.#lastSeq - item.seq >= this.#o.rejectDistance)) {
+        const i = this.#awaitingPrint.indexOf(item)
+        if (i >= 0) this.#awaitingPrint.splice(i, 1)
+        this.#decide(item, 'NO_PRINT', null)
+        // The print queue and the products may be out of step now: stop before a code lands on the wrong item.
+        this.emit('fault', { kind: 'printer', message: { ru: `Нет подтверждения печати для изделия ${item.seq}`, en: `no print confirmation for item ${item.seq}` } })
+      } else if (item.code !== null && item.result === null && overdue) {
+        this.#decide(item, 'NO_RESULT', null)
+      }
+    }
+    // forget decided items far behind the newest trigger
+    for (const [seq, item] of this.#items) {
+      if (seq > this.#lastSeq - 2000) break
+      if (item.decided) { this.#items.delete(seq); if (item.code !== null) this.#inFlight.delete(item.code) }
+    }
+  }
+
+  #evaluate (item: Item): void {
+    const r = item.result as VerificationResult
+    if (r.code === null) return this.#decide(item, 'UNREADABLE', r.grade)
+    if (r.code !== item.code) {
+      const owner = this.#inFlight.get(r.code)
+      if (owner !== undefined && owner !== item.seq) {
+        this.#o.alarms.raise({ code: 'CODE_OF_OTHER_ITEM', severity: 'warning', source: r.camera, message: { ru: `Камера прочла код изделия ${owner} на изделии ${item.seq}`, en: `camera read item ${owner}'s code on item ${item.seq}` }, detail: { seq: item.seq, owner } })
+      }
+      return this.#decide(item, 'WRONG_CODE', r.grade)
+    }
+    const min = this.#job?.minGrade ?? 'C'
+    if (!gradeAtLeast(r.grade, min)) return this.#decide(item, 'LOW_GRADE', r.grade)
+    this.#decide(item, null, r.grade)
+  }
+
+  #decide (item: Item, reason: RejectReason | null, grade: Grade | null): void {
+    if (item.decided) return
+    item.decided = true
+    const at = this.#o.clock.now()
+    const event: ItemEvent = { seq: item.seq, code: item.code, codeId: item.codeId, grade, verdict: reason === null ? 'good' : 'reject', reason, at }
+    if (reason === null) {
+      this.#consecutiveRejects = 0
+      const id = item.codeId as number
+      this.#track((item.printed ?? Promise.resolve()).then(() => this.#o.pool.markVerified([id], grade ?? undefined)).then(() => {
+        this.counters.verified++
+        this.emit('good', { id, code: item.code as string, seq: item.seq, grade: grade as Grade } satisfies GoodUnit)
+        this.emit('item', event)
+      }, err => {
+        // The store refused: the unit cannot be accounted as good, so it must leave the line.
+        this.#o.log.error({ err, seq: item.seq }, 'verified transition failed')
+        this.#reject(item, 'STORE_ERROR', { ...event, verdict: 'reject', reason: 'STORE_ERROR' })
+      }))
+      return
+    }
+    this.#reject(item, reason, event)
+  }
+
+  #reject (item: Item, reason: RejectReason, event: ItemEvent): void {
+    this.counters.rejected++
+    this.counters.rejectsByReason[reason] = (this.counters.rejectsByReason[reason] ?? 0) + 1
+    this.#consecutiveRejects++
+    const persist = item.codeId === null
+      ? Promise.resolve()
+      : (item.printed ?? Promise.resolve()).then(() => this.#o.pool.markDefect([item.codeId as number], reason))
+    // Persist first, then tell the PLC; if the store fails the item is still rejected (fail safe).
+    this.#track(persist.catch(err => { this.#o.log.error({ err, seq: item.seq }, 'defect transition failed') })
+      .then(() => this.#o.plc.reject(item.seq, reason))
+      .catch(err => {
+        this.#o.alarms.raise({ code: 'REJECT_NOT_SENT', severity: 'fault', source: 'plc', message: { ru: `Команда отбраковки изделия ${item.seq} не передана`, en: `reject of item ${item.seq} not delivered` }, detail: { err: String(err) } })
+        this.emit('fault', { kind: 'broker', message: { ru: 'Нет связи с ПЛК для отбраковки', en: 'cannot reach the PLC to reject' } })
+      })
+      .then(() => this.emit('item', event)))
+    if (this.#consecutiveRejects >= this.#o.maxConsecutiveRejects) {
+      this.#consecutiveRejects = 0
+      this.emit('fault', { kind: 'rejects', message: { ru: `${this.#o.maxConsecutiveRejects} отбраковок подряд`, en: `${this.#o.maxConsecutiveRejects} rejects in a row` } })
+    }
+  }
+
+  #track<T> (p: Promise<T>): Promise<T> {
+    this.#pending++
+    const done = (): void => {
+      if (--this.#pending === 0) { const w = this.#idleWaiters; this.#idleWaiters = []; for (const f of w) f() }
+    }
+    p.then(done, done)
+    return p
+  }
+
+  /** Resolves when every store write and PLC reject started so far has finished. */
+  settled (): Promise<void> {
+    if (this.#pending === 0) return Promise.resolve()
+    return new Promise(resolve => this.#idleWaiters.push(resolve))
+  }
+
+  /** Items triggered but never printed (queue to clear when the line stops). */
+  dropUndecided (reason: RejectReason): void {
+    for (const item of this.#items.values()) {
+      if (!item.decided) {
+        const i = this.#awaitingPrint.indexOf(item)
+        if (i >= 0) this.#awaitingPrint.splice(i, 1)
+        this.#decide(item, item.code === null ? 'NO_PRINT' : reason, null)
+      }
+    }
+  }
+}
