@@ -121,8 +121,8 @@ export type ControlResult<T = unknown> = { ok: true, value?: T } | { ok: false, 
 
 /**
  * Every method that changes something takes the acting user (for the audit trail); the caller has already
- * checked the user's role. Events: 'snapshot' (LineSnapshot) whenever something visible changed — consumers
- * throttle it themselves.
+ * checked the user's role. Events: 'snapshot' (no payload) whenever something visible changed — consumers call
+ * snapshot() at their own bounded rate, so a line at speed never builds snapshots nobody reads.
  */
 export interface LineControl extends EventEmitter {
   snapshot(): LineSnapshot

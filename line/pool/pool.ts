@@ -90,7 +90,7 @@ export interface Accounting {
 
 /** Extra columns each target state sets; the WHERE clause adds the allowed source states. */
 const SET_CLAUSE: Record<CodeStateName, string> = {
-  AVAILABLE: 'printer = NULL, seq = NULL, reason = @reason',
+  AVAILABLE: 'printer = NULL, seq = NULL, job_id = NULL, reason = @reason',
   SENT: 'printer = @printer',
   PRINTED: 'seq = coalesce(@seq, seq)',
   VERIFIED: 'grade = coalesce(@grade, grade), parent = NULL',

@@ -20,6 +20,8 @@ export interface FeederOptions {
 export class Feeder {
   readonly #o: FeederOptions
   #job: { id: number, gtin: string } | null = null
+  /** Codes the job may still reserve (its quantity less what it already used). */
+  #budget = 0
   #running = false
   #timer: NodeJS.Timeout | null = null
   readonly #busy = new Set<string>()
@@ -33,7 +35,13 @@ export class Feeder {
     for (const p of options.printers) p.on('printed', () => { if (this.#running) this.fill(p) })
   }
 
-  setJob (job: { id: number, gtin: string } | null): void { this.#job = job }
+  setJob (job: { id: number, gtin: string, budget: number } | null): void {
+    this.#job = job === null ? null : { id: job.id, gtin: job.gtin }
+    this.#budget = job?.budget ?? 0
+  }
+
+  /** Codes the current job may still reserve. */
+  get budget (): number { return this.#budget }
 
   start (): void {
     this.#running = true
@@ -51,11 +59,13 @@ export class Feeder {
     const job = this.#job
     if (!this.#running || job === null || this.#busy.has(p.id)) return
     if (p.status().state !== 'ready') return
-    const room = p.room()
-    if (room < Math.max(1, this.#o.minChunk ?? 8)) return
+    const room = Math.min(p.room(), this.#budget)
+    if (room <= 0 || (room < Math.max(1, this.#o.minChunk ?? 8) && room < this.#budget)) return
     this.#busy.add(p.id)
+    this.#budget -= room
     const work = this.#o.pool.reserve(job.gtin, room, p.id, { partial: true, jobId: job.id })
       .then(async codes => {
+        this.#budget += room - codes.length
         if (codes.length === 0) { this.onEmpty(p.id); return }
         const items: PrintItem[] = codes.map(c => ({ id: c.id, code: c.code }))
         try {
@@ -65,7 +75,7 @@ export class Feeder {
           this.onLoadError(p.id, err)
         }
       })
-      .catch(err => { this.#o.log.error({ err, printer: p.id }, 'reservation failed') })
+      .catch(err => { this.#budget += room; this.#o.log.error({ err, printer: p.id }, 'reservation failed') })
       .finally(() => { this.#busy.delete(p.id); this.#inflight.delete(work) })
     this.#inflight.add(work)
   }
@@ -90,6 +100,7 @@ export class Feeder {
         if (r.unprinted.length > 0) {
           await this.#o.pool.returnUnprinted(r.unprinted.map(i => i.id), `${p.id} buffer cleared, print counter unchanged`)
           returned += r.unprinted.length
+          this.#budget += r.unprinted.length
         }
         // Printed during the clear, or fate unknown: no product carries them that we can follow.
         const lost = [...r.uncertain, ...r.printed]

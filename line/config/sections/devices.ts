@@ -13,6 +13,8 @@ export const modbusHeadSchema = z.strictObject({
   bufferDepth: integer().min(1).max(1000).default(64),
   pollIntervalMs: duration().default(20),
   timeoutMs: duration().default(500),
+  /** Pause between reconnect attempts after the head went away. */
+  reconnectMs: duration().default(1000),
 })
 
 export const zplLabelSchema = z.strictObject({
@@ -24,7 +26,11 @@ export const zplLabelSchema = z.strictObject({
   dpi: integer().refine(d => [203, 300, 600].includes(d), 'expected 203, 300 or 600').default(203),
   statusIntervalMs: duration().default(1000),
   timeoutMs: duration().default(2000),
+  /** ZPL with placeholders (docs/printers.md); the built-in unit or SSCC layout when absent. */
   template: z.string().optional(),
+  /** Labels queued on the host ahead of the printer. */
+  bufferDepth: integer().min(1).max(100).default(4),
+  reconnectMs: duration().default(1000),
 })
 
 export const printerSchema = z.discriminatedUnion('driver', [modbusHeadSchema, zplLabelSchema], {

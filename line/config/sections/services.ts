@@ -23,7 +23,15 @@ export const poolSchema = z.strictObject({
 
 export const signerSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('test'), secret: nonEmpty().default('test-signer') }),
-  z.strictObject({ kind: z.literal('external-command'), command: nonEmpty(), args: z.array(z.string()).default([]), timeoutMs: duration().default(30_000) }),
+  z.strictObject({
+    kind: z.literal('external-command'),
+    command: nonEmpty(),
+    /** Arguments for a detached signature; {mode}, {in}, {out} are replaced (docs/true-api.md). */
+    args: z.array(z.string()).default([]),
+    /** Arguments for the attached sign-in signature; default: `args`. */
+    attachedArgs: z.array(z.string()).optional(),
+    timeoutMs: duration().default(30_000),
+  }),
 ], { error: () => 'expected kind "test" or "external-command"' })
 
 export const omsSchema = z.strictObject({
@@ -41,6 +49,13 @@ export const trueApiSchema = z.strictObject({
   url: z.url({ error: iss => `expected a URL, received ${JSON.stringify(iss.input)}` }),
   timeoutMs: duration().default(15_000),
   maxRequestsPerSecond: z.number().positive().max(50).default(50),
+  /** Retries of one call on 5xx, 429 or a network error (longer outages are the outbox's business). */
+  retries: integer().min(0).max(10).default(3),
+  retryBaseMs: duration().default(500),
+  /** The token lives ~10 h; get a new one this long before it runs out. */
+  tokenRefreshBeforeMs: duration().default(1_800_000),
+  /** What the detached document signature covers: the JSON bytes or the base64 text (not settled; docs/true-api.md). */
+  signatureOver: z.enum(['json', 'base64']).default('json'),
 })
 
 export const brokerSchema = z.strictObject({
@@ -60,6 +75,10 @@ export const brokerSchema = z.strictObject({
   username: z.string().default('controller'),
   password: z.string().default('controller'),
   tls: z.strictObject({ key: nonEmpty(), cert: nonEmpty(), port: port().default(8883) }).optional(),
+  /** SQLite file of the embedded broker's sessions (queued QoS 1 survives a restart). */
+  persistence: nonEmpty().default('var/broker.db'),
+  /** The controller's MQTT client id (durable session); default `controller-<site>-<line>`. */
+  clientId: z.string().optional(),
 })
 
 export const hmiSchema = z.strictObject({
@@ -71,8 +90,12 @@ export const hmiSchema = z.strictObject({
 })
 
 export const l3Schema = z.strictObject({
+  /** zeromq endpoint the event feed binds, e.g. tcp://0.0.0.0:5556 (docs/l3-feed.md). */
   pub: z.string().optional(),
+  /** zeromq endpoint the job ROUTER binds, e.g. tcp://0.0.0.0:5557. */
   router: z.string().optional(),
+  /** Events kept in memory while the PUB socket is busy; beyond it the oldest are dropped (the seq shows the gap). */
+  queueLimit: integer().min(1).default(100_000),
 })
 
 export const reportsSchema = z.strictObject({
@@ -82,4 +105,11 @@ export const reportsSchema = z.strictObject({
   maxCodes: integer().min(1).max(30_000).default(30_000),
   window: duration().default(10_000),
   participantInn: z.string().regex(/^\d{10}(\d{2})?$/, 'expected a 10- or 12-digit INN').default('7700000000'),
+  /** Backoff between send attempts, doubling from `retryBaseMs` up to `retryMaxMs`, for as long as an outage lasts. */
+  retryBaseMs: duration().default(5_000),
+  retryMaxMs: duration().default(300_000),
+  /** How often an accepted-or-not status is asked for. */
+  pollIntervalMs: duration().default(5_000),
+  /** How often the outbox looks for work. */
+  tickMs: duration().default(500),
 })

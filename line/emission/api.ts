@@ -1,0 +1,106 @@
+// The OMS API v3 payloads (oms-api.md), as zod schemas for what we read and types for what we send.
+import { z } from 'zod'
+
+export const BUFFER_STATUSES = ['PENDING', 'ACTIVE', 'EXHAUSTED', 'REJECTED', 'CLOSED'] as const
+export type BufferStatus = typeof BUFFER_STATUSES[number]
+export const REPORT_STATUSES = ['DRAFT', 'PENDING', 'READY_TO_SEND', 'REJECTED', 'SENT', 'CHECK', 'SUCCESS', 'FAILED', 'PARTIALLY'] as const
+export type ReportStatus = typeof REPORT_STATUSES[number]
+export const DROPOUT_REASONS = ['DEFECT', 'EXPIRY', 'QA_SAMPLES', 'PRODUCT_RECALL', 'COMPLAINTS', 'PRODUCT_TESTING', 'DEMO_SAMPLES', 'OTHER', 'DAMAGE_LOSS', 'DESTRUCTION', 'LIQUIDATION', 'CONFISCATION', 'OWN_USE_EXCISE'] as const
+export type DropoutReason = typeof DROPOUT_REASONS[number]
+
+/** Limits of the API (oms-api.md "Limits"). */
+export const OMS_LIMITS = { gtinsPerOrder: 10, codesPerRequest: 150_000, codesPerReport: 30_000 } as const
+
+export interface OrderProduct {
+  gtin: string
+  quantity: number
+  serialNumberType: 'OPERATOR' | 'SELF_MADE'
+  serialNumbers?: string[]
+  templateId: number
+  cisType: 'UNIT' | 'GROUP' | 'SET' | 'BUNDLE'
+  attributes?: Record<string, unknown>
+}
+
+export interface CreateOrderRequest {
+  productGroup: string
+  products: OrderProduct[]
+  serviceProviderId?: string
+  attributes: {
+    releaseMethodType: 'PRODUCTION' | 'IMPORT' | 'REMAINS' | 'COMMISSIONING' | 'CROSSBORDER' | 'REMARK'
+    createMethodType: 'SELF_MADE' | 'CEM'
+    productionOrderId?: string
+    contactPerson?: string
+    paymentType?: 1 | 2
+    [k: string]: unknown
+  }
+}
+
+export const createOrderResponse = z.looseObject({
+  omsId: z.string(),
+  orderId: z.string().min(1),
+  expectedCompleteTimestamp: z.number().optional(),
+})
+export type CreateOrderResponse = z.infer<typeof createOrderResponse>
+
+export const bufferInfo = z.looseObject({
+  orderId: z.string().optional(),
+  gtin: z.string().optional(),
+  availableCodes: z.number(),
+  leftInBuffer: z.number(),
+  totalCodes: z.number(),
+  totalPassed: z.number(),
+  unavailableCodes: z.number(),
+  poolsExhausted: z.boolean(),
+  bufferStatus: z.enum(BUFFER_STATUSES),
+  rejectionReason: z.string().optional(),
+  expiredDate: z.number().optional(),
+  templateId: z.number().optional(),
+  cisType: z.string().optional(),
+  productionOrderId: z.string().optional(),
+})
+export type BufferInfo = z.infer<typeof bufferInfo>
+export const orderStatusResponse = z.array(bufferInfo)
+
+export interface CodesBlock {
+  omsId: string
+  blockId: string
+  codes: string[]
+}
+
+export const blockInfo = z.looseObject({
+  blockId: z.string(),
+  blockDateTime: z.number().optional(),
+  quantity: z.number(),
+})
+export type BlockInfo = z.infer<typeof blockInfo>
+export const blocksResponse = z.looseObject({ orderId: z.string().optional(), gtin: z.string().optional(), blocks: z.array(blockInfo) })
+
+export interface UtilisationRequest {
+  productGroup: string
+  utilisationType?: 'UTILISATION' | 'RESORT'
+  sntins: string[]
+  attributes?: Record<string, unknown>
+}
+export interface DropoutRequest {
+  productGroup: string
+  dropoutReason: DropoutReason
+  sntins: string[]
+  [k: string]: unknown
+}
+export interface AggregationUnit {
+  unitSerialNumber: string
+  aggregationType: 'AGGREGATION'
+  aggregationUnitCapacity: number
+  aggregatedItemsCount: number
+  sntins: string[]
+}
+export interface AggregationRequest {
+  productGroup: string
+  participantId: string
+  aggregationUnits: AggregationUnit[]
+}
+
+export const reportResponse = z.looseObject({ omsId: z.string().optional(), reportId: z.string().min(1) })
+export type ReportResponse = z.infer<typeof reportResponse>
+export const reportInfoResponse = z.looseObject({ omsId: z.string().optional(), reportId: z.string().optional(), reportStatus: z.enum(REPORT_STATUSES) })
+export type ReportInfo = z.infer<typeof reportInfoResponse>

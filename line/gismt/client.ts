@@ -1,0 +1,164 @@
+// The True API client: participant sign-in, OMS clientToken providers, documents (create, status, find).
+// Document creation is split into prepare (build + sign) and submit, so the outbox can persist between the two.
+import { createHash } from 'node:crypto'
+import { z } from 'zod'
+import type { Clock } from '../clock.ts'
+import type { Logger } from '../log.ts'
+import type { Signer } from '../signer/signer.ts'
+import { TrueApiAuth } from './auth.ts'
+import type { DocumentType } from './documents.ts'
+import { TrueApiHttpError, TrueApiResponseError } from './errors.ts'
+import { TrueApiHttp, type CallOptions, type HttpAnswer } from './http.ts'
+
+export interface TrueApiClientOptions {
+  url: string
+  signer: Signer
+  clock: Clock
+  timeoutMs?: number
+  maxRequestsPerSecond?: number
+  retries?: number
+  retryBaseMs?: number
+  tokenRefreshBeforeMs?: number
+  /** What the detached signature covers (domain/true-api.md leaves it open): the JSON bytes or the base64 text. */
+  signatureOver?: 'json' | 'base64'
+  log?: Logger
+}
+
+export interface PreparedDocument {
+  type: DocumentType
+  group: string
+  /** base64 of the JSON body, as sent. */
+  productDocument: string
+  signature: string
+  /** sha256 (hex) of productDocument: how a document is recognised when its create answer was lost. */
+  hash: string
+}
+
+export type DocumentStatus = 'IN_PROGRESS' | 'CHECKED_OK' | 'CHECKED_NOT_OK' | 'PROCESSING_ERROR' | 'PARSE_ERROR' | string
+
+export interface DocumentInfo {
+  id: string
+  status: DocumentStatus
+  errors: string[]
+  /** base64 product document when the API returns it (used to reconcile). */
+  content?: string | undefined
+}
+
+const Info = z.object({
+  number: z.string().optional(),
+  docId: z.string().optional(),
+  status: z.string(),
+  errors: z.array(z.unknown()).optional(),
+  content: z.string().optional(),
+}).loose()
+const ListAnswer = z.object({ results: z.array(z.object({ number: z.string(), type: z.string().optional(), docDate: z.string().optional() }).loose()) }).loose()
+
+export const FINAL_OK = 'CHECKED_OK'
+export const FINAL_STATUSES = new Set(['CHECKED_OK', 'CHECKED_NOT_OK', 'PROCESSING_ERROR', 'PARSE_ERROR', 'CANCELLED'])
+
+function errorText (e: unknown): string {
+  if (typeof e === 'string') return e
+  if (typeof e === 'object' && e !== null) {
+    const o = e as Record<string, unknown>
+    const msg = o.message ?? o.text ?? o.error ?? JSON.stringify(o)
+    const code = o.cis ?? o.code ?? o.uit
+    return code === undefined ? String(msg) : `${String(code)}: ${String(msg)}`
+  }
+  return String(e)
+}
+
+export class TrueApiClient {
+  readonly http: TrueApiHttp
+  /** The participant's own token (documents). */
+  readonly auth: TrueApiAuth
+  readonly #o: TrueApiClientOptions
+  readonly #oms = new Map<string, TrueApiAuth>()
+
+  constructor (options: TrueApiClientOptions) {
+    this.#o = options
+    this.http = new TrueApiHttp({
+      baseUrl: options.url,
+      timeoutMs: options.timeoutMs ?? 15_000,
+      maxRequestsPerSecond: options.maxRequestsPerSecond ?? 50,
+      retries: options.retries ?? 3,
+      retryBaseMs: options.retryBaseMs ?? 500,
+      log: options.log,
+    })
+    this.auth = this.#newAuth(undefined)
+  }
+
+  #newAuth (omsConnection: string | undefined): TrueApiAuth {
+    return new TrueApiAuth({ http: this.http, signer: this.#o.signer, clock: this.#o.clock, omsConnection, refreshBeforeMs: this.#o.tokenRefreshBeforeMs ?? 1_800_000 })
+  }
+
+  /** The OMS clientToken for a registered OMS connection, as a provider the OMS client asks before each call. */
+  omsTokenProvider (omsConnection: string): TrueApiAuth {
+    let a = this.#oms.get(omsConnection)
+    if (a === undefined) { a = this.#newAuth(omsConnection); this.#oms.set(omsConnection, a) }
+    return a
+  }
+
+  /** An authorised call; a 401 means the token was revoked or replaced: sign in again once. */
+  async #authed (method: 'GET' | 'POST', path: string, options: CallOptions): Promise<HttpAnswer> {
+    try {
+      return await this.http.call(method, path, { ...options, token: await this.auth.getToken() })
+    } catch (err) {
+      if (!(err instanceof TrueApiHttpError) || err.status !== 401) throw err
+      this.auth.invalidate()
+      return await this.http.call(method, path, { ...options, token: await this.auth.getToken() })
+    }
+  }
+
+  /** Encode and sign a document body. Throws SignerError when signing fails (nothing was sent). */
+  async prepareDocument (type: DocumentType, group: string, body: unknown): Promise<PreparedDocument> {
+    const json = Buffer.from(JSON.stringify(body), 'utf8')
+    const productDocument = json.toString('base64')
+    const signed = this.#o.signatureOver === 'base64' ? Buffer.from(productDocument, 'ascii') : json
+    const signature = await this.#o.signer.sign(signed, { detached: true })
+    return { type, group, productDocument, signature, hash: createHash('sha256').update(productDocument).digest('hex') }
+  }
+
+  /**
+   * Create the document; resolves to its id. Not retried here: a lost answer must be reconciled (findDocument)
+   * before any second attempt, which is the outbox's job.
+   */
+  async submitDocument (doc: PreparedDocument): Promise<string> {
+    const res = await this.#authed('POST', '/api/v3/true-api/lk/documents/create', {
+      query: { pg: doc.group },
+      body: { document_format: 'MANUAL', product_document: doc.productDocument, type: doc.type, signature: doc.signature },
+      noRetry: true,
+    })
+    // The API answers the id as plain text; some gateways wrap it as JSON {value} or a JSON string.
+    const b = res.body
+    const id = typeof b === 'string' ? b.trim() : typeof b === 'object' && b !== null ? (b as { value?: unknown }).value : undefined
+    if (typeof id !== 'string' || id === '') throw new TrueApiResponseError('document create answered without an id', { body: b })
+    return id
+  }
+
+  async documentInfo (id: string, group: string): Promise<DocumentInfo> {
+    const res = await this.#authed('GET', `/api/v4/true-api/doc/${encodeURIComponent(id)}/info`, { query: { pg: group } })
+    const raw = Array.isArray(res.body) ? res.body[0] : res.body
+    const info = Info.safeParse(raw)
+    if (!info.success) throw new TrueApiResponseError('document info has no status', { id, body: res.body })
+    return { id, status: info.data.status, errors: (info.data.errors ?? []).map(errorText), content: info.data.content }
+  }
+
+  /**
+   * Look for a document created since `since` (ms) whose content hash is `hash`: the answer to "did my create reach
+   * the server before the line lost its answer?". Resolves to the id, or undefined when none matches.
+   */
+  async findDocument (doc: { type: DocumentType, group: string, hash: string }, since: number): Promise<string | undefined> {
+    const res = await this.#authed('GET', '/api/v4/true-api/doc/list', {
+      query: { pg: doc.group, documentType: doc.type, dateFrom: new Date(since).toISOString(), limit: '1000' },
+    })
+    const list = ListAnswer.safeParse(res.body)
+    if (!list.success) throw new TrueApiResponseError('doc/list answered without results', { body: res.body })
+    for (const d of list.data.results) {
+      const info = await this.documentInfo(d.number, doc.group)
+      if (info.content !== undefined && createHash('sha256').update(info.content).digest('hex') === doc.hash) return d.number
+    }
+    return undefined
+  }
+
+  async close (): Promise<void> { await this.http.close() }
+}

@@ -1,0 +1,91 @@
+// Builders of True API document bodies in the formats of domain/true-api.md, checked before anything is signed.
+import { TrueApiDocumentError } from './errors.ts'
+
+export const MAX_CODES_PER_DOCUMENT = 30_000
+
+export type DocumentType = 'AGGREGATION_DOCUMENT' | 'DISAGGREGATION_DOCUMENT' | 'REAGGREGATION_DOCUMENT' | 'LP_INTRODUCE_GOODS'
+
+export interface AggregationUnitInput {
+  /** 18-digit SSCC, `00`+SSCC, or an 18–74-character group code. */
+  unit: string
+  /** Codes inside, without crypto part. */
+  codes: readonly string[]
+}
+
+export interface AggregationDocument {
+  participantId: string
+  aggregationUnits: Array<{ unitSerialNumber: string, aggregationType: 'AGGREGATION', sntins: string[] }>
+}
+
+/** `00`+SSCC with no brackets (DESIGN §3); other unit codes pass through unchanged. */
+export function unitSerialNumber (unit: string): string {
+  const u = unit.replace(/[()]/g, '')
+  return /^\d{18}$/.test(u) ? `00${u}` : u
+}
+
+export function aggregationDocument (participantId: string, units: readonly AggregationUnitInput[]): AggregationDocument {
+  if (!/^\d{10}(\d{2})?$/.test(participantId)) throw new TrueApiDocumentError('participantId must be a 10- or 12-digit INN', { participantId })
+  if (units.length === 0) throw new TrueApiDocumentError('an aggregation document needs at least one unit', {})
+  let total = 0
+  let length: number | undefined
+  const out: AggregationDocument['aggregationUnits'] = []
+  for (const u of units) {
+    const usn = unitSerialNumber(u.unit)
+    if (usn.length < 18 || usn.length > 74) throw new TrueApiDocumentError('unit serial number must be 18–74 characters', { unit: u.unit })
+    if (u.codes.length === 0) throw new TrueApiDocumentError('an aggregation unit must contain codes', { unit: usn })
+    for (const c of u.codes) {
+      // "all units in one document have codes of the same length" (domain/true-api.md)
+      length ??= c.length
+      if (c.length !== length) throw new TrueApiDocumentError('all codes of one aggregation document must have the same length', { unit: usn, code: c, expected: length })
+    }
+    total += u.codes.length
+    out.push({ unitSerialNumber: usn, aggregationType: 'AGGREGATION', sntins: [...u.codes] })
+  }
+  if (total > MAX_CODES_PER_DOCUMENT) throw new TrueApiDocumentError(`a document holds at most ${MAX_CODES_PER_DOCUMENT} codes`, { codes: total })
+  return { participantId, aggregationUnits: out }
+}
+
+export interface IntroduceGoodsInput {
+  participantInn: string
+  producerInn?: string
+  ownerInn?: string
+  /** yyyy-MM-dd */
+  productionDate: string
+  tnvedCode: string
+  /** Unit codes (uit_code) or aggregates (uitu_code): after aggregation list the aggregates (domain/true-api.md). */
+  uitCodes?: readonly string[]
+  uituCodes?: readonly string[]
+  vsdNumber?: string
+}
+
+export interface IntroduceGoodsDocument {
+  participant_inn: string
+  producer_inn: string
+  owner_inn: string
+  production_date: string
+  production_type: 'OWN_PRODUCTION'
+  products: Array<{ uit_code?: string, uitu_code?: string, tnved_code: string, vsd_number?: string }>
+}
+
+export function introduceGoodsDocument (input: IntroduceGoodsInput): IntroduceGoodsDocument {
+  for (const [k, v] of [['participantInn', input.participantInn], ['producerInn', input.producerInn], ['ownerInn', input.ownerInn]] as const) {
+    if (v !== undefined && !/^\d{10}(\d{2})?$/.test(v)) throw new TrueApiDocumentError(`${k} must be a 10- or 12-digit INN`, { [k]: v })
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.productionDate)) throw new TrueApiDocumentError('productionDate must be yyyy-MM-dd', { productionDate: input.productionDate })
+  if (!/^\d{4,10}$/.test(input.tnvedCode)) throw new TrueApiDocumentError('tnvedCode must be 4–10 digits', { tnvedCode: input.tnvedCode })
+  const extra = input.vsdNumber === undefined ? {} : { vsd_number: input.vsdNumber }
+  const products: IntroduceGoodsDocument['products'] = [
+    ...(input.uitCodes ?? []).map(c => ({ uit_code: c, tnved_code: input.tnvedCode, ...extra })),
+    ...(input.uituCodes ?? []).map(c => ({ uitu_code: unitSerialNumber(c), tnved_code: input.tnvedCode, ...extra })),
+  ]
+  if (products.length === 0) throw new TrueApiDocumentError('an introduction document needs products', {})
+  if (products.length > MAX_CODES_PER_DOCUMENT) throw new TrueApiDocumentError(`a document holds at most ${MAX_CODES_PER_DOCUMENT} codes`, { codes: products.length })
+  return {
+    participant_inn: input.participantInn,
+    producer_inn: input.producerInn ?? input.participantInn,
+    owner_inn: input.ownerInn ?? input.participantInn,
+    production_date: input.productionDate,
+    production_type: 'OWN_PRODUCTION',
+    products,
+  }
+}

@@ -1,0 +1,7 @@
+// True API (GIS MT) client: auth and tokens, documents, their builders and errors.
+export * from './errors.ts'
+export * from './auth.ts'
+export * from './documents.ts'
+export * from './client.ts'
+export { RateLimiter } from './rate-limit.ts'
+export { TrueApiHttp } from './http.ts'

@@ -1,0 +1,320 @@
+// The operator panel server: fastify with the panel, a JSON API checked by role and audited, and live updates.
+import websocket from '@fastify/websocket'
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Clock } from '../clock.ts'
+import type { Bilingual, ControlResult, LineControl } from '../control.ts'
+import type { Logger } from '../log.ts'
+import type { CommandResult } from '../state/packml.ts'
+import type { Db } from '../store/open.ts'
+import { HmiAuth, type BootstrapOptions } from './auth.ts'
+import { shiftReportCsv } from './csv.ts'
+import {
+  ForbiddenError, HmiError, LineUnavailableError, LoginFailedError, RefusedError, UnauthenticatedError, UnknownActionError, ValidationError,
+} from './errors.ts'
+import { buildPanel, type PanelAssets } from './panel-build.ts'
+import { LiveUpdates } from './live.ts'
+import { ACTIONS, PERMISSIONS, can, type Action } from './roles.ts'
+import {
+  auditQuerySchema, changePasswordSchema, commandSchema, idParamSchema, jobSchema, loginSchema, modeSchema, newUserSchema, parse,
+  removeUnitSchema, reportQuerySchema, reprintSchema, scrapSchema, updateUserSchema, usernameParamSchema,
+} from './schemas.ts'
+import { HmiStore, type AuditResult, type Session } from './store.ts'
+
+export interface HmiConfig {
+  host: string
+  port: number
+  /** Session lifetime from login, ms (a shift). */
+  sessionTtl: number
+  /** Live updates to each panel at most this often, ms. */
+  updateIntervalMs: number
+  bootstrap?: BootstrapOptions
+  /** Product groups the job form accepts (default: the built-in profiles). */
+  groups?: readonly string[]
+}
+
+export interface HmiServer {
+  listen(): Promise<string>
+  close(): Promise<void>
+  /** For tests and the bench. */
+  readonly live: { readonly clients: number, readonly pushes: number }
+}
+
+const COOKIE = 'lc_hmi'
+const SHIFT_MS = 12 * 3_600_000
+
+function cookieToken (req: FastifyRequest): string | undefined {
+  const header = req.headers.cookie
+  if (header === undefined) return undefined
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=')
+    if (i > 0 && part.slice(0, i).trim() === COOKIE) return decodeURIComponent(part.slice(i + 1).trim())
+  }
+  return undefined
+}
+
+const MUST_CHANGE = { ru: 'Сначала смените временный пароль', en: 'Change your temporary password first' }
+
+export function createHmiServer (o: { control: LineControl, db: Db, log: Logger, clock: Clock, config: HmiConfig }): HmiServer {
+  const { control, clock, config } = o
+  const log = o.log.child({ module: 'hmi' })
+  const store = new HmiStore(o.db)
+  const auth = new HmiAuth({ store, clock, sessionTtl: config.sessionTtl, log })
+  const live = new LiveUpdates({ control, intervalMs: config.updateIntervalMs, log, valid: t => auth.session(t) !== null })
+  const jobForm = jobSchema(config.groups)
+  let assets: PanelAssets | null = null
+
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true })
+
+  const audit = (s: Session | null, action: string, detail: unknown, result: AuditResult, message?: Bilingual | null): void => {
+    try {
+      store.audit({ at: clock.now(), actor: s?.username ?? 'anonymous', role: s?.role ?? null, action, detail, result, message: message?.en ?? null })
+    } catch (err) {
+      log.error({ err, action }, 'cannot write the HMI audit trail')
+    }
+  }
+
+  const sessionOf = (req: FastifyRequest): Session => {
+    const s = auth.session(cookieToken(req))
+    if (s === null) throw new UnauthenticatedError({ path: req.url })
+    return s
+  }
+
+  /** Auth, must-change, role, validation, the action, the audit entry: the same path for every state change. */
+  async function act<I, R> (req: FastifyRequest, action: Action, input: () => I, run: (input: I, s: Session) => Promise<ControlResult<R> | CommandResult>): Promise<unknown> {
+    const s = auth.session(cookieToken(req))
+    if (s === null) {
+      audit(null, action, { path: req.url }, 'forbidden')
+      throw new UnauthenticatedError({ action })
+    }
+    if (s.mustChange) { audit(s, action, null, 'forbidden', MUST_CHANGE); throw new HmiError('LC_ERR_HMI_FORBIDDEN', 403, MUST_CHANGE, { action }) }
+    if (!can(s.role, action)) {
+      const e = new ForbiddenError(action, s.role)
+      audit(s, action, null, 'forbidden', e.text)
+      throw e
+    }
+    let value: I
+    try {
+      value = input()
+    } catch (err) {
+      if (err instanceof ValidationError) audit(s, action, { fields: Object.keys(err.fields) }, 'invalid', err.text)
+      throw err
+    }
+    let r: ControlResult<R> | CommandResult
+    try {
+      r = await run(value, s)
+    } catch (err) {
+      const e = new LineUnavailableError(action, err)
+      log.error({ err, action, actor: s.username }, 'line failed an HMI action')
+      audit(s, action, value, 'error', e.text)
+      throw e
+    }
+    if (!r.ok) {
+      audit(s, action, value, 'refused', r.reason)
+      throw new RefusedError(r.reason, { action })
+    }
+    audit(s, action, value, 'ok')
+    return { ok: true, result: 'value' in r ? r.value ?? null : r }
+  }
+
+  app.setErrorHandler((err: unknown, req, reply) => {
+    if (err instanceof HmiError) {
+      const body: Record<string, unknown> = { error: { code: err.code, message: err.text } }
+      if (err instanceof ValidationError) (body.error as Record<string, unknown>).fields = err.fields
+      if (err.status >= 500) log.warn({ err, url: req.url }, 'HMI request failed')
+      else log.info({ code: err.code, url: req.url, ctx: err.context }, 'HMI request refused')
+      return reply.status(err.status).send(body)
+    }
+    const status = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500
+    if (status >= 400 && status < 500) {
+      // fastify's own refusals: bad JSON, body too large, wrong content type.
+      const detail = err instanceof Error ? err.message : String(err)
+      log.info({ url: req.url, detail }, 'HMI request malformed')
+      return reply.status(status).send({ error: { code: 'LC_ERR_HMI_INPUT', message: { ru: `Неверный запрос: ${detail}`, en: `Bad request: ${detail}` } } })
+    }
+    log.error({ err, url: req.url }, 'HMI internal error')
+    return reply.status(500).send({ error: { code: 'LC_ERR_HMI_INTERNAL', message: { ru: 'Внутренняя ошибка панели, смотрите журнал', en: 'Internal panel error, see the log' } } })
+  })
+
+  app.setNotFoundHandler((req, reply) => {
+    const e = new UnknownActionError(`${req.method} ${req.url.split('?')[0] ?? ''}`)
+    return reply.status(404).send({ error: { code: e.code, message: e.text } })
+  })
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('cache-control', 'no-store')
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+    return payload
+  })
+
+  app.register(websocket)
+  app.register(async app => {
+    app.get('/ws', { websocket: true }, (socket, req) => {
+      const token = cookieToken(req)
+      if (token === undefined || auth.session(token) === null) { socket.close(4401, 'login required'); return }
+      live.add(socket, token)
+    })
+  })
+
+  // --- panel assets
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(assets?.html))
+  app.get('/app.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(assets?.js))
+  app.get('/app.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(assets?.css))
+
+  // --- session
+  app.post('/api/login', async (req, reply) => {
+    const body = parse(loginSchema, req.body, 'login')
+    try {
+      const { token, session } = await auth.login(body.username, body.password)
+      audit(session, 'login', null, 'ok')
+      reply.header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(config.sessionTtl / 1000)}`)
+      return { user: me(session) }
+    } catch (err) {
+      if (err instanceof LoginFailedError) audit({ username: body.username, role: 'operator', mustChange: false, expiresAt: 0 }, 'login', null, 'forbidden', err.text)
+      throw err
+    }
+  })
+  app.post('/api/logout', async (req, reply) => {
+    const token = cookieToken(req)
+    const s = auth.session(token)
+    if (token !== undefined) auth.logout(token)
+    if (s !== null) audit(s, 'logout', null, 'ok')
+    reply.header('set-cookie', `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`)
+    return { ok: true }
+  })
+  const me = (s: Session): Record<string, unknown> => ({
+    username: s.username, role: s.role, mustChangePassword: s.mustChange, expiresAt: s.expiresAt, permissions: [...PERMISSIONS[s.role]],
+  })
+  app.get('/api/me', async req => ({ user: me(sessionOf(req)) }))
+  app.post('/api/me/password', async req => {
+    const s = sessionOf(req)
+    const body = parse(changePasswordSchema, req.body, 'password')
+    if (!await auth.changePassword(s.username, body.oldPassword, body.newPassword)) {
+      const text = { ru: 'Старый пароль неверен', en: 'The old password is wrong' }
+      audit(s, 'password:change', null, 'refused', text)
+      throw new ValidationError({ oldPassword: text })
+    }
+    audit(s, 'password:change', null, 'ok')
+    return { ok: true }
+  })
+
+  // --- line view
+  app.get('/api/snapshot', async req => { sessionOf(req); return control.snapshot() })
+  app.get('/api/image/last.png', async (req, reply) => {
+    sessionOf(req)
+    const png = control.lastImagePng()
+    if (png === null) {
+      return reply.status(404).send({ error: { code: 'LC_ERR_HMI_NO_IMAGE', message: { ru: 'Камера ещё не прислала изображение', en: 'No camera image yet' } } })
+    }
+    return reply.type('image/png').send(png)
+  })
+
+  // --- commands
+  app.post('/api/command', async req => {
+    const { command } = parse(commandSchema, req.body, 'command')
+    const action = `cmd:${command.toLowerCase()}`
+    if (!(ACTIONS as readonly string[]).includes(action)) {
+      const s = auth.session(cookieToken(req))
+      if (s === null) throw new UnauthenticatedError()
+      const e = new UnknownActionError(command, 400)
+      audit(s, 'command', { command }, 'invalid', e.text)
+      throw e
+    }
+    return act(req, action as Action, () => command.toLowerCase(), (cmd, s) => control.command(cmd, s.username))
+  })
+  app.post('/api/mode', async req => act(req, 'mode:set', () => parse(modeSchema, req.body, 'mode'), (b, s) => control.setMode(b.mode, s.username)))
+  app.post('/api/job', async req => act(req, 'job:start', () => parse(jobForm, req.body, 'job'), (job, s) => control.startJob(job, s.username)))
+  app.post('/api/alarms/:id/ack', async req => act(req, 'alarm:ack', () => parse(idParamSchema, req.params, 'alarm'), (p, s) => control.ackAlarm(p.id, s.username)))
+  app.post('/api/box/close', async req => act(req, 'box:close', () => null, (_b, s) => control.closePartialBox(s.username)))
+  app.post('/api/unit/remove', async req => act(req, 'unit:remove', () => parse(removeUnitSchema, req.body, 'remove-unit'), (b, s) => control.removeUnit(b.code, s.username)))
+  app.post('/api/box/reprint', async req => act(req, 'label:reprint', () => parse(reprintSchema, req.body, 'reprint'), (b, s) => control.reprintLabel(b.sscc, s.username)))
+  app.post('/api/box/scrap', async req => act(req, 'box:scrap', () => parse(scrapSchema, req.body, 'scrap'), (b, s) => control.scrapBox(b.sscc, b.reason, s.username)))
+
+  // --- reports
+  const reportRange = (req: FastifyRequest): { from: number, to: number } => {
+    const s = sessionOf(req)
+    if (!can(s.role, 'report:view')) throw new ForbiddenError('report:view', s.role)
+    const q = parse(reportQuerySchema, req.query, 'report')
+    const to = q.to ?? clock.now()
+    return { from: q.from ?? to - SHIFT_MS, to }
+  }
+  app.get('/api/shift-report', async req => {
+    const { from, to } = reportRange(req)
+    return { from, to, rows: control.shiftReport(from, to) }
+  })
+  app.get('/api/shift-report.csv', async (req, reply) => {
+    const { from, to } = reportRange(req)
+    const lang = (req.query as Record<string, unknown>).lang === 'en' ? 'en' : 'ru'
+    const day = new Date(to).toISOString().slice(0, 10)
+    return reply.type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="shift-${day}.csv"`)
+      .send(shiftReportCsv(control.shiftReport(from, to), lang))
+  })
+  app.get('/api/audit', async req => {
+    const s = sessionOf(req)
+    if (!can(s.role, 'audit:view')) throw new ForbiddenError('audit:view', s.role)
+    const q = parse(auditQuerySchema, req.query, 'audit')
+    return { rows: store.auditTrail(q.limit, q.before) }
+  })
+
+  // --- users (admin)
+  const admin = (req: FastifyRequest, action: string): Session => {
+    const s = sessionOf(req)
+    if (s.mustChange) throw new HmiError('LC_ERR_HMI_FORBIDDEN', 403, MUST_CHANGE, { action })
+    if (!can(s.role, 'users:manage')) {
+      const e = new ForbiddenError('users:manage', s.role)
+      audit(s, action, null, 'forbidden', e.text)
+      throw e
+    }
+    return s
+  }
+  app.get('/api/users', async req => { admin(req, 'users:list'); return { users: store.users() } })
+  app.post('/api/users', async (req, reply) => {
+    const s = admin(req, 'users:create')
+    const u = parse(newUserSchema, req.body, 'user')
+    if (!await auth.createUser(u, s.username)) {
+      const text = { ru: `Пользователь «${u.username}» уже есть`, en: `User "${u.username}" already exists` }
+      audit(s, 'users:create', { username: u.username }, 'refused', text)
+      throw new RefusedError(text)
+    }
+    audit(s, 'users:create', { username: u.username, role: u.role }, 'ok')
+    return reply.status(201).send({ ok: true })
+  })
+  app.patch('/api/users/:name', async req => {
+    const s = admin(req, 'users:update')
+    const { name } = parse(usernameParamSchema, req.params, 'user')
+    const b = parse(updateUserSchema, req.body, 'user')
+    const target = store.user(name)
+    if (target === null) throw new UnknownActionError(`user ${name}`)
+    // The last active administrator cannot lock everyone out of user management.
+    const losesAdmin = target.role === 'admin' && !target.disabled && ((b.role !== undefined && b.role !== 'admin') || b.disabled === true)
+    if (losesAdmin && store.activeAdmins() <= 1) {
+      const text = { ru: 'Нельзя лишить прав последнего администратора', en: 'Cannot demote or disable the last administrator' }
+      audit(s, 'users:update', { username: name }, 'refused', text)
+      throw new RefusedError(text)
+    }
+    if (b.role !== undefined) store.setRole(name, b.role)
+    if (b.disabled !== undefined) store.setDisabled(name, b.disabled)
+    if (b.password !== undefined) await auth.resetPassword(name, b.password)
+    audit(s, 'users:update', { username: name, role: b.role, disabled: b.disabled, password: b.password !== undefined }, 'ok')
+    return { ok: true }
+  })
+
+  let url: string | null = null
+  return {
+    get live () { return { clients: live.clients, pushes: live.pushes } },
+    async listen () {
+      assets ??= await buildPanel()
+      const boot = await auth.bootstrap(config.bootstrap ?? {})
+      if (boot.created) log.info({ username: boot.username }, 'HMI administrator bootstrapped')
+      const address = await app.listen({ host: config.host, port: config.port })
+      url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1')
+      log.info({ url }, 'HMI listening')
+      return url
+    },
+    async close () {
+      live.close()
+      await app.close()
+    },
+  }
+}

@@ -1,0 +1,47 @@
+// The L3 feed's wire formats (docs/l3-feed.md): the event envelope published on PUB, and the MES messages the
+// ROUTER accepts with their ack/nack answers. Validated with zod at this edge.
+import { z } from 'zod'
+
+export const EVENT_TYPES = ['item', 'box', 'report', 'alarm'] as const
+export type EventType = typeof EVENT_TYPES[number]
+
+/** Every published event: `seq` grows by exactly 1 per event of this feed, so a subscriber can count what it missed. */
+export const Envelope = z.strictObject({
+  seq: z.int().min(1),
+  /** Unix ms on the line's clock. */
+  ts: z.int(),
+  type: z.enum(EVENT_TYPES),
+  /** The line id (`<site>/<line>`). */
+  line: z.string().min(1),
+  data: z.unknown(),
+})
+export type Envelope = z.infer<typeof Envelope>
+
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected yyyy-MM-dd')
+
+/** A production job as an MES sends it. */
+export const JobSpec = z.strictObject({
+  jobId: z.string().min(1).max(64),
+  gtin: z.string().regex(/^\d{14}$/, 'expected a 14-digit GTIN'),
+  group: z.string().min(1),
+  quantity: z.int().min(1).max(10_000_000),
+  productionDate: date.optional(),
+  expirationDate: date.optional(),
+  batch: z.string().max(64).optional(),
+  tnvedCode: z.string().regex(/^\d{4,10}$/).optional(),
+  /** Units per box, boxes per pallet, when the line aggregates. */
+  boxSize: z.int().min(1).optional(),
+  palletSize: z.int().min(1).optional(),
+})
+export type JobSpec = z.infer<typeof JobSpec>
+
+export const MesMessage = z.discriminatedUnion('type', [
+  z.strictObject({ msgId: z.string().min(1).max(128), type: z.literal('job.load'), job: JobSpec }),
+  z.strictObject({ msgId: z.string().min(1).max(128), type: z.literal('job.cancel'), jobId: z.string().min(1) }),
+  z.strictObject({ msgId: z.string().min(1).max(128), type: z.literal('ping') }),
+])
+export type MesMessage = z.infer<typeof MesMessage>
+
+export type MesAnswer =
+  | { msgId: string | null, type: 'ack', data?: unknown }
+  | { msgId: string | null, type: 'nack', error: { code: string, message: string, issues?: Array<{ path: string, message: string }> } }

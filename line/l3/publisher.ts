@@ -1,0 +1,76 @@
+// zeromq PUB of the line's item, box, report and alarm events in the documented envelope. The only file of the
+// feed that owns a PUB socket; sends are queued because a zeromq socket takes one send at a time.
+import { Publisher } from 'zeromq'
+import type { Clock } from '../clock.ts'
+import type { Logger } from '../log.ts'
+import type { Envelope, EventType } from './messages.ts'
+
+export interface PublisherOptions {
+  endpoint: string
+  line: string
+  clock: Clock
+  /** First sequence number (the composition root may persist the last one across restarts); default 1. */
+  startSeq?: number
+  /** Events held while the socket is busy; beyond it the oldest are dropped, which subscribers see as a gap. */
+  queueLimit?: number
+  log?: Logger
+}
+
+export class L3Publisher {
+  readonly #o: PublisherOptions
+  readonly #sock = new Publisher({ sendHighWaterMark: 100_000 })
+  #seq: number
+  #queue: Envelope[] = []
+  #draining: Promise<void> | undefined
+  #closed = false
+  /** Events dropped because the queue was full. */
+  dropped = 0
+  endpoint = ''
+
+  constructor (options: PublisherOptions) {
+    this.#o = options
+    this.#seq = (options.startSeq ?? 1) - 1
+  }
+
+  /** Bind; resolves to the actual endpoint (a `:0` / `*` port is replaced by the one chosen). */
+  async bind (): Promise<string> {
+    await this.#sock.bind(this.#o.endpoint)
+    this.endpoint = this.#sock.lastEndpoint ?? this.#o.endpoint
+    return this.endpoint
+  }
+
+  get lastSeq (): number { return this.#seq }
+
+  /** Stamp and queue an event; returns its envelope at once (never blocks the line). */
+  publish (type: EventType, data: unknown): Envelope {
+    const env: Envelope = { seq: ++this.#seq, ts: this.#o.clock.now(), type, line: this.#o.line, data }
+    if (this.#closed) return env
+    this.#queue.push(env)
+    const limit = this.#o.queueLimit ?? 100_000
+    if (this.#queue.length > limit) { this.#queue.shift(); this.dropped++ }
+    this.#draining ??= this.#drain().finally(() => { this.#draining = undefined })
+    return env
+  }
+
+  async #drain (): Promise<void> {
+    while (this.#queue.length > 0 && !this.#closed) {
+      const env = this.#queue.shift() as Envelope
+      try {
+        // Topic frame first, so subscribers can filter by event type ("item", "box", …).
+        await this.#sock.send([env.type, JSON.stringify(env)])
+      } catch (err) {
+        this.dropped++
+        this.#o.log?.warn({ err, seq: env.seq }, 'L3 event not published')
+      }
+    }
+  }
+
+  /** Resolves when everything queued so far was handed to zeromq. */
+  async flush (): Promise<void> { while (this.#draining !== undefined) await this.#draining }
+
+  async close (): Promise<void> {
+    await this.flush()
+    this.#closed = true
+    this.#sock.close()
+  }
+}

@@ -1,0 +1,85 @@
+// The PLC over MQTT: commands and triggers in, rejects out (QoS 1), retained state, counters and alarms out.
+// The one file of line/ that talks MQTT to the PLC; a bad payload is counted, logged and alarmed, never thrown.
+
+import { EventEmitter } from 'node:events'
+import type { MqttClient } from 'mqtt'
+import type { AlarmBook } from '../alarms/alarms.ts'
+import type { AlarmView, Counters } from '../control.ts'
+import type { Logger } from '../log.ts'
+import type { StateSnapshot } from '../state/machine.ts'
+import type { PlcRejectPort } from '../tracking/tracker.ts'
+import { lineTopics, plcCommandSchema, plcTriggerSchema } from './topics.ts'
+
+const MAX_PAYLOAD = 4096
+
+/** Events: 'command' (cmd string), 'trigger' ({ seq, ts }). */
+export class MqttPlc extends EventEmitter implements PlcRejectPort {
+  readonly #client: MqttClient
+  readonly #topics: ReturnType<typeof lineTopics>
+  readonly #log: Logger
+  readonly #alarms: AlarmBook
+  readonly stats = { commands: 0, triggers: 0, rejects: 0, invalid: 0 }
+
+  constructor (options: { client: MqttClient, site: string, line: string, log: Logger, alarms: AlarmBook }) {
+    super()
+    this.#client = options.client
+    this.#topics = lineTopics(options.site, options.line)
+    this.#log = options.log
+    this.#alarms = options.alarms
+    this.#client.on('message', (topic, payload) => this.#onMessage(topic, payload))
+  }
+
+  async start (): Promise<void> {
+    await this.#client.subscribeAsync([this.#topics.cmd, this.#topics.trigger], { qos: 1 })
+  }
+
+  #onMessage (topic: string, payload: Buffer): void {
+    if (topic !== this.#topics.cmd && topic !== this.#topics.trigger) return
+    let data: unknown
+    try {
+      if (payload.length > MAX_PAYLOAD) throw new Error(`payload of ${payload.length} bytes is over ${MAX_PAYLOAD}`)
+      data = JSON.parse(payload.toString('utf8'))
+    } catch (err) {
+      return this.#invalid(topic, payload, (err as Error).message)
+    }
+    if (topic === this.#topics.trigger) {
+      const r = plcTriggerSchema.safeParse(data)
+      if (!r.success) return this.#invalid(topic, payload, r.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '))
+      this.stats.triggers++
+      this.emit('trigger', r.data)
+    } else {
+      const r = plcCommandSchema.safeParse(data)
+      if (!r.success) return this.#invalid(topic, payload, r.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '))
+      this.stats.commands++
+      this.emit('command', r.data.cmd)
+    }
+  }
+
+  #invalid (topic: string, payload: Buffer, error: string): void {
+    this.stats.invalid++
+    this.#log.warn({ topic, payload: payload.subarray(0, 200).toString('utf8'), error }, 'invalid PLC payload dropped')
+    this.#alarms.raise({
+      code: 'PLC_PAYLOAD', severity: 'warning', source: 'plc',
+      message: { ru: `Неверное сообщение ПЛК на ${topic}: ${error}`, en: `invalid PLC message on ${topic}: ${error}` },
+    })
+  }
+
+  /** QoS 1: resolves when the broker acknowledged the reject. */
+  async reject (seq: number, reason: string): Promise<void> {
+    await this.#client.publishAsync(this.#topics.reject, JSON.stringify({ seq, reason }), { qos: 1 })
+    this.stats.rejects++
+  }
+
+  publishState (s: StateSnapshot): void {
+    const payload = JSON.stringify({ state: s.state, number: s.stateNumber, mode: s.mode, fault: s.fault, since: s.since })
+    this.#client.publish(this.#topics.state, payload, { qos: 1, retain: true }, err => { if (err) this.#log.warn({ err }, 'state publish failed') })
+  }
+
+  publishCounters (c: Counters): void {
+    this.#client.publish(this.#topics.counters, JSON.stringify(c), { qos: 0 })
+  }
+
+  publishAlarm (a: AlarmView): void {
+    this.#client.publish(this.#topics.alarms, JSON.stringify(a), { qos: 1 }, err => { if (err) this.#log.warn({ err }, 'alarm publish failed') })
+  }
+}

@@ -1,0 +1,31 @@
+// The PLC/MQTT contract (DESIGN §6, docs/plc-mqtt.md): topic names and payload schemas, in one place.
+import { z } from 'zod'
+
+export function lineTopics (site: string, line: string) {
+  const base = `${site}/${line}`
+  return {
+    base,
+    cmd: `${base}/plc/cmd`,
+    trigger: `${base}/plc/trigger`,
+    reject: `${base}/plc/reject`,
+    state: `${base}/state`,
+    counters: `${base}/counters`,
+    alarms: `${base}/alarms`,
+    camResults: `${base}/cam/+/result`,
+    camResult: (id: string) => `${base}/cam/${id}/result`,
+  }
+}
+
+export const plcCommandSchema = z.strictObject({
+  cmd: z.enum(['start', 'stop', 'hold', 'unhold', 'suspend', 'unsuspend', 'reset', 'abort', 'clear']),
+})
+
+export const plcTriggerSchema = z.strictObject({
+  seq: z.int().min(0),
+  ts: z.number().optional(),
+})
+
+export const plcRejectSchema = z.strictObject({
+  seq: z.int().min(0),
+  reason: z.string(),
+})

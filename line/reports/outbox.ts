@@ -1,0 +1,437 @@
+// The durable report outbox (issue 7 §1): reports are stored with their codes before they are sent, batched up to
+// maxCodes or a time window, sent once through outages of any length, polled until accepted or rejected.
+// Idempotence: a report id is assigned locally; SENDING + body hash are committed before the request, so after a
+// crash or a lost answer the server is asked (reconcile) before anything is sent again. Residual risk: docs/true-api.md.
+import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import type { Statement } from 'better-sqlite3'
+import type { Clock } from '../clock.ts'
+import type { Logger } from '../log.ts'
+import type { CodePool, ReportKind } from '../pool/pool.ts'
+import { CodeState } from '../pool/states.ts'
+import { SignerError } from '../signer/signer.ts'
+import { migrate } from '../store/open.ts'
+import { OutboxError, type OutboxAlarm } from './errors.ts'
+import { REPORTS_MIGRATIONS, type ReportState } from './schema.ts'
+import { classifyFailure, type OutboxReport, type Prepared, type ReportCode, type ReportSender } from './sender.ts'
+
+export const MAX_CODES = 30_000
+
+export interface OutboxOptions {
+  pool: CodePool
+  clock: Clock
+  /** The sender for each report kind (e.g. utilisation/dropout → OMS, aggregation/introduction → True API). */
+  senders: Partial<Record<ReportKind, ReportSender>>
+  maxCodes?: number
+  windowMs?: number
+  retryBaseMs?: number
+  retryMaxMs?: number
+  pollIntervalMs?: number
+  /** Real-time period of the background loop (start()). */
+  tickMs?: number
+  /** Reports in flight at once. */
+  concurrency?: number
+  /** The code state an accepted report moves its codes to; codes in other states are only linked. */
+  onAccepted?: Partial<Record<ReportKind, 'REPORTED' | 'DROPPED' | 'none'>>
+  log?: Logger
+}
+
+export interface AddInput {
+  kind: ReportKind
+  group: string
+  codeIds: readonly number[]
+  /** Per-report attributes (utilisation expDate…, introduction productionDate/tnvedCode); part of the batch key. */
+  attributes?: Record<string, unknown>
+}
+
+export interface AddResult { reportIds: string[], added: number, skipped: number }
+
+export interface ReportEvent {
+  id: string
+  kind: ReportKind
+  state: ReportState
+  codes: number
+  remoteId: string | null
+  reason: string | null
+}
+
+const DEFAULT_ON_ACCEPTED: Record<ReportKind, 'REPORTED' | 'DROPPED' | 'none'> = {
+  utilisation: 'none', aggregation: 'none', introduction: 'REPORTED', dropout: 'DROPPED',
+}
+const FROM_STATES = { REPORTED: [CodeState.VERIFIED, CodeState.AGGREGATED], DROPPED: [CodeState.DEFECT] } as const
+
+interface Row {
+  id: string, kind: string, channel: string, grp: string, batch_key: string, attributes: string, state: string,
+  codes: number, created_at: number, close_at: number, attempts: number, next_at: number, body_hash: string | null,
+  sending_at: number | null, remote_id: string | null, last_error: string | null, reason: string | null,
+  generation: number, updated_at: number
+}
+
+function toReport (r: Row): OutboxReport {
+  return {
+    id: r.id, kind: r.kind as ReportKind, channel: r.channel, group: r.grp, attributes: JSON.parse(r.attributes) as Record<string, unknown>,
+    state: r.state as ReportState, codes: r.codes, createdAt: r.created_at, attempts: r.attempts, bodyHash: r.body_hash,
+    sendingAt: r.sending_at, remoteId: r.remote_id, lastError: r.last_error, reason: r.reason, generation: r.generation,
+  }
+}
+
+/** JSON with sorted keys: equal attributes give equal batch keys. */
+function stable (v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`
+  if (v !== null && typeof v === 'object') return `{${Object.keys(v).sort().map(k => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`).join(',')}}`
+  return JSON.stringify(v)
+}
+
+function message (err: unknown): string {
+  if (err instanceof Error) {
+    const body = (err as { body?: unknown }).body
+    return body === undefined ? err.message : `${err.message}: ${typeof body === 'string' ? body : JSON.stringify(body)}`
+  }
+  return String(err)
+}
+
+export interface ReportOutboxEvents {
+  report: [ReportEvent]
+  alarm: [OutboxAlarm]
+}
+
+export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
+  readonly #pool: CodePool
+  readonly #clock: Clock
+  readonly #senders: Partial<Record<ReportKind, ReportSender>>
+  readonly #o: Required<Pick<OutboxOptions, 'maxCodes' | 'windowMs' | 'retryBaseMs' | 'retryMaxMs' | 'pollIntervalMs' | 'tickMs' | 'concurrency'>>
+  readonly #onAccepted: Record<ReportKind, 'REPORTED' | 'DROPPED' | 'none'>
+  readonly #log: Logger | undefined
+  readonly #st: Record<'open' | 'insertReport' | 'insertCode' | 'bumpCount' | 'byId' | 'due' | 'dueOpen' | 'setState' | 'codes' | 'history' | 'codeIds', Statement>
+  #timer: NodeJS.Timeout | undefined
+  #ticking: Promise<void> | undefined
+  readonly #inFlight = new Set<string>()
+
+  constructor (options: OutboxOptions) {
+    super()
+    this.#pool = options.pool
+    this.#clock = options.clock
+    this.#senders = options.senders
+    this.#log = options.log
+    this.#o = {
+      maxCodes: Math.min(options.maxCodes ?? MAX_CODES, MAX_CODES),
+      windowMs: options.windowMs ?? 10_000,
+      retryBaseMs: options.retryBaseMs ?? 5_000,
+      retryMaxMs: options.retryMaxMs ?? 300_000,
+      pollIntervalMs: options.pollIntervalMs ?? 5_000,
+      tickMs: options.tickMs ?? 500,
+      concurrency: options.concurrency ?? 4,
+    }
+    this.#onAccepted = { ...DEFAULT_ON_ACCEPTED, ...options.onAccepted }
+    const db = this.#pool.db
+    migrate(db, 'reports', REPORTS_MIGRATIONS)
+    this.#st = {
+      open: db.prepare("SELECT * FROM report_outbox WHERE batch_key = ? AND state = 'OPEN' ORDER BY created_at LIMIT 1"),
+      insertReport: db.prepare(`INSERT INTO report_outbox (id, kind, channel, grp, batch_key, attributes, state, created_at, close_at, next_at, updated_at)
+        VALUES (@id, @kind, @channel, @grp, @batchKey, @attributes, 'OPEN', @now, @closeAt, @closeAt, @now)`),
+      insertCode: db.prepare('INSERT OR IGNORE INTO report_codes (report_id, kind, code_id) VALUES (?, ?, ?)'),
+      bumpCount: db.prepare('UPDATE report_outbox SET codes = codes + ?, updated_at = ? WHERE id = ?'),
+      byId: db.prepare('SELECT * FROM report_outbox WHERE id = ?'),
+      due: db.prepare("SELECT * FROM report_outbox WHERE state IN ('READY', 'SENDING', 'SENT') AND next_at <= ? ORDER BY next_at LIMIT ?"),
+      dueOpen: db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE state = 'OPEN' AND close_at <= ? RETURNING id"),
+      setState: db.prepare(`UPDATE report_outbox SET state = @state, attempts = @attempts, next_at = @nextAt, body_hash = @bodyHash,
+        sending_at = @sendingAt, remote_id = @remoteId, last_error = @lastError, reason = @reason, generation = @generation, updated_at = @now WHERE id = @id`),
+      codes: db.prepare(`SELECT c.id, c.code, c.identity, c.gtin, c.parent, c.reason FROM report_codes r JOIN codes c ON c.id = r.code_id
+        WHERE r.report_id = ? ORDER BY c.id`),
+      history: db.prepare('INSERT INTO report_history (ts, report_id, event, detail) VALUES (?, ?, ?, ?)'),
+      codeIds: db.prepare('SELECT code_id AS id FROM report_codes WHERE report_id = ? ORDER BY code_id'),
+    }
+  }
+
+  // ---- writing reports ----------------------------------------------------------------------------------
+
+  /**
+   * Put codes into reports of `kind`, committed before this resolves. Codes already in a report of that kind are
+   * skipped (never reported twice); a report that reaches maxCodes closes and a new one opens.
+   */
+  add (input: AddInput): Promise<AddResult> {
+    const sender = this.#senders[input.kind]
+    if (sender === undefined) return Promise.reject(new OutboxError(`no sender configured for ${input.kind} reports`, { kind: input.kind }))
+    const attributes = input.attributes ?? {}
+    const batchKey = `${input.kind}|${sender.channel}|${input.group}|${stable(attributes)}`
+    return this.#pool.commit.submit(() => {
+      const now = this.#clock.now()
+      const ids = new Set<string>()
+      let added = 0
+      let skipped = 0
+      let current = this.#st.open.get(batchKey) as Row | undefined
+      let inCurrent = 0
+      const flush = (): void => { if (current !== undefined && inCurrent > 0) this.#st.bumpCount.run(inCurrent, now, current.id); inCurrent = 0 }
+      for (const codeId of input.codeIds) {
+        if (current === undefined || current.codes + inCurrent >= this.#o.maxCodes) {
+          if (current !== undefined) {
+            flush()
+            this.#pool.db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE id = ? AND state = 'OPEN'").run(now, now, current.id)
+          }
+          const id = `R-${randomUUID()}`
+          this.#st.insertReport.run({ id, kind: input.kind, channel: sender.channel, grp: input.group, batchKey, attributes: JSON.stringify(attributes), now, closeAt: now + this.#o.windowMs })
+          this.#st.history.run(now, id, 'OPEN', '{}')
+          current = this.#st.byId.get(id) as Row
+        }
+        if (this.#st.insertCode.run(current.id, input.kind, codeId).changes === 1) { inCurrent++; added++; ids.add(current.id) } else skipped++
+      }
+      flush()
+      // A report filled exactly to the limit is closed now rather than waiting for its window.
+      this.#pool.db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE batch_key = ? AND state = 'OPEN' AND codes >= ?").run(now, now, batchKey, this.#o.maxCodes)
+      return { reportIds: [...ids], added, skipped }
+    })
+  }
+
+  /** Close every open report now (end of job, shutdown): they are sent without waiting for their window. */
+  closeOpen (): Promise<number> {
+    return this.#pool.commit.submit(() => {
+      const now = this.#clock.now()
+      return this.#pool.db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE state = 'OPEN'").run(now, now).changes
+    }, { savepoint: false })
+  }
+
+  /**
+   * Send a REJECTED report again after the cause was corrected (codes applied, data fixed); `removeCodeIds` drops
+   * codes that must not be in it (they become free for another report of the kind).
+   */
+  retry (reportId: string, options: { removeCodeIds?: readonly number[] } = {}): Promise<OutboxReport> {
+    return this.#pool.commit.submit(() => {
+      const row = this.#st.byId.get(reportId) as Row | undefined
+      if (row === undefined) throw new OutboxError(`no report ${reportId}`, { reportId })
+      if (row.state !== 'REJECTED') throw new OutboxError(`report ${reportId} is ${row.state}; only a rejected report can be retried`, { reportId, state: row.state })
+      const del = this.#pool.db.prepare('DELETE FROM report_codes WHERE report_id = ? AND code_id = ?')
+      let removed = 0
+      for (const id of options.removeCodeIds ?? []) removed += del.run(reportId, id).changes
+      const now = this.#clock.now()
+      this.#pool.db.prepare('UPDATE report_outbox SET codes = codes - ? WHERE id = ?').run(removed, reportId)
+      const r = toReport(row)
+      this.#set(r, { state: removed === row.codes ? 'ACCEPTED' : 'READY', attempts: 0, nextAt: now, bodyHash: null, sendingAt: null, remoteId: null, lastError: null, reason: row.reason, generation: row.generation + 1 })
+      this.#st.history.run(now, reportId, 'RETRY', JSON.stringify({ removed, previousReason: row.reason }))
+      return toReport(this.#st.byId.get(reportId) as Row)
+    })
+  }
+
+  // ---- queries --------------------------------------------------------------------------------------------
+
+  get (id: string): OutboxReport | undefined {
+    const r = this.#st.byId.get(id) as Row | undefined
+    return r === undefined ? undefined : toReport(r)
+  }
+
+  list (filter: { state?: ReportState, kind?: ReportKind } = {}): OutboxReport[] {
+    const rows = this.#pool.db.prepare('SELECT * FROM report_outbox WHERE (@state IS NULL OR state = @state) AND (@kind IS NULL OR kind = @kind) ORDER BY created_at, rowid')
+      .all({ state: filter.state ?? null, kind: filter.kind ?? null }) as Row[]
+    return rows.map(toReport)
+  }
+
+  codeIds (reportId: string): number[] { return (this.#st.codeIds.all(reportId) as Array<{ id: number }>).map(r => r.id) }
+
+  /** Reports and codes per state: what the HMI shows and what the accounting checks. */
+  summary (): Record<ReportState, { reports: number, codes: number }> {
+    const out = Object.fromEntries(['OPEN', 'READY', 'SENDING', 'SENT', 'ACCEPTED', 'REJECTED'].map(s => [s, { reports: 0, codes: 0 }])) as Record<ReportState, { reports: number, codes: number }>
+    for (const r of this.#pool.db.prepare('SELECT state, count(*) AS n, sum(codes) AS c FROM report_outbox GROUP BY state').all() as Array<{ state: ReportState, n: number, c: number }>) {
+      out[r.state] = { reports: r.n, codes: r.c ?? 0 }
+    }
+    return out
+  }
+
+  history (reportId: string): Array<{ ts: number, event: string, detail: Record<string, unknown> }> {
+    return (this.#pool.db.prepare('SELECT ts, event, detail FROM report_history WHERE report_id = ? ORDER BY id').all(reportId) as Array<{ ts: number, event: string, detail: string }>)
+      .map(h => ({ ts: h.ts, event: h.event, detail: JSON.parse(h.detail) as Record<string, unknown> }))
+  }
+
+  // ---- the loop -------------------------------------------------------------------------------------------
+
+  start (): void {
+    if (this.#timer !== undefined) return
+    this.#timer = setInterval(() => { this.tick().catch(err => this.#log?.error({ err }, 'outbox tick failed')) }, this.#o.tickMs)
+  }
+
+  async stop (): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    this.#timer = undefined
+    await this.#ticking
+  }
+
+  /** Do all work due now on the clock: close windows, send, reconcile, poll. Concurrent calls share one run. */
+  tick (): Promise<void> {
+    this.#ticking ??= this.#tick().finally(() => { this.#ticking = undefined })
+    return this.#ticking
+  }
+
+  async #tick (): Promise<void> {
+    const now = this.#clock.now()
+    await this.#pool.commit.submit(() => {
+      for (const r of this.#st.dueOpen.all(now, now, now) as Array<{ id: string }>) this.#st.history.run(now, r.id, 'READY', '{"by":"window"}')
+    }, { savepoint: false })
+    const due = (this.#st.due.all(now, 1000) as Row[]).map(toReport).filter(r => !this.#inFlight.has(r.id))
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < due.length) {
+        const r = due[next++] as OutboxReport
+        this.#inFlight.add(r.id)
+        try {
+          await this.#step(r)
+        } catch (err) {
+          // A store failure or a bug: log, keep the report where it was, try again later.
+          this.#log?.error({ err, reportId: r.id }, 'outbox step failed')
+        } finally { this.#inFlight.delete(r.id) }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, due.length) }, worker))
+  }
+
+  async #step (r: OutboxReport): Promise<void> {
+    const sender = this.#senders[r.kind]
+    if (sender === undefined) { this.#log?.error({ reportId: r.id, kind: r.kind }, 'no sender for report kind'); return }
+    if (r.state === 'SENT') return this.#poll(r, sender)
+    if (r.state === 'SENDING') {
+      // The last send's outcome is unknown (crash, timeout): ask the server before sending anything again.
+      let found: string | undefined
+      try {
+        found = await sender.reconcile(r)
+      } catch (err) {
+        await this.#retryLater(r, 'SENDING', err, true)
+        return
+      }
+      if (found !== undefined) {
+        await this.#commit(r, { state: 'SENT', remoteId: found, nextAt: this.#clock.now(), lastError: null }, 'RECONCILED', { remoteId: found })
+        return
+      }
+      this.#log?.info({ reportId: r.id }, 'report not found on the server after an uncertain send: sending it')
+    }
+    await this.#send(r, sender)
+  }
+
+  async #send (r: OutboxReport, sender: ReportSender): Promise<void> {
+    const codes = this.#st.codes.all(r.id) as ReportCode[]
+    let prepared: Prepared
+    try {
+      prepared = await sender.prepare(r, codes)
+    } catch (err) {
+      if (err instanceof SignerError) {
+        // Signing holds the report, never the line: it stays READY and is tried again with backoff.
+        await this.#retryLater(r, 'READY', err, true)
+        this.#alarm({ code: 'LC_ERR_SIGNER', severity: 'warning', reportId: r.id, text: { ru: `Отчёт ${r.id} не подписан: ${err.message}. Отчёты ждут, линия работает.`, en: `Report ${r.id} could not be signed: ${err.message}. Reports are held, the line runs on.` }, context: err.context })
+        return
+      }
+      await this.#reject(r, `cannot build the report: ${message(err)}`, [])
+      return
+    }
+    // Persist before acting: from here on a crash leaves SENDING + hash, and the restart reconciles.
+    const sendingAt = this.#clock.now()
+    await this.#commit(r, { state: 'SENDING', bodyHash: prepared.hash, sendingAt, attempts: r.attempts + 1, nextAt: sendingAt + this.#backoff(r.attempts + 1) }, 'SENDING', { hash: prepared.hash, attempt: r.attempts + 1 })
+    const cur = { ...r, state: 'SENDING' as const, bodyHash: prepared.hash, sendingAt, attempts: r.attempts + 1 }
+    let remoteId: string
+    try {
+      remoteId = await sender.submit(cur, prepared)
+    } catch (err) {
+      const cls = (sender.classify ?? classifyFailure)(err)
+      if (cls === 'rejected') { await this.#reject(cur, message(err), []); return }
+      await this.#retryLater(cur, cls === 'not-sent' ? 'READY' : 'SENDING', err, false)
+      return
+    }
+    await this.#commit(cur, { state: 'SENT', remoteId, nextAt: this.#clock.now() + this.#o.pollIntervalMs, lastError: null }, 'SENT', { remoteId })
+  }
+
+  async #poll (r: OutboxReport, sender: ReportSender): Promise<void> {
+    let status
+    try {
+      status = await sender.status(r as OutboxReport & { remoteId: string })
+    } catch (err) {
+      await this.#retryLater(r, 'SENT', err, false)
+      return
+    }
+    if (status.state === 'pending') {
+      await this.#commit(r, { nextAt: this.#clock.now() + this.#o.pollIntervalMs, lastError: null }, undefined, {})
+      return
+    }
+    if (status.state === 'rejected') { await this.#reject(r, status.reason, status.errors ?? []); return }
+    await this.#accept(r)
+  }
+
+  async #accept (r: OutboxReport): Promise<void> {
+    const ids = this.codeIds(r.id)
+    const remoteId = r.remoteId as string
+    await this.#pool.linkReport(r.kind, remoteId, ids)
+    const target = this.#onAccepted[r.kind]
+    let moved = 0
+    await this.#pool.commit.submit(() => {
+      if (target !== 'none') {
+        // Only codes still in a state the target may be entered from: a repeated accept after a crash moves nothing twice.
+        const from = FROM_STATES[target].join(',')
+        const eligible = (this.#pool.db.prepare(`SELECT c.id FROM report_codes r JOIN codes c ON c.id = r.code_id WHERE r.report_id = ? AND c.state IN (${from}) ORDER BY c.id`)
+          .all(r.id) as Array<{ id: number }>).map(x => x.id)
+        if (eligible.length > 0) moved = this.#pool.transitionSync({ ids: eligible, to: target, reportId: remoteId })
+      }
+      this.#set(r, { state: 'ACCEPTED', lastError: null })
+      this.#st.history.run(this.#clock.now(), r.id, 'ACCEPTED', JSON.stringify({ remoteId, moved, target }))
+    })
+    this.#emitReport(r.id)
+  }
+
+  async #reject (r: OutboxReport, reason: string, errors: string[]): Promise<void> {
+    await this.#commit(r, { state: 'REJECTED', reason }, 'REJECTED', { reason, errors: errors.slice(0, 100) })
+    this.#alarm({
+      code: 'LC_ERR_REPORT_REJECTED', severity: 'error', reportId: r.id,
+      text: { ru: `Отчёт ${r.id} (${r.kind}, ${r.codes} кодов) отклонён: ${reason}. Коды не отчитаны.`, en: `Report ${r.id} (${r.kind}, ${r.codes} codes) was rejected: ${reason}. Its codes stay unreported.` },
+      context: { kind: r.kind, remoteId: r.remoteId, reason, errors: errors.slice(0, 20) },
+    })
+  }
+
+  /** Keep the report in `state` and look at it again after a backoff that grows with every failed attempt. */
+  async #retryLater (r: OutboxReport, state: ReportState, err: unknown, bump: boolean): Promise<void> {
+    const attempts = r.attempts + (bump ? 1 : 0)
+    const delay = this.#backoff(Math.max(1, attempts))
+    this.#log?.warn({ err, reportId: r.id, state, delay }, 'report not through yet, will retry')
+    await this.#commit(r, { state, attempts, lastError: message(err), nextAt: this.#clock.now() + delay }, undefined, {})
+  }
+
+  #backoff (attempt: number): number {
+    return Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** Math.min(30, Math.max(0, attempt - 1)))
+  }
+
+  #set (r: OutboxReport, patch: Partial<Patch>): void {
+    const row = this.#st.byId.get(r.id) as Row
+    this.#st.setState.run({
+      id: r.id, now: this.#clock.now(),
+      state: patch.state ?? row.state, attempts: patch.attempts ?? row.attempts, nextAt: patch.nextAt ?? row.next_at,
+      bodyHash: patch.bodyHash !== undefined ? patch.bodyHash : row.body_hash,
+      sendingAt: patch.sendingAt !== undefined ? patch.sendingAt : row.sending_at,
+      remoteId: patch.remoteId !== undefined ? patch.remoteId : row.remote_id,
+      lastError: patch.lastError !== undefined ? patch.lastError : row.last_error,
+      reason: patch.reason !== undefined ? patch.reason : row.reason,
+      generation: patch.generation ?? row.generation,
+    })
+  }
+
+  async #commit (r: OutboxReport, patch: Partial<Patch>, event: string | undefined, detail: Record<string, unknown>): Promise<void> {
+    await this.#pool.commit.submit(() => {
+      this.#set(r, patch)
+      if (event !== undefined) this.#st.history.run(this.#clock.now(), r.id, event, JSON.stringify(detail))
+    })
+    if (event !== undefined) this.#emitReport(r.id)
+  }
+
+  #emitReport (id: string): void {
+    const r = this.get(id)
+    if (r !== undefined) this.emit('report', { id: r.id, kind: r.kind, state: r.state, codes: r.codes, remoteId: r.remoteId, reason: r.reason })
+  }
+
+  #alarm (a: OutboxAlarm): void {
+    this.#log?.warn({ alarm: a }, a.text.en)
+    this.emit('alarm', a)
+  }
+}
+
+interface Patch {
+  state: ReportState
+  attempts: number
+  nextAt: number
+  bodyHash: string | null
+  sendingAt: number | null
+  remoteId: string | null
+  lastError: string | null
+  reason: string | null
+  generation: number
+}

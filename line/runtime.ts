@@ -1,0 +1,370 @@
+// The running line: PackML machine, jobs, tracker, feeder and aggregator wired together, behind LineControl.
+// Acting PackML states do their work here and then report "state complete".
+
+import { EventEmitter } from 'node:events'
+import type { AlarmBook } from './alarms/alarms.ts'
+import type { Aggregator } from './aggregation/aggregator.ts'
+import type { Clock } from './clock.ts'
+import type {
+  Bilingual, ControlResult, Counters, DeviceView, JobInput, JobView, LastCode, LineControl, LineSnapshot, PoolView, ShiftRow,
+} from './control.ts'
+import { JobError, type JobStore } from './jobs/jobs.ts'
+import type { Logger } from './log.ts'
+import type { CodePool } from './pool/pool.ts'
+import type { FaultKind, PackmlMachine, StateSnapshot } from './state/machine.ts'
+import type { CommandResult, PackmlMode, PackmlState } from './state/packml.ts'
+import type { Feeder } from './tracking/feeder.ts'
+import type { ItemEvent, Tracker } from './tracking/tracker.ts'
+import type { Printer, PrinterStatus } from '../printers/types.ts'
+
+const VERIFIED_DEFECTS = ['REMOVED', 'SCRAPPED']
+const REJECT_REASONS = ['UNREADABLE', 'WRONG_CODE', 'LOW_GRADE', 'NO_RESULT', 'STORE_ERROR']
+
+export interface RuntimeOptions {
+  site: string
+  line: string
+  clock: Clock
+  log: Logger
+  pool: CodePool
+  alarms: AlarmBook
+  jobs: JobStore
+  machine: PackmlMachine
+  tracker: Tracker
+  feeder: Feeder
+  aggregator: Aggregator
+  unitPrinters: Printer[]
+  labelPrinter?: Printer
+  /** Pool level below which the line is held. */
+  criticalCodes: number
+  /** How long Stopping/Completing wait for products still between printer and camera. */
+  settleTimeoutMs: number
+  /** Device tiles owned by the composition root (broker, OMS, True API, cameras, L3). */
+  extraDevices?: () => DeviceView[]
+  /** Orders in flight and the last emission error, from the replenisher. */
+  emissionStatus?: () => { ordersInFlight: number, lastError: string | null }
+  lastImagePng?: () => Buffer | null
+  lastImageInfo?: () => LineSnapshot['lastImage']
+}
+
+export class LineRuntime extends EventEmitter implements LineControl {
+  readonly #o: RuntimeOptions
+  #job: JobView | null = null
+  readonly #lastCodes: LastCode[] = []
+  #poolCache: { at: number, level: number } = { at: 0, level: 0 }
+  #timer: NodeJS.Timeout | null = null
+  #acting: Promise<void> = Promise.resolve()
+
+  constructor (options: RuntimeOptions) {
+    super()
+    this.#o = options
+    const { machine, tracker, feeder, aggregator, alarms } = options
+    machine.on('change', (s: StateSnapshot) => { this.#onState(s); this.#changed() })
+    tracker.on('item', (e: ItemEvent) => this.#onItem(e))
+    tracker.on('good', (u: { id: number }) => { aggregator.addUnit(u.id).catch(err => this.#storeFault(err)) })
+    tracker.on('fault', (f: { kind: FaultKind, message: Bilingual }) => this.fault(f.kind, f.message, 'tracker'))
+    aggregator.on('change', () => this.#changed())
+    aggregator.on('closed', (c: { level: string }) => {
+      if (c.level === 'box') tracker.counters.boxes++
+      else tracker.counters.pallets++
+    })
+    alarms.on('alarm', () => this.#changed())
+    feeder.onEmpty = printer => this.fault('pool-low', { ru: `Нет кодов для принтера ${printer}`, en: `no codes left for printer ${printer}` }, printer)
+    feeder.onLoadError = (printer, err) => this.fault('printer', { ru: `Принтер ${printer} не принял коды: ${String(err)}`, en: `printer ${printer} refused the codes: ${String(err)}` }, printer)
+    for (const p of [...options.unitPrinters, ...(options.labelPrinter === undefined ? [] : [options.labelPrinter])]) {
+      p.on('status', (s: PrinterStatus) => this.#onPrinterStatus(p, s))
+    }
+    // Resume the job that was active when the controller stopped.
+    const active = options.jobs.active()
+    if (active !== null) this.#attach(active)
+  }
+
+  /** Periodic work: deadlines, pool level, job completion. */
+  start (): void {
+    this.#timer ??= setInterval(() => this.#tick(), 100)
+  }
+
+  async close (): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer)
+    this.#timer = null
+    this.#o.feeder.close()
+    await this.#acting.catch(() => {})
+    await this.#o.tracker.settled()
+    await this.#o.aggregator.settled()
+  }
+
+  // ---- LineControl --------------------------------------------------------------------------------------
+
+  snapshot (): LineSnapshot {
+    return {
+      site: this.#o.site,
+      line: this.#o.line,
+      state: this.#o.machine.snapshot(),
+      job: this.#job,
+      counters: this.counters(),
+      pool: this.#poolView(),
+      devices: this.#devices(),
+      alarms: this.#o.alarms.list(),
+      box: this.#o.aggregator.view(),
+      lastCodes: [...this.#lastCodes],
+      lastImage: this.#o.lastImageInfo?.() ?? null,
+      at: this.#o.clock.now(),
+    }
+  }
+
+  counters (): Counters {
+    const c = this.#o.tracker.counters
+    return { ...c, rejectsByReason: { ...c.rejectsByReason } }
+  }
+
+  async command (cmd: string, actor: string): Promise<CommandResult> {
+    if (cmd === 'start' && this.#job === null) {
+      return { ok: false, reason: { ru: 'Нет активного задания: запустите задание', en: 'no active job: start a job first' } }
+    }
+    const r = this.#o.machine.command(cmd)
+    await this.#o.pool.audit(actor, `command:${cmd}`, { ok: r.ok, ...(r.ok ? { from: r.from, to: r.to } : { reason: r.reason.en }) })
+    this.#o.log.info({ actor, cmd, result: r }, 'command')
+    return r
+  }
+
+  async setMode (mode: PackmlMode, actor: string): Promise<CommandResult> {
+    const r = this.#o.machine.setMode(mode)
+    await this.#o.pool.audit(actor, 'mode', { mode, ok: r.ok })
+    return r
+  }
+
+  async startJob (input: JobInput, actor: string): Promise<ControlResult<JobView>> {
+    const state = this.#o.machine.state
+    if (!['Stopped', 'Idle', 'Complete', 'Aborted'].includes(state)) {
+      return { ok: false, reason: { ru: 'Задание можно начать только на остановленной линии', en: 'a job can only be started while the line is not running' } }
+    }
+    let job: JobView
+    try {
+      const valid = this.#o.jobs.validate(input)
+      const previous = this.#o.jobs.active()
+      if (previous !== null) this.#o.jobs.end(previous.id, 'cancelled')
+      job = this.#o.jobs.start(valid, actor)
+    } catch (err) {
+      if (err instanceof JobError) return { ok: false, reason: { ru: `Задание отклонено: ${err.message}`, en: `job refused: ${err.message}` } }
+      throw err
+    }
+    this.#attach(job)
+    await this.#o.pool.audit(actor, 'job:start', { jobId: job.id, gtin: job.gtin, batch: job.batch, quantity: job.quantity })
+    this.#changed()
+    return { ok: true, value: job }
+  }
+
+  async ackAlarm (id: number, actor: string): Promise<ControlResult> {
+    const ok = this.#o.alarms.ack(id, actor)
+    await this.#o.pool.audit(actor, 'alarm:ack', { id, ok })
+    return ok ? { ok: true } : { ok: false, reason: { ru: 'Нет такой неподтверждённой тревоги', en: 'no such unacknowledged alarm' } }
+  }
+
+  async closePartialBox (actor: string): Promise<ControlResult<{ sscc: string }>> {
+    const sscc = await this.#o.aggregator.closePartial()
+    await this.#o.pool.audit(actor, 'box:close-partial', { sscc })
+    return sscc === null ? { ok: false, reason: { ru: 'Открытый короб пуст', en: 'the open box is empty' } } : { ok: true, value: { sscc } }
+  }
+
+  async removeUnit (code: string, actor: string): Promise<ControlResult> {
+    const row = this.#findCode(code)
+    const ok = row !== undefined && await this.#o.aggregator.removeUnit(row.id).catch(() => false)
+    await this.#o.pool.audit(actor, 'box:remove-unit', { code, ok })
+    return ok ? { ok: true } : { ok: false, reason: { ru: 'Этого кода нет в открытом коробе', en: 'that code is not in the open box' } }
+  }
+
+  async reprintLabel (sscc: string, actor: string): Promise<ControlResult> {
+    const ok = await this.#o.aggregator.reprint(sscc.replace(/^(\(00\)|00(?=\d{18}$))/, ''))
+    await this.#o.pool.audit(actor, 'box:reprint', { sscc, ok })
+    return ok ? { ok: true } : { ok: false, reason: { ru: 'Нет закрытого короба с таким SSCC', en: 'no closed box with that SSCC' } }
+  }
+
+  async scrapBox (sscc: string, reason: string, actor: string): Promise<ControlResult> {
+    const ids = await this.#o.aggregator.scrap(sscc.replace(/^(\(00\)|00(?=\d{18}$))/, '')).catch(() => null)
+    await this.#o.pool.audit(actor, 'box:scrap', { sscc, reason, units: ids?.length ?? 0 })
+    return ids === null ? { ok: false, reason: { ru: 'Нет закрытого короба с таким SSCC', en: 'no closed box with that SSCC' } } : { ok: true }
+  }
+
+  shiftReport (fromMs: number, toMs: number): ShiftRow[] {
+    return this.#o.jobs.between(fromMs, toMs).map(job => {
+      const c = this.#derivedCounters(job.id)
+      return { jobId: job.id, gtin: job.gtin, batch: job.batch, printed: c.printed, verified: c.verified, rejected: c.rejected, boxes: c.boxes, pallets: c.pallets, reported: c.reported, dropped: c.dropped, startedAt: job.startedAt, endedAt: job.endedAt }
+    })
+  }
+
+  lastImagePng (): Buffer | null { return this.#o.lastImagePng?.() ?? null }
+
+  // ---- faults ---------------------------------------------------------------------------------------------
+
+  /** A fault: alarm, and hold (or abort) the line if it is running. */
+  fault (kind: FaultKind, message: Bilingual, source: string): void {
+    this.#o.alarms.raise({ code: `FAULT_${kind.toUpperCase().replace(/-/g, '_')}`, severity: 'fault', source, message })
+    const st = this.#o.machine.state
+    if (st === 'Completing' && kind === 'printer') return // the last products are draining; the printers are being cleared
+    if (['Execute', 'Starting', 'Unholding', 'Unsuspending', 'Suspended', 'Suspending'].includes(st)) this.#o.machine.fault(kind, message)
+  }
+
+  #storeFault (err: unknown): void {
+    this.#o.log.error({ err }, 'store error')
+    this.fault('store', { ru: `Ошибка хранилища: ${String(err)}`, en: `store error: ${String(err)}` }, 'store')
+  }
+
+  #onPrinterStatus (p: Printer, s: PrinterStatus): void {
+    if (s.state === 'fault' || s.state === 'disconnected') {
+      const what = s.faults.join(', ') || s.state
+      this.fault(p === this.#o.labelPrinter ? 'label-printer' : 'printer', { ru: `Принтер ${p.id}: ${what}${s.detail ? ` (${s.detail})` : ''}`, en: `printer ${p.id}: ${what}${s.detail ? ` (${s.detail})` : ''}` }, p.id)
+    } else if (s.state === 'ready') {
+      for (const k of ['FAULT_PRINTER', 'FAULT_LABEL_PRINTER']) this.#o.alarms.clear(k, p.id)
+    }
+    this.#changed()
+  }
+
+  // ---- states ---------------------------------------------------------------------------------------------
+
+  #onState (s: StateSnapshot): void {
+    const { feeder, tracker } = this.#o
+    const work: Partial<Record<PackmlState, () => Promise<void>>> = {
+      Resetting: async () => {
+        for (const p of this.#o.unitPrinters) if (p.status().state !== 'ready') throw new Error(`printer ${p.id} is not ready`)
+      },
+      Starting: async () => {
+        if (this.#job === null) throw new Error('no active job')
+        feeder.start()
+      },
+      Unholding: async () => { feeder.start() },
+      Unsuspending: async () => { feeder.start() },
+      Holding: async () => { feeder.pause() },
+      Suspending: async () => { feeder.pause() },
+      Stopping: async () => { await feeder.drain(); await this.#settle() },
+      Aborting: async () => { await feeder.drain().catch(() => {}); tracker.dropUndecided('NO_RESULT') },
+      Completing: async () => {
+        await feeder.drain()
+        await this.#settle()
+        await this.#o.aggregator.closePartial()
+        if (this.#job !== null) {
+          this.#o.jobs.end(this.#job.id, 'complete')
+          this.#job = { ...this.#job, status: 'complete', endedAt: this.#o.clock.now() }
+        }
+      },
+      Clearing: async () => {},
+    }
+    const fn = work[s.state]
+    if (fn === undefined) return
+    const state = s.state
+    this.#acting = this.#acting.then(fn).then(() => {
+      if (this.#o.machine.state === state) this.#o.machine.stateComplete()
+    }, err => {
+      this.#o.log.error({ err, state }, 'acting state failed')
+      this.#o.alarms.raise({ code: 'STATE_FAILED', severity: 'fault', source: 'line', message: { ru: `Переход «${state}» не выполнен: ${String(err)}`, en: `${state} failed: ${String(err)}` } })
+      if (this.#o.machine.state === state) this.#o.machine.command(state === 'Stopping' || state === 'Aborting' ? 'abort' : 'stop')
+    })
+  }
+
+  /** Wait for products between printer and camera to be decided, up to the settle timeout. */
+  async #settle (): Promise<void> {
+    const { tracker, clock } = this.#o
+    const until = clock.now() + this.#o.settleTimeoutMs
+    while (tracker.inFlight() > 0 && clock.now() < until) {
+      await new Promise(resolve => setTimeout(resolve, 20))
+      tracker.tick()
+    }
+    tracker.dropUndecided('NO_RESULT')
+    await tracker.settled()
+    await this.#o.aggregator.settled()
+  }
+
+  #attach (job: JobView): void {
+    this.#job = job
+    const used = this.#derivedCounters(job.id)
+    const t = this.#o.tracker
+    Object.assign(t.counters, { printed: used.printed, verified: used.verified, rejected: used.rejected, rejectsByReason: used.rejectsByReason, boxes: used.boxes, pallets: used.pallets, reported: used.reported, dropped: used.dropped })
+    t.setJob({ id: job.id, minGrade: job.minGrade })
+    this.#o.feeder.setJob({ id: job.id, gtin: job.gtin, budget: Math.max(0, job.quantity - used.reserved) })
+    this.#o.aggregator.setJob({ id: job.id, gtin: job.gtin, batch: job.batch, unitsPerBox: job.unitsPerBox, boxesPerPallet: job.boxesPerPallet })
+  }
+
+  /** A job's counters from the store: exact after any restart. */
+  #derivedCounters (jobId: number): Counters & { reserved: number } {
+    const { states, defects } = this.#o.pool.jobCounts(jobId)
+    const sum = (reasons: string[]): number => reasons.reduce((n, r) => n + (defects[r] ?? 0), 0)
+    const verified = states.VERIFIED + states.AGGREGATED + states.REPORTED + sum(VERIFIED_DEFECTS)
+    const rejected = sum(REJECT_REASONS)
+    const rejectsByReason: Record<string, number> = {}
+    for (const r of REJECT_REASONS) if ((defects[r] ?? 0) > 0) rejectsByReason[r] = defects[r] as number
+    const boxes = this.#o.aggregator.counts(jobId)
+    let reserved = 0
+    for (const [k, v] of Object.entries(states)) if (k !== 'AVAILABLE') reserved += v
+    return {
+      triggered: this.#o.tracker.counters.triggered,
+      printed: verified + rejected + states.PRINTED,
+      verified,
+      rejected,
+      rejectsByReason,
+      boxes: boxes.boxes,
+      pallets: boxes.pallets,
+      reported: states.REPORTED,
+      dropped: states.DROPPED,
+      reserved,
+    }
+  }
+
+  #onItem (e: ItemEvent): void {
+    this.#lastCodes.unshift({ seq: e.seq, code: e.code, grade: e.grade, verdict: e.verdict, reason: e.reason, at: e.at })
+    if (this.#lastCodes.length > 20) this.#lastCodes.pop()
+    this.#changed()
+  }
+
+  #tick (): void {
+    this.#o.tracker.tick()
+    const st = this.#o.machine.state
+    const job = this.#job
+    if (job === null || st !== 'Execute') return
+    // pool level (cached: counting is not free on a large pool)
+    const level = this.#poolLevel()
+    if (this.#o.feeder.budget > 0 && level < Math.min(this.#o.criticalCodes, this.#o.feeder.budget)) {
+      this.fault('pool-low', { ru: `Мало кодов: ${level}`, en: `code pool low: ${level} left` }, 'pool')
+    } else {
+      this.#o.alarms.clear('FAULT_POOL_LOW', 'pool')
+    }
+    // the job's quantity is reserved and every printed product decided: complete
+    if (this.#o.feeder.budget === 0 && this.#o.tracker.inFlight() === 0 && this.#o.unitPrinters.every(p => p.status().bufferLevel === 0)) {
+      this.#o.machine.command('complete')
+    }
+  }
+
+  #poolLevel (): number {
+    const now = this.#o.clock.now()
+    if (this.#job !== null && now - this.#poolCache.at > 1000) this.#poolCache = { at: now, level: this.#o.pool.level(this.#job.gtin) }
+    return this.#poolCache.level
+  }
+
+  #poolView (): PoolView {
+    const job = this.#job
+    const available = job === null ? 0 : this.#poolLevel()
+    const e = this.#o.emissionStatus?.() ?? { ordersInFlight: 0, lastError: null }
+    return { gtin: job?.gtin ?? null, available, minutesLeft: job === null ? null : Math.round(available / job.unitsPerMinute), ordersInFlight: e.ordersInFlight, lastError: e.lastError }
+  }
+
+  #devices (): DeviceView[] {
+    const printers = [...this.#o.unitPrinters, ...(this.#o.labelPrinter === undefined ? [] : [this.#o.labelPrinter])].map((p): DeviceView => {
+      const s = p.status()
+      return {
+        id: p.id,
+        kind: p === this.#o.labelPrinter ? 'label-printer' : 'printer',
+        online: s.state !== 'disconnected',
+        state: s.state === 'fault' ? 'fault' : s.state === 'ready' ? (s.warnings.length > 0 ? 'warning' : 'ok') : 'offline',
+        detail: [s.faults.join(', '), s.warnings.join(', '), `buffer ${s.bufferLevel}`, s.detail ?? ''].filter(Boolean).join(' · '),
+      }
+    })
+    return [...printers, ...(this.#o.extraDevices?.() ?? [])]
+  }
+
+  #findCode (code: string) {
+    const c = code.trim()
+    // the HMI may send the human-readable form; identities are what the store keys on
+    const m = /^\(01\)(\d{14})\(21\)(.+?)(\(9[123]\).*)?$/.exec(c)
+    const identity = m !== null ? `01${m[1]}21${m[2]}` : c.split('\u001d')[0] as string
+    return this.#o.pool.findByIdentity(identity)
+  }
+
+  #changed (): void { this.emit('snapshot') }
+}

@@ -1,0 +1,115 @@
+import t from 'tap'
+import { AlarmBook } from '../../../line/alarms/alarms.ts'
+import { silentLogger } from '../../../line/log.ts'
+import { Tracker, type GoodUnit } from '../../../line/tracking/tracker.ts'
+import type { Grade, VerificationResult } from '../../../verifiers/types.ts'
+import { GTIN_A, block, poolFixture } from '../../helpers/pool.ts'
+
+async function setup (t: Parameters<Parameters<typeof import('tap').test>[1]>[0], options: { maxConsecutiveRejects?: number } = {}) {
+  const f = poolFixture(t)
+  await f.pool.importBlock(block(f, 'b', 200))
+  const codes = await f.pool.reserve(GTIN_A, 100, 'head-1', { jobId: 1 })
+  const alarms = new AlarmBook(f.db, { clock: f.clock, log: silentLogger() })
+  const rejects: Array<{ seq: number, reason: string, stateAtReject: string | undefined }> = []
+  let codeOf = new Map<number, number>()
+  const tracker = new Tracker({
+    pool: f.pool, clock: f.clock, log: silentLogger(), alarms,
+    // Records what the PLC was told, and what the store said at that moment (persist before telling).
+    plc: { reject: async (seq, reason) => { rejects.push({ seq, reason, stateAtReject: codeOf.has(seq) ? f.pool.get(codeOf.get(seq)!)?.state : undefined }) } },
+    rejectDistance: 5, resultTimeoutMs: 1500, printTimeoutMs: 300, maxConsecutiveRejects: options.maxConsecutiveRejects ?? 100,
+  })
+  tracker.setJob({ id: 1, minGrade: 'C' })
+  const good: GoodUnit[] = []
+  const faults: string[] = []
+  tracker.on('good', u => good.push(u))
+  tracker.on('fault', x => faults.push(x.kind))
+  let next = 0
+  const print = (seq: number) => {
+    const c = codes[next++]!
+    codeOf.set(seq, c.id)
+    tracker.onPrinted({ printer: 'head-1', item: { id: c.id, code: c.code }, counter: next, at: f.clock.now() })
+    return c
+  }
+  const result = (seq: number, code: string | null, grade: Grade = 'A'): VerificationResult => ({ camera: 'cam-1', seq, ts: f.clock.now(), code, grade, receivedAt: f.clock.now() })
+  return { f, tracker, alarms, rejects, good, faults, print, result, codes, reset: () => { codeOf = new Map() } }
+}
+
+t.test('good, unreadable, wrong code, low grade — matched by sequence number, not arrival order', async t => {
+  const s = await setup(t)
+  for (let seq = 1; seq <= 4; seq++) s.tracker.onTrigger(seq)
+  const c1 = s.print(1); const c2 = s.print(2); const c3 = s.print(3); const c4 = s.print(4)
+  s.tracker.onResult(s.result(4, c4.code, 'D'))
+  s.tracker.onResult(s.result(3, c1.code, 'A'))
+  s.tracker.onResult(s.result(2, null, 'F'))
+  s.tracker.onResult(s.result(1, c1.code, 'B'))
+  await s.tracker.settled()
+  t.same(s.good.map(g => g.seq), [1])
+  t.equal(s.f.pool.get(c1.id)?.state, 'VERIFIED')
+  t.equal(s.f.pool.get(c1.id)?.grade, 'B')
+  t.match(s.f.pool.get(c2.id), { state: 'DEFECT', reason: 'UNREADABLE', seq: 2 })
+  t.match(s.f.pool.get(c3.id), { state: 'DEFECT', reason: 'WRONG_CODE' })
+  t.match(s.f.pool.get(c4.id), { state: 'DEFECT', reason: 'LOW_GRADE' })
+  t.same(s.rejects.map(r => [r.seq, r.reason]).sort(), [[2, 'UNREADABLE'], [3, 'WRONG_CODE'], [4, 'LOW_GRADE']])
+  t.ok(s.rejects.every(r => r.stateAtReject === 'DEFECT'), 'every reject was persisted before the PLC was told')
+  t.ok(s.alarms.list().some(a => a.code === 'CODE_OF_OTHER_ITEM'), "item 1's code read on item 3 raises an alarm")
+  t.match(s.tracker.counters, { triggered: 4, printed: 4, verified: 1, rejected: 3, rejectsByReason: { UNREADABLE: 1, WRONG_CODE: 1, LOW_GRADE: 1 } })
+})
+
+t.test('a result that arrives before the print confirmation waits for it', async t => {
+  const s = await setup(t)
+  s.tracker.onTrigger(10)
+  s.tracker.onResult(s.result(10, s.codes[0]!.code))
+  t.equal(s.good.length, 0)
+  s.print(10)
+  await s.tracker.settled()
+  t.same(s.good.map(g => g.seq), [10])
+})
+
+t.test('no result in time, or past the reject gate: NO_RESULT', async t => {
+  const s = await setup(t)
+  s.tracker.onTrigger(1); s.print(1)
+  s.tracker.onTrigger(2); s.print(2)
+  s.f.clock.advance(2000)
+  s.tracker.tick()
+  s.tracker.onTrigger(3); s.print(3)
+  for (let seq = 4; seq <= 8; seq++) { s.tracker.onTrigger(seq); s.print(seq) }
+  await s.tracker.settled()
+  t.same(s.rejects.map(r => [r.seq, r.reason]), [[1, 'NO_RESULT'], [2, 'NO_RESULT'], [3, 'NO_RESULT']], 'item 3 is rejected when item 8 passes the printer (gate at 5 pitches)')
+  s.tracker.onResult(s.result(1, s.codes[0]!.code))
+  t.ok(s.alarms.list().some(a => a.code === 'RESULT_LATE_OR_DUPLICATE'), 'a late result is noticed, not applied')
+  t.equal(s.f.pool.get(s.codes[0]!.id)?.state, 'DEFECT')
+})
+
+t.test('no print confirmation: reject and hold (queue may be out of step)', async t => {
+  const s = await setup(t)
+  s.tracker.onTrigger(1)
+  s.f.clock.advance(400)
+  s.tracker.tick()
+  await s.tracker.settled()
+  t.same(s.rejects.map(r => [r.seq, r.reason]), [[1, 'NO_PRINT']])
+  t.same(s.faults, ['printer'])
+})
+
+t.test('duplicates, unknown sequence numbers, prints without a product', async t => {
+  const s = await setup(t)
+  s.tracker.onTrigger(1)
+  const c = s.print(1)
+  s.tracker.onResult(s.result(1, c.code))
+  s.tracker.onResult(s.result(1, c.code))
+  s.tracker.onResult(s.result(99, c.code))
+  s.tracker.onTrigger(1)
+  const orphan = s.codes[1]!
+  s.tracker.onPrinted({ printer: 'head-1', item: { id: orphan.id, code: orphan.code }, counter: 2, at: 0 })
+  await s.tracker.settled()
+  t.equal(s.good.length, 1, 'a duplicate result is applied once')
+  const codes = s.alarms.list().map(a => a.code).sort()
+  t.same(codes, ['PRINT_WITHOUT_ITEM', 'RESULT_UNKNOWN_SEQ', 'TRIGGER_SEQ'])
+  t.match(s.f.pool.get(orphan.id), { state: 'DEFECT', reason: 'UNCERTAIN' })
+})
+
+t.test('N rejects in a row raise a fault', async t => {
+  const s = await setup(t, { maxConsecutiveRejects: 3 })
+  for (let seq = 1; seq <= 3; seq++) { s.tracker.onTrigger(seq); s.print(seq); s.tracker.onResult(s.result(seq, null, 'F')) }
+  await s.tracker.settled()
+  t.same(s.faults, ['rejects'])
+})
