@@ -137,13 +137,17 @@ export class Tracker extends EventEmitter {
     if (item.code !== null) this.#evaluate(item)
   }
 
-  /** Deadlines: call on every trigger and periodically. */
+  /**
+   * Deadlines: call on every trigger and periodically. A product is decided at the latest one pitch before the
+   * reject gate, so the reject reaches the PLC while the product can still be pushed off.
+   */
   tick (): void {
     const now = this.#o.clock.now()
+    const gate = Math.max(1, this.#o.rejectDistance - 1)
     for (const item of this.#items.values()) {
       if (item.decided) continue
-      const overdue = now - item.triggeredAt > this.#o.resultTimeoutMs || this.#lastSeq - item.seq >= this.#o.rejectDistance
-      if (item.code === null && (now - item.triggeredAt > this.#o.printTimeoutMs || this.#lastSeq - item.seq >= this.#o.rejectDistance)) {
+      const overdue = now - item.triggeredAt > this.#o.resultTimeoutMs || this.#lastSeq - item.seq >= gate
+      if (item.code === null && (now - item.triggeredAt > this.#o.printTimeoutMs || this.#lastSeq - item.seq >= gate)) {
         const i = this.#awaitingPrint.indexOf(item)
         if (i >= 0) this.#awaitingPrint.splice(i, 1)
         this.#decide(item, 'NO_PRINT', null)

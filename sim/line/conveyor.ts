@@ -1,0 +1,134 @@
+// The PLC and the conveyor of a simulated line: products enter at the line's speed while the controller's
+// retained state is Execute; the photocell fires the print head and `plc/trigger` together; each product passes
+// the cameras and the reject gate a number of pitches later, and the gate executes `plc/reject` by sequence number.
+// It records what physically left the line, so scenario checks can compare the world with the controller's store.
+
+import { EventEmitter } from 'node:events'
+import type { MqttClient } from 'mqtt'
+
+export interface ConveyorHead {
+  /** The print-go: prints the next buffered record, returns its code (undefined: nothing printed). */
+  trigger(): string | undefined
+}
+
+export interface ConveyorCamera {
+  id: string
+  /** Pitches from the print station. */
+  distance: number
+  trigger(seq: number, printed: string | null, ts?: number): Promise<unknown>
+}
+
+export interface ConveyorOptions {
+  client: MqttClient
+  site: string
+  line: string
+  head: ConveyorHead
+  cameras: ConveyorCamera[]
+  rejectDistance: number
+  unitsPerMinute: number
+  now: () => number
+  /** Start numbering here (a real PLC keeps its shift register across controller restarts). */
+  firstSeq?: number
+}
+
+interface Product { seq: number, code: string | null, position: number }
+
+export interface ConveyorStats {
+  produced: number
+  unmarked: number
+  rejected: number
+  shipped: number
+  /** Codes on products that left the line as good. */
+  shippedCodes: string[]
+  /** Codes on products that were rejected at the gate. */
+  rejectedCodes: string[]
+  rejectsUnknown: number
+}
+
+/** Events: 'product' (Product), 'shipped' (Product), 'rejected' (Product). */
+export class Conveyor extends EventEmitter {
+  readonly #o: ConveyorOptions
+  readonly #topics: { trigger: string, reject: string, state: string }
+  #seq: number
+  #state = 'Stopped'
+  #timer: NodeJS.Timeout | null = null
+  readonly #onConveyor: Product[] = []
+  readonly #rejects = new Set<number>()
+  /** Stop the infeed after this many products (scenario job size); Infinity runs on. */
+  limit = Infinity
+  readonly stats: ConveyorStats = { produced: 0, unmarked: 0, rejected: 0, shipped: 0, shippedCodes: [], rejectedCodes: [], rejectsUnknown: 0 }
+
+  constructor (options: ConveyorOptions) {
+    super()
+    this.#o = options
+    const base = `${options.site}/${options.line}`
+    this.#topics = { trigger: `${base}/plc/trigger`, reject: `${base}/plc/reject`, state: `${base}/state` }
+    this.#seq = options.firstSeq ?? 1
+    options.client.on('message', (topic, payload) => this.#onMessage(topic, payload))
+  }
+
+  get lineState (): string { return this.#state }
+  get nextSeq (): number { return this.#seq }
+  get onConveyor (): number { return this.#onConveyor.length }
+
+  async start (): Promise<void> {
+    await this.#o.client.subscribeAsync([this.#topics.reject, this.#topics.state], { qos: 1 })
+    this.setSpeed(this.#o.unitsPerMinute)
+  }
+
+  setSpeed (unitsPerMinute: number): void {
+    if (this.#timer !== null) clearInterval(this.#timer)
+    this.#timer = setInterval(() => this.step(), Math.max(1, 60_000 / unitsPerMinute))
+  }
+
+  stop (): void {
+    if (this.#timer !== null) clearInterval(this.#timer)
+    this.#timer = null
+  }
+
+  #onMessage (topic: string, payload: Buffer): void {
+    try {
+      if (topic === this.#topics.state) this.#state = (JSON.parse(payload.toString()) as { state: string }).state
+      else if (topic === this.#topics.reject) {
+        const { seq } = JSON.parse(payload.toString()) as { seq: number }
+        if (this.#onConveyor.some(p => p.seq === seq)) this.#rejects.add(seq)
+        else this.stats.rejectsUnknown++
+      }
+    } catch {
+      // a PLC ignores what it cannot parse
+    }
+  }
+
+  /** One pitch: everything moves by one position; a new product enters if the line runs. */
+  step (): void {
+    const now = this.#o.now()
+    for (const p of this.#onConveyor) p.position++
+    if (this.#state === 'Execute' && this.stats.produced < this.limit) {
+      const seq = this.#seq++
+      const code = this.#o.head.trigger() ?? null
+      const p: Product = { seq, code, position: 0 }
+      this.#onConveyor.push(p)
+      this.stats.produced++
+      if (code === null) this.stats.unmarked++
+      this.#o.client.publish(this.#topics.trigger, JSON.stringify({ seq, ts: now }), { qos: 0 })
+      this.emit('product', p)
+    }
+    for (const p of this.#onConveyor) {
+      for (const cam of this.#o.cameras) {
+        if (cam.distance === p.position) cam.trigger(p.seq, p.code, now).catch(() => {})
+      }
+    }
+    while (this.#onConveyor.length > 0 && (this.#onConveyor[0] as Product).position >= this.#o.rejectDistance) {
+      const p = this.#onConveyor.shift() as Product
+      if (this.#rejects.delete(p.seq)) {
+        this.stats.rejected++
+        if (p.code !== null) this.stats.rejectedCodes.push(p.code)
+        this.emit('rejected', p)
+      } else {
+        this.stats.shipped++
+        if (p.code !== null) this.stats.shippedCodes.push(p.code)
+        this.emit('shipped', p)
+      }
+    }
+  }
+}
