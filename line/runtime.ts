@@ -199,7 +199,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
   fault (kind: FaultKind, message: Bilingual, source: string): void {
     this.#o.alarms.raise({ code: `FAULT_${kind.toUpperCase().replace(/-/g, '_')}`, severity: 'fault', source, message })
     const st = this.#o.machine.state
-    if (st === 'Completing' && kind === 'printer') return // the last products are draining; the printers are being cleared
+    if (st === 'Completing' && kind === 'printer') return // the last products are draining; products after the last code carry none
     if (['Execute', 'Starting', 'Unholding', 'Unsuspending', 'Suspended', 'Suspending'].includes(st)) this.#o.machine.fault(kind, message)
   }
 
@@ -228,6 +228,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
       },
       Starting: async () => {
         if (this.#job === null) throw new Error('no active job')
+        tracker.expectNoPrints(false)
         feeder.start()
       },
       Unholding: async () => { feeder.start() },
@@ -237,6 +238,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
       Stopping: async () => { await feeder.drain(); await this.#settle() },
       Aborting: async () => { await feeder.drain().catch(() => {}); tracker.dropUndecided('NO_RESULT') },
       Completing: async () => {
+        tracker.expectNoPrints(true)
         await feeder.drain()
         await this.#settle()
         await this.#o.aggregator.closePartial()
@@ -325,8 +327,9 @@ export class LineRuntime extends EventEmitter implements LineControl {
     } else {
       this.#o.alarms.clear('FAULT_POOL_LOW', 'pool')
     }
-    // the job's quantity is reserved and every printed product decided: complete
-    if (this.#o.feeder.budget === 0 && this.#o.tracker.inFlight() === 0 && this.#o.unitPrinters.every(p => p.status().bufferLevel === 0)) {
+    // the job's quantity is reserved and printed: complete (the PLC stops the infeed; Completing waits for the
+    // products still between printer and gate)
+    if (this.#o.feeder.budget === 0 && this.#o.unitPrinters.every(p => p.status().bufferLevel === 0)) {
       this.#o.machine.command('complete')
     }
   }

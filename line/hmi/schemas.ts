@@ -112,6 +112,7 @@ export const changePasswordSchema = z.strictObject({
 export const reportQuerySchema = z.strictObject({
   from: z.coerce.number(m('Начало: число (мс)', 'From: a number (ms)')).int().min(0).optional(),
   to: z.coerce.number(m('Конец: число (мс)', 'To: a number (ms)')).int().min(0).optional(),
+  lang: z.enum(['ru', 'en'], m('Язык: ru или en', 'Language: ru or en')).default('ru'),
 })
 export const auditQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),

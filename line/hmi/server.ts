@@ -231,20 +231,19 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
   app.post('/api/box/scrap', async req => act(req, 'box:scrap', () => parse(scrapSchema, req.body, 'scrap'), (b, s) => control.scrapBox(b.sscc, b.reason, s.username)))
 
   // --- reports
-  const reportRange = (req: FastifyRequest): { from: number, to: number } => {
+  const reportRange = (req: FastifyRequest): { from: number, to: number, lang: 'ru' | 'en' } => {
     const s = sessionOf(req)
     if (!can(s.role, 'report:view')) throw new ForbiddenError('report:view', s.role)
     const q = parse(reportQuerySchema, req.query, 'report')
     const to = q.to ?? clock.now()
-    return { from: q.from ?? to - SHIFT_MS, to }
+    return { from: q.from ?? to - SHIFT_MS, to, lang: q.lang }
   }
   app.get('/api/shift-report', async req => {
     const { from, to } = reportRange(req)
     return { from, to, rows: control.shiftReport(from, to) }
   })
   app.get('/api/shift-report.csv', async (req, reply) => {
-    const { from, to } = reportRange(req)
-    const lang = (req.query as Record<string, unknown>).lang === 'en' ? 'en' : 'ru'
+    const { from, to, lang } = reportRange(req)
     const day = new Date(to).toISOString().slice(0, 10)
     return reply.type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="shift-${day}.csv"`)

@@ -22,6 +22,8 @@ export class L3Publisher {
   #seq: number
   #queue: Envelope[] = []
   #draining: Promise<void> | undefined
+  /** True while #drain runs; cleared synchronously when its loop ends, so a publish right after starts a new one. */
+  #active = false
   #closed = false
   /** Events dropped because the queue was full. */
   dropped = 0
@@ -48,7 +50,7 @@ export class L3Publisher {
     this.#queue.push(env)
     const limit = this.#o.queueLimit ?? 100_000
     if (this.#queue.length > limit) { this.#queue.shift(); this.dropped++ }
-    this.#draining ??= this.#drain().finally(() => { this.#draining = undefined })
+    if (!this.#active) { this.#active = true; this.#draining = this.#drain() }
     return env
   }
 
@@ -63,10 +65,11 @@ export class L3Publisher {
         this.#o.log?.warn({ err, seq: env.seq }, 'L3 event not published')
       }
     }
+    this.#active = false
   }
 
   /** Resolves when everything queued so far was handed to zeromq. */
-  async flush (): Promise<void> { while (this.#draining !== undefined) await this.#draining }
+  async flush (): Promise<void> { while (this.#active) await this.#draining }
 
   async close (): Promise<void> {
     await this.flush()

@@ -62,6 +62,8 @@ export class Tracker extends EventEmitter {
   readonly #o: TrackerOptions
   readonly #items = new Map<number, Item>()
   readonly #awaitingPrint: Item[] = []
+  /** Prints confirmed before their trigger arrived (the head's counter poll can beat the PLC's message). */
+  readonly #awaitingTrigger: Array<{ done: PrintDone, at: number }> = []
   readonly #inFlight = new Map<string, number>()
   #job: { id: number, minGrade: Grade } | null = null
   #lastSeq = -1
@@ -76,6 +78,10 @@ export class Tracker extends EventEmitter {
   }
 
   setJob (job: { id: number, minGrade: Grade } | null): void { this.#job = job }
+
+  #noPrintIsExpected = false
+  /** After the job's last code: products that still arrive get no print, and that is no fault. */
+  expectNoPrints (on: boolean): void { this.#noPrintIsExpected = on }
 
   /** Items triggered and not yet decided. */
   inFlight (): number {
@@ -94,20 +100,34 @@ export class Tracker extends EventEmitter {
     this.#lastSeq = seq
     const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false }
     this.#items.set(seq, item)
-    this.#awaitingPrint.push(item)
     this.counters.triggered++
+    const early = this.#awaitingTrigger.shift()
+    if (early !== undefined) this.#assign(item, early.done)
+    else this.#awaitingPrint.push(item)
     this.tick()
   }
 
-  /** The head confirmed a print: it belongs to the oldest item still waiting for its print. */
+  /**
+   * The head confirmed a print. Triggers and prints are two ordered streams of the same photocell events: the
+   * k-th print belongs to the k-th trigger, whichever arrives first.
+   */
   onPrinted (done: PrintDone): void {
     const item = this.#awaitingPrint.shift()
-    if (item === undefined || item.decided) {
-      // A print with no product under the head: the code is on nothing we can follow.
-      this.#track(this.#o.pool.markPrinted([done.item.id]).then(() => this.#o.pool.markDefect([done.item.id], 'UNCERTAIN')))
-      this.#o.alarms.raise({ code: 'PRINT_WITHOUT_ITEM', severity: 'warning', source: done.printer, message: { ru: 'Печать без изделия: код списан', en: 'print without a product: code written off' }, detail: { codeId: done.item.id } })
+    if (item === undefined) {
+      this.#awaitingTrigger.push({ done, at: this.#o.clock.now() })
       return
     }
+    this.#assign(item, done)
+  }
+
+  #orphanPrint (done: PrintDone): void {
+    // A print with no product we know of: the code is on nothing we can follow.
+    this.#track(this.#o.pool.markPrinted([done.item.id]).then(() => this.#o.pool.markDefect([done.item.id], 'UNCERTAIN')))
+    this.#o.alarms.raise({ code: 'PRINT_WITHOUT_ITEM', severity: 'warning', source: done.printer, message: { ru: 'Печать без изделия: код списан', en: 'print without a product: code written off' }, detail: { codeId: done.item.id } })
+    this.emit('fault', { kind: 'printer', message: { ru: 'Печать без триггера ПЛК', en: 'a print without a PLC trigger' } })
+  }
+
+  #assign (item: Item, done: PrintDone): void {
     item.codeId = done.item.id
     item.code = done.item.code
     this.#inFlight.set(done.item.code, item.seq)
@@ -144,6 +164,9 @@ export class Tracker extends EventEmitter {
   tick (): void {
     const now = this.#o.clock.now()
     const gate = Math.max(1, this.#o.rejectDistance - 1)
+    while (this.#awaitingTrigger.length > 0 && now - (this.#awaitingTrigger[0] as { at: number }).at > this.#o.printTimeoutMs) {
+      this.#orphanPrint((this.#awaitingTrigger.shift() as { done: PrintDone }).done)
+    }
     for (const item of this.#items.values()) {
       if (item.decided) continue
       const overdue = now - item.triggeredAt > this.#o.resultTimeoutMs || this.#lastSeq - item.seq >= gate
@@ -152,6 +175,7 @@ export class Tracker extends EventEmitter {
         if (i >= 0) this.#awaitingPrint.splice(i, 1)
         this.#decide(item, 'NO_PRINT', null)
         // The print queue and the products may be out of step now: stop before a code lands on the wrong item.
+        if (this.#noPrintIsExpected) continue
         this.emit('fault', { kind: 'printer', message: { ru: `Нет подтверждения печати для изделия ${item.seq}`, en: `no print confirmation for item ${item.seq}` } })
       } else if (item.code !== null && item.result === null && overdue) {
         this.#decide(item, 'NO_RESULT', null)
@@ -202,7 +226,8 @@ export class Tracker extends EventEmitter {
   }
 
   #reject (item: Item, reason: RejectReason, event: ItemEvent): void {
-    this.counters.rejected++
+    // `rejected` counts printed units (codes) rejected; a product that got no print is counted by reason only.
+    if (item.codeId !== null) this.counters.rejected++
     this.counters.rejectsByReason[reason] = (this.counters.rejectsByReason[reason] ?? 0) + 1
     this.#consecutiveRejects++
     const persist = item.codeId === null

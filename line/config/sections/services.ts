@@ -19,6 +19,10 @@ export const poolSchema = z.strictObject({
   minRemainingValidity: duration().default(86_400_000),
   /** Pool level under which the line is held: the last codes are kept for the units already on the conveyor. */
   criticalCodes: integer().min(0).default(50),
+  /** Codes per download from the OMS (API max 150,000 a call). */
+  blockSize: integer().min(1).max(150_000).default(50_000),
+  /** Codes per order (150,000 keeps multi-GTIN orders legal; up to 2,000,000 for a single GTIN). */
+  maxOrderCodes: integer().min(1).max(2_000_000).default(150_000),
 })
 
 export const signerSchema = z.discriminatedUnion('kind', [
@@ -43,6 +47,11 @@ export const omsSchema = z.strictObject({
   timeoutMs: duration().default(15_000),
   maxRequestsPerSecond: z.number().positive().max(100).default(10),
   signRequests: z.boolean().default(false),
+  /** Attempts per call on 5xx / 429 / network errors, with exponential backoff + jitter up to retryMaxMs. */
+  attempts: integer().min(1).max(10).default(4),
+  retryBaseMs: duration().default(1_000),
+  /** oms-api.md: "after a 500 retry in 30 s". */
+  retryMaxMs: duration().default(30_000),
 })
 
 export const trueApiSchema = z.strictObject({

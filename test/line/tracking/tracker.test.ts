@@ -5,7 +5,7 @@ import { Tracker, type GoodUnit } from '../../../line/tracking/tracker.ts'
 import type { Grade, VerificationResult } from '../../../verifiers/types.ts'
 import { GTIN_A, block, poolFixture } from '../../helpers/pool.ts'
 
-async function setup (t: Parameters<Parameters<typeof import('tap').test>[1]>[0], options: { maxConsecutiveRejects?: number } = {}) {
+async function setup (t: { teardown(fn: () => void): void }, options: { maxConsecutiveRejects?: number } = {}) {
   const f = poolFixture(t)
   await f.pool.importBlock(block(f, 'b', 200))
   const codes = await f.pool.reserve(GTIN_A, 100, 'head-1', { jobId: 1 })
@@ -100,11 +100,25 @@ t.test('duplicates, unknown sequence numbers, prints without a product', async t
   s.tracker.onTrigger(1)
   const orphan = s.codes[1]!
   s.tracker.onPrinted({ printer: 'head-1', item: { id: orphan.id, code: orphan.code }, counter: 2, at: 0 })
+  s.f.clock.advance(301)
+  s.tracker.tick()
   await s.tracker.settled()
+  t.same(s.faults, ['printer'], 'a print that no trigger claims in time holds the line')
   t.equal(s.good.length, 1, 'a duplicate result is applied once')
   const codes = s.alarms.list().map(a => a.code).sort()
   t.same(codes, ['PRINT_WITHOUT_ITEM', 'RESULT_UNKNOWN_SEQ', 'TRIGGER_SEQ'])
   t.match(s.f.pool.get(orphan.id), { state: 'DEFECT', reason: 'UNCERTAIN' })
+})
+
+t.test('a print confirmed before its trigger arrives is paired with it', async t => {
+  const s = await setup(t)
+  const c = s.codes[0]!
+  s.tracker.onPrinted({ printer: 'head-1', item: { id: c.id, code: c.code }, counter: 1, at: 0 })
+  s.tracker.onTrigger(1)
+  s.tracker.onResult(s.result(1, c.code))
+  await s.tracker.settled()
+  t.same(s.good.map(g => [g.seq, g.id]), [[1, c.id]])
+  t.same(s.alarms.list(), [])
 })
 
 t.test('N rejects in a row raise a fault', async t => {

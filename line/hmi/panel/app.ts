@@ -1,0 +1,379 @@
+// The operator panel single-page app: login, live line view over WebSocket, commands and forms over the JSON API.
+/// <reference lib="dom" />
+import type { AlarmView, Bilingual, LineSnapshot, ShiftRow } from '../../control.ts'
+import { T, type Key, type Lang, type Text } from './i18n.ts'
+
+interface Me { username: string, role: string, mustChangePassword: boolean, permissions: string[] }
+type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bilingual> }
+
+let lang: Lang = localStorage.getItem('lc-lang') === 'en' ? 'en' : 'ru'
+let me: Me | null = null
+let snap: LineSnapshot | null = null
+let tab: 'line' | 'report' | 'audit' | 'users' = 'line'
+let ws: WebSocket | null = null
+let wsRetry: number | undefined
+let connected = false
+
+const tr = (k: Key): string => T[k][lang]
+const bi = (t: Text | Bilingual): string => t[lang]
+const can = (a: string): boolean => me?.permissions.includes(a) ?? false
+const root = document.getElementById('app') as HTMLElement
+
+/** Small element builder: attributes (data-*, class, event handlers) and children. */
+function h (tag: string, attrs: Record<string, unknown> = {}, ...children: Array<Node | string | null | undefined | false>): HTMLElement {
+  const el = document.createElement(tag)
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v as EventListener)
+    else if (k === 'text') el.textContent = String(v)
+    else el.setAttribute(k, v === true ? '' : String(v))
+  }
+  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c)
+  return el
+}
+
+async function api<R = unknown> (method: string, path: string, body?: unknown): Promise<{ ok: true, data: R } | { ok: false, status: number, error: ApiError }> {
+  const init: RequestInit = { method, credentials: 'same-origin', headers: {} }
+  if (method !== 'GET') { init.body = JSON.stringify(body ?? {}); (init.headers as Record<string, string>)['content-type'] = 'application/json' }
+  try {
+    const res = await fetch(path, init)
+    const data = await res.json().catch(() => null) as unknown
+    if (res.ok) return { ok: true, data: data as R }
+    const error = (data as { error?: ApiError } | null)?.error ?? { code: 'LC_ERR_HMI_HTTP', message: { ru: `Ошибка ${res.status}`, en: `Error ${res.status}` } }
+    if (res.status === 401 && path !== '/api/login') { me = null; render() }
+    return { ok: false, status: res.status, error }
+  } catch {
+    return { ok: false, status: 0, error: { code: 'LC_ERR_HMI_NETWORK', message: { ru: 'Нет связи с контроллером', en: 'No connection to the controller' } } }
+  }
+}
+
+function toast (text: string, kind: 'ok' | 'error'): void {
+  const el = document.getElementById('toast')
+  if (el === null) return
+  el.textContent = text
+  el.className = `toast ${kind}`
+  el.dataset.kind = kind
+  window.clearTimeout(Number(el.dataset.timer))
+  el.dataset.timer = String(window.setTimeout(() => { el.className = 'toast hidden' }, 6000))
+}
+
+/** Run an API action, show its outcome; field errors go next to the fields of `form`. */
+async function run (method: string, path: string, body?: unknown, form?: HTMLElement): Promise<boolean> {
+  form?.querySelectorAll('.field-error').forEach(e => { e.textContent = '' })
+  const r = await api(method, path, body)
+  if (r.ok) { toast(tr('done'), 'ok'); return true }
+  toast(bi(r.error.message), 'error')
+  if (form !== undefined && r.error.fields !== undefined) {
+    for (const [f, m] of Object.entries(r.error.fields)) {
+      const slot = form.querySelector(`.field-error[data-for="${f.split('.')[0] ?? ''}"]`)
+      if (slot !== null) slot.textContent = bi(m)
+    }
+  }
+  return false
+}
+
+const fmtTime = (ms: number): string => new Date(ms).toLocaleTimeString(lang === 'ru' ? 'ru-RU' : 'en-GB')
+const fmtDateTime = (ms: number | null): string => ms === null ? '—' : new Date(ms).toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-GB')
+
+// ---------- live connection
+function connect (): void {
+  if (ws !== null) return
+  const sock = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`)
+  ws = sock
+  sock.onopen = () => { connected = true; renderHeader() }
+  sock.onmessage = ev => {
+    const msg = JSON.parse(String(ev.data)) as { type: string, data: LineSnapshot }
+    if (msg.type === 'snapshot') { snap = msg.data; if (tab === 'line') renderLine(); renderHeader() }
+  }
+  sock.onclose = ev => {
+    ws = null
+    connected = false
+    if (ev.code === 4401) { me = null; render(); return }
+    if (me !== null) { renderHeader(); wsRetry = window.setTimeout(connect, 1000) }
+  }
+}
+function disconnect (): void {
+  window.clearTimeout(wsRetry)
+  if (ws !== null) { const s = ws; ws = null; s.onclose = null; s.close() }
+  connected = false
+}
+
+// ---------- screens
+function render (): void {
+  root.replaceChildren()
+  document.documentElement.lang = lang
+  document.title = tr('title')
+  if (me === null) { disconnect(); root.append(loginScreen()); return }
+  if (me.mustChangePassword) { root.append(passwordScreen()); return }
+  root.append(
+    h('header', { id: 'header' }),
+    h('nav', { class: 'tabs' }, ...tabs()),
+    h('main', { id: 'main' }),
+    h('div', { id: 'toast', class: 'toast hidden', role: 'status' }),
+  )
+  renderHeader()
+  renderTab()
+  connect()
+}
+
+function langButton (): HTMLElement {
+  return h('button', { id: 'lang', class: 'btn small', onclick: () => { lang = lang === 'ru' ? 'en' : 'ru'; localStorage.setItem('lc-lang', lang); render() } }, lang === 'ru' ? 'English' : 'Русский')
+}
+
+function loginScreen (): HTMLElement {
+  const err = h('div', { id: 'login-error', class: 'error-text' })
+  const form = h('form', { id: 'login', class: 'card login' },
+    h('h1', { text: tr('title') }),
+    h('label', {}, tr('username'), h('input', { name: 'username', autocomplete: 'username', required: true })),
+    h('label', {}, tr('password'), h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+    h('button', { type: 'submit', class: 'btn primary big' }, tr('login')),
+    err, langButton())
+  form.addEventListener('submit', ev => {
+    ev.preventDefault()
+    const fd = new FormData(form as HTMLFormElement)
+    void api<{ user: Me }>('POST', '/api/login', { username: fd.get('username'), password: fd.get('password') }).then(r => {
+      if (r.ok) { me = r.data.user; tab = 'line'; render() } else err.textContent = bi(r.error.message)
+    })
+  })
+  return h('div', { class: 'center' }, form)
+}
+
+function passwordScreen (): HTMLElement {
+  const form = h('form', { id: 'password-form', class: 'card login' },
+    h('h1', { text: tr('changePassword') }),
+    field('oldPassword', h('input', { name: 'oldPassword', type: 'password', autocomplete: 'current-password' })),
+    field('newPassword', h('input', { name: 'newPassword', type: 'password', autocomplete: 'new-password' })),
+    h('div', { class: 'toast hidden', id: 'toast' }),
+    h('button', { type: 'submit', class: 'btn primary big' }, tr('save')), langButton())
+  form.addEventListener('submit', ev => {
+    ev.preventDefault()
+    const fd = new FormData(form as HTMLFormElement)
+    void run('POST', '/api/me/password', { oldPassword: fd.get('oldPassword'), newPassword: fd.get('newPassword') }, form).then(ok => {
+      if (ok && me !== null) { me.mustChangePassword = false; render() }
+    })
+  })
+  return h('div', { class: 'center' }, form)
+}
+
+function tabs (): HTMLElement[] {
+  const list: Array<[typeof tab, Key, boolean]> = [['line', 'tabLine', true], ['report', 'tabReport', can('report:view')], ['audit', 'tabAudit', can('audit:view')], ['users', 'tabUsers', can('users:manage')]]
+  return list.filter(([, , ok]) => ok).map(([id, k]) => h('button', { class: `tab ${tab === id ? 'active' : ''}`, 'data-tab': id, onclick: () => { tab = id; render() } }, tr(k)))
+}
+
+function renderHeader (): void {
+  const el = document.getElementById('header')
+  if (el === null || me === null) return
+  const s = snap?.state
+  el.replaceChildren(
+    h('div', { class: 'line-name' }, snap === null ? tr('title') : `${snap.site} / ${snap.line}`),
+    h('div', { id: 'state', class: `state st-${s?.state ?? 'none'}`, 'data-state': s?.state ?? '' },
+      s === undefined ? '…' : `${s.stateNumber} · ${lang === 'ru' ? s.stateRu : s.state}`),
+    h('div', { id: 'mode', class: 'mode' }, `${tr('mode')}: ${s === undefined ? '—' : tr(s.mode)}`),
+    h('div', { id: 'conn', class: `conn ${connected ? 'on' : 'off'}` }, connected ? tr('online') : tr('offline')),
+    h('div', { id: 'user', class: 'user' }, `${me.username} (${tr(me.role as Key)})`),
+    langButton(),
+    h('button', { id: 'logout', class: 'btn small', onclick: () => { void api('POST', '/api/logout').then(() => { me = null; snap = null; render() }) } }, tr('logout')),
+  )
+}
+
+function renderTab (): void {
+  const main = document.getElementById('main')
+  if (main === null) return
+  main.replaceChildren()
+  if (tab === 'line') { main.append(lineView()); renderLine() } else if (tab === 'report') main.append(reportView())
+  else if (tab === 'audit') main.append(auditView())
+  else main.append(usersView())
+}
+
+// ---------- line view: static forms built once, live parts refreshed on each snapshot
+function field (name: string, input: HTMLElement, label?: string): HTMLElement {
+  return h('label', { class: 'field' }, label ?? tr(name as Key), input, h('span', { class: 'field-error', 'data-for': name }))
+}
+
+function jobForm (): HTMLElement {
+  const today = new Date().toISOString().slice(0, 10)
+  const groups = ['milk', 'water', 'softdrinks', 'beer', 'nabeer', 'lp', 'pharma', 'shoes', 'tobacco-block', 'tobacco-pack']
+  const form = h('form', { id: 'job-form', class: 'grid-form', novalidate: true },
+    field('group', h('select', { name: 'group' }, ...groups.map(g => h('option', { value: g }, g)))),
+    field('gtin', h('input', { name: 'gtin', inputmode: 'numeric', placeholder: '04601653030046' })),
+    field('batch', h('input', { name: 'batch' })),
+    field('productionDate', h('input', { name: 'productionDate', type: 'date', value: today })),
+    field('expiryDate', h('input', { name: 'expiryDate', type: 'date' })),
+    field('quantity', h('input', { name: 'quantity', inputmode: 'numeric', value: '10000' })),
+    field('unitsPerBox', h('input', { name: 'unitsPerBox', inputmode: 'numeric', value: '12' })),
+    field('boxesPerPallet', h('input', { name: 'boxesPerPallet', inputmode: 'numeric', value: '40' })),
+    field('minGrade', h('select', { name: 'minGrade' }, ...['A', 'B', 'C', 'D'].map(g => h('option', { value: g, selected: g === 'C' }, g)))),
+    field('unitsPerMinute', h('input', { name: 'unitsPerMinute', inputmode: 'numeric', value: '300' })),
+    h('button', { type: 'submit', class: `btn primary big ${can('job:start') ? '' : 'locked'}` }, tr('startJob')))
+  form.addEventListener('submit', ev => {
+    ev.preventDefault()
+    const body = Object.fromEntries(new FormData(form as HTMLFormElement).entries())
+    void run('POST', '/api/job', body, form)
+  })
+  return form
+}
+
+function smallForm (id: string, action: string, path: string, fields: Array<[string, string]>, label: Key, danger = false): HTMLElement {
+  const form = h('form', { id, class: 'inline-form', novalidate: true },
+    ...fields.map(([name, ph]) => field(name, h('input', { name, placeholder: ph }), name === 'code' ? tr('code') : name === 'reason' ? tr('reason') : 'SSCC')),
+    h('button', { type: 'submit', class: `btn ${danger ? 'danger' : ''} ${can(action) ? '' : 'locked'}` }, tr(label)))
+  form.addEventListener('submit', ev => {
+    ev.preventDefault()
+    void run('POST', path, Object.fromEntries(new FormData(form as HTMLFormElement).entries()), form)
+  })
+  return form
+}
+
+function lineView (): HTMLElement {
+  const modeSel = h('select', { id: 'mode-select', name: 'mode' }, ...(['Production', 'Maintenance', 'Manual'] as const).map(m => h('option', { value: m }, tr(m))))
+  return h('div', { class: 'line-grid' },
+    h('section', { class: 'card col-a' },
+      h('h2', {}, tr('commands')), h('div', { id: 'commands', class: 'commands' }),
+      can('mode:set') ? h('div', { class: 'mode-row' }, modeSel, h('button', { class: 'btn', onclick: () => { void run('POST', '/api/mode', { mode: (modeSel as HTMLSelectElement).value }) } }, tr('mode'))) : null,
+      h('h2', {}, tr('job')), h('div', { id: 'job' }),
+      h('details', { id: 'job-details' }, h('summary', { class: 'btn' }, tr('newJob')), jobForm())),
+    h('section', { class: 'card col-b' },
+      h('h2', {}, tr('counters')), h('div', { id: 'counters', class: 'counters' }), h('div', { id: 'rejects' }),
+      h('h2', {}, tr('pool')), h('div', { id: 'pool', class: 'pool' }),
+      h('h2', {}, tr('box')), h('div', { id: 'box' }),
+      h('h2', {}, tr('aggregation')),
+      h('div', { class: 'agg' },
+        h('button', { id: 'close-box', class: `btn big ${can('box:close') ? '' : 'locked'}`, onclick: () => { void run('POST', '/api/box/close') } }, tr('closeBox')),
+        smallForm('remove-form', 'unit:remove', '/api/unit/remove', [['code', '0104601653030045215…']], 'removeUnit'),
+        smallForm('reprint-form', 'label:reprint', '/api/box/reprint', [['sscc', '00046016530000000017']], 'reprint'),
+        smallForm('scrap-form', 'box:scrap', '/api/box/scrap', [['sscc', '00046016530000000017'], ['reason', '']], 'scrap', true))),
+    h('section', { class: 'card col-c' },
+      h('h2', {}, tr('alarms')), h('ul', { id: 'alarms', class: 'alarms' }),
+      h('h2', {}, tr('devices')), h('div', { id: 'devices', class: 'devices' }),
+      h('h2', {}, tr('lastImage')), h('div', { id: 'last-image', class: 'last-image' }),
+      h('h2', {}, tr('lastCodes')), h('table', { id: 'last-codes', class: 'table' })))
+}
+
+function renderLine (): void {
+  if (snap === null || document.getElementById('commands') === null) return
+  const s = snap
+  // Commands: those the state allows; ones the role lacks are shown locked (the server refuses them anyway).
+  const cmds = document.getElementById('commands') as HTMLElement
+  cmds.replaceChildren(...(s.state.allowed.length === 0 ? [h('span', { class: 'muted' }, tr('noCommands'))]
+    : s.state.allowed.map(c => h('button', {
+      class: `btn big cmd cmd-${c} ${can(`cmd:${c}`) ? '' : 'locked'}`, 'data-cmd': c, title: can(`cmd:${c}`) ? null : tr('locked'),
+      onclick: () => { void run('POST', '/api/command', { command: c }) },
+    }, tr(`cmd:${c}` as Key)))))
+  if (s.state.fault !== null) cmds.append(h('div', { id: 'fault', class: 'fault' }, bi(s.state.fault.message)))
+
+  const job = document.getElementById('job') as HTMLElement
+  job.replaceChildren(s.job === null ? h('span', { class: 'muted' }, tr('noJob'))
+    : h('dl', { class: 'kv', 'data-job-id': s.job.id },
+      h('dt', {}, tr('gtin')), h('dd', {}, s.job.gtin), h('dt', {}, tr('batch')), h('dd', {}, s.job.batch),
+      h('dt', {}, tr('group')), h('dd', {}, s.job.group), h('dt', {}, tr('quantity')), h('dd', {}, String(s.job.quantity)),
+      h('dt', {}, tr('unitsPerBox')), h('dd', {}, String(s.job.unitsPerBox)), h('dt', {}, tr('unitsPerMinute')), h('dd', {}, String(s.job.unitsPerMinute))))
+
+  const c = s.counters
+  const keys: Array<keyof typeof c & Key> = ['triggered', 'printed', 'verified', 'rejected', 'boxes', 'pallets', 'reported', 'dropped']
+  ;(document.getElementById('counters') as HTMLElement).replaceChildren(...keys.map(k =>
+    h('div', { class: `counter ${k === 'rejected' && c.rejected > 0 ? 'warn' : ''}`, 'data-counter': k }, h('b', {}, String(c[k])), h('span', {}, tr(k)))))
+  const reasons = Object.entries(c.rejectsByReason)
+  ;(document.getElementById('rejects') as HTMLElement).replaceChildren(reasons.length === 0 ? ''
+    : h('div', { class: 'reasons' }, h('span', { class: 'muted' }, `${tr('rejectsByReason')}: `), ...reasons.map(([r, n]) => h('span', { class: 'chip', 'data-reason': r }, `${r}: ${n}`))))
+
+  const p = s.pool
+  ;(document.getElementById('pool') as HTMLElement).replaceChildren(
+    h('div', { class: `pool-level ${p.minutesLeft !== null && p.minutesLeft < 30 ? 'warn' : ''}` },
+      h('b', { 'data-pool': 'codes' }, String(p.available)), ` ${tr('codes')} · `,
+      h('b', { 'data-pool': 'minutes' }, p.minutesLeft === null ? '—' : String(Math.floor(p.minutesLeft))), ` ${tr('minutes')} · ${p.ordersInFlight} ${tr('ordersInFlight')}`),
+    p.lastError !== null ? h('div', { class: 'error-text' }, p.lastError) : '')
+
+  const b = s.box
+  const boxEl = document.getElementById('box') as HTMLElement
+  if (b === null) boxEl.replaceChildren(h('span', { class: 'muted' }, tr('noBox')))
+  else {
+    boxEl.replaceChildren(
+      h('div', { class: 'box-head' }, `SSCC ${b.sscc ?? '—'}: `, h('b', { 'data-box': 'count' }, `${b.count} / ${b.capacity}`)),
+      h('div', { class: 'bar' }, h('div', { class: 'fill', style: `width:${Math.min(100, Math.round(100 * b.count / Math.max(1, b.capacity)))}%` })),
+      h('div', { class: 'muted' }, `${tr('pallet')} ${b.palletSscc ?? '—'}: ${b.palletCount} / ${b.palletCapacity}`))
+  }
+
+  ;(document.getElementById('alarms') as HTMLElement).replaceChildren(...(s.alarms.length === 0 ? [h('li', { class: 'muted' }, tr('noAlarms'))] : s.alarms.map(alarmItem)))
+
+  ;(document.getElementById('devices') as HTMLElement).replaceChildren(...s.devices.map(d =>
+    h('div', { class: `tile dev-${d.state}`, 'data-device': d.id, 'data-state': d.state }, h('b', {}, d.id), h('span', {}, d.kind), h('small', {}, d.detail))))
+
+  const img = document.getElementById('last-image') as HTMLElement
+  const li = s.lastImage
+  const have = img.dataset.seq
+  if (li === null) img.replaceChildren(h('span', { class: 'muted' }, tr('noImage')))
+  else if (have !== String(li.seq)) {
+    img.dataset.seq = String(li.seq)
+    img.replaceChildren(h('img', { src: `/api/image/last.png?seq=${li.seq}`, alt: `${li.camera} #${li.seq}` }),
+      h('div', { class: `grade grade-${li.grade}`, 'data-grade': li.grade }, `${tr('grade')} ${li.grade} · ${li.camera} #${li.seq}`))
+  }
+
+  ;(document.getElementById('last-codes') as HTMLElement).replaceChildren(
+    h('tr', {}, h('th', {}, '#'), h('th', {}, tr('code')), h('th', {}, tr('grade')), h('th', {}, tr('result')), h('th', {}, tr('at'))),
+    ...s.lastCodes.slice(0, 8).map(l => h('tr', { class: l.verdict }, h('td', {}, String(l.seq)), h('td', { class: 'mono' }, (l.code ?? '—').replaceAll('\u001d', '⟨GS⟩')),
+      h('td', {}, l.grade ?? '—'), h('td', {}, l.verdict === 'good' ? tr('good') : `${tr('reject')}${l.reason !== null ? ` (${l.reason})` : ''}`), h('td', {}, fmtTime(l.at)))))
+}
+
+function alarmItem (a: AlarmView): HTMLElement {
+  return h('li', { class: `alarm sev-${a.severity} ${a.active ? 'active' : 'inactive'} ${a.acknowledged ? 'acked' : ''}`, 'data-alarm-id': a.id, 'data-alarm-code': a.code },
+    h('div', {}, h('b', {}, bi(a.message)), h('small', {}, ` ${a.code} · ${a.source} · ${fmtTime(a.raisedAt)}`)),
+    a.acknowledged ? h('small', { class: 'muted' }, `${tr('acked')}: ${a.acknowledgedBy ?? ''}`)
+      : h('button', { class: `btn ack ${can('alarm:ack') ? '' : 'locked'}`, onclick: () => { void run('POST', `/api/alarms/${a.id}/ack`) } }, tr('ack')))
+}
+
+// ---------- other tabs
+function reportView (): HTMLElement {
+  const day = new Date().toISOString().slice(0, 10)
+  const from = h('input', { type: 'datetime-local', name: 'from', value: `${day}T00:00` }) as HTMLInputElement
+  const to = h('input', { type: 'datetime-local', name: 'to', value: `${day}T23:59` }) as HTMLInputElement
+  const table = h('table', { id: 'report-table', class: 'table' })
+  const link = h('a', { id: 'csv', class: 'btn', download: true }, tr('csv')) as HTMLAnchorElement
+  const load = async (): Promise<void> => {
+    const q = `from=${new Date(from.value).getTime()}&to=${new Date(to.value).getTime()}`
+    link.href = `/api/shift-report.csv?${q}&lang=${lang}`
+    const r = await api<{ rows: ShiftRow[] }>('GET', `/api/shift-report?${q}`)
+    if (!r.ok) { toast(bi(r.error.message), 'error'); return }
+    const cols: Array<[keyof ShiftRow, Key]> = [['jobId', 'job'], ['gtin', 'gtin'], ['batch', 'batch'], ['printed', 'printed'], ['verified', 'verified'], ['rejected', 'rejected'], ['boxes', 'boxes'], ['pallets', 'pallets'], ['reported', 'reported'], ['dropped', 'dropped'], ['startedAt', 'started'], ['endedAt', 'ended']]
+    table.replaceChildren(h('tr', {}, ...cols.map(([, k]) => h('th', {}, tr(k)))),
+      ...r.data.rows.map(row => h('tr', {}, ...cols.map(([c]) => h('td', {}, c === 'startedAt' || c === 'endedAt' ? fmtDateTime(row[c]) : String(row[c]))))))
+  }
+  void load()
+  return h('section', { class: 'card' }, h('div', { class: 'mode-row' }, h('label', {}, tr('from'), from), h('label', {}, tr('to'), to),
+    h('button', { class: 'btn', onclick: () => { void load() } }, tr('show')), link), table)
+}
+
+function auditView (): HTMLElement {
+  const table = h('table', { id: 'audit-table', class: 'table' })
+  void api<{ rows: Array<{ at: number, actor: string, role: string | null, action: string, result: string, message: string | null }> }>('GET', '/api/audit?limit=200').then(r => {
+    if (!r.ok) { toast(bi(r.error.message), 'error'); return }
+    table.replaceChildren(h('tr', {}, h('th', {}, tr('at')), h('th', {}, tr('actor')), h('th', {}, tr('action')), h('th', {}, tr('result'))),
+      ...r.data.rows.map(a => h('tr', { class: `res-${a.result}` }, h('td', {}, fmtDateTime(a.at)), h('td', {}, `${a.actor}${a.role !== null ? ` (${a.role})` : ''}`), h('td', {}, a.action), h('td', {}, `${a.result}${a.message !== null ? `: ${a.message}` : ''}`))))
+  })
+  return h('section', { class: 'card' }, table)
+}
+
+function usersView (): HTMLElement {
+  const table = h('table', { id: 'users-table', class: 'table' })
+  const load = (): void => {
+    void api<{ users: Array<{ username: string, role: string, disabled: boolean, mustChange: boolean }> }>('GET', '/api/users').then(r => {
+      if (!r.ok) { toast(bi(r.error.message), 'error'); return }
+      table.replaceChildren(h('tr', {}, h('th', {}, tr('username')), h('th', {}, tr('role')), h('th', {}, '')),
+        ...r.data.users.map(u => h('tr', {}, h('td', {}, u.username), h('td', {}, tr(u.role as Key)),
+          h('td', {}, h('button', { class: 'btn small', onclick: () => { void run('PATCH', `/api/users/${encodeURIComponent(u.username)}`, { disabled: !u.disabled }).then(load) } }, u.disabled ? `✓ ${tr('disabled')}` : tr('disabled'))))))
+    })
+  }
+  load()
+  const form = h('form', { id: 'user-form', class: 'grid-form', novalidate: true },
+    field('username', h('input', { name: 'username' })),
+    field('role', h('select', { name: 'role' }, ...['operator', 'engineer', 'admin'].map(r => h('option', { value: r }, tr(r as Key))))),
+    field('password', h('input', { name: 'password', type: 'password', autocomplete: 'new-password' })),
+    h('button', { type: 'submit', class: 'btn primary' }, tr('addUser')))
+  form.addEventListener('submit', ev => {
+    ev.preventDefault()
+    void run('POST', '/api/users', Object.fromEntries(new FormData(form as HTMLFormElement).entries()), form).then(ok => { if (ok) { (form as HTMLFormElement).reset(); load() } })
+  })
+  return h('section', { class: 'card' }, table, h('h2', {}, tr('addUser')), form)
+}
+
+// ---------- start: resume the session if the cookie is still valid
+void api<{ user: Me }>('GET', '/api/me').then(r => { me = r.ok ? r.data.user : null; render() })

@@ -1,0 +1,175 @@
+// The composition root: the only place that knows every concrete class. `startLine(config)` builds one line's
+// controller from its validated config and returns a handle to stop it. Run directly: `tsx line/main.ts <config>`.
+
+import type { MqttClient } from 'mqtt'
+import { connectMqtt, controllerConnectOptions, embeddedOptions, endMqtt, startBroker, usesEmbeddedBroker, waitConnected, type EmbeddedBroker } from '../broker/index.ts'
+import { createPrinter } from '../printers/index.ts'
+import type { Printer } from '../printers/types.ts'
+import { MqttVerifier } from '../verifiers/mqtt-verifier.ts'
+import type { VerificationResult } from '../verifiers/types.ts'
+import { AlarmBook } from './alarms/alarms.ts'
+import { Aggregator } from './aggregation/aggregator.ts'
+import { ProfileRegistry } from './codes/index.ts'
+import { systemClock, type Clock } from './clock.ts'
+import { loadConfig } from './config/load.ts'
+import type { LineConfig } from './config/schema.ts'
+import type { DeviceView } from './control.ts'
+import { JobStore } from './jobs/jobs.ts'
+import { createLogger, type Logger } from './log.ts'
+import { MqttPlc } from './plc/mqtt-plc.ts'
+import { CodePool } from './pool/pool.ts'
+import { LineRuntime } from './runtime.ts'
+import { PackmlMachine } from './state/machine.ts'
+import { openDatabase, type Db } from './store/open.ts'
+import { Feeder } from './tracking/feeder.ts'
+import { Tracker } from './tracking/tracker.ts'
+
+export interface LineHandle {
+  config: LineConfig
+  runtime: LineRuntime
+  pool: CodePool
+  db: Db
+  log: Logger
+  mqtt: MqttClient
+  broker: EmbeddedBroker | null
+  printers: Printer[]
+  /** Ids of codes written off as UNCERTAIN at this start (a crash left them SENT). */
+  recovered: number[]
+  close(): Promise<void>
+}
+
+export interface StartOptions {
+  clock?: Clock
+  log?: Logger
+  /** Optional hooks the demo uses (e.g. last camera image from the simulated camera). */
+  lastImage?: { png(): Buffer | null, info(): { camera: string, seq: number, grade: string, at: number } | null }
+}
+
+export async function startLine (config: LineConfig, options: StartOptions = {}): Promise<LineHandle> {
+  const clock = options.clock ?? systemClock
+  const log = options.log ?? createLogger({ level: config.log.level, name: `${config.site}/${config.line}` })
+  const closers: Array<() => Promise<void> | void> = []
+  const close = async (): Promise<void> => {
+    for (const c of closers.reverse()) {
+      try { await c() } catch (err) { log.warn({ err }, 'error while closing') }
+    }
+  }
+  try {
+    const profiles = new ProfileRegistry()
+    for (const [group, ais] of Object.entries(config.profiles)) profiles.withOptionalAis(group, ais)
+
+    const db = openDatabase(config.store.path, { synchronous: config.store.synchronous })
+    closers.push(() => { if (db.open) db.close() })
+    const pool = new CodePool(db, { profiles, clock, minRemainingMs: config.pool.minRemainingValidity })
+    closers.push(() => pool.commit.close())
+    const alarms = new AlarmBook(db, { clock, log: log.child({ module: 'alarms' }) })
+    const jobs = new JobStore(db, { clock, profiles })
+
+    // Codes left SENT by a crash may have been printed: never reuse them (DESIGN §4).
+    const recovered = pool.recoverUncertain()
+    if (recovered.length > 0) {
+      alarms.raise({ code: 'UNCERTAIN_CODES', severity: 'warning', source: 'pool', message: { ru: `После перезапуска списано кодов с неизвестной судьбой: ${recovered.length}`, en: `${recovered.length} codes of unknown fate written off after restart` }, detail: { count: recovered.length } })
+    }
+
+    // broker: embedded unless an external URL is configured
+    let broker: EmbeddedBroker | null = null
+    if (usesEmbeddedBroker(config.broker)) {
+      broker = await startBroker({ ...embeddedOptions(config.broker, config.site, config.line), logger: log.child({ module: 'broker' }) })
+      closers.push(() => broker?.close())
+    }
+    const mqtt = connectMqtt(controllerConnectOptions(config.broker, config.site, config.line, broker?.url))
+    closers.push(() => endMqtt(mqtt, true))
+    await waitConnected(mqtt)
+
+    // printers
+    const printers = config.printers.map(p => createPrinter(p, { logger: log.child({ printer: p.id }), clock }))
+    closers.push(async () => { for (const p of printers) await p.close() })
+    const unitPrinters = printers.filter((_, i) => { const c = config.printers[i]; return c?.driver === 'modbus-head' || (c?.driver === 'zpl-label' && c.role === 'unit') })
+    const labelPrinter = printers.find((_, i) => { const c = config.printers[i]; return c?.driver === 'zpl-label' && c.role !== 'unit' })
+    await Promise.all(printers.map(p => p.connect().catch(err => log.warn({ err, printer: p.id }, 'printer not reachable yet; reconnecting'))))
+
+    const plc = new MqttPlc({ client: mqtt, site: config.site, line: config.line, log: log.child({ module: 'plc' }), alarms })
+    const machine = new PackmlMachine({ now: () => clock.now() })
+    const unitCameras = config.cameras.filter(c => c.role === 'unit')
+    const tracker = new Tracker({
+      pool, clock, log: log.child({ module: 'tracker' }), alarms, plc,
+      rejectDistance: config.plc.rejectDistance,
+      resultTimeoutMs: Math.max(...unitCameras.map(c => c.resultTimeoutMs), 1500),
+      printTimeoutMs: 500,
+      maxConsecutiveRejects: config.plc.maxConsecutiveRejects,
+    })
+    const feeder = new Feeder({ pool, printers: unitPrinters, log: log.child({ module: 'feeder' }), alarms })
+    const aggregator = new Aggregator({ db, pool, clock, log: log.child({ module: 'aggregation' }), alarms, companyPrefix: config.aggregation.companyPrefix, extensionDigit: config.aggregation.extensionDigit, ...(labelPrinter === undefined ? {} : { labelPrinter }) })
+
+    const cameraOnline = new Map<string, boolean>()
+    const verifier = new MqttVerifier({ client: mqtt, site: config.site, line: config.line, clock, logger: log.child({ module: 'verifier' }), cameras: config.cameras.map(c => c.id) })
+    const unitCameraIds = new Set(unitCameras.map(c => c.id))
+
+    const runtime = new LineRuntime({
+      site: config.site, line: config.line, clock, log: log.child({ module: 'runtime' }), pool, alarms, jobs, machine, tracker, feeder, aggregator,
+      unitPrinters, ...(labelPrinter === undefined ? {} : { labelPrinter }),
+      criticalCodes: config.pool.criticalCodes,
+      settleTimeoutMs: 5000,
+      extraDevices: (): DeviceView[] => [
+        { id: 'broker', kind: 'broker', online: mqtt.connected, state: mqtt.connected ? 'ok' : 'fault', detail: broker === null ? String(config.broker.url) : broker.url },
+        ...config.cameras.map((c): DeviceView => {
+          const on = cameraOnline.get(c.id) ?? false
+          return { id: c.id, kind: 'camera', online: on, state: on ? 'ok' : 'offline', detail: c.role }
+        }),
+        { id: 'plc', kind: 'plc', online: plc.stats.triggers + plc.stats.commands > 0, state: 'ok', detail: `triggers ${plc.stats.triggers}, rejects ${plc.stats.rejects}` },
+      ],
+      ...(options.lastImage === undefined ? {} : { lastImagePng: () => options.lastImage?.png() ?? null, lastImageInfo: () => options.lastImage?.info() ?? null }),
+    })
+    closers.push(() => runtime.close())
+
+    verifier.on('result', (r: VerificationResult) => { if (unitCameraIds.has(r.camera)) tracker.onResult(r) })
+    verifier.on('invalid', (e: { camera: string | null, error: string }) => {
+      alarms.raise({ code: 'CAMERA_PAYLOAD', severity: 'warning', source: e.camera ?? 'camera', message: { ru: `Неверный результат камеры: ${e.error}`, en: `invalid camera result: ${e.error}` } })
+    })
+    verifier.on('status', (s: { camera: string, online: boolean }) => {
+      cameraOnline.set(s.camera, s.online)
+      if (!s.online && unitCameraIds.has(s.camera)) runtime.fault('camera', { ru: `Камера ${s.camera} не в сети`, en: `camera ${s.camera} offline` }, s.camera)
+      else if (s.online) alarms.clear('FAULT_CAMERA', s.camera)
+    })
+    for (const p of unitPrinters) p.on('printed', d => tracker.onPrinted(d))
+    plc.on('trigger', (t: { seq: number }) => tracker.onTrigger(t.seq))
+    plc.on('command', (cmd: string) => { runtime.command(cmd, 'plc').catch(err => log.error({ err }, 'plc command failed')) })
+    machine.on('change', s => plc.publishState(s))
+    alarms.on('alarm', a => plc.publishAlarm(a))
+    mqtt.on('offline', () => runtime.fault('broker', { ru: 'Нет связи с брокером MQTT', en: 'MQTT broker connection lost' }, 'broker'))
+    mqtt.on('connect', () => alarms.clear('FAULT_BROKER', 'broker'))
+    const counterTimer = setInterval(() => plc.publishCounters(runtime.counters()), 1000)
+    closers.push(() => clearInterval(counterTimer))
+
+    await verifier.start()
+    closers.push(() => verifier.stop())
+    await plc.start()
+    plc.publishState(machine.snapshot())
+
+    // a job from the config is loaded when no job is active
+    if (config.job !== undefined && jobs.active() === null) {
+      const r = await runtime.startJob(config.job, 'config')
+      if (!r.ok) log.warn({ reason: r.reason.en }, 'job from config refused')
+    }
+    runtime.start()
+    log.info({ site: config.site, line: config.line, recovered: recovered.length }, 'line controller started')
+    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, close }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const path = process.argv[2] ?? 'config/line.yaml'
+  try {
+    const handle = await startLine(loadConfig(path))
+    const stop = (): void => { handle.close().then(() => process.exit(0), () => process.exit(1)) }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  } catch (err) {
+    const e = err as { code?: string, message?: string }
+    process.stderr.write(`${e.code ?? 'ERROR'}: ${e.message ?? String(err)}\n`)
+    process.exit(1)
+  }
+}

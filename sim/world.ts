@@ -1,0 +1,110 @@
+// The simulated world around one line controller: print-head and label-printer simulators on the configured
+// ports, cameras and the PLC/conveyor on the line's broker. Used by `npm start`, scenarios and whole-line tests.
+
+import type { MqttClient } from 'mqtt'
+import { connectMqtt, endMqtt, waitConnected } from '../broker/index.ts'
+import type { LineConfig } from '../line/config/schema.ts'
+import type { CameraScenarioInput } from './camera/scenario.ts'
+import { SimCamera } from './camera/camera.ts'
+import { Conveyor } from './line/conveyor.ts'
+import { ModbusHeadSim, type ModbusHeadSimOptions } from './printers/modbus-head.ts'
+import { ZplPrinterSim } from './printers/zpl-printer.ts'
+
+export interface WorldOptions {
+  /** Camera behaviour for unit cameras (image or fast mode, defects, faults). */
+  camera?: CameraScenarioInput
+  head?: ModbusHeadSimOptions
+  seed?: number
+  now?: () => number
+}
+
+/** Logins the simulated PLC and cameras use on the line's broker. */
+export function withSimUsers (config: LineConfig): LineConfig {
+  const users = [...config.broker.users]
+  const add = (u: (typeof users)[number]): void => { if (!users.some(x => x.username === u.username)) users.push(u) }
+  add({ username: 'plc', password: 'plc-sim', role: 'plc' })
+  for (const c of config.cameras) add({ username: c.id, password: `${c.id}-sim`, role: 'camera', deviceId: c.id })
+  return { ...config, broker: { ...config.broker, users } }
+}
+
+export class SimWorld {
+  readonly heads = new Map<string, ModbusHeadSim>()
+  readonly labelPrinters = new Map<string, ZplPrinterSim>()
+  readonly cameras = new Map<string, SimCamera>()
+  conveyor: Conveyor | null = null
+  readonly #clients: MqttClient[] = []
+  readonly #o: WorldOptions
+
+  private constructor (options: WorldOptions) { this.#o = options }
+
+  /**
+   * Start a simulator for every configured printer on its TCP port (port 0: any free port) and return the config
+   * pointed at the ports actually used, with logins for the simulated PLC and cameras.
+   */
+  static async devices (config: LineConfig, options: WorldOptions = {}): Promise<{ world: SimWorld, config: LineConfig }> {
+    const world = new SimWorld(options)
+    const printers = []
+    for (const p of config.printers) {
+      if (p.transport.kind !== 'tcp') { printers.push(p); continue }
+      if (p.driver === 'modbus-head') {
+        const sim = new ModbusHeadSim({ capacity: Math.max(256, p.bufferDepth * 2), ...options.head })
+        const port = await sim.listenTcp(p.transport.port, '127.0.0.1')
+        world.heads.set(p.id, sim)
+        printers.push({ ...p, transport: { ...p.transport, host: '127.0.0.1', port } })
+      } else {
+        const sim = new ZplPrinterSim()
+        const port = await sim.listenTcp(p.transport.port, '127.0.0.1')
+        world.labelPrinters.set(p.id, sim)
+        printers.push({ ...p, transport: { ...p.transport, host: '127.0.0.1', port } })
+      }
+    }
+    return { world, config: withSimUsers({ ...config, printers }) }
+  }
+
+  /** Connect cameras and the PLC to the line's broker and start the conveyor. */
+  async attach (config: LineConfig, brokerUrl: string): Promise<void> {
+    const now = this.#o.now ?? (() => Date.now())
+    const login = (username: string, password: string, clientId: string): Promise<MqttClient> => {
+      const c = connectMqtt({ url: brokerUrl, username, password, clientId })
+      this.#clients.push(c)
+      return waitConnected(c).then(() => c)
+    }
+    for (const cam of config.cameras) {
+      const client = await login(cam.id, `${cam.id}-sim`, `sim-${cam.id}-${process.pid}`)
+      const sim = new SimCamera({ id: cam.id, site: config.site, line: config.line, client, clock: { now }, scenario: cam.role === 'unit' ? (this.#o.camera ?? {}) : {}, seed: this.#o.seed ?? 1 })
+      await sim.start()
+      this.cameras.set(cam.id, sim)
+    }
+    const plcClient = await login('plc', 'plc-sim', `sim-plc-${process.pid}`)
+    const head = [...this.heads.values()][0]
+    if (head === undefined) throw new Error('the simulated line needs a Modbus print head')
+    this.conveyor = new Conveyor({
+      client: plcClient,
+      site: config.site,
+      line: config.line,
+      head,
+      cameras: config.cameras.filter(c => c.role === 'unit').map(c => {
+        const sim = this.cameras.get(c.id) as SimCamera
+        return { id: c.id, distance: c.distance, trigger: (seq: number, printed: string | null, ts?: number) => sim.trigger(seq, printed, ts) }
+      }),
+      rejectDistance: config.plc.rejectDistance,
+      unitsPerMinute: config.job?.unitsPerMinute ?? 300,
+      now,
+    })
+    await this.conveyor.start()
+  }
+
+  /** Send a command as the PLC's hard buttons would. */
+  async command (config: LineConfig, cmd: string): Promise<void> {
+    const c = this.#clients[this.#clients.length - 1]
+    await c?.publishAsync(`${config.site}/${config.line}/plc/cmd`, JSON.stringify({ cmd }), { qos: 1 })
+  }
+
+  async close (): Promise<void> {
+    this.conveyor?.stop()
+    for (const cam of this.cameras.values()) cam.stop()
+    for (const c of this.#clients) await endMqtt(c, true)
+    for (const h of this.heads.values()) await h.close()
+    for (const z of this.labelPrinters.values()) await z.close()
+  }
+}
