@@ -15,6 +15,7 @@ import { loadConfig } from './config/load.ts'
 import type { LineConfig } from './config/schema.ts'
 import type { DeviceView } from './control.ts'
 import { JobStore } from './jobs/jobs.ts'
+import { Replenisher, omsClientFromConfig, sizingFromConfig } from './emission/index.ts'
 import { createLogger, type Logger } from './log.ts'
 import { MqttPlc } from './plc/mqtt-plc.ts'
 import { CodePool } from './pool/pool.ts'
@@ -35,6 +36,7 @@ export interface LineHandle {
   printers: Printer[]
   /** Ids of codes written off as UNCERTAIN at this start (a crash left them SENT). */
   recovered: number[]
+  replenisher: Replenisher | null
   close(): Promise<void>
 }
 
@@ -101,6 +103,17 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const feeder = new Feeder({ pool, printers: unitPrinters, log: log.child({ module: 'feeder' }), alarms })
     const aggregator = new Aggregator({ db, pool, clock, log: log.child({ module: 'aggregation' }), alarms, companyPrefix: config.aggregation.companyPrefix, extensionDigit: config.aggregation.extensionDigit, ...(labelPrinter === undefined ? {} : { labelPrinter }) })
 
+    // emission: keep the pool filled for the active job's GTIN
+    let replenisher: Replenisher | null = null
+    if (config.oms !== undefined) {
+      const client = omsClientFromConfig(config.oms, { log: log.child({ module: 'oms' }) })
+      replenisher = new Replenisher({
+        client, pool, db, clock, profiles, sizing: sizingFromConfig(config.pool), log,
+        onAlarm: a => alarms.raise({ code: `EMISSION_${a.code}`, severity: a.severity === 'alarm' ? 'fault' : 'warning', source: 'oms', message: a.text, detail: a.context }),
+      })
+      closers.push(() => replenisher?.stop())
+    }
+
     const cameraOnline = new Map<string, boolean>()
     const verifier = new MqttVerifier({ client: mqtt, site: config.site, line: config.line, clock, logger: log.child({ module: 'verifier' }), cameras: config.cameras.map(c => c.id) })
     const unitCameraIds = new Set(unitCameras.map(c => c.id))
@@ -118,6 +131,12 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
         }),
         { id: 'plc', kind: 'plc', online: plc.stats.triggers + plc.stats.commands > 0, state: 'ok', detail: `triggers ${plc.stats.triggers}, rejects ${plc.stats.rejects}` },
       ],
+      ...(replenisher === null ? {} : {
+        emissionStatus: () => {
+          const st = (replenisher as Replenisher).status()
+          return { ordersInFlight: st.ordersInFlight.length, lastError: st.lastError === null ? null : `${st.lastError.code}: ${st.lastError.message}` }
+        },
+      }),
       ...(options.lastImage === undefined ? {} : { lastImagePng: () => options.lastImage?.png() ?? null, lastImageInfo: () => options.lastImage?.info() ?? null }),
     })
     closers.push(() => runtime.close())
@@ -151,9 +170,20 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       const r = await runtime.startJob(config.job, 'config')
       if (!r.ok) log.warn({ reason: r.reason.en }, 'job from config refused')
     }
+    if (replenisher !== null) {
+      const r = replenisher
+      const demand = (): void => {
+        const job = jobs.active()
+        r.setDemand(job === null ? [] : [{ gtin: job.gtin, group: job.group, unitsPerMinute: job.unitsPerMinute }])
+      }
+      demand()
+      runtime.on('job', demand)
+      r.start(1000)
+      void r.tick()
+    }
     runtime.start()
     log.info({ site: config.site, line: config.line, recovered: recovered.length }, 'line controller started')
-    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, close }
+    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, close }
   } catch (err) {
     await close()
     throw err

@@ -148,6 +148,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
       throw err
     }
     this.#attach(job)
+    this.emit('job', job)
     await this.#o.pool.audit(actor, 'job:start', { jobId: job.id, gtin: job.gtin, batch: job.batch, quantity: job.quantity })
     this.#changed()
     return { ok: true, value: job }
@@ -230,6 +231,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
         if (this.#job === null) throw new Error('no active job')
         tracker.expectNoPrints(false)
         feeder.start()
+        await this.#buffersLoaded()
       },
       Unholding: async () => { feeder.start() },
       Unsuspending: async () => { feeder.start() },
@@ -259,6 +261,19 @@ export class LineRuntime extends EventEmitter implements LineControl {
       this.#o.alarms.raise({ code: 'STATE_FAILED', severity: 'fault', source: 'line', message: { ru: `Переход «${state}» не выполнен: ${String(err)}`, en: `${state} failed: ${String(err)}` } })
       if (this.#o.machine.state === state) this.#o.machine.command(state === 'Stopping' || state === 'Aborting' ? 'abort' : 'stop')
     })
+  }
+
+  /** Execute only once codes sit in every unit printer's buffer (DESIGN §5a): the first product must find one. */
+  async #buffersLoaded (): Promise<void> {
+    const until = Date.now() + 15_000
+    for (;;) {
+      const want = Math.min(8, this.#o.feeder.budget)
+      if (this.#o.unitPrinters.every(p => p.status().bufferLevel >= Math.min(want, 1) || this.#o.feeder.budget === 0)) {
+        if (this.#o.unitPrinters.every(p => p.status().bufferLevel >= want || p.room() === 0)) return
+      }
+      if (Date.now() > until) throw new Error('printer buffers not filled within 15 s (pool empty or printer not accepting codes)')
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
   }
 
   /** Wait for products between printer and camera to be decided, up to the settle timeout. */
