@@ -1,6 +1,7 @@
 // Typed errors of the operator panel server: each carries the HTTP status and a bilingual text for the panel.
 import { LineError } from '../codes/errors.ts'
 import type { Bilingual } from '../control.ts'
+import { ACTION_LABELS, type Action } from './roles.ts'
 
 export class HmiError extends LineError {
   readonly status: number
@@ -28,10 +29,11 @@ export class LoginFailedError extends HmiError {
 
 /** The user's role does not allow the action. */
 export class ForbiddenError extends HmiError {
-  constructor (action: string, role: string) {
+  constructor (action: Action, role: string) {
+    const label = ACTION_LABELS[action]
     super('LC_ERR_HMI_FORBIDDEN', 403, {
-      ru: `Действие «${action}» недоступно для роли «${ROLE_RU[role] ?? role}»`,
-      en: `Action "${action}" is not allowed for role ${role}`,
+      ru: `Действие «${label.ru}» недоступно для роли «${ROLE_RU[role] ?? role}»`,
+      en: `"${label.en}" is not allowed for role ${role}`,
     }, { action, role })
   }
 }

@@ -12,6 +12,30 @@ export const ACTIONS = [
 ] as const
 export type Action = typeof ACTIONS[number]
 
+/** What the operator reads when an action is refused. */
+export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>> = {
+  'cmd:start': { ru: 'Пуск', en: 'Start' },
+  'cmd:stop': { ru: 'Стоп', en: 'Stop' },
+  'cmd:hold': { ru: 'Удержать', en: 'Hold' },
+  'cmd:unhold': { ru: 'Снять удержание', en: 'Unhold' },
+  'cmd:reset': { ru: 'Сброс', en: 'Reset' },
+  'cmd:complete': { ru: 'Завершить', en: 'Complete' },
+  'cmd:abort': { ru: 'Аварийный стоп', en: 'Abort' },
+  'cmd:clear': { ru: 'Очистить', en: 'Clear' },
+  'cmd:suspend': { ru: 'Приостановить', en: 'Suspend' },
+  'cmd:unsuspend': { ru: 'Возобновить', en: 'Unsuspend' },
+  'alarm:ack': { ru: 'Квитировать аварию', en: 'Acknowledge alarm' },
+  'box:close': { ru: 'Закрыть неполный короб', en: 'Close partial box' },
+  'mode:set': { ru: 'Смена режима', en: 'Change mode' },
+  'unit:remove': { ru: 'Изъять изделие', en: 'Remove unit' },
+  'label:reprint': { ru: 'Перепечатать этикетку', en: 'Reprint label' },
+  'box:scrap': { ru: 'Списать короб', en: 'Scrap box' },
+  'job:start': { ru: 'Запуск задания', en: 'Start job' },
+  'report:view': { ru: 'Отчёт смены', en: 'Shift report' },
+  'audit:view': { ru: 'Журнал действий', en: 'Audit trail' },
+  'users:manage': { ru: 'Управление пользователями', en: 'User management' },
+}
+
 const OPERATOR: readonly Action[] = [
   'cmd:start', 'cmd:stop', 'cmd:hold', 'cmd:unhold', 'cmd:reset', 'alarm:ack', 'box:close', 'report:view',
 ]

@@ -65,7 +65,7 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
 
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true })
 
-  const audit = (s: Session | null, action: string, detail: unknown, result: AuditResult, message?: Bilingual | null): void => {
+  const audit = (s: { username: string, role: string | null } | null, action: string, detail: unknown, result: AuditResult, message?: Bilingual | null): void => {
     try {
       store.audit({ at: clock.now(), actor: s?.username ?? 'anonymous', role: s?.role ?? null, action, detail, result, message: message?.en ?? null })
     } catch (err) {
@@ -170,7 +170,7 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
       reply.header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(config.sessionTtl / 1000)}`)
       return { user: me(session) }
     } catch (err) {
-      if (err instanceof LoginFailedError) audit({ username: body.username, role: 'operator', mustChange: false, expiresAt: 0 }, 'login', null, 'forbidden', err.text)
+      if (err instanceof LoginFailedError) audit({ username: body.username, role: null }, 'login', null, 'forbidden', err.text)
       throw err
     }
   })

@@ -162,18 +162,19 @@ function tabs (): HTMLElement[] {
 
 function renderHeader (): void {
   const el = document.getElementById('header')
-  if (el === null || me === null) return
+  const user = me
+  if (el === null || user === null) return
   const s = snap?.state
-  el.replaceChildren(
+  patch('header', [s?.state, s?.mode, connected, snap?.site, snap?.line, user.username], () => el.replaceChildren(
     h('div', { class: 'line-name' }, snap === null ? tr('title') : `${snap.site} / ${snap.line}`),
     h('div', { id: 'state', class: `state st-${s?.state ?? 'none'}`, 'data-state': s?.state ?? '' },
       s === undefined ? '…' : `${s.stateNumber} · ${lang === 'ru' ? s.stateRu : s.state}`),
     h('div', { id: 'mode', class: 'mode' }, `${tr('mode')}: ${s === undefined ? '—' : tr(s.mode)}`),
     h('div', { id: 'conn', class: `conn ${connected ? 'on' : 'off'}` }, connected ? tr('online') : tr('offline')),
-    h('div', { id: 'user', class: 'user' }, `${me.username} (${tr(me.role as Key)})`),
+    h('div', { id: 'user', class: 'user' }, `${user.username} (${tr(user.role as Key)})`),
     langButton(),
     h('button', { id: 'logout', class: 'btn small', onclick: () => { void api('POST', '/api/logout').then(() => { me = null; snap = null; render() }) } }, tr('logout')),
-  )
+  ))
 }
 
 function renderTab (): void {
@@ -208,7 +209,7 @@ function jobForm (): HTMLElement {
   form.addEventListener('submit', ev => {
     ev.preventDefault()
     const body = Object.fromEntries(new FormData(form as HTMLFormElement).entries())
-    void run('POST', '/api/job', body, form)
+    void run('POST', '/api/job', body, form).then(ok => { if (ok) document.getElementById('job-details')?.removeAttribute('open') })
   })
   return form
 }
@@ -249,24 +250,35 @@ function lineView (): HTMLElement {
       h('h2', {}, tr('lastCodes')), h('table', { id: 'last-codes', class: 'table' })))
 }
 
+/**
+ * Replace a section's content only when what it shows changed: buttons must not be swapped under a finger
+ * between touch-down and touch-up, or the press is lost.
+ */
+function patch (id: string, key: unknown, build: (el: HTMLElement) => void): void {
+  const el = document.getElementById(id)
+  if (el === null) return
+  const k = `${lang}|${JSON.stringify(key)}`
+  if (el.dataset.key === k) return
+  el.dataset.key = k
+  build(el)
+}
+
 function renderLine (): void {
   if (snap === null || document.getElementById('commands') === null) return
   const s = snap
   // Commands: those the state allows; ones the role lacks are shown locked (the server refuses them anyway).
-  const cmds = document.getElementById('commands') as HTMLElement
-  cmds.replaceChildren(...(s.state.allowed.length === 0 ? [h('span', { class: 'muted' }, tr('noCommands'))]
+  patch('commands', [s.state.allowed, s.state.fault], cmds => cmds.replaceChildren(...(s.state.allowed.length === 0 ? [h('span', { class: 'muted' }, tr('noCommands'))]
     : s.state.allowed.map(c => h('button', {
       class: `btn big cmd cmd-${c} ${can(`cmd:${c}`) ? '' : 'locked'}`, 'data-cmd': c, title: can(`cmd:${c}`) ? null : tr('locked'),
       onclick: () => { void run('POST', '/api/command', { command: c }) },
-    }, tr(`cmd:${c}` as Key)))))
-  if (s.state.fault !== null) cmds.append(h('div', { id: 'fault', class: 'fault' }, bi(s.state.fault.message)))
+    }, tr(`cmd:${c}` as Key)))),
+    s.state.fault !== null ? h('div', { id: 'fault', class: 'fault' }, bi(s.state.fault.message)) : ''))
 
-  const job = document.getElementById('job') as HTMLElement
-  job.replaceChildren(s.job === null ? h('span', { class: 'muted' }, tr('noJob'))
+  patch('job', s.job, job => job.replaceChildren(s.job === null ? h('span', { class: 'muted' }, tr('noJob'))
     : h('dl', { class: 'kv', 'data-job-id': s.job.id },
       h('dt', {}, tr('gtin')), h('dd', {}, s.job.gtin), h('dt', {}, tr('batch')), h('dd', {}, s.job.batch),
       h('dt', {}, tr('group')), h('dd', {}, s.job.group), h('dt', {}, tr('quantity')), h('dd', {}, String(s.job.quantity)),
-      h('dt', {}, tr('unitsPerBox')), h('dd', {}, String(s.job.unitsPerBox)), h('dt', {}, tr('unitsPerMinute')), h('dd', {}, String(s.job.unitsPerMinute))))
+      h('dt', {}, tr('unitsPerBox')), h('dd', {}, String(s.job.unitsPerBox)), h('dt', {}, tr('unitsPerMinute')), h('dd', {}, String(s.job.unitsPerMinute)))))
 
   const c = s.counters
   const keys: Array<keyof typeof c & Key> = ['triggered', 'printed', 'verified', 'rejected', 'boxes', 'pallets', 'reported', 'dropped']
@@ -287,16 +299,19 @@ function renderLine (): void {
   const boxEl = document.getElementById('box') as HTMLElement
   if (b === null) boxEl.replaceChildren(h('span', { class: 'muted' }, tr('noBox')))
   else {
+    // Through the CSSOM, not a style attribute: the Content-Security-Policy forbids inline styles.
+    const fill = h('div', { class: 'fill', 'data-fill': b.count })
+    fill.style.width = `${Math.min(100, Math.round(100 * b.count / Math.max(1, b.capacity)))}%`
     boxEl.replaceChildren(
       h('div', { class: 'box-head' }, `SSCC ${b.sscc ?? '—'}: `, h('b', { 'data-box': 'count' }, `${b.count} / ${b.capacity}`)),
-      h('div', { class: 'bar' }, h('div', { class: 'fill', style: `width:${Math.min(100, Math.round(100 * b.count / Math.max(1, b.capacity)))}%` })),
+      h('div', { class: 'bar' }, fill),
       h('div', { class: 'muted' }, `${tr('pallet')} ${b.palletSscc ?? '—'}: ${b.palletCount} / ${b.palletCapacity}`))
   }
 
-  ;(document.getElementById('alarms') as HTMLElement).replaceChildren(...(s.alarms.length === 0 ? [h('li', { class: 'muted' }, tr('noAlarms'))] : s.alarms.map(alarmItem)))
+  patch('alarms', s.alarms, el => el.replaceChildren(...(s.alarms.length === 0 ? [h('li', { class: 'muted' }, tr('noAlarms'))] : s.alarms.map(alarmItem))))
 
-  ;(document.getElementById('devices') as HTMLElement).replaceChildren(...s.devices.map(d =>
-    h('div', { class: `tile dev-${d.state}`, 'data-device': d.id, 'data-state': d.state }, h('b', {}, d.id), h('span', {}, d.kind), h('small', {}, d.detail))))
+  patch('devices', s.devices, el => el.replaceChildren(...s.devices.map(d =>
+    h('div', { class: `tile dev-${d.state}`, 'data-device': d.id, 'data-state': d.state }, h('b', {}, d.id), h('span', {}, d.kind), h('small', {}, d.detail)))))
 
   const img = document.getElementById('last-image') as HTMLElement
   const li = s.lastImage
@@ -358,8 +373,8 @@ function usersView (): HTMLElement {
     void api<{ users: Array<{ username: string, role: string, disabled: boolean, mustChange: boolean }> }>('GET', '/api/users').then(r => {
       if (!r.ok) { toast(bi(r.error.message), 'error'); return }
       table.replaceChildren(h('tr', {}, h('th', {}, tr('username')), h('th', {}, tr('role')), h('th', {}, '')),
-        ...r.data.users.map(u => h('tr', {}, h('td', {}, u.username), h('td', {}, tr(u.role as Key)),
-          h('td', {}, h('button', { class: 'btn small', onclick: () => { void run('PATCH', `/api/users/${encodeURIComponent(u.username)}`, { disabled: !u.disabled }).then(load) } }, u.disabled ? `✓ ${tr('disabled')}` : tr('disabled'))))))
+        ...r.data.users.map(u => h('tr', { 'data-user': u.username }, h('td', {}, u.username), h('td', {}, `${tr(u.role as Key)}${u.disabled ? ` · ${tr('disabled')}` : ''}`),
+          h('td', {}, h('button', { class: 'btn small', onclick: () => { void run('PATCH', `/api/users/${encodeURIComponent(u.username)}`, { disabled: !u.disabled }).then(load) } }, u.disabled ? tr('enable') : tr('disable'))))))
     })
   }
   load()

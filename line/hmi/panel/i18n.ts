@@ -82,6 +82,8 @@ export const T = {
   role: { ru: 'Роль', en: 'Role' },
   addUser: { ru: 'Добавить пользователя', en: 'Add user' },
   disabled: { ru: 'заблокирован', en: 'disabled' },
+  disable: { ru: 'Заблокировать', en: 'Disable' },
+  enable: { ru: 'Разблокировать', en: 'Enable' },
   online: { ru: 'связь есть', en: 'connected' },
   offline: { ru: 'нет связи', en: 'disconnected' },
   done: { ru: 'Выполнено', en: 'Done' },
