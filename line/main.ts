@@ -16,6 +16,7 @@ import type { LineConfig } from './config/schema.ts'
 import type { DeviceView } from './control.ts'
 import { JobStore } from './jobs/jobs.ts'
 import { Replenisher, omsClientFromConfig, sizingFromConfig } from './emission/index.ts'
+import { bootstrapFromEnv, createHmiServer, type BootstrapOptions } from './hmi/index.ts'
 import { createLogger, type Logger } from './log.ts'
 import { MqttPlc } from './plc/mqtt-plc.ts'
 import { CodePool } from './pool/pool.ts'
@@ -37,6 +38,8 @@ export interface LineHandle {
   /** Ids of codes written off as UNCERTAIN at this start (a crash left them SENT). */
   recovered: number[]
   replenisher: Replenisher | null
+  /** The operator panel's address. */
+  hmiUrl: string
   close(): Promise<void>
 }
 
@@ -45,6 +48,8 @@ export interface StartOptions {
   log?: Logger
   /** Optional hooks the demo uses (e.g. last camera image from the simulated camera). */
   lastImage?: { png(): Buffer | null, info(): { camera: string, seq: number, grade: string, at: number } | null }
+  /** First administrator of the HMI (default: from LC_HMI_ADMIN_* environment variables, else a password file). */
+  hmiBootstrap?: BootstrapOptions
 }
 
 export async function startLine (config: LineConfig, options: StartOptions = {}): Promise<LineHandle> {
@@ -182,8 +187,15 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       void r.tick()
     }
     runtime.start()
-    log.info({ site: config.site, line: config.line, recovered: recovered.length }, 'line controller started')
-    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, close }
+
+    const hmi = createHmiServer({
+      control: runtime, db, log: log.child({ module: 'hmi' }), clock,
+      config: { ...config.hmi, bootstrap: options.hmiBootstrap ?? { passwordFile: `${config.store.path}.hmi-initial-admin.txt`, ...bootstrapFromEnv(process.env) } },
+    })
+    const hmiUrl = await hmi.listen()
+    closers.push(() => hmi.close())
+    log.info({ site: config.site, line: config.line, recovered: recovered.length, hmi: hmiUrl }, 'line controller started')
+    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, hmiUrl, close }
   } catch (err) {
     await close()
     throw err

@@ -29,15 +29,21 @@ async function main (): Promise<void> {
   })
   let lastPng: Buffer | null = null
   let lastInfo: { camera: string, seq: number, grade: string, at: number } | null = null
-  const line = await startLine(config, { log: createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, name: `${config.site}/${config.line}` }), lastImage: { png: () => lastPng, info: () => lastInfo } })
+  // The demo's first administrator: admin / admin unless LC_HMI_ADMIN_PASSWORD says otherwise (changed at first login).
+  const adminPassword = process.env.LC_HMI_ADMIN_PASSWORD ?? 'admin'
+  const line = await startLine(config, {
+    log: createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, name: `${config.site}/${config.line}` }),
+    lastImage: { png: () => lastPng, info: () => lastInfo },
+    hmiBootstrap: { adminUser: 'admin', adminPassword },
+  })
   await world.attach(config, line.broker?.url ?? String(config.broker.url))
   const cam = world.cameras.get(config.cameras.find(c => c.role === 'unit')?.id ?? '')
   const imageTimer = setInterval(() => {
     cam?.lastImagePng().then(png => { if (png !== null) { lastPng = png; const l = line.runtime.snapshot().lastCodes[0]; lastInfo = { camera: cam.id, seq: l?.seq ?? 0, grade: l?.grade ?? '-', at: Date.now() } } }).catch(() => {})
   }, 1000)
 
-  const hmiUrl = (line as { hmiUrl?: string }).hmiUrl ?? `http://localhost:${config.hmi.port}`
-  process.stdout.write(`\nLine controller running: ${config.site}/${config.line}\n  HMI:    ${hmiUrl}\n  MQTT:   ${line.broker?.url ?? config.broker.url}\n  OMS emulator ${oms.url}, True API emulator ${trueApi.url}\nCtrl-C stops everything.\n\n`)
+  const hmiUrl = line.hmiUrl.replace('0.0.0.0', 'localhost')
+  process.stdout.write(`\nLine controller running: ${config.site}/${config.line}\n  HMI:    ${hmiUrl}  (first login: admin / ${adminPassword}, a new password is asked for)\n  MQTT:   ${line.broker?.url ?? config.broker.url}\n  OMS emulator ${oms.url}, True API emulator ${trueApi.url}\nCtrl-C stops everything.\n\n`)
 
   // The demo presses the PLC's buttons once the pool holds codes: reset, then start.
   const autostart = setInterval(() => {

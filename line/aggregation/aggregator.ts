@@ -65,12 +65,17 @@ export class Aggregator extends EventEmitter {
   #box: OpenContainer | null = null
   #pallet: OpenContainer | null = null
   #chain: Promise<unknown> = Promise.resolve()
+  #nextId: number
+  readonly #inflight = new Set<Promise<unknown>>()
+  readonly #insertItem: { run(...args: unknown[]): unknown }
 
   constructor (options: AggregatorOptions) {
     super()
     this.#o = options
     this.#db = options.db
     migrate(this.#db, 'aggregation', MIGRATIONS)
+    this.#nextId = (this.#db.prepare('SELECT coalesce(max(id), 0) + 1 AS n FROM containers').get() as { n: number }).n
+    this.#insertItem = this.#db.prepare('INSERT INTO container_items (container_id, code_id) VALUES (?, ?)')
   }
 
   /** Attach to a job; reopens the job's open box and pallet after a restart. */
@@ -106,66 +111,82 @@ export class Aggregator extends EventEmitter {
     return p
   }
 
-  /** A verified unit: put it in the open box; close the box when full. */
+  /**
+   * A verified unit: put it in the open box (queued in the next group commit, not awaited: units never wait for
+   * each other), and close the box when full. Resolves when the unit's membership is committed.
+   */
   addUnit (codeId: number): Promise<void> {
-    return this.#serial(async () => {
-      const job = this.#job
-      if (job === null || job.unitsPerBox === 0) return
-      const box = this.#box ?? (this.#box = this.#open(job.id, 'box', job.unitsPerBox))
-      await this.#o.pool.commit.submit(db => { db.prepare('INSERT INTO container_items (container_id, code_id) VALUES (?, ?)').run(box.id, codeId) }, { savepoint: false })
-      box.count++
-      this.emit('change')
-      if (box.count >= box.capacity) await this.#closeBox()
-    })
+    const job = this.#job
+    if (job === null || job.unitsPerBox === 0) return Promise.resolve()
+    const box = this.#box ?? (this.#box = this.#open(job.id, 'box', job.unitsPerBox))
+    const insert = this.#insertItem
+    const stored = this.#o.pool.commit.submit(() => { insert.run(box.id, codeId) }, { savepoint: false })
+    box.count++
+    this.emit('change')
+    const done = box.count >= box.capacity
+      ? (this.#box = null, stored.then(() => this.#serial(() => this.#closeBox(box))))
+      : stored
+    this.#inflight.add(done)
+    const forget = (): void => { this.#inflight.delete(done) }
+    done.then(forget, forget)
+    return done
   }
 
   #open (jobId: number, level: 'box' | 'pallet', capacity: number): OpenContainer {
-    const id = Number(this.#db.prepare("INSERT INTO containers (level, job_id, state, capacity, opened_at) VALUES (?, ?, 'open', ?, ?)").run(level, jobId, capacity, this.#o.clock.now()).lastInsertRowid)
+    const id = this.#nextId++
+    // queued: it commits before (or with) the first unit that goes into it
+    void this.#o.pool.commit.submit(db => {
+      db.prepare("INSERT INTO containers (id, level, job_id, state, capacity, opened_at) VALUES (?, ?, ?, 'open', ?, ?)").run(id, level, jobId, capacity, this.#o.clock.now())
+    }, { savepoint: false })
     return { id, level, capacity, count: 0 }
   }
 
-  /** Allocate the next SSCC durably (never reused, even after a crash between allocation and use). */
-  #nextSscc (): string {
-    return this.#db.transaction(() => {
-      const n = (this.#db.prepare('SELECT next FROM sscc_counter WHERE id = 1').get() as { next: number }).next
-      this.#db.prepare('UPDATE sscc_counter SET next = next + 1 WHERE id = 1').run()
+  /** Allocate the next SSCC durably, in the group commit (never reused, even after a crash before use). */
+  #nextSscc (): Promise<string> {
+    return this.#o.pool.commit.submit(db => {
+      const n = (db.prepare('SELECT next FROM sscc_counter WHERE id = 1').get() as { next: number }).next
+      db.prepare('UPDATE sscc_counter SET next = next + 1 WHERE id = 1').run()
       return buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, n).digits
-    })()
+    })
   }
 
-  async #closeBox (): Promise<void> {
-    const box = this.#box
+  async #closeBox (box: OpenContainer): Promise<void> {
     const job = this.#job
-    if (box === null || job === null || box.count === 0) return
-    const sscc = this.#nextSscc()
+    if (job === null || box.count === 0) return
+    const sscc = await this.#nextSscc()
     await this.#label(sscc, 'box', box.count)
-    const codeIds = (this.#db.prepare('SELECT code_id FROM container_items WHERE container_id = ? ORDER BY rowid').all(box.id) as Array<{ code_id: number }>).map(r => r.code_id)
     // Units become AGGREGATED in the same commit that closes the box.
-    await this.#o.pool.commit.submit(db => {
+    const codeIds = await this.#o.pool.commit.submit(db => {
+      const ids = (db.prepare('SELECT code_id FROM container_items WHERE container_id = ? ORDER BY rowid').all(box.id) as Array<{ code_id: number }>).map(r => r.code_id)
       db.prepare("UPDATE containers SET sscc = ?, state = 'closed', closed_at = ? WHERE id = ?").run(sscc, this.#o.clock.now(), box.id)
-      this.#o.pool.transitionSync({ ids: codeIds, to: 'AGGREGATED', parent: `00${sscc}` })
+      this.#o.pool.transitionSync({ ids, to: 'AGGREGATED', parent: `00${sscc}` })
+      return ids
     })
-    this.#box = null
     this.emit('closed', { level: 'box', sscc, jobId: job.id, codeIds, children: [] } satisfies ClosedContainer)
     this.emit('change')
     if (job.boxesPerPallet > 0) {
       const pallet = this.#pallet ?? (this.#pallet = this.#open(job.id, 'pallet', job.boxesPerPallet))
-      this.#db.prepare('UPDATE containers SET parent_id = ? WHERE id = ?').run(pallet.id, box.id)
-      this.#db.prepare('INSERT INTO container_items (container_id, child_id) VALUES (?, ?)').run(pallet.id, box.id)
+      await this.#o.pool.commit.submit(db => {
+        db.prepare('UPDATE containers SET parent_id = ? WHERE id = ?').run(pallet.id, box.id)
+        db.prepare('INSERT INTO container_items (container_id, child_id) VALUES (?, ?)').run(pallet.id, box.id)
+      })
       pallet.count++
-      if (pallet.count >= pallet.capacity) await this.#closePallet()
+      if (pallet.count >= pallet.capacity) {
+        this.#pallet = null
+        await this.#closePallet(pallet)
+      }
     }
   }
 
-  async #closePallet (): Promise<void> {
-    const pallet = this.#pallet
+  async #closePallet (pallet: OpenContainer): Promise<void> {
     const job = this.#job
-    if (pallet === null || job === null || pallet.count === 0) return
-    const sscc = this.#nextSscc()
+    if (job === null || pallet.count === 0) return
+    const sscc = await this.#nextSscc()
     await this.#label(sscc, 'pallet', pallet.count)
-    const children = (this.#db.prepare("SELECT sscc FROM containers WHERE parent_id = ? AND state = 'closed' ORDER BY id").all(pallet.id) as Array<{ sscc: string }>).map(r => r.sscc)
-    this.#db.prepare("UPDATE containers SET sscc = ?, state = 'closed', closed_at = ? WHERE id = ?").run(sscc, this.#o.clock.now(), pallet.id)
-    this.#pallet = null
+    const children = await this.#o.pool.commit.submit(db => {
+      db.prepare("UPDATE containers SET sscc = ?, state = 'closed', closed_at = ? WHERE id = ?").run(sscc, this.#o.clock.now(), pallet.id)
+      return (db.prepare("SELECT sscc FROM containers WHERE parent_id = ? AND state = 'closed' ORDER BY id").all(pallet.id) as Array<{ sscc: string }>).map(r => r.sscc)
+    })
     this.emit('closed', { level: 'pallet', sscc, jobId: job.id, codeIds: [], children } satisfies ClosedContainer)
     this.emit('change')
   }
@@ -187,9 +208,15 @@ export class Aggregator extends EventEmitter {
   /** Close the open box (and pallet) with what they hold: job end, or an operator's request. */
   closePartial (): Promise<string | null> {
     return this.#serial(async () => {
-      const had = this.#box !== null && this.#box.count > 0
-      await this.#closeBox()
-      if (this.#pallet !== null && this.#pallet.count > 0) await this.#closePallet()
+      const box = this.#box
+      const had = box !== null && box.count > 0
+      this.#box = null
+      if (box !== null) {
+        if (had) await this.#closeBox(box)
+        else this.#box = box
+      }
+      const pallet = this.#pallet
+      if (pallet !== null && pallet.count > 0) { this.#pallet = null; await this.#closePallet(pallet) }
       if (!had) return null
       return (this.#db.prepare("SELECT sscc FROM containers WHERE level = 'box' AND state = 'closed' ORDER BY id DESC LIMIT 1").get() as { sscc: string } | undefined)?.sscc ?? null
     })
@@ -237,5 +264,9 @@ export class Aggregator extends EventEmitter {
     return { boxes: rows.find(r => r.level === 'box')?.n ?? 0, pallets: rows.find(r => r.level === 'pallet')?.n ?? 0 }
   }
 
-  settled (): Promise<void> { return this.#chain.then(() => {}) }
+  /** Resolves when every unit added so far is committed and every box close started so far has finished. */
+  async settled (): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
+    await this.#chain
+  }
 }

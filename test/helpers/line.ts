@@ -23,6 +23,7 @@ export function lineConfig (dir: string, overrides: Record<string, unknown> = {}
     ],
     cameras: [{ id: 'cam-1', role: 'unit', distance: 2, resultTimeoutMs: 1500 }],
     plc: { rejectDistance: 8, maxConsecutiveRejects: 50 },
+    hmi: { host: '127.0.0.1', port: 0 },
     pool: { criticalCodes: 0, minRemainingValidity: 0 },
     job: { group: 'water', gtin: GTIN_A, batch: 'T-1', productionDate: '2026-11-25', quantity: 300, unitsPerBox: 12, boxesPerPallet: 10, minGrade: 'C', unitsPerMinute: 1500 },
     ...overrides,
@@ -35,7 +36,7 @@ export async function startTestLine (t: { teardown(fn: () => unknown): void }, o
   const dir = options.dir ?? tempDir(t)
   const base = lineConfig(dir, options.config)
   const { world, config } = await SimWorld.devices(base, options.world ?? {})
-  const line = await startLine(config, { log: silentLogger() })
+  const line = await startLine(config, { log: silentLogger(), hmiBootstrap: { adminUser: 'admin', adminPassword: 'admin-test-pw' } })
   t.teardown(async () => { await world.close(); await line.close() })
   if ((options.codes ?? 0) > 0) {
     const profiles = new ProfileRegistry()
