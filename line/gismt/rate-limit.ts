@@ -3,7 +3,10 @@
 
 export class RateLimiter {
   readonly #gapMs: number
-  #next = 0
+  readonly #waiters: Array<() => void> = []
+  #last = -Infinity
+  #timer: NodeJS.Timeout | undefined
+
   constructor (perSecond: number) {
     if (!(perSecond > 0)) throw new RangeError('perSecond must be positive')
     this.#gapMs = 1000 / perSecond
@@ -11,10 +14,22 @@ export class RateLimiter {
 
   /** Resolves when the caller may start its request; callers are served in order. */
   take (): Promise<void> {
+    return new Promise(resolve => {
+      this.#waiters.push(resolve)
+      if (this.#timer === undefined) this.#pump()
+    })
+  }
+
+  // The gap is measured from the moment the previous caller was actually released, not from when it was scheduled:
+  // a late timer must not let the next requests bunch up behind it.
+  #pump (): void {
+    this.#timer = undefined
+    if (this.#waiters.length === 0) return
     const now = performance.now()
-    const at = Math.max(now, this.#next)
-    this.#next = at + this.#gapMs
-    const wait = at - now
-    return wait <= 0 ? Promise.resolve() : new Promise(resolve => setTimeout(resolve, Math.ceil(wait)))
+    const wait = this.#last + this.#gapMs - now
+    if (wait > 0) { this.#timer = setTimeout(() => this.#pump(), Math.ceil(wait)); return }
+    this.#last = now
+    ;(this.#waiters.shift() as () => void)()
+    if (this.#waiters.length > 0) this.#timer = setTimeout(() => this.#pump(), Math.ceil(this.#gapMs))
   }
 }

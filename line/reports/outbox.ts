@@ -82,6 +82,14 @@ function stable (v: unknown): string {
   return JSON.stringify(v)
 }
 
+/** Errors that say the report's content is wrong (not the API's or the network's state): sending it again cannot help. */
+function isContentError (err: unknown): boolean {
+  const e = err as { code?: unknown, status?: unknown } | null
+  if (e === null || typeof e !== 'object') return false
+  if (e.code === 'LC_ERR_OUTBOX' || e.code === 'LC_ERR_TRUE_API_DOCUMENT') return true
+  return typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.status !== 401 && e.status !== 429
+}
+
 function message (err: unknown): string {
   if (err instanceof Error) {
     const body = (err as { body?: unknown }).body
@@ -102,7 +110,7 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
   readonly #o: Required<Pick<OutboxOptions, 'maxCodes' | 'windowMs' | 'retryBaseMs' | 'retryMaxMs' | 'pollIntervalMs' | 'tickMs' | 'concurrency'>>
   readonly #onAccepted: Record<ReportKind, 'REPORTED' | 'DROPPED' | 'none'>
   readonly #log: Logger | undefined
-  readonly #st: Record<'open' | 'insertReport' | 'insertCode' | 'bumpCount' | 'byId' | 'due' | 'dueOpen' | 'setState' | 'codes' | 'history' | 'codeIds', Statement>
+  readonly #st: Record<'open' | 'insertReport' | 'insertCode' | 'bumpCount' | 'byId' | 'due' | 'dueOpen' | 'setState' | 'codes' | 'history' | 'codeIds' | 'codeExists', Statement>
   #timer: NodeJS.Timeout | undefined
   #ticking: Promise<void> | undefined
   readonly #inFlight = new Set<string>()
@@ -140,6 +148,7 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
         WHERE r.report_id = ? ORDER BY c.id`),
       history: db.prepare('INSERT INTO report_history (ts, report_id, event, detail) VALUES (?, ?, ?, ?)'),
       codeIds: db.prepare('SELECT code_id AS id FROM report_codes WHERE report_id = ? ORDER BY code_id'),
+      codeExists: db.prepare('SELECT 1 FROM codes WHERE id = ?'),
     }
   }
 
@@ -167,17 +176,21 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
           if (current !== undefined) {
             flush()
             this.#pool.db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE id = ? AND state = 'OPEN'").run(now, now, current.id)
+            this.#st.history.run(now, current.id, 'READY', '{"by":"size"}')
           }
           const id = `R-${randomUUID()}`
           this.#st.insertReport.run({ id, kind: input.kind, channel: sender.channel, grp: input.group, batchKey, attributes: JSON.stringify(attributes), now, closeAt: now + this.#o.windowMs })
           this.#st.history.run(now, id, 'OPEN', '{}')
           current = this.#st.byId.get(id) as Row
         }
+        // A report must not name a code the pool does not hold: it would vanish from the document unnoticed.
+        if (this.#st.codeExists.get(codeId) === undefined) throw new OutboxError(`code ${codeId} is not in the pool`, { codeId, kind: input.kind })
         if (this.#st.insertCode.run(current.id, input.kind, codeId).changes === 1) { inCurrent++; added++; ids.add(current.id) } else skipped++
       }
       flush()
       // A report filled exactly to the limit is closed now rather than waiting for its window.
-      this.#pool.db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE batch_key = ? AND state = 'OPEN' AND codes >= ?").run(now, now, batchKey, this.#o.maxCodes)
+      const full = this.#pool.db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE batch_key = ? AND state = 'OPEN' AND codes >= ? RETURNING id").all(now, now, batchKey, this.#o.maxCodes) as Array<{ id: string }>
+      for (const r of full) this.#st.history.run(now, r.id, 'READY', '{"by":"size"}')
       return { reportIds: [...ids], added, skipped }
     })
   }
@@ -186,8 +199,10 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
   closeOpen (): Promise<number> {
     return this.#pool.commit.submit(() => {
       const now = this.#clock.now()
-      return this.#pool.db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE state = 'OPEN'").run(now, now).changes
-    }, { savepoint: false })
+      const closed = this.#pool.db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE state = 'OPEN' RETURNING id").all(now, now) as Array<{ id: string }>
+      for (const r of closed) this.#st.history.run(now, r.id, 'READY', '{"by":"close"}')
+      return closed.length
+    })
   }
 
   /**
@@ -311,11 +326,15 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
     } catch (err) {
       if (err instanceof SignerError) {
         // Signing holds the report, never the line: it stays READY and is tried again with backoff.
+        const first = r.lastError !== message(err)
         await this.#retryLater(r, 'READY', err, true)
-        this.#alarm({ code: 'LC_ERR_SIGNER', severity: 'warning', reportId: r.id, text: { ru: `Отчёт ${r.id} не подписан: ${err.message}. Отчёты ждут, линия работает.`, en: `Report ${r.id} could not be signed: ${err.message}. Reports are held, the line runs on.` }, context: err.context })
+        // One alarm per distinct failure, not one per retry of a days-long token outage.
+        if (first) this.#alarm({ code: 'LC_ERR_SIGNER', severity: 'warning', reportId: r.id, text: { ru: `Отчёт ${r.id} не подписан: ${err.message}. Отчёты ждут, линия работает.`, en: `Report ${r.id} could not be signed: ${err.message}. Reports are held, the line runs on.` }, context: err.context })
         return
       }
-      await this.#reject(r, `cannot build the report: ${message(err)}`, [])
+      if (isContentError(err)) { await this.#reject(r, `cannot build the report: ${message(err)}`, []); return }
+      // The API down during sign-in, a store hiccup: nothing was sent, try again later.
+      await this.#retryLater(r, 'READY', err, true)
       return
     }
     // Persist before acting: from here on a crash leaves SENDING + hash, and the restart reconciles.
@@ -339,7 +358,7 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
     try {
       status = await sender.status(r as OutboxReport & { remoteId: string })
     } catch (err) {
-      await this.#retryLater(r, 'SENT', err, false)
+      await this.#retryLater(r, 'SENT', err, true)
       return
     }
     if (status.state === 'pending') {

@@ -74,6 +74,8 @@ export interface ReportSender {
 export function classifyFailure (err: unknown): FailureClass {
   const e = err as { status?: unknown, retryable?: unknown, context?: { sent?: unknown } } | null
   if (e === null || typeof e !== 'object') return 'uncertain'
+  // Signing (e.g. a new sign-in) failed before the request left.
+  if ((e as { code?: unknown }).code === 'LC_ERR_SIGNER') return 'not-sent'
   if (typeof e.status === 'number') {
     if (e.status === 429) return 'not-sent'
     return e.status >= 500 ? 'uncertain' : 'rejected'

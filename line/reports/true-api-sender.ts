@@ -52,6 +52,8 @@ export class TrueApiDocumentSender implements ReportSender {
   }
 
   async prepare (r: OutboxReport, codes: readonly ReportCode[]): Promise<Prepared> {
+    // Sign in first: a signer or network failure here holds the report before it is marked SENDING.
+    await this.#o.client.auth.getToken()
     const doc = await this.#o.client.prepareDocument(this.#type(r), r.group, this.body(r, codes))
     return { hash: doc.hash, payload: doc }
   }

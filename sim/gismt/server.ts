@@ -1,0 +1,282 @@
+// True API emulator: auth flow with expiring tokens, document create / info / list, checking that moves documents
+// IN_PROGRESS → CHECKED_OK or CHECKED_NOT_OK with a reason per code, and outages on demand (5xx, 429, hang, slow).
+import { createHash, randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import type { Clock } from '../../line/clock.ts'
+import { systemClock } from '../../line/clock.ts'
+import { openAttached, verifyDetached } from '../../line/signer/test-signer.ts'
+
+export type OutageMode = '5xx' | '429' | 'hang' | 'slow'
+export interface Outage {
+  mode: OutageMode
+  /** For `slow`: the request is processed, then the answer waits this long. */
+  delayMs?: number
+  /** Only paths containing this text are affected (default: all). */
+  path?: string
+}
+
+export interface EmulatorOptions {
+  secret?: string
+  clock?: Clock
+  tokenTtlMs?: number
+  /** A document stays IN_PROGRESS at least this long (emulator clock). */
+  checkDelayMs?: number
+  signatureOver?: 'json' | 'base64'
+  host?: string
+  port?: number
+}
+
+interface Doc {
+  id: string
+  type: string
+  group: string
+  content: string
+  body: unknown
+  createdAt: number
+  status: string
+  errors: Array<{ cis: string, message: string }>
+}
+
+interface CodeInfo { applied: boolean, aggregatedIn?: string, introduced?: boolean }
+
+export const REASONS = {
+  unknown: 'code is not known to GIS MT (unknown code)',
+  notApplied: 'code not applied (no utilisation report)',
+  aggregated: 'code already aggregated',
+  introduced: 'code already introduced into circulation',
+} as const
+
+export class TrueApiEmulator {
+  readonly #o: Required<Omit<EmulatorOptions, 'host' | 'port'>>
+  readonly #server: Server
+  readonly #sockets = new Set<Socket>()
+  readonly #timers = new Set<NodeJS.Timeout>()
+  readonly #keys = new Map<string, string>()
+  readonly #tokens = new Map<string, { expiresAt: number, connection: string }>()
+  readonly #codes = new Map<string, CodeInfo>()
+  readonly docs = new Map<string, Doc>()
+  #outage: Outage | undefined
+  #seq = 0
+  url = ''
+  /** Receipts: create requests accepted per content hash and per code, to prove nothing is sent twice. */
+  readonly receipts = { creates: 0, byHash: new Map<string, number>(), byCode: new Map<string, number>(), signIns: 0, requests: 0 }
+
+  constructor (options: EmulatorOptions = {}) {
+    this.#o = {
+      secret: options.secret ?? 'test-signer',
+      clock: options.clock ?? systemClock,
+      tokenTtlMs: options.tokenTtlMs ?? 10 * 3_600_000,
+      checkDelayMs: options.checkDelayMs ?? 0,
+      signatureOver: options.signatureOver ?? 'json',
+    }
+    this.#server = createServer((req, res) => { this.#handle(req, res) })
+    this.#server.on('connection', s => { this.#sockets.add(s); s.on('close', () => this.#sockets.delete(s)) })
+  }
+
+  async listen (port = 0, host = '127.0.0.1'): Promise<string> {
+    await new Promise<void>(resolve => this.#server.listen(port, host, resolve))
+    this.url = `http://${host}:${(this.#server.address() as AddressInfo).port}`
+    return this.url
+  }
+
+  async close (): Promise<void> {
+    for (const t of this.#timers) clearTimeout(t)
+    for (const s of this.#sockets) s.destroy()
+    await new Promise<void>(resolve => this.#server.close(() => resolve()))
+  }
+
+  // ---- test controls ----------------------------------------------------------------------------------
+
+  /** Make codes known to GIS MT (by identity, without crypto part); `applied` = a utilisation report was accepted. */
+  registerCodes (codes: Iterable<string>, options: { applied?: boolean } = {}): void {
+    for (const c of codes) this.#codes.set(c, { ...this.#codes.get(c), applied: options.applied ?? true })
+  }
+
+  markApplied (codes: Iterable<string>): void { this.registerCodes(codes, { applied: true }) }
+
+  codeInfo (code: string): Readonly<CodeInfo> | undefined { return this.#codes.get(code) }
+
+  outage (o: Outage | undefined): void { this.#outage = o }
+
+  /** Revoke every token (as when another installation signs in). */
+  revokeTokens (): void { this.#tokens.clear() }
+
+  // ---- HTTP ---------------------------------------------------------------------------------------------
+
+  #handle (req: IncomingMessage, res: ServerResponse): void {
+    this.receipts.requests++
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const o = this.#outage
+      const url = new URL(req.url ?? '/', 'http://x')
+      // Controls are never part of an outage: the test must be able to end it.
+      const hit = o !== undefined && !url.pathname.startsWith('/_emulator/') && (o.path === undefined || url.pathname.includes(o.path))
+      if (hit && o.mode === 'hang') return
+      if (hit && o.mode === '5xx') { send(res, 503, { error_message: 'Service Unavailable (emulated outage)' }); return }
+      if (hit && o.mode === '429') { send(res, 429, { error_message: 'Too Many Requests (emulated)' }); return }
+      let status = 500
+      let body: unknown
+      try {
+        [status, body] = this.#route(req.method ?? 'GET', url, Buffer.concat(chunks), req.headers.authorization)
+      } catch (err) {
+        status = 500; body = { error_message: `emulator error: ${(err as Error).message}` }
+      }
+      if (hit && o.mode === 'slow') {
+        const timer = setTimeout(() => { this.#timers.delete(timer); send(res, status, body) }, o.delayMs ?? 1000)
+        this.#timers.add(timer)
+      } else send(res, status, body)
+    })
+  }
+
+  #route (method: string, url: URL, raw: Buffer, authz: string | undefined): [number, unknown] {
+    const p = url.pathname
+    if (p.startsWith('/_emulator/')) return this.#control(method, p, raw)
+    if (method === 'GET' && p === '/api/v3/true-api/auth/key') {
+      const uuid = randomUUID()
+      const data = randomUUID().replace(/-/g, '')
+      this.#keys.set(uuid, data)
+      return [200, { uuid, data }]
+    }
+    const signIn = /^\/api\/v3\/true-api\/auth\/simpleSignIn(?:\/([^/]+))?$/.exec(p)
+    if (method === 'POST' && signIn !== null) return this.#signIn(raw, signIn[1] === undefined ? '' : decodeURIComponent(signIn[1]))
+
+    const token = /^Bearer (.+)$/.exec(authz ?? '')?.[1]
+    const t = token === undefined ? undefined : this.#tokens.get(token)
+    if (t === undefined || t.expiresAt <= this.#o.clock.now()) return [401, { error_message: 'token is missing, expired or revoked' }]
+
+    if (method === 'POST' && p === '/api/v3/true-api/lk/documents/create') return this.#create(url, raw)
+    const info = /^\/api\/v4\/true-api\/doc\/([^/]+)\/info$/.exec(p)
+    if (method === 'GET' && info !== null) {
+      const d = this.docs.get(decodeURIComponent(info[1] as string))
+      if (d === undefined) return [404, { error_message: 'document not found' }]
+      this.#check(d)
+      return [200, [{ number: d.id, docDate: new Date(d.createdAt).toISOString(), type: d.type, status: d.status, errors: d.errors, content: d.content }]]
+    }
+    if (method === 'GET' && p === '/api/v4/true-api/doc/list') {
+      const from = Date.parse(url.searchParams.get('dateFrom') ?? '1970-01-01T00:00:00Z')
+      const type = url.searchParams.get('documentType')
+      const results = [...this.docs.values()]
+        .filter(d => d.createdAt >= from && (type === null || d.type === type) && d.group === (url.searchParams.get('pg') ?? d.group))
+        .map(d => ({ number: d.id, docDate: new Date(d.createdAt).toISOString(), type: d.type, status: d.status }))
+      return [200, { results }]
+    }
+    return [404, { error_message: `no route ${method} ${p}` }]
+  }
+
+  /** Test controls over HTTP, for an emulator in another process (benchmarks, `npm run sim`). */
+  #control (method: string, p: string, raw: Buffer): [number, unknown] {
+    let body: Record<string, unknown> = {}
+    try { if (raw.length > 0) body = JSON.parse(raw.toString('utf8')) as Record<string, unknown> } catch { return [400, { error_message: 'body is not JSON' }] }
+    if (method === 'POST' && p === '/_emulator/codes' && Array.isArray(body.codes)) {
+      this.registerCodes(body.codes.map(String), { applied: body.applied !== false })
+      return [200, { registered: body.codes.length }]
+    }
+    if (method === 'POST' && p === '/_emulator/outage') {
+      this.outage(typeof body.mode === 'string' ? body as unknown as Outage : undefined)
+      return [200, { outage: this.#outage ?? null }]
+    }
+    if (method === 'GET' && p === '/_emulator/receipts') {
+      const r = this.receipts
+      return [200, { creates: r.creates, signIns: r.signIns, requests: r.requests, documents: this.docs.size, codes: r.byCode.size, codesReceivedTwice: [...r.byCode.values()].filter(n => n > 1).length }]
+    }
+    return [404, { error_message: `no control ${method} ${p}` }]
+  }
+
+  #signIn (raw: Buffer, connection: string): [number, unknown] {
+    let req: { uuid?: unknown, data?: unknown }
+    try { req = JSON.parse(raw.toString('utf8')) as { uuid?: unknown, data?: unknown } } catch { return [400, { error_message: 'body is not JSON' }] }
+    if (typeof req.uuid !== 'string' || typeof req.data !== 'string') return [400, { error_message: 'uuid and data are required' }]
+    const expected = this.#keys.get(req.uuid)
+    if (expected === undefined) return [403, { error_message: 'unknown or used uuid' }]
+    this.#keys.delete(req.uuid)
+    const content = openAttached(this.#o.secret, req.data)
+    if (content === undefined || content.toString('utf8') !== expected) return [403, { error_message: 'signature does not verify or does not cover data' }]
+    // One token per OMS connection: a new one replaces the old (oms-api.md).
+    if (connection !== '') for (const [k, v] of this.#tokens) if (v.connection === connection) this.#tokens.delete(k)
+    const token = randomUUID()
+    this.#tokens.set(token, { expiresAt: this.#o.clock.now() + this.#o.tokenTtlMs, connection })
+    this.receipts.signIns++
+    return [200, { token }]
+  }
+
+  #create (url: URL, raw: Buffer): [number, unknown] {
+    const pg = url.searchParams.get('pg')
+    if (pg === null || pg === '') return [400, { error_message: 'pg is required' }]
+    let req: Record<string, unknown>
+    try { req = JSON.parse(raw.toString('utf8')) as Record<string, unknown> } catch { return [400, { error_message: 'body is not JSON' }] }
+    const { document_format: fmt, product_document: pd, type, signature } = req
+    if (fmt !== 'MANUAL' || typeof pd !== 'string' || typeof type !== 'string' || typeof signature !== 'string') {
+      return [400, { error_message: 'document_format MANUAL, product_document, type and signature are required' }]
+    }
+    const json = Buffer.from(pd, 'base64')
+    const signed = this.#o.signatureOver === 'base64' ? Buffer.from(pd, 'ascii') : json
+    if (!verifyDetached(this.#o.secret, signed, signature)) return [400, { error_message: 'detached signature does not verify' }]
+    let body: unknown
+    try { body = JSON.parse(json.toString('utf8')) } catch { return [400, { error_message: 'product_document is not base64 JSON' }] }
+    const hash = createHash('sha256').update(pd).digest('hex')
+    this.receipts.creates++
+    this.receipts.byHash.set(hash, (this.receipts.byHash.get(hash) ?? 0) + 1)
+    for (const c of codesOf(type, body)) this.receipts.byCode.set(c, (this.receipts.byCode.get(c) ?? 0) + 1)
+    const id = `${type === 'AGGREGATION_DOCUMENT' ? 'AGG' : 'DOC'}-${++this.#seq}-${randomUUID().slice(0, 8)}`
+    this.docs.set(id, { id, type, group: pg, content: pd, body, createdAt: this.#o.clock.now(), status: 'IN_PROGRESS', errors: [] })
+    return [200, id]
+  }
+
+  /** Move a document out of IN_PROGRESS once its check delay passed: all its codes pass, or it is refused whole. */
+  #check (d: Doc): void {
+    if (d.status !== 'IN_PROGRESS' || this.#o.clock.now() < d.createdAt + this.#o.checkDelayMs) return
+    const errors: Doc['errors'] = []
+    const b = d.body as Record<string, unknown>
+    if (d.type === 'AGGREGATION_DOCUMENT') {
+      const seen = new Set<string>()
+      const units = Array.isArray(b.aggregationUnits) ? b.aggregationUnits as Array<{ unitSerialNumber?: unknown, sntins?: unknown }> : []
+      if (units.length === 0) errors.push({ cis: '', message: 'aggregationUnits is empty' })
+      for (const u of units) {
+        for (const c of Array.isArray(u.sntins) ? u.sntins as string[] : []) {
+          const info = this.#codes.get(c)
+          if (info === undefined) errors.push({ cis: c, message: REASONS.unknown })
+          else if (!info.applied) errors.push({ cis: c, message: REASONS.notApplied })
+          else if (info.aggregatedIn !== undefined || seen.has(c)) errors.push({ cis: c, message: REASONS.aggregated })
+          seen.add(c)
+        }
+      }
+      if (errors.length === 0) for (const u of units) for (const c of u.sntins as string[]) (this.#codes.get(c) as CodeInfo).aggregatedIn = String(u.unitSerialNumber)
+    } else if (d.type === 'LP_INTRODUCE_GOODS') {
+      const products = Array.isArray(b.products) ? b.products as Array<{ uit_code?: string, uitu_code?: string }> : []
+      const codes = products.map(p => p.uit_code ?? p.uitu_code ?? '')
+      for (const c of codes) {
+        const info = this.#codes.get(c)
+        if (info === undefined) errors.push({ cis: c, message: REASONS.unknown })
+        else if (!info.applied) errors.push({ cis: c, message: REASONS.notApplied })
+        else if (info.introduced === true) errors.push({ cis: c, message: REASONS.introduced })
+      }
+      if (errors.length === 0) for (const c of codes) (this.#codes.get(c) as CodeInfo).introduced = true
+    }
+    d.status = errors.length === 0 ? 'CHECKED_OK' : 'CHECKED_NOT_OK'
+    d.errors = errors
+  }
+}
+
+function codesOf (type: string, body: unknown): string[] {
+  const b = body as Record<string, unknown>
+  if (type === 'AGGREGATION_DOCUMENT' && Array.isArray(b.aggregationUnits)) {
+    return (b.aggregationUnits as Array<{ sntins?: unknown }>).flatMap(u => Array.isArray(u.sntins) ? u.sntins as string[] : [])
+  }
+  if (Array.isArray(b.products)) return (b.products as Array<{ uit_code?: string, uitu_code?: string }>).map(p => p.uit_code ?? p.uitu_code ?? '')
+  return []
+}
+
+function send (res: ServerResponse, status: number, body: unknown): void {
+  if (res.destroyed) return
+  const text = typeof body === 'string' ? body : JSON.stringify(body)
+  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' })
+  res.end(text)
+}
+
+export async function startTrueApiEmulator (options: EmulatorOptions = {}): Promise<TrueApiEmulator> {
+  const emu = new TrueApiEmulator(options)
+  await emu.listen(options.port ?? 0, options.host ?? '127.0.0.1')
+  return emu
+}

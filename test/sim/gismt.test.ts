@@ -1,0 +1,127 @@
+import t from 'tap'
+import { ManualClock } from '../../line/clock.ts'
+import { TestSigner } from '../../line/signer/index.ts'
+import { REASONS, startTrueApiEmulator } from '../../sim/gismt/server.ts'
+
+const HOUR = 3_600_000
+const signer = new TestSigner()
+
+async function setup (t: { teardown(fn: () => void | Promise<void>): void }, checkDelayMs = 0) {
+  const clock = new ManualClock()
+  const emu = await startTrueApiEmulator({ clock, checkDelayMs })
+  t.teardown(() => emu.close())
+  const call = async (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number, body: any }> => {
+    const res = await fetch(emu.url + path, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    })
+    const text = await res.text()
+    let parsed: unknown = text
+    try { parsed = JSON.parse(text) } catch {}
+    return { status: res.status, body: parsed }
+  }
+  const signIn = async (connection?: string): Promise<string> => {
+    const key = await call('GET', '/api/v3/true-api/auth/key')
+    const data = await signer.sign(Buffer.from(key.body.data), { detached: false })
+    const r = await call('POST', `/api/v3/true-api/auth/simpleSignIn${connection === undefined ? '' : `/${connection}`}`, { uuid: key.body.uuid, data })
+    return r.body.token
+  }
+  const create = async (token: string, type: string, doc: unknown): Promise<{ status: number, body: any }> => {
+    const json = Buffer.from(JSON.stringify(doc))
+    const product_document = json.toString('base64')
+    return call('POST', '/api/v3/true-api/lk/documents/create?pg=water', { document_format: 'MANUAL', product_document, type, signature: await signer.sign(json, { detached: true }) }, token)
+  }
+  const info = async (token: string, id: string) => (await call('GET', `/api/v4/true-api/doc/${id}/info?pg=water`, undefined, token)).body[0]
+  return { clock, emu, call, signIn, create, info }
+}
+
+t.test('auth: a key is single-use, the signature must cover its data, tokens expire after 10 h', async t => {
+  const { clock, call, signIn } = await setup(t)
+  const key = await call('GET', '/api/v3/true-api/auth/key')
+  t.equal(key.status, 200)
+  const wrong = await call('POST', '/api/v3/true-api/auth/simpleSignIn', { uuid: key.body.uuid, data: await signer.sign(Buffer.from('other'), { detached: false }) })
+  t.equal(wrong.status, 403)
+  const reuse = await call('POST', '/api/v3/true-api/auth/simpleSignIn', { uuid: key.body.uuid, data: await signer.sign(Buffer.from(key.body.data), { detached: false }) })
+  t.equal(reuse.status, 403, 'the uuid was used up')
+  t.equal((await call('POST', '/api/v3/true-api/auth/simpleSignIn', '{oops')).status, 400)
+  const token = await signIn()
+  t.equal((await call('GET', '/api/v4/true-api/doc/list?pg=water', undefined, token)).status, 200)
+  t.equal((await call('GET', '/api/v4/true-api/doc/list?pg=water', undefined, 'forged')).status, 401)
+  clock.advance(10 * HOUR)
+  t.equal((await call('GET', '/api/v4/true-api/doc/list?pg=water', undefined, token)).status, 401, 'expired')
+  const a = await signIn('conn-1')
+  const b = await signIn('conn-1')
+  t.equal((await call('GET', '/api/v4/true-api/doc/list?pg=water', undefined, a)).status, 401, 'a new OMS token replaces the old')
+  t.equal((await call('GET', '/api/v4/true-api/doc/list?pg=water', undefined, b)).status, 200)
+})
+
+t.test('documents: IN_PROGRESS, then CHECKED_OK, or CHECKED_NOT_OK with a reason per code', async t => {
+  const { clock, emu, signIn, create, info } = await setup(t, 5000)
+  const token = await signIn()
+  emu.registerCodes(['A1', 'A2', 'A3'])
+  emu.registerCodes(['N1'], { applied: false })
+  const ok = await create(token, 'AGGREGATION_DOCUMENT', { participantId: '7700000000', aggregationUnits: [{ unitSerialNumber: '00046016530000000017', aggregationType: 'AGGREGATION', sntins: ['A1', 'A2'] }] })
+  t.equal(ok.status, 200)
+  t.equal((await info(token, ok.body)).status, 'IN_PROGRESS')
+  clock.advance(5000)
+  t.equal((await info(token, ok.body)).status, 'CHECKED_OK')
+  t.equal(emu.codeInfo('A1')?.aggregatedIn, '00046016530000000017')
+
+  const bad = await create(token, 'AGGREGATION_DOCUMENT', { participantId: '7700000000', aggregationUnits: [{ unitSerialNumber: '00046016530000000024', aggregationType: 'AGGREGATION', sntins: ['A2', 'A3', 'N1', 'X9'] }] })
+  clock.advance(5000)
+  const i = await info(token, bad.body)
+  t.equal(i.status, 'CHECKED_NOT_OK')
+  t.same(i.errors, [{ cis: 'A2', message: REASONS.aggregated }, { cis: 'N1', message: REASONS.notApplied }, { cis: 'X9', message: REASONS.unknown }])
+  t.equal(emu.codeInfo('A3')?.aggregatedIn, undefined, 'a refused document changes nothing')
+
+  const intro = await create(token, 'LP_INTRODUCE_GOODS', { products: [{ uit_code: 'A3', tnved_code: '2201' }] })
+  clock.advance(5000)
+  t.equal((await info(token, intro.body)).status, 'CHECKED_OK')
+  const again = await create(token, 'LP_INTRODUCE_GOODS', { products: [{ uit_code: 'A3', tnved_code: '2201' }] })
+  clock.advance(5000)
+  t.same((await info(token, again.body)).errors, [{ cis: 'A3', message: REASONS.introduced }])
+  t.equal(emu.receipts.byCode.get('A3'), 3)
+})
+
+t.test('bad requests are answered 400 with an error body, never crash the emulator', async t => {
+  const { call, signIn, create } = await setup(t)
+  const token = await signIn()
+  t.equal((await call('POST', '/api/v3/true-api/lk/documents/create?pg=water', '{not json', token)).status, 400)
+  t.equal((await call('POST', '/api/v3/true-api/lk/documents/create', { document_format: 'MANUAL' }, token)).status, 400)
+  const unsigned = await call('POST', '/api/v3/true-api/lk/documents/create?pg=water', { document_format: 'MANUAL', product_document: 'e30=', type: 'LP_INTRODUCE_GOODS', signature: 'AAAA' }, token)
+  t.equal(unsigned.status, 400)
+  t.match(unsigned.body, { error_message: /signature/ })
+  t.equal((await call('GET', '/api/v4/true-api/doc/none/info?pg=water', undefined, token)).status, 404)
+  t.equal((await create(token, 'LP_INTRODUCE_GOODS', { products: [] })).status, 200, 'still serving')
+})
+
+t.test('outages on demand: 5xx, 429, slow, hang — and recovery', async t => {
+  const { emu, call } = await setup(t)
+  emu.outage({ mode: '5xx' })
+  t.equal((await call('GET', '/api/v3/true-api/auth/key')).status, 503)
+  emu.outage({ mode: '429' })
+  t.equal((await call('GET', '/api/v3/true-api/auth/key')).status, 429)
+  emu.outage({ mode: 'slow', delayMs: 50 })
+  t.equal((await call('GET', '/api/v3/true-api/auth/key')).status, 200, 'slow still answers')
+  emu.outage({ mode: 'hang', path: 'auth/key' })
+  const hung = await fetch(emu.url + '/api/v3/true-api/auth/key', { signal: AbortSignal.timeout(200) }).catch(e => e)
+  t.equal(hung.name, 'TimeoutError')
+  emu.outage(undefined)
+  t.equal((await call('GET', '/api/v3/true-api/auth/key')).status, 200)
+})
+
+t.test('controls over HTTP for an emulator in another process', async t => {
+  const { emu, call, signIn, create, info } = await setup(t)
+  t.same((await call('POST', '/_emulator/codes', { codes: ['C1', 'C2'] })).body, { registered: 2 })
+  t.equal(emu.codeInfo('C1')?.applied, true)
+  t.equal((await call('POST', '/_emulator/codes', '{bad')).status, 400)
+  const token = await signIn()
+  const doc = await create(token, 'LP_INTRODUCE_GOODS', { products: [{ uit_code: 'C1', tnved_code: '2201' }] })
+  t.equal((await info(token, doc.body)).status, 'CHECKED_OK')
+  t.match((await call('GET', '/_emulator/receipts')).body, { creates: 1, documents: 1, codes: 1, codesReceivedTwice: 0 })
+  await call('POST', '/_emulator/outage', { mode: '5xx' })
+  t.equal((await call('GET', '/api/v3/true-api/auth/key')).status, 503)
+  await call('POST', '/_emulator/outage', {})
+  t.equal((await call('GET', '/api/v3/true-api/auth/key')).status, 200)
+})
