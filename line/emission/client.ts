@@ -168,10 +168,17 @@ export class OmsClient {
 
   /** One logical call: retries only what is safe to retry, sleeping with backoff + jitter in between. */
   async #raw (call: Call): Promise<unknown> {
+    let reauthenticated = false
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#once(call, attempt)
       } catch (err) {
+        // A provider that can refresh (True-API sign-in) gets one chance after a 401: the OMS did not act on it.
+        if (err instanceof OmsHttpError && err.status === 401 && this.#o.tokens.invalidate !== undefined && !reauthenticated) {
+          reauthenticated = true
+          attempt--
+          continue
+        }
         const safe = call.idempotent || isCertainlyNotProcessed(err)
         if (!isRetryable(err) || !safe || attempt >= this.#o.attempts || this.#closed) throw err
         const hinted = err instanceof OmsHttpError ? err.retryAfterMs : undefined

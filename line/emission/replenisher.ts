@@ -80,6 +80,8 @@ export class Replenisher {
   #running: Promise<void> | null = null
   #timer: NodeJS.Timeout | null = null
   #consecutiveFailures = 0
+  #nextExpirySweep = -Infinity
+  readonly #outageWarned = new Set<string>()
 
   constructor (options: ReplenisherOptions) {
     this.#o = options
@@ -120,13 +122,33 @@ export class Replenisher {
   }
 
   async #tick (): Promise<void> {
-    const expired = await this.#o.pool.expireAvailable()
-    if (expired > 0) this.#decide('expire', `${expired} expired codes moved to DEFECT/EXPIRY for dropout`, { expired })
+    // The expiry sweep scans the pool: once a minute of line time is often enough for codes valid for weeks.
+    if (this.#clock.now() >= this.#nextExpirySweep) {
+      this.#nextExpirySweep = this.#clock.now() + 60_000
+      const expired = await this.#o.pool.expireAvailable()
+      if (expired > 0) this.#decide('expire', `${expired} expired codes moved to DEFECT/EXPIRY for dropout`, { expired })
+    }
     for (const o of this.#orders.open()) {
       if (o.nextAt > this.#clock.now()) continue
       await this.#step(o)
     }
     for (const d of this.#demand) await this.#maybeOrder(d)
+    this.#watchOutage()
+  }
+
+  /** The operator must know when the pool is being drawn down with no refill coming: once per outage and GTIN. */
+  #watchOutage (): void {
+    if (this.#consecutiveFailures === 0) { this.#outageWarned.clear(); return }
+    if (this.#consecutiveFailures < 3) return
+    for (const d of this.#demand) {
+      const level = this.#o.pool.level(d.gtin)
+      if (this.#outageWarned.has(d.gtin) || level >= this.#thresholds(d).low) continue
+      this.#outageWarned.add(d.gtin)
+      const minutes = Math.floor(level / d.unitsPerMinute)
+      this.#alarm('LC_ERR_EMISSION_OUTAGE', 'warning',
+        { ru: `Нет связи с СУЗ: кодов для GTIN ${d.gtin} осталось на ${minutes} мин (${level})`, en: `OMS unreachable: codes for GTIN ${d.gtin} last ${minutes} min (${level})` },
+        { gtin: d.gtin, level, minutesLeft: minutes, lastError: this.#lastError?.code })
+    }
   }
 
   // ---- sizing -------------------------------------------------------------------------------------------
