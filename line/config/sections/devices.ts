@@ -1,6 +1,6 @@
 // Printers, cameras and the PLC: which driver, over which connection.
 import { z } from 'zod'
-import { duration, integer, nonEmpty, transport } from './common.ts'
+import { duration, integer, nonEmpty, port, transport } from './common.ts'
 
 const id = () => nonEmpty().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" and "_" only (used in MQTT topics)')
 
@@ -45,6 +45,17 @@ export const cameraSchema = z.strictObject({
   distance: integer().min(0).default(2),
   /** A result later than this after the trigger counts as missing: the item is rejected. */
   resultTimeoutMs: duration().default(1500),
+  /** A fixed-mount reader without MQTT (Cognex, Keyence): a TCP bridge publishes its results (verifiers/bridges/tcp-reader). */
+  bridge: z.strictObject({
+    kind: z.literal('tcp-reader'),
+    host: nonEmpty(),
+    port: port(),
+    /** Result string, e.g. "{seq},{code},{grade},{sc},{mod},{fpd},{an},{gn},{uec}" (docs/verifiers.md). */
+    template: z.string().optional(),
+    gsToken: z.string().optional(),
+    noRead: z.string().optional(),
+    terminator: z.string().optional(),
+  }).optional(),
 })
 
 export const plcSchema = z.strictObject({

@@ -1,0 +1,66 @@
+// Chooses and builds a printer driver from its config entry (line/config/sections/devices.ts `printerSchema`).
+import type { Printer } from './types.ts'
+import type { DriverOptions } from './options.ts'
+import type { TransportConfig } from './transport.ts'
+import { streamFor } from './transport.ts'
+import { ModbusHeadPrinter } from './modbus-head/driver.ts'
+import { modbusConnectorFor } from './modbus-head/link.ts'
+import { ZplLabelPrinter } from './zpl-label/driver.ts'
+import { PrinterConfigError } from './errors.ts'
+
+// Structural copies of the config schema's output, so printers/ need not import line/config (DESIGN §2).
+export interface ModbusHeadConfig {
+  id: string
+  driver: 'modbus-head'
+  transport: TransportConfig
+  unitId: number
+  bufferDepth: number
+  pollIntervalMs: number
+  timeoutMs: number
+  reconnectMs?: number
+}
+
+export interface ZplLabelConfig {
+  id: string
+  driver: 'zpl-label'
+  transport: TransportConfig
+  role: 'unit' | 'box' | 'pallet'
+  dpi: number
+  statusIntervalMs: number
+  timeoutMs: number
+  template?: string | undefined
+  bufferDepth?: number
+  reconnectMs?: number
+}
+
+export type PrinterConfig = ModbusHeadConfig | ZplLabelConfig
+
+const drivers: { [K in PrinterConfig['driver']]: (c: Extract<PrinterConfig, { driver: K }>, o: DriverOptions) => Printer } = {
+  'modbus-head': (c, o) => new ModbusHeadPrinter({
+    ...o,
+    id: c.id,
+    connector: modbusConnectorFor(c.transport, c.timeoutMs),
+    unitId: c.unitId,
+    bufferDepth: c.bufferDepth,
+    pollIntervalMs: c.pollIntervalMs,
+    timeoutMs: c.timeoutMs,
+    ...(c.reconnectMs !== undefined ? { reconnectMs: c.reconnectMs } : {}),
+  }),
+  'zpl-label': (c, o) => new ZplLabelPrinter({
+    ...o,
+    id: c.id,
+    stream: streamFor(c.transport, c.timeoutMs),
+    statusIntervalMs: c.statusIntervalMs,
+    timeoutMs: c.timeoutMs,
+    ...(c.bufferDepth !== undefined ? { bufferDepth: c.bufferDepth } : {}),
+    ...(c.reconnectMs !== undefined ? { reconnectMs: c.reconnectMs } : {}),
+    ...(c.template !== undefined ? (c.role === 'unit' ? { unitTemplate: c.template } : { ssccTemplate: c.template }) : {}),
+  }),
+}
+
+/** Build the driver a (validated) printer config entry names; nothing connects until `connect()`. */
+export function createPrinter (config: PrinterConfig, options: DriverOptions = {}): Printer {
+  const make = drivers[config.driver] as ((c: PrinterConfig, o: DriverOptions) => Printer) | undefined
+  if (make === undefined) throw new PrinterConfigError(`unknown printer driver "${String((config as { driver?: unknown }).driver)}"`, { printer: config.id })
+  return make(config, options)
+}

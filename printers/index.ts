@@ -1,0 +1,11 @@
+// The printers package: the Printer contract, its drivers, and the factory that picks one from config.
+export * from './types.ts'
+export * from './errors.ts'
+export * from './options.ts'
+export * from './transport.ts'
+export { createPrinter, type PrinterConfig, type ModbusHeadConfig, type ZplLabelConfig } from './factory.ts'
+export { ModbusHeadPrinter, type ModbusHeadOptions } from './modbus-head/driver.ts'
+export { ModbusLink, modbusTcp, modbusRtu, modbusConnectorFor, type ModbusConnector } from './modbus-head/link.ts'
+export { ZplLabelPrinter, type ZplLabelOptions } from './zpl-label/driver.ts'
+export { dataMatrixData, humanReadable, unitLabel, ssccLabel, DEFAULT_UNIT_TEMPLATE, DEFAULT_SSCC_TEMPLATE } from './zpl-label/zpl.ts'
+export { parseHostStatus, formatHostStatus, type HostStatus } from './zpl-label/host-status.ts'

@@ -1,0 +1,140 @@
+// A simulated ZPL label printer on TCP 9100 or a pty: parses what it receives, answers ~HS, runs out of paper,
+// and renders every printed label's barcodes to PNG (bwip-js) for tests and the HMI.
+import { EventEmitter } from 'node:events'
+import { createServer, type Server, type Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { StringDecoder } from 'node:string_decoder'
+import bwipjs from 'bwip-js'
+import { SerialPort } from 'serialport'
+import { GS } from '../../line/codes/index.ts'
+import { formatHostStatus } from '../../printers/zpl-label/host-status.ts'
+import { type ZplBarcode, type ZplLabel, ZplParser } from './zpl-parse.ts'
+
+export interface ZplPrinterSimOptions {
+  /** Labels on the roll; Infinity never runs out. */
+  labels?: number
+}
+
+export type ZplMisbehaviour =
+  | { mode: 'silent' } // never answer ~HS
+  | { mode: 'garbage' } // answer ~HS with noise
+  | { mode: 'disconnect-mid-label' } // drop the connection when the next format starts
+
+export interface PrintedLabel extends ZplLabel { index: number }
+
+export class ZplPrinterSim extends EventEmitter {
+  labelsLeft: number
+  paperOut = false
+  headOpen = false
+  paused = false
+  overTemperature = false
+  /** Received formats waiting to print (paused, paper out, head open). */
+  readonly queue: ZplLabel[] = []
+  readonly printed: PrintedLabel[] = []
+  statusRequests = 0
+  misbehaviour: ZplMisbehaviour | undefined
+  readonly #streams = new Set<Duplex>()
+  readonly #servers: Server[] = []
+  #serial: SerialPort | undefined
+
+  constructor (o: ZplPrinterSimOptions = {}) {
+    super()
+    this.labelsLeft = o.labels ?? Infinity
+  }
+
+  /** Media out / head open / over-temperature: the printer goes silent on ~HS (domain note, ZPL manual ~HS). */
+  get silent (): boolean { return this.paperOut || this.headOpen || this.overTemperature || this.misbehaviour?.mode === 'silent' }
+
+  setPaperOut (on: boolean, reload = Infinity): void { this.paperOut = on; if (!on) this.labelsLeft = reload; this.#flush() }
+  setHeadOpen (on: boolean): void { this.headOpen = on; this.#flush() }
+  setPaused (on: boolean): void { this.paused = on; this.#flush() }
+
+  #flush (): void {
+    while (this.queue.length > 0 && !this.paperOut && !this.headOpen && !this.paused && !this.overTemperature) {
+      // The printer finds the roll empty when it tries to feed the next label.
+      if (this.labelsLeft <= 0) { this.paperOut = true; break }
+      const label = this.queue.shift() as ZplLabel
+      const p = { ...label, index: this.printed.length }
+      this.printed.push(p)
+      this.emit('printed', p)
+      this.labelsLeft--
+    }
+  }
+
+  #answer (stream: Duplex): void {
+    this.statusRequests++
+    if (this.silent) return
+    if (this.misbehaviour?.mode === 'garbage') { stream.write('\x15?garbage\x00\xff'); return }
+    stream.write(formatHostStatus({
+      paperOut: this.paperOut, paused: this.paused, formatsInBuffer: this.queue.length, bufferFull: false,
+      underTemperature: false, overTemperature: this.overTemperature, headUp: this.headOpen, ribbonOut: false,
+      labelsRemaining: this.queue.length,
+    }))
+  }
+
+  handle (stream: Duplex): void {
+    this.#streams.add(stream)
+    stream.once('close', () => this.#streams.delete(stream))
+    stream.on('error', () => {})
+    const parser = new ZplParser()
+    const utf8 = new StringDecoder('utf8') // ^CI28: field data is UTF-8, possibly split across chunks
+    stream.on('data', (d: Buffer) => {
+      const text = utf8.write(d)
+      if (this.misbehaviour?.mode === 'disconnect-mid-label' && text.includes('^XA')) {
+        this.misbehaviour = undefined
+        stream.destroy() // the partial format is discarded, as a printer does when the link drops mid-format
+        return
+      }
+      for (const ev of parser.push(text)) {
+        if (ev.kind === 'tilde') {
+          if (ev.command === 'HS') this.#answer(stream)
+          else if (ev.command === 'JA') this.queue.length = 0
+        } else {
+          this.queue.push(ev.label)
+          this.#flush()
+        }
+      }
+    })
+  }
+
+  /** PNG of one barcode of a printed label (quiet zone and white background so decoders read it). */
+  async png (label: ZplLabel, barcode = 0): Promise<Buffer> {
+    const b = label.barcodes[barcode]
+    if (b === undefined) throw new Error('label has no such barcode')
+    return await renderBarcode(b)
+  }
+
+  async listenTcp (port = 0, host = '127.0.0.1'): Promise<number> {
+    const server = createServer((s: Socket) => { this.handle(s) })
+    this.#servers.push(server)
+    await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, () => resolve()) })
+    return (server.address() as { port: number }).port
+  }
+
+  async openSerial (path: string, baudRate = 9600): Promise<void> {
+    const port = new SerialPort({ path, baudRate, autoOpen: false })
+    await new Promise<void>((resolve, reject) => port.open(err => { if (err != null) reject(err); else resolve() }))
+    this.#serial = port
+    this.handle(port)
+  }
+
+  dropConnections (): void {
+    for (const s of this.#streams) if (s !== this.#serial) s.destroy()
+  }
+
+  async close (): Promise<void> {
+    this.dropConnections()
+    for (const server of this.#servers.splice(0)) await new Promise<void>(resolve => server.close(() => resolve()))
+    const serial = this.#serial
+    this.#serial = undefined
+    if (serial?.isOpen === true) await new Promise<void>(resolve => serial.close(() => resolve()))
+  }
+}
+
+export async function renderBarcode (b: ZplBarcode): Promise<Buffer> {
+  const common = { scale: 4, backgroundcolor: 'FFFFFF', paddingwidth: 12, paddingheight: 12 }
+  if (b.type === 'gs1-128') return await bwipjs.toBuffer({ ...common, bcid: 'gs1-128', text: `(00)${b.data.slice(2)}`, height: 12, includetext: true })
+  // parsefnc: ^FNC1 first makes it a GS1 DataMatrix; inner separators are FNC1 too.
+  const text = (b.gs1 ? '^FNC1' : '') + b.data.split(GS).join('^FNC1')
+  return await bwipjs.toBuffer({ ...common, bcid: 'datamatrix', text, parsefnc: true })
+}

@@ -1,0 +1,95 @@
+// Rigs: a driver wired to its simulator over a real transport (TCP on 127.0.0.1, or a socat pty pair), torn down by tap.
+import { ModbusHeadPrinter } from '../../printers/modbus-head/driver.ts'
+import { modbusRtu, modbusTcp } from '../../printers/modbus-head/link.ts'
+import { serialStream, tcpStream } from '../../printers/transport.ts'
+import type { Printer, PrintItem, PrinterStatus } from '../../printers/types.ts'
+import { ZplLabelPrinter } from '../../printers/zpl-label/driver.ts'
+import { ModbusHeadSim, type ModbusHeadSimOptions } from '../../sim/printers/modbus-head.ts'
+import { openPtyPair } from '../../sim/printers/pty.ts'
+import { ZplPrinterSim } from '../../sim/printers/zpl-printer.ts'
+import { CodeFactory } from '../../sim/codes/factory.ts'
+import { ProfileRegistry, withCheckDigit } from '../../line/codes/index.ts'
+
+type T = { teardown(fn: () => unknown): void }
+
+export interface PrinterRig {
+  printer: Printer
+  /** Let the device print the next n records (a conveyor trigger for a head; labels print on receipt). */
+  print(n: number): Promise<void>
+  /** Keep the device from printing until release(). */
+  hold(): Promise<void>
+  release(): Promise<void>
+  /** What physically came out of the device, in order. */
+  printedCodes(): string[]
+}
+
+const GTIN = withCheckDigit('0460165303004')
+export function codes (n: number, seed = 7, group = 'milk'): PrintItem[] {
+  const raw = new CodeFactory(seed).raw(new ProfileRegistry().get(group), GTIN, n)
+  return raw.map((code, i) => ({ id: i + 1, code }))
+}
+
+export async function until (cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
+export async function untilStatus (p: Printer, cond: (s: PrinterStatus) => boolean, what: string, ms = 5000): Promise<PrinterStatus> {
+  await until(() => cond(p.status()), `${what} (status now ${JSON.stringify(p.status())})`, ms)
+  return p.status()
+}
+
+export async function modbusRig (t: T, o: { serial?: boolean, sim?: ModbusHeadSimOptions, timeoutMs?: number, pollIntervalMs?: number, bufferDepth?: number } = {}): Promise<PrinterRig & { sim: ModbusHeadSim, head: ModbusHeadPrinter }> {
+  const sim = new ModbusHeadSim(o.sim)
+  let ptyClose = async (): Promise<void> => {}
+  let connector
+  if (o.serial === true) {
+    const pty = await openPtyPair()
+    ptyClose = pty.close
+    await sim.openSerial(pty.a, 115200)
+    connector = modbusRtu({ path: pty.b, baudRate: 115200 })
+  } else {
+    connector = modbusTcp('127.0.0.1', await sim.listenTcp(), o.timeoutMs ?? 1000)
+  }
+  const head = new ModbusHeadPrinter({ id: 'head1', connector, timeoutMs: o.timeoutMs ?? 1000, pollIntervalMs: o.pollIntervalMs ?? 5, reconnectMs: 30, bufferDepth: o.bufferDepth ?? 16, ...(process.env.PRINTER_DEBUG !== undefined ? { logger: { info: () => {}, debug: () => {}, warn: (o: object, m?: string) => { console.error(m, o) } } } : {}) })
+  t.teardown(async () => { await head.close(); await sim.close(); await ptyClose() })
+  await head.connect()
+  return {
+    sim,
+    head,
+    printer: head,
+    print: async n => { for (let i = 0; i < n; i++) sim.trigger() },
+    hold: async () => {},
+    release: async () => {},
+    printedCodes: () => sim.printed.map(p => p.code),
+  }
+}
+
+export async function zplRig (t: T, o: { serial?: boolean, timeoutMs?: number, statusIntervalMs?: number } = {}): Promise<PrinterRig & { sim: ZplPrinterSim, zpl: ZplLabelPrinter }> {
+  const sim = new ZplPrinterSim()
+  let ptyClose = async (): Promise<void> => {}
+  let stream
+  if (o.serial === true) {
+    const pty = await openPtyPair()
+    ptyClose = pty.close
+    await sim.openSerial(pty.a, 115200)
+    stream = serialStream({ path: pty.b, baudRate: 115200 })
+  } else {
+    stream = tcpStream('127.0.0.1', await sim.listenTcp(), 1000)
+  }
+  const zpl = new ZplLabelPrinter({ id: 'label1', stream, timeoutMs: o.timeoutMs ?? 1000, statusIntervalMs: o.statusIntervalMs ?? 20, reconnectMs: 30, bufferDepth: 8 })
+  t.teardown(async () => { await zpl.close(); await sim.close(); await ptyClose() })
+  await zpl.connect()
+  return {
+    sim,
+    zpl,
+    printer: zpl,
+    print: async () => {},
+    hold: async () => { sim.setPaused(true); await untilStatus(zpl, s => s.faults.includes('paused'), 'paused') },
+    release: async () => { sim.setPaused(false) },
+    printedCodes: () => sim.printed.map(l => l.barcodes[0]?.data ?? ''),
+  }
+}
