@@ -17,6 +17,15 @@ import type { DeviceView } from './control.ts'
 import { JobStore } from './jobs/jobs.ts'
 import { Replenisher, omsClientFromConfig, sizingFromConfig } from './emission/index.ts'
 import { bootstrapFromEnv, createHmiServer, type BootstrapOptions } from './hmi/index.ts'
+import { TrueApiClient } from './gismt/client.ts'
+import { createSigner } from './signer/index.ts'
+import { ReportOutbox } from './reports/outbox.ts'
+import { OmsReportSender } from './reports/oms-sender.ts'
+import { ReportPlanner } from './reports/planner.ts'
+import { TrueApiDocumentSender } from './reports/true-api-sender.ts'
+import type { ReportSender } from './reports/sender.ts'
+import type { ReportKind } from './pool/pool.ts'
+import type { OmsClient } from './emission/client.ts'
 import { createLogger, type Logger } from './log.ts'
 import { MqttPlc } from './plc/mqtt-plc.ts'
 import { CodePool } from './pool/pool.ts'
@@ -38,6 +47,7 @@ export interface LineHandle {
   /** Ids of codes written off as UNCERTAIN at this start (a crash left them SENT). */
   recovered: number[]
   replenisher: Replenisher | null
+  outbox: ReportOutbox | null
   /** The operator panel's address. */
   hmiUrl: string
   close(): Promise<void>
@@ -73,7 +83,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const jobs = new JobStore(db, { clock, profiles })
 
     // Codes left SENT by a crash may have been printed: never reuse them (DESIGN §4).
-    const recovered = pool.recoverUncertain()
+    const recovered = [...pool.recoverUncertain(), ...pool.recoverUnverified()]
     if (recovered.length > 0) {
       alarms.raise({ code: 'UNCERTAIN_CODES', severity: 'warning', source: 'pool', message: { ru: `После перезапуска списано кодов с неизвестной судьбой: ${recovered.length}`, en: `${recovered.length} codes of unknown fate written off after restart` }, detail: { count: recovered.length } })
     }
@@ -84,7 +94,10 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       broker = await startBroker({ ...embeddedOptions(config.broker, config.site, config.line), logger: log.child({ module: 'broker' }) })
       closers.push(() => broker?.close())
     }
-    const mqtt = connectMqtt(controllerConnectOptions(config.broker, config.site, config.line, broker?.url))
+    // If the controller dies, the broker publishes this in its place: the PLC stops the infeed and rejects every
+    // product still on the conveyor (docs/plc-mqtt.md).
+    const will = { topic: `${config.site}/${config.line}/state`, payload: Buffer.from(JSON.stringify({ state: 'Offline', number: -1 })), qos: 1 as const, retain: true }
+    const mqtt = connectMqtt({ ...controllerConnectOptions(config.broker, config.site, config.line, broker?.url), will })
     closers.push(() => endMqtt(mqtt, true))
     await waitConnected(mqtt)
 
@@ -110,13 +123,45 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
 
     // emission: keep the pool filled for the active job's GTIN
     let replenisher: Replenisher | null = null
+    let omsClient: OmsClient | null = null
     if (config.oms !== undefined) {
       const client = omsClientFromConfig(config.oms, { log: log.child({ module: 'oms' }) })
+      omsClient = client
+      closers.push(() => client.close())
       replenisher = new Replenisher({
         client, pool, db, clock, profiles, sizing: sizingFromConfig(config.pool), log,
         onAlarm: a => alarms.raise({ code: `EMISSION_${a.code}`, severity: a.severity === 'alarm' ? 'fault' : 'warning', source: 'oms', message: a.text, detail: a.context }),
       })
       closers.push(() => replenisher?.stop())
+    }
+
+    // reports: utilisation and dropout to the OMS, aggregation to the OMS or the True API (config), via the outbox
+    const senders: Partial<Record<ReportKind, ReportSender>> = {}
+    if (omsClient !== null) {
+      const oms = new OmsReportSender({ client: omsClient, participantInn: config.reports.participantInn })
+      senders.utilisation = oms
+      senders.dropout = oms
+      if (config.reports.aggregationVia === 'oms') senders.aggregation = oms
+    }
+    if (config.trueApi !== undefined) {
+      const trueApi = new TrueApiClient({ url: config.trueApi.url, signer: createSigner(config.signer), clock, timeoutMs: config.trueApi.timeoutMs, maxRequestsPerSecond: config.trueApi.maxRequestsPerSecond, log: log.child({ module: 'true-api' }) })
+      const docs = new TrueApiDocumentSender({ client: trueApi, participantInn: config.reports.participantInn })
+      if (config.reports.aggregationVia === 'true-api') senders.aggregation = docs
+      senders.introduction = docs
+    }
+    let outbox: ReportOutbox | null = null
+    let planner: ReportPlanner | null = null
+    if (Object.keys(senders).length > 0) {
+      outbox = new ReportOutbox({
+        pool, clock, senders, maxCodes: config.reports.maxCodes, windowMs: config.reports.window,
+        // a code is REPORTED once its box's aggregation is accepted (utilisation only links it: the box may still
+        // be open); dropped-out codes become DROPPED
+        onAccepted: { utilisation: 'none', aggregation: 'REPORTED', dropout: 'DROPPED', introduction: 'none' },
+        log: log.child({ module: 'outbox' }),
+      })
+      outbox.on('alarm', a => alarms.raise({ code: a.code, severity: a.severity === 'error' ? 'fault' : 'warning', source: `report ${a.reportId}`, message: a.text, detail: a.context }))
+      planner = new ReportPlanner({ outbox, pool, log: log.child({ module: 'reports' }), aggregation: senders.aggregation !== undefined })
+      closers.push(() => outbox?.stop())
     }
 
     const cameraOnline = new Map<string, boolean>()
@@ -156,6 +201,33 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       else if (s.online) alarms.clear('FAULT_CAMERA', s.camera)
     })
     for (const p of unitPrinters) p.on('printed', d => tracker.onPrinted(d))
+    if (planner !== null) {
+      const pl = planner
+      tracker.on('good', (u: { id: number }) => { const job = jobs.active(); if (job !== null) pl.verified(job, [u.id]) })
+      tracker.on('item', (e: { codeId: number | null, verdict: string, reason: string | null }) => {
+        const job = jobs.active()
+        if (e.verdict === 'reject' && e.codeId !== null && job !== null) pl.defect(job.group, [e.codeId], e.reason ?? 'DEFECT')
+      })
+      aggregator.on('closed', (c: { level: string, codeIds: number[], jobId: number }) => {
+        const job = jobs.get(c.jobId)
+        if (c.level === 'box' && job !== null) pl.boxClosed(job, c.codeIds)
+      })
+      // anything a crash, a drain or an operator's scrap left without its report
+      const sweep = (): void => {
+        const groups = new Map<string, string>()
+        pl.sweep(gtin => {
+          if (!groups.has(gtin)) {
+            const r = db.prepare('SELECT grp FROM blocks WHERE gtin = ? LIMIT 1').get(gtin) as { grp: string } | undefined
+            if (r !== undefined) groups.set(gtin, r.grp)
+          }
+          return groups.get(gtin) ?? null
+        }, id => jobs.get(id)).catch(err => log.error({ err }, 'report sweep failed'))
+      }
+      sweep()
+      const sweepTimer = setInterval(sweep, 30_000)
+      closers.push(() => clearInterval(sweepTimer))
+      outbox?.start()
+    }
     plc.on('trigger', (t: { seq: number }) => tracker.onTrigger(t.seq))
     plc.on('command', (cmd: string) => { runtime.command(cmd, 'plc').catch(err => log.error({ err }, 'plc command failed')) })
     machine.on('change', s => plc.publishState(s))
@@ -195,7 +267,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const hmiUrl = await hmi.listen()
     closers.push(() => hmi.close())
     log.info({ site: config.site, line: config.line, recovered: recovered.length, hmi: hmiUrl }, 'line controller started')
-    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, hmiUrl, close }
+    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, outbox, hmiUrl, close }
   } catch (err) {
     await close()
     throw err

@@ -226,6 +226,8 @@ export class LineRuntime extends EventEmitter implements LineControl {
     const work: Partial<Record<PackmlState, () => Promise<void>>> = {
       Resetting: async () => {
         for (const p of this.#o.unitPrinters) if (p.status().state !== 'ready') throw new Error(`printer ${p.id} is not ready`)
+        // Empty the heads: after a restart they may still hold records whose codes are already written off.
+        await feeder.drain()
       },
       Starting: async () => {
         if (this.#job === null) throw new Error('no active job')

@@ -320,6 +320,15 @@ export class CodePool {
     })()
   }
 
+  /**
+   * At start-up: PRINTED codes were on products between printer and camera when the controller stopped; no
+   * verdict will ever come for them and the PLC rejected those products (docs/plc-mqtt.md), so they are DEFECT.
+   */
+  recoverUnverified (): number[] {
+    const rows = this.db.prepare('UPDATE codes SET state = 6, reason = \'UNCERTAIN\', updated_at = ? WHERE state = 2 RETURNING id').all(this.#clock.now()) as Array<{ id: number }>
+    return rows.map(r => r.id).sort((a, b) => a - b)
+  }
+
   /** AVAILABLE codes past their expiry become DEFECT/EXPIRY, to be dropped out. Returns how many. */
   expireAvailable (): Promise<number> {
     return this.commit.submit(() => {

@@ -88,7 +88,11 @@ export class Conveyor extends EventEmitter {
 
   #onMessage (topic: string, payload: Buffer): void {
     try {
-      if (topic === this.#topics.state) this.#state = (JSON.parse(payload.toString()) as { state: string }).state
+      if (topic === this.#topics.state) {
+        this.#state = (JSON.parse(payload.toString()) as { state: string }).state
+        // The controller is gone: nobody can vouch for the products on the conveyor, so all of them are rejected.
+        if (this.#state === 'Offline') for (const p of this.#onConveyor) this.#rejects.add(p.seq)
+      }
       else if (topic === this.#topics.reject) {
         const { seq } = JSON.parse(payload.toString()) as { seq: number }
         if (this.#onConveyor.some(p => p.seq === seq)) this.#rejects.add(seq)

@@ -1,0 +1,85 @@
+// Utilisation, dropout and (optionally) aggregation reports to the OMS (СУЗ API v3), as an outbox sender.
+// The OMS has no way to look a report up by content, so `reconcile` cannot find a report whose answer was lost:
+// the outbox then sends it again, and the OMS refuses the already-reported codes visibly (docs/oms.md).
+
+import { createHash } from 'node:crypto'
+import type { OmsClient } from '../emission/client.ts'
+import type { DropoutReason } from '../emission/api.ts'
+import type { OutboxReport, Prepared, RemoteStatus, ReportCode, ReportSender } from './sender.ts'
+
+/** Profile group → the OMS productGroup (tobacco blocks and packs are both "tobacco"). */
+export function omsProductGroup (group: string): string {
+  return group.startsWith('tobacco') ? 'tobacco' : group
+}
+
+/** The controller's defect reasons → an OMS dropout reason the group accepts (milk: only DEFECT, QA_SAMPLES). */
+export function dropoutReason (reason: string | null, group: string): DropoutReason {
+  if (reason === 'QA_SAMPLES') return 'QA_SAMPLES'
+  if (reason === 'EXPIRY' && group !== 'milk') return 'EXPIRY'
+  return 'DEFECT'
+}
+
+export class OmsReportSender implements ReportSender {
+  readonly channel = 'oms'
+  readonly #client: OmsClient
+  readonly #participantInn: string
+
+  constructor (options: { client: OmsClient, participantInn: string }) {
+    this.#client = options.client
+    this.#participantInn = options.participantInn
+  }
+
+  async prepare (report: OutboxReport, codes: readonly ReportCode[]): Promise<Prepared> {
+    const productGroup = omsProductGroup(report.group)
+    let payload: unknown
+    switch (report.kind) {
+      case 'utilisation':
+        payload = { productGroup, utilisationType: 'UTILISATION', sntins: codes.map(c => c.code), attributes: report.attributes }
+        break
+      case 'dropout':
+        payload = { productGroup, dropoutReason: dropoutReason(String(report.attributes.reason ?? 'DEFECT'), report.group), sntins: codes.map(c => c.code) }
+        break
+      case 'aggregation': {
+        // one aggregation unit per box, codes without their crypto part (oms-api.md)
+        const units = new Map<string, string[]>()
+        for (const c of codes) {
+          if (c.parent === null) throw new Error(`code ${c.id} has no box`)
+          const list = units.get(c.parent) ?? []
+          list.push(c.identity)
+          units.set(c.parent, list)
+        }
+        const capacity = Number(report.attributes.capacity ?? 0)
+        payload = {
+          productGroup,
+          participantId: this.#participantInn,
+          aggregationUnits: [...units].map(([unit, sntins]) => ({ unitSerialNumber: unit, aggregationType: 'AGGREGATION', aggregationUnitCapacity: capacity || sntins.length, aggregatedItemsCount: sntins.length, sntins })),
+        }
+        break
+      }
+      default:
+        throw new Error(`the OMS sender does not send ${report.kind} reports`)
+    }
+    return { hash: createHash('sha256').update(JSON.stringify(payload)).digest('hex'), payload }
+  }
+
+  async submit (report: OutboxReport, prepared: Prepared): Promise<string> {
+    const body = prepared.payload as never
+    const r = report.kind === 'utilisation'
+      ? await this.#client.utilisation(body)
+      : report.kind === 'dropout' ? await this.#client.dropout(body) : await this.#client.aggregation(body)
+    return r.reportId
+  }
+
+  async status (report: OutboxReport & { remoteId: string }): Promise<RemoteStatus> {
+    const info = await this.#client.reportInfo(report.remoteId)
+    switch (info.reportStatus) {
+      case 'SUCCESS': return { state: 'accepted' }
+      case 'REJECTED': case 'FAILED': case 'PARTIALLY': return { state: 'rejected', reason: `OMS report ${info.reportStatus}` }
+      default: return { state: 'pending' }
+    }
+  }
+
+  async reconcile (): Promise<string | undefined> {
+    return undefined
+  }
+}
