@@ -84,6 +84,8 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
 
     // Codes left SENT by a crash may have been printed: never reuse them (DESIGN §4).
     const recovered = [...pool.recoverUncertain(), ...pool.recoverUnverified()]
+    const offConveyor = new Aggregator({ db, pool, clock, log, alarms, companyPrefix: config.aggregation.companyPrefix, extensionDigit: config.aggregation.extensionDigit }).recoverBeforeGate(jobs.active())
+    recovered.push(...offConveyor)
     if (recovered.length > 0) {
       alarms.raise({ code: 'UNCERTAIN_CODES', severity: 'warning', source: 'pool', message: { ru: `После перезапуска списано кодов с неизвестной судьбой: ${recovered.length}`, en: `${recovered.length} codes of unknown fate written off after restart` }, detail: { count: recovered.length } })
     }
@@ -172,6 +174,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       site: config.site, line: config.line, clock, log: log.child({ module: 'runtime' }), pool, alarms, jobs, machine, tracker, feeder, aggregator,
       unitPrinters, ...(labelPrinter === undefined ? {} : { labelPrinter }),
       criticalCodes: config.pool.criticalCodes,
+      rejectDistance: config.plc.rejectDistance,
       settleTimeoutMs: 5000,
       extraDevices: (): DeviceView[] => [
         { id: 'broker', kind: 'broker', online: mqtt.connected, state: mqtt.connected ? 'ok' : 'fault', detail: broker === null ? String(config.broker.url) : broker.url },
@@ -228,7 +231,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       closers.push(() => clearInterval(sweepTimer))
       outbox?.start()
     }
-    plc.on('trigger', (t: { seq: number }) => tracker.onTrigger(t.seq))
+    plc.on('trigger', (t: { seq: number }) => { tracker.onTrigger(t.seq); runtime.onTrigger(t.seq) })
     plc.on('command', (cmd: string) => { runtime.command(cmd, 'plc').catch(err => log.error({ err }, 'plc command failed')) })
     machine.on('change', s => plc.publishState(s))
     alarms.on('alarm', a => plc.publishAlarm(a))

@@ -36,6 +36,8 @@ export interface RuntimeOptions {
   labelPrinter?: Printer
   /** Pool level below which the line is held. */
   criticalCodes: number
+  /** Pitches from the printer to the reject gate. */
+  rejectDistance: number
   /** How long Stopping/Completing wait for products still between printer and camera. */
   settleTimeoutMs: number
   /** Device tiles owned by the composition root (broker, OMS, True API, cameras, L3). */
@@ -53,6 +55,8 @@ export class LineRuntime extends EventEmitter implements LineControl {
   #poolCache: { at: number, level: number } = { at: 0, level: 0 }
   #timer: NodeJS.Timeout | null = null
   #acting: Promise<void> = Promise.resolve()
+  readonly #beforeGate: Array<{ id: number, seq: number }> = []
+  #lastSeq = 0
 
   constructor (options: RuntimeOptions) {
     super()
@@ -60,7 +64,13 @@ export class LineRuntime extends EventEmitter implements LineControl {
     const { machine, tracker, feeder, aggregator, alarms } = options
     machine.on('change', (s: StateSnapshot) => { this.#onState(s); this.#changed() })
     tracker.on('item', (e: ItemEvent) => this.#onItem(e))
-    tracker.on('good', (u: { id: number }) => { aggregator.addUnit(u.id).catch(err => this.#storeFault(err)) })
+    // A good unit goes into its box only once it has passed the reject gate: until then the PLC may still push it
+    // off (e.g. if the controller dies, every product on the conveyor is rejected — docs/plc-mqtt.md).
+    tracker.on('good', (u: { id: number, seq: number }) => {
+      this.#beforeGate.push(u)
+      // results can be decided after the product already passed the gate (late camera, slow store)
+      this.#releasePastGate(this.#lastSeq - this.#o.rejectDistance)
+    })
     tracker.on('fault', (f: { kind: FaultKind, message: Bilingual }) => this.fault(f.kind, f.message, 'tracker'))
     aggregator.on('change', () => this.#changed())
     aggregator.on('closed', (c: { level: string }) => {
@@ -78,6 +88,20 @@ export class LineRuntime extends EventEmitter implements LineControl {
     if (active !== null) this.#attach(active)
   }
 
+  /** A PLC trigger: products `rejectDistance` pitches back have passed the gate. */
+  onTrigger (seq: number): void {
+    this.#lastSeq = seq
+    this.#releasePastGate(seq - this.#o.rejectDistance)
+  }
+
+  /** Put good units that passed the gate (seq ≤ upTo) into their box. */
+  #releasePastGate (upTo: number): void {
+    while (this.#beforeGate.length > 0 && (this.#beforeGate[0] as { seq: number }).seq <= upTo) {
+      const u = this.#beforeGate.shift() as { id: number }
+      this.#o.aggregator.addUnit(u.id).catch(err => this.#storeFault(err))
+    }
+  }
+
   /** Periodic work: deadlines, pool level, job completion. */
   start (): void {
     this.#timer ??= setInterval(() => this.#tick(), 100)
@@ -86,6 +110,9 @@ export class LineRuntime extends EventEmitter implements LineControl {
   async close (): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
+    // A clean shutdown empties the heads so their codes go back to the pool instead of being written off at the
+    // next start; if a head cannot be reached its codes stay SENT and are written off then (DESIGN §4).
+    await Promise.race([this.#o.feeder.drain().catch(() => {}), new Promise(resolve => setTimeout(resolve, 3000))])
     this.#o.feeder.close()
     await this.#acting.catch(() => {})
     await this.#o.tracker.settled()
@@ -288,6 +315,8 @@ export class LineRuntime extends EventEmitter implements LineControl {
     }
     tracker.dropUndecided('NO_RESULT')
     await tracker.settled()
+    // the infeed has stopped: the conveyor runs the last products past the gate
+    this.#releasePastGate(Number.MAX_SAFE_INTEGER)
     await this.#o.aggregator.settled()
   }
 

@@ -104,6 +104,17 @@ export class Aggregator extends EventEmitter {
     }
   }
 
+  /**
+   * At start-up, for a job that aggregates: VERIFIED codes in no box belonged to products between the camera and
+   * the reject gate when the controller stopped; the PLC rejected those products, so their codes are DEFECT.
+   */
+  recoverBeforeGate (job: { id: number, unitsPerBox: number } | null): number[] {
+    if (job === null || job.unitsPerBox === 0) return []
+    const rows = this.#db.prepare(`UPDATE codes SET state = 6, reason = 'UNCERTAIN', updated_at = ? WHERE state = 3 AND job_id = ?
+      AND NOT EXISTS (SELECT 1 FROM container_items ci WHERE ci.code_id = codes.id) RETURNING id`).all(this.#o.clock.now(), job.id) as Array<{ id: number }>
+    return rows.map(r => r.id).sort((a, b) => a - b)
+  }
+
   /** Serialise container work: box closes must not interleave. */
   #serial<T> (fn: () => Promise<T>): Promise<T> {
     const p = this.#chain.then(fn, fn)

@@ -206,6 +206,7 @@ export class Tracker extends EventEmitter {
   #decide (item: Item, reason: RejectReason | null, grade: Grade | null): void {
     if (item.decided) return
     item.decided = true
+    this.#o.log.debug({ seq: item.seq, codeId: item.codeId, reason, grade }, 'item decided')
     const at = this.#o.clock.now()
     const event: ItemEvent = { seq: item.seq, code: item.code, codeId: item.codeId, grade, verdict: reason === null ? 'good' : 'reject', reason, at }
     if (reason === null) {

@@ -22,7 +22,7 @@ export function lineConfig (dir: string, overrides: Record<string, unknown> = {}
       { id: 'box-label', driver: 'zpl-label', role: 'box', transport: { kind: 'tcp', port: 0 } },
     ],
     cameras: [{ id: 'cam-1', role: 'unit', distance: 2, resultTimeoutMs: 1500 }],
-    plc: { rejectDistance: 8, maxConsecutiveRejects: 50 },
+    plc: { rejectDistance: 20, maxConsecutiveRejects: 50 },
     hmi: { host: '127.0.0.1', port: 0 },
     pool: { criticalCodes: 0, minRemainingValidity: 0 },
     job: { group: 'water', gtin: GTIN_A, batch: 'T-1', productionDate: '2026-11-25', quantity: 300, unitsPerBox: 12, boxesPerPallet: 10, minGrade: 'C', unitsPerMinute: 1500 },

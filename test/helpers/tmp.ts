@@ -5,6 +5,6 @@ import { join } from 'node:path'
 
 export function tempDir (t: { teardown(fn: () => void): void }, prefix = 'lc-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  t.teardown(() => { if (process.env.LC_KEEP_TMP === undefined) rmSync(dir, { recursive: true, force: true }) })
   return dir
 }
