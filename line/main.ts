@@ -83,9 +83,9 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const jobs = new JobStore(db, { clock, profiles })
 
     // Codes left SENT by a crash may have been printed: never reuse them (DESIGN §4).
-    const recovered = [...pool.recoverUncertain(), ...pool.recoverUnverified()]
-    const offConveyor = new Aggregator({ db, pool, clock, log, alarms, companyPrefix: config.aggregation.companyPrefix, extensionDigit: config.aggregation.extensionDigit }).recoverBeforeGate(jobs.active())
-    recovered.push(...offConveyor)
+    // (Codes on products between printer and gate keep their state until the PLC's gate confirmations, queued
+    // in the broker while the controller was down, say what happened to them; the rest are written off at Reset.)
+    const recovered = pool.recoverUncertain()
     if (recovered.length > 0) {
       alarms.raise({ code: 'UNCERTAIN_CODES', severity: 'warning', source: 'pool', message: { ru: `После перезапуска списано кодов с неизвестной судьбой: ${recovered.length}`, en: `${recovered.length} codes of unknown fate written off after restart` }, detail: { count: recovered.length } })
     }
@@ -101,6 +101,8 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const will = { topic: `${config.site}/${config.line}/state`, payload: Buffer.from(JSON.stringify({ state: 'Offline', number: -1 })), qos: 1 as const, retain: true }
     const mqtt = connectMqtt({ ...controllerConnectOptions(config.broker, config.site, config.line, broker?.url), will })
     closers.push(() => endMqtt(mqtt, true))
+    // listening before the first CONNACK: the durable session's queued messages arrive right after it
+    const plc = new MqttPlc({ client: mqtt, site: config.site, line: config.line, log: log.child({ module: 'plc' }), alarms })
     await waitConnected(mqtt)
 
     // printers
@@ -110,7 +112,6 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const labelPrinter = printers.find((_, i) => { const c = config.printers[i]; return c?.driver === 'zpl-label' && c.role !== 'unit' })
     await Promise.all(printers.map(p => p.connect().catch(err => log.warn({ err, printer: p.id }, 'printer not reachable yet; reconnecting'))))
 
-    const plc = new MqttPlc({ client: mqtt, site: config.site, line: config.line, log: log.child({ module: 'plc' }), alarms })
     const machine = new PackmlMachine({ now: () => clock.now() })
     const unitCameras = config.cameras.filter(c => c.role === 'unit')
     const tracker = new Tracker({
@@ -175,6 +176,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       unitPrinters, ...(labelPrinter === undefined ? {} : { labelPrinter }),
       criticalCodes: config.pool.criticalCodes,
       rejectDistance: config.plc.rejectDistance,
+      gateConfirmation: config.plc.gateConfirmation,
       settleTimeoutMs: 5000,
       extraDevices: (): DeviceView[] => [
         { id: 'broker', kind: 'broker', online: mqtt.connected, state: mqtt.connected ? 'ok' : 'fault', detail: broker === null ? String(config.broker.url) : broker.url },
@@ -211,6 +213,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
         const job = jobs.active()
         if (e.verdict === 'reject' && e.codeId !== null && job !== null) pl.defect(job.group, [e.codeId], e.reason ?? 'DEFECT')
       })
+      runtime.on('defect', (ids: number[]) => { const job = jobs.active(); if (job !== null) pl.defect(job.group, ids, 'DEFECT') })
       aggregator.on('closed', (c: { level: string, codeIds: number[], jobId: number }) => {
         const job = jobs.get(c.jobId)
         if (c.level === 'box' && job !== null) pl.boxClosed(job, c.codeIds)
@@ -232,6 +235,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       outbox?.start()
     }
     plc.on('trigger', (t: { seq: number }) => { tracker.onTrigger(t.seq); runtime.onTrigger(t.seq) })
+    plc.on('gate', (g: { seq: number, rejected: boolean }) => runtime.onGate(g.seq, g.rejected))
     plc.on('command', (cmd: string) => { runtime.command(cmd, 'plc').catch(err => log.error({ err }, 'plc command failed')) })
     machine.on('change', s => plc.publishState(s))
     alarms.on('alarm', a => plc.publishAlarm(a))

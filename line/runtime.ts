@@ -38,6 +38,8 @@ export interface RuntimeOptions {
   criticalCodes: number
   /** Pitches from the printer to the reject gate. */
   rejectDistance: number
+  /** The PLC confirms every product at the gate (`plc/gate`); otherwise the trigger count stands in for it. */
+  gateConfirmation: boolean
   /** How long Stopping/Completing wait for products still between printer and camera. */
   settleTimeoutMs: number
   /** Device tiles owned by the composition root (broker, OMS, True API, cameras, L3). */
@@ -55,7 +57,10 @@ export class LineRuntime extends EventEmitter implements LineControl {
   #poolCache: { at: number, level: number } = { at: 0, level: 0 }
   #timer: NodeJS.Timeout | null = null
   #acting: Promise<void> = Promise.resolve()
-  readonly #beforeGate: Array<{ id: number, seq: number }> = []
+  /** Good units between camera and reject gate, by seq. */
+  readonly #beforeGate = new Map<number, { id: number, seq: number }>()
+  /** Gate confirmations that came before the unit's verdict was committed. */
+  readonly #gateSeen = new Map<number, boolean>()
   #lastSeq = 0
 
   constructor (options: RuntimeOptions) {
@@ -67,9 +72,9 @@ export class LineRuntime extends EventEmitter implements LineControl {
     // A good unit goes into its box only once it has passed the reject gate: until then the PLC may still push it
     // off (e.g. if the controller dies, every product on the conveyor is rejected — docs/plc-mqtt.md).
     tracker.on('good', (u: { id: number, seq: number }) => {
-      this.#beforeGate.push(u)
-      // results can be decided after the product already passed the gate (late camera, slow store)
-      this.#releasePastGate(this.#lastSeq - this.#o.rejectDistance)
+      const gate = this.#gateSeen.get(u.seq)
+      if (gate !== undefined) { this.#gateSeen.delete(u.seq); this.#atGate(u, gate) } else this.#beforeGate.set(u.seq, u)
+      if (!options.gateConfirmation) this.#releasePastGate(this.#lastSeq - this.#o.rejectDistance)
     })
     tracker.on('fault', (f: { kind: FaultKind, message: Bilingual }) => this.fault(f.kind, f.message, 'tracker'))
     aggregator.on('change', () => this.#changed())
@@ -88,16 +93,60 @@ export class LineRuntime extends EventEmitter implements LineControl {
     if (active !== null) this.#attach(active)
   }
 
-  /** A PLC trigger: products `rejectDistance` pitches back have passed the gate. */
+  /** A PLC trigger. Without gate confirmations, products `rejectDistance` pitches back count as past the gate. */
   onTrigger (seq: number): void {
     this.#lastSeq = seq
-    this.#releasePastGate(seq - this.#o.rejectDistance)
+    if (!this.#o.gateConfirmation) this.#releasePastGate(seq - this.#o.rejectDistance)
   }
 
-  /** Put good units that passed the gate (seq ≤ upTo) into their box. */
+  /**
+   * The PLC's account of product `seq` at the reject station (`plc/gate`). A good unit that passed goes into its
+   * box; one the PLC pushed off anyway becomes DEFECT. For products from before a restart the store's `seq`
+   * column says which code they carry.
+   */
+  onGate (seq: number, rejected: boolean): void {
+    const u = this.#beforeGate.get(seq)
+    if (u !== undefined) { this.#beforeGate.delete(seq); this.#atGate(u, rejected); return }
+    if (this.#o.tracker.knows(seq)) {
+      // decided as a reject, or its verdict is still being committed
+      if (this.#o.tracker.verdict(seq) === 'reject') {
+        if (!rejected) this.#o.alarms.raise({ code: 'REJECT_MISSED', severity: 'fault', source: 'plc', message: { ru: `Изделие ${seq} не отбраковано: снимите его с линии`, en: `product ${seq} was not rejected: take it off the line` }, detail: { seq } })
+      } else {
+        this.#gateSeen.set(seq, rejected)
+      }
+      return
+    }
+    this.#gateFromStore(seq, rejected).catch(err => this.#storeFault(err))
+  }
+
+  #atGate (u: { id: number, seq: number }, rejected: boolean): void {
+    if (!rejected) this.#o.aggregator.addUnit(u.id).catch(err => this.#storeFault(err))
+    else this.#o.pool.markDefect([u.id], 'PLC_REJECT').then(() => this.emit('defect', [u.id]), err => this.#storeFault(err))
+  }
+
+  async #gateFromStore (seq: number, rejected: boolean): Promise<void> {
+    const job = this.#job
+    if (job === null) return
+    const row = this.#o.pool.db.prepare(`SELECT id, state FROM codes WHERE seq = ? AND job_id = ? AND state IN (2, 3)
+      AND NOT EXISTS (SELECT 1 FROM container_items ci WHERE ci.code_id = codes.id)`).get(seq, job.id) as { id: number, state: number } | undefined
+    if (row === undefined) return
+    if (row.state === 3) {
+      if (rejected) { await this.#o.pool.markDefect([row.id], 'PLC_REJECT'); this.emit('defect', [row.id]) } else await this.#o.aggregator.addUnit(row.id)
+      return
+    }
+    // PRINTED: the controller stopped before its verdict
+    await this.#o.pool.markDefect([row.id], 'UNCERTAIN')
+    this.emit('defect', [row.id])
+    if (!rejected) {
+      this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', severity: 'fault', source: 'plc', message: { ru: `Изделие ${seq} ушло без проверки кода: снимите его с линии`, en: `product ${seq} left without a verified code: take it off the line` }, detail: { seq, codeId: row.id } })
+    }
+  }
+
+  /** Without gate confirmations: good units with seq ≤ upTo count as past the gate. */
   #releasePastGate (upTo: number): void {
-    while (this.#beforeGate.length > 0 && (this.#beforeGate[0] as { seq: number }).seq <= upTo) {
-      const u = this.#beforeGate.shift() as { id: number }
+    for (const [seq, u] of this.#beforeGate) {
+      if (seq > upTo) continue
+      this.#beforeGate.delete(seq)
       this.#o.aggregator.addUnit(u.id).catch(err => this.#storeFault(err))
     }
   }
@@ -255,6 +304,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
         for (const p of this.#o.unitPrinters) if (p.status().state !== 'ready') throw new Error(`printer ${p.id} is not ready`)
         // Empty the heads: after a restart they may still hold records whose codes are already written off.
         await feeder.drain()
+        this.#writeOffLeftovers()
       },
       Starting: async () => {
         if (this.#job === null) throw new Error('no active job')
@@ -316,8 +366,27 @@ export class LineRuntime extends EventEmitter implements LineControl {
     tracker.dropUndecided('NO_RESULT')
     await tracker.settled()
     // the infeed has stopped: the conveyor runs the last products past the gate
+    if (this.#o.gateConfirmation) {
+      while (this.#beforeGate.size > 0 && clock.now() < until + this.#o.settleTimeoutMs) await new Promise(resolve => setTimeout(resolve, 20))
+      if (this.#beforeGate.size > 0) {
+        this.#o.alarms.raise({ code: 'GATE_UNCONFIRMED', severity: 'warning', source: 'plc', message: { ru: `ПЛК не подтвердил прохождение ${this.#beforeGate.size} изделий`, en: `the PLC did not confirm ${this.#beforeGate.size} products at the gate` } })
+      }
+    }
     this.#releasePastGate(Number.MAX_SAFE_INTEGER)
     await this.#o.aggregator.settled()
+  }
+
+  /**
+   * Before new production after a restart: codes on products the controller lost track of, and whose gate
+   * confirmation never came, are written off (DEFECT UNCERTAIN, dropped out).
+   */
+  #writeOffLeftovers (): void {
+    if (this.#beforeGate.size > 0 || this.#o.tracker.inFlight() > 0) return
+    const ids = [...this.#o.pool.recoverUnverified(), ...this.#o.aggregator.recoverBeforeGate(this.#job)]
+    if (ids.length > 0) {
+      this.emit('defect', ids)
+      this.#o.alarms.raise({ code: 'UNCERTAIN_CODES', severity: 'warning', source: 'pool', message: { ru: `Списано кодов без подтверждения: ${ids.length}`, en: `${ids.length} unconfirmed codes written off` }, detail: { count: ids.length } })
+    }
   }
 
   #attach (job: JobView): void {

@@ -8,17 +8,19 @@ import type { AlarmView, Counters } from '../control.ts'
 import type { Logger } from '../log.ts'
 import type { StateSnapshot } from '../state/machine.ts'
 import type { PlcRejectPort } from '../tracking/tracker.ts'
-import { lineTopics, plcCommandSchema, plcTriggerSchema } from './topics.ts'
+import { lineTopics, plcCommandSchema, plcGateSchema, plcTriggerSchema } from './topics.ts'
 
 const MAX_PAYLOAD = 4096
 
-/** Events: 'command' (cmd string), 'trigger' ({ seq, ts }). */
+/** Events: 'command' (cmd string), 'trigger' ({ seq, ts }), 'gate' ({ seq, rejected }). */
 export class MqttPlc extends EventEmitter implements PlcRejectPort {
   readonly #client: MqttClient
   readonly #topics: ReturnType<typeof lineTopics>
   readonly #log: Logger
   readonly #alarms: AlarmBook
-  readonly stats = { commands: 0, triggers: 0, rejects: 0, invalid: 0 }
+  readonly stats = { commands: 0, triggers: 0, rejects: 0, gates: 0, invalid: 0 }
+  /** Messages that arrive before start() (a durable session delivers its queue right after connecting). */
+  #early: Array<[string, unknown]> | null = []
 
   constructor (options: { client: MqttClient, site: string, line: string, log: Logger, alarms: AlarmBook }) {
     super()
@@ -29,12 +31,21 @@ export class MqttPlc extends EventEmitter implements PlcRejectPort {
     this.#client.on('message', (topic, payload) => this.#onMessage(topic, payload))
   }
 
+  /** Subscribe, then hand over what arrived before the line was wired. */
   async start (): Promise<void> {
-    await this.#client.subscribeAsync([this.#topics.cmd, this.#topics.trigger], { qos: 1 })
+    await this.#client.subscribeAsync([this.#topics.cmd, this.#topics.trigger, this.#topics.gate], { qos: 1 })
+    const early = this.#early ?? []
+    this.#early = null
+    for (const [event, data] of early) this.emit(event, data)
+  }
+
+  #deliver (event: string, data: unknown): void {
+    if (this.#early !== null) this.#early.push([event, data])
+    else this.emit(event, data)
   }
 
   #onMessage (topic: string, payload: Buffer): void {
-    if (topic !== this.#topics.cmd && topic !== this.#topics.trigger) return
+    if (topic !== this.#topics.cmd && topic !== this.#topics.trigger && topic !== this.#topics.gate) return
     let data: unknown
     try {
       if (payload.length > MAX_PAYLOAD) throw new Error(`payload of ${payload.length} bytes is over ${MAX_PAYLOAD}`)
@@ -42,16 +53,21 @@ export class MqttPlc extends EventEmitter implements PlcRejectPort {
     } catch (err) {
       return this.#invalid(topic, payload, (err as Error).message)
     }
-    if (topic === this.#topics.trigger) {
+    if (topic === this.#topics.gate) {
+      const r = plcGateSchema.safeParse(data)
+      if (!r.success) return this.#invalid(topic, payload, r.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '))
+      this.stats.gates++
+      this.#deliver('gate', r.data)
+    } else if (topic === this.#topics.trigger) {
       const r = plcTriggerSchema.safeParse(data)
       if (!r.success) return this.#invalid(topic, payload, r.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '))
       this.stats.triggers++
-      this.emit('trigger', r.data)
+      this.#deliver('trigger', r.data)
     } else {
       const r = plcCommandSchema.safeParse(data)
       if (!r.success) return this.#invalid(topic, payload, r.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '))
       this.stats.commands++
-      this.emit('command', r.data.cmd)
+      this.#deliver('command', r.data.cmd)
     }
   }
 

@@ -8,6 +8,7 @@ export function lineTopics (site: string, line: string) {
     cmd: `${base}/plc/cmd`,
     trigger: `${base}/plc/trigger`,
     reject: `${base}/plc/reject`,
+    gate: `${base}/plc/gate`,
     state: `${base}/state`,
     counters: `${base}/counters`,
     alarms: `${base}/alarms`,
@@ -23,6 +24,12 @@ export const plcCommandSchema = z.strictObject({
 export const plcTriggerSchema = z.strictObject({
   seq: z.int().min(0),
   ts: z.number().optional(),
+})
+
+/** The PLC's account of a product at the reject station: pushed off, or passed on to packing. */
+export const plcGateSchema = z.strictObject({
+  seq: z.int().min(0),
+  rejected: z.boolean(),
 })
 
 export const plcRejectSchema = z.strictObject({

@@ -70,6 +70,7 @@ export class Tracker extends EventEmitter {
   #consecutiveRejects = 0
   readonly counters: Counters = { triggered: 0, printed: 0, verified: 0, rejected: 0, rejectsByReason: {}, boxes: 0, pallets: 0, reported: 0, dropped: 0 }
   #pending = 0
+  readonly #verdicts = new Map<number, 'good' | 'reject'>()
   #idleWaiters: Array<() => void> = []
 
   constructor (options: TrackerOptions) {
@@ -82,6 +83,12 @@ export class Tracker extends EventEmitter {
   #noPrintIsExpected = false
   /** After the job's last code: products that still arrive get no print, and that is no fault. */
   expectNoPrints (on: boolean): void { this.#noPrintIsExpected = on }
+
+  /** Whether item `seq` is still tracked in memory. */
+  knows (seq: number): boolean { return this.#items.has(seq) }
+
+  /** The verdict on item `seq`: undefined while undecided or unknown. */
+  verdict (seq: number): 'good' | 'reject' | undefined { return this.#verdicts.get(seq) }
 
   /** Items triggered and not yet decided. */
   inFlight (): number {
@@ -184,7 +191,7 @@ export class Tracker extends EventEmitter {
     // forget decided items far behind the newest trigger
     for (const [seq, item] of this.#items) {
       if (seq > this.#lastSeq - 2000) break
-      if (item.decided) { this.#items.delete(seq); if (item.code !== null) this.#inFlight.delete(item.code) }
+      if (item.decided) { this.#items.delete(seq); this.#verdicts.delete(seq); if (item.code !== null) this.#inFlight.delete(item.code) }
     }
   }
 
@@ -209,6 +216,7 @@ export class Tracker extends EventEmitter {
     this.#o.log.debug({ seq: item.seq, codeId: item.codeId, reason, grade }, 'item decided')
     const at = this.#o.clock.now()
     const event: ItemEvent = { seq: item.seq, code: item.code, codeId: item.codeId, grade, verdict: reason === null ? 'good' : 'reject', reason, at }
+    this.#verdicts.set(item.seq, event.verdict)
     if (reason === null) {
       this.#consecutiveRejects = 0
       const id = item.codeId as number

@@ -48,7 +48,7 @@ export interface ConveyorStats {
 /** Events: 'product' (Product), 'shipped' (Product), 'rejected' (Product). */
 export class Conveyor extends EventEmitter {
   readonly #o: ConveyorOptions
-  readonly #topics: { trigger: string, reject: string, state: string }
+  readonly #topics: { trigger: string, reject: string, state: string, gate: string }
   #seq: number
   #state = 'Stopped'
   #timer: NodeJS.Timeout | null = null
@@ -62,7 +62,7 @@ export class Conveyor extends EventEmitter {
     super()
     this.#o = options
     const base = `${options.site}/${options.line}`
-    this.#topics = { trigger: `${base}/plc/trigger`, reject: `${base}/plc/reject`, state: `${base}/state` }
+    this.#topics = { trigger: `${base}/plc/trigger`, reject: `${base}/plc/reject`, state: `${base}/state`, gate: `${base}/plc/gate` }
     this.#seq = options.firstSeq ?? 1
     options.client.on('message', (topic, payload) => this.#onMessage(topic, payload))
   }
@@ -124,7 +124,10 @@ export class Conveyor extends EventEmitter {
     }
     while (this.#onConveyor.length > 0 && (this.#onConveyor[0] as Product).position >= this.#o.rejectDistance) {
       const p = this.#onConveyor.shift() as Product
-      if (this.#rejects.delete(p.seq)) {
+      const rejected = this.#rejects.delete(p.seq)
+      // QoS 1: the controller's durable session keeps these while it is down
+      this.#o.client.publish(this.#topics.gate, JSON.stringify({ seq: p.seq, rejected }), { qos: 1 })
+      if (rejected) {
         this.stats.rejected++
         if (p.code !== null) this.stats.rejectedCodes.push(p.code)
         this.emit('rejected', p)

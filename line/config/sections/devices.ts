@@ -63,4 +63,6 @@ export const plcSchema = z.strictObject({
   rejectDistance: integer().min(1).default(5),
   /** This many rejects in a row hold the line. */
   maxConsecutiveRejects: integer().min(1).default(5),
+  /** The PLC confirms every product at the reject gate on `plc/gate` (docs/plc-mqtt.md); false: count triggers. */
+  gateConfirmation: z.boolean().default(true),
 })
