@@ -178,6 +178,10 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       rejectDistance: config.plc.rejectDistance,
       gateConfirmation: config.plc.gateConfirmation,
       settleTimeoutMs: 5000,
+      blockers: () => [
+        ...(mqtt.connected ? [] : [{ ru: 'нет связи с брокером MQTT', en: 'MQTT broker not connected' }]),
+        ...unitCameras.filter(c => cameraOnline.get(c.id) === false).map(c => ({ ru: `камера ${c.id} не в сети`, en: `camera ${c.id} offline` })),
+      ],
       extraDevices: (): DeviceView[] => [
         { id: 'broker', kind: 'broker', online: mqtt.connected, state: mqtt.connected ? 'ok' : 'fault', detail: broker === null ? String(config.broker.url) : broker.url },
         ...config.cameras.map((c): DeviceView => {
@@ -205,7 +209,10 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       if (!s.online && unitCameraIds.has(s.camera)) runtime.fault('camera', { ru: `Камера ${s.camera} не в сети`, en: `camera ${s.camera} offline` }, s.camera)
       else if (s.online) alarms.clear('FAULT_CAMERA', s.camera)
     })
-    for (const p of unitPrinters) p.on('printed', d => tracker.onPrinted(d))
+    for (const p of unitPrinters) {
+      p.on('printed', d => tracker.onPrinted(d))
+      p.on('missed', m => tracker.onMissed(m))
+    }
     if (planner !== null) {
       const pl = planner
       tracker.on('good', (u: { id: number }) => { const job = jobs.active(); if (job !== null) pl.verified(job, [u.id]) })

@@ -42,6 +42,8 @@ export interface RuntimeOptions {
   gateConfirmation: boolean
   /** How long Stopping/Completing wait for products still between printer and camera. */
   settleTimeoutMs: number
+  /** Conditions outside the runtime that forbid running (camera offline, broker lost). */
+  blockers?: () => Bilingual[]
   /** Device tiles owned by the composition root (broker, OMS, True API, cameras, L3). */
   extraDevices?: () => DeviceView[]
   /** Orders in flight and the last emission error, from the replenisher. */
@@ -109,8 +111,13 @@ export class LineRuntime extends EventEmitter implements LineControl {
     if (u !== undefined) { this.#beforeGate.delete(seq); this.#atGate(u, rejected); return }
     if (this.#o.tracker.knows(seq)) {
       // decided as a reject, or its verdict is still being committed
-      if (this.#o.tracker.verdict(seq) === 'reject') {
-        if (!rejected) this.#o.alarms.raise({ code: 'REJECT_MISSED', severity: 'fault', source: 'plc', message: { ru: `Изделие ${seq} не отбраковано: снимите его с линии`, en: `product ${seq} was not rejected: take it off the line` }, detail: { seq } })
+      const verdict = this.#o.tracker.verdict(seq)
+      if (verdict === 'reject') {
+        if (!rejected) this.#o.alarms.raise({ code: 'REJECT_MISSED', severity: 'fault', source: `plc seq ${seq}`, message: { ru: `Изделие ${seq} не отбраковано: снимите его с линии`, en: `product ${seq} was not rejected: take it off the line` }, detail: { seq } })
+      } else if (verdict === undefined && !rejected) {
+        // it left the line before its verdict: whatever comes now, the product is out there unchecked
+        this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', severity: 'fault', source: `plc seq ${seq}`, message: { ru: `Изделие ${seq} ушло без проверки кода: снимите его с линии`, en: `product ${seq} left without a verified code: take it off the line` }, detail: { seq } })
+        this.#gateSeen.set(seq, rejected)
       } else {
         this.#gateSeen.set(seq, rejected)
       }
@@ -138,7 +145,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
     await this.#o.pool.markDefect([row.id], 'UNCERTAIN')
     this.emit('defect', [row.id])
     if (!rejected) {
-      this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', severity: 'fault', source: 'plc', message: { ru: `Изделие ${seq} ушло без проверки кода: снимите его с линии`, en: `product ${seq} left without a verified code: take it off the line` }, detail: { seq, codeId: row.id } })
+      this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', severity: 'fault', source: `plc seq ${seq}`, message: { ru: `Изделие ${seq} ушло без проверки кода: снимите его с линии`, en: `product ${seq} left without a verified code: take it off the line` }, detail: { seq, codeId: row.id } })
     }
   }
 
@@ -195,6 +202,15 @@ export class LineRuntime extends EventEmitter implements LineControl {
   async command (cmd: string, actor: string): Promise<CommandResult> {
     if (cmd === 'start' && this.#job === null) {
       return { ok: false, reason: { ru: 'Нет активного задания: запустите задание', en: 'no active job: start a job first' } }
+    }
+    if (cmd === 'start' || cmd === 'unhold' || cmd === 'unsuspend') {
+      // Resuming into a fault that is still there would only hold again, with products under the printer.
+      const blockers = this.#blockers()
+      if (blockers.length > 0) {
+        const r: CommandResult = { ok: false, reason: { ru: `Нельзя продолжить: ${blockers.map(b => b.ru).join('; ')}`, en: `cannot resume: ${blockers.map(b => b.en).join('; ')}` } }
+        await this.#o.pool.audit(actor, `command:${cmd}`, { ok: false, reason: r.reason.en })
+        return r
+      }
     }
     const r = this.#o.machine.command(cmd)
     await this.#o.pool.audit(actor, `command:${cmd}`, { ok: r.ok, ...(r.ok ? { from: r.from, to: r.to } : { reason: r.reason.en }) })
@@ -272,6 +288,17 @@ export class LineRuntime extends EventEmitter implements LineControl {
 
   // ---- faults ---------------------------------------------------------------------------------------------
 
+  /** Conditions that forbid running: faulted printers, offline cameras or broker (from the composition root). */
+  #blockers (): Bilingual[] {
+    const out: Bilingual[] = []
+    for (const p of this.#o.unitPrinters) {
+      const s = p.status()
+      if (s.state !== 'ready') out.push({ ru: `принтер ${p.id}: ${s.faults.join(', ') || s.state}`, en: `printer ${p.id}: ${s.faults.join(', ') || s.state}` })
+    }
+    out.push(...(this.#o.blockers?.() ?? []))
+    return out
+  }
+
   /** A fault: alarm, and hold (or abort) the line if it is running. */
   fault (kind: FaultKind, message: Bilingual, source: string): void {
     this.#o.alarms.raise({ code: `FAULT_${kind.toUpperCase().replace(/-/g, '_')}`, severity: 'fault', source, message })
@@ -309,6 +336,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
       Starting: async () => {
         if (this.#job === null) throw new Error('no active job')
         tracker.expectNoPrints(false)
+        tracker.resync()
         feeder.start()
         await this.#buffersLoaded()
       },

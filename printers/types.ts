@@ -56,8 +56,16 @@ export interface SsccLabel {
   lines?: string[]
 }
 
+/** A print-go that printed nothing (empty buffer, fault): the product under the head carries no code. */
+export interface PrintMissed {
+  printer: string
+  at: number
+  /** Prints were confirmed in the same poll, so the order of this miss among them is unknown. */
+  ambiguous: boolean
+}
+
 /**
- * Events: 'printed' (PrintDone), 'status' (PrinterStatus, on every change), 'error' is never emitted for device
+ * Events: 'printed' (PrintDone), 'missed' (PrintMissed, heads that report missed print-go signals), 'status' (PrinterStatus, on every change), 'error' is never emitted for device
  * trouble — that is a status fault; drivers must not crash the process on device input.
  */
 export interface Printer extends EventEmitter {

@@ -91,7 +91,7 @@ export interface Accounting {
 /** Extra columns each target state sets; the WHERE clause adds the allowed source states. */
 const SET_CLAUSE: Record<CodeStateName, string> = {
   AVAILABLE: 'printer = NULL, seq = NULL, job_id = NULL, reason = @reason',
-  SENT: 'printer = @printer',
+  SENT: 'printer = @printer, reason = NULL',
   PRINTED: 'seq = coalesce(@seq, seq)',
   VERIFIED: 'grade = coalesce(@grade, grade), parent = NULL',
   AGGREGATED: 'parent = @parent',
@@ -148,7 +148,7 @@ export class CodePool {
       insertBlock: db.prepare('INSERT INTO blocks (block_id, order_id, gtin, grp, count, expires_at, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       insertCode: db.prepare('INSERT INTO codes (identity, code, gtin, block_id, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
       selectAvailable: db.prepare('SELECT id, code, expires_at AS expiresAt FROM codes WHERE state = 0 AND gtin = ? AND expires_at > ? ORDER BY expires_at, id LIMIT ?'),
-      reserveOne: db.prepare('UPDATE codes SET state = 1, printer = ?, job_id = ?, updated_at = ? WHERE id = ? AND state = 0'),
+      reserveOne: db.prepare('UPDATE codes SET state = 1, printer = ?, job_id = ?, reason = NULL, updated_at = ? WHERE id = ? AND state = 0'),
       transition,
       stateOf: db.prepare('SELECT state FROM codes WHERE id = ?'),
       level: db.prepare('SELECT count(*) AS n FROM codes WHERE state = 0 AND gtin = ? AND expires_at > ?'),

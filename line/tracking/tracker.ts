@@ -8,7 +8,7 @@ import type { Clock } from '../clock.ts'
 import type { Counters } from '../control.ts'
 import type { Logger } from '../log.ts'
 import type { CodePool } from '../pool/pool.ts'
-import type { PrintDone } from '../../printers/types.ts'
+import type { PrintDone, PrintMissed } from '../../printers/types.ts'
 import { gradeAtLeast, type Grade, type VerificationResult } from '../../verifiers/types.ts'
 
 export type RejectReason = 'UNREADABLE' | 'WRONG_CODE' | 'LOW_GRADE' | 'NO_RESULT' | 'NO_PRINT' | 'STORE_ERROR'
@@ -48,6 +48,8 @@ export interface TrackerOptions {
   plc: PlcRejectPort
   /** Pitches from the print station to the reject gate: a decision must be made before then. */
   rejectDistance: number
+  /** Decide at the latest this many pitches before the gate, so the reject reaches the PLC in time (2). */
+  rejectMargin?: number
   /** A result later than this after the trigger counts as missing. */
   resultTimeoutMs: number
   /** A confirmed print must follow its trigger within this. */
@@ -63,13 +65,18 @@ export class Tracker extends EventEmitter {
   readonly #items = new Map<number, Item>()
   readonly #awaitingPrint: Item[] = []
   /** Prints confirmed before their trigger arrived (the head's counter poll can beat the PLC's message). */
-  readonly #awaitingTrigger: Array<{ done: PrintDone, at: number }> = []
+  readonly #awaitingTrigger: Array<{ done: PrintDone | null, at: number }> = []
   readonly #inFlight = new Map<string, number>()
   #job: { id: number, minGrade: Grade } | null = null
   #lastSeq = -1
   #consecutiveRejects = 0
   readonly counters: Counters = { triggered: 0, printed: 0, verified: 0, rejected: 0, rejectsByReason: {}, boxes: 0, pallets: 0, reported: 0, dropped: 0 }
   #pending = 0
+  /** Average time between triggers: when the infeed stops, products still move, and deadlines go by time. */
+  #pitchMs: number | null = null
+  #lastTriggerAt: number | null = null
+  /** Products given up as NO_PRINT whose print may still be confirmed late. */
+  #latePrints = 0
   readonly #verdicts = new Map<number, 'good' | 'reject'>()
   #idleWaiters: Array<() => void> = []
 
@@ -100,17 +107,24 @@ export class Tracker extends EventEmitter {
   /** A product reached the print station (PLC shift-register sequence number). */
   onTrigger (seq: number): void {
     const now = this.#o.clock.now()
+    this.#o.log.debug({ seq, awaitingTrigger: this.#awaitingTrigger.length, awaitingPrint: this.#awaitingPrint.length }, 'trigger')
     if (this.#items.has(seq) || seq <= this.#lastSeq) {
       this.#o.alarms.raise({ code: 'TRIGGER_SEQ', severity: 'warning', source: 'plc', message: { ru: `Повтор или откат номера триггера ${seq}`, en: `trigger sequence ${seq} repeated or went back` }, detail: { seq, last: this.#lastSeq } })
       return
     }
+    if (this.#lastTriggerAt !== null && seq === this.#lastSeq + 1) {
+      const dt = now - this.#lastTriggerAt
+      this.#pitchMs = this.#pitchMs === null ? dt : this.#pitchMs * 0.9 + dt * 0.1
+    }
+    this.#lastTriggerAt = now
     this.#lastSeq = seq
     const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false }
     this.#items.set(seq, item)
     this.counters.triggered++
     const early = this.#awaitingTrigger.shift()
-    if (early !== undefined) this.#assign(item, early.done)
-    else this.#awaitingPrint.push(item)
+    if (early === undefined) this.#awaitingPrint.push(item)
+    else if (early.done === null) this.#missedPrint(item)
+    else this.#assign(item, early.done)
     this.tick()
   }
 
@@ -121,10 +135,46 @@ export class Tracker extends EventEmitter {
   onPrinted (done: PrintDone): void {
     const item = this.#awaitingPrint.shift()
     if (item === undefined) {
+      if (this.#latePrints > 0) {
+        // the print of a product already given up as NO_PRINT (and rejected): pairing it with the next trigger
+        // would shift every code onto the wrong product
+        this.#latePrints--
+        this.#orphanPrint(done)
+        return
+      }
       this.#awaitingTrigger.push({ done, at: this.#o.clock.now() })
       return
     }
     this.#assign(item, done)
+  }
+
+  /**
+   * A new start after Stop and Reset (the heads were cleared): prints given up long ago are no longer expected.
+   * Fresh early prints stay: their triggers may still be on the way.
+   */
+  resync (): void {
+    this.#latePrints = 0
+  }
+
+  /**
+   * The head reported a print-go that printed nothing. Head events (prints and misses) come in the order of the
+   * products, so this belongs to the oldest trigger still waiting for its print.
+   */
+  onMissed (miss: PrintMissed): void {
+    this.#o.log.debug({ ambiguous: miss.ambiguous, awaitingPrint: this.#awaitingPrint.length }, 'print missed')
+    if (miss.ambiguous) {
+      this.emit('fault', { kind: 'printer', message: { ru: 'Пропуск печати вперемешку с печатью: порядок неизвестен', en: 'a missed print among prints: order unknown' } })
+    }
+    const item = this.#awaitingPrint.shift()
+    if (item === undefined) this.#awaitingTrigger.push({ done: null, at: this.#o.clock.now() })
+    else this.#missedPrint(item)
+  }
+
+  #missedPrint (item: Item): void {
+    this.#decide(item, 'NO_PRINT', null)
+    if (!this.#noPrintIsExpected) {
+      this.emit('fault', { kind: 'printer', message: { ru: `Изделие ${item.seq} прошло без печати`, en: `product ${item.seq} passed the printer unprinted` } })
+    }
   }
 
   #orphanPrint (done: PrintDone): void {
@@ -135,6 +185,7 @@ export class Tracker extends EventEmitter {
   }
 
   #assign (item: Item, done: PrintDone): void {
+    this.#o.log.debug({ seq: item.seq, codeId: done.item.id, counter: done.counter }, 'print assigned')
     item.codeId = done.item.id
     item.code = done.item.code
     this.#inFlight.set(done.item.code, item.seq)
@@ -165,22 +216,26 @@ export class Tracker extends EventEmitter {
   }
 
   /**
-   * Deadlines: call on every trigger and periodically. A product is decided at the latest one pitch before the
-   * reject gate, so the reject reaches the PLC while the product can still be pushed off.
+   * Deadlines: call on every trigger and periodically. A product is decided at the latest `rejectMargin` pitches
+   * before the reject gate, so the reject reaches the PLC while the product can still be pushed off.
    */
   tick (): void {
     const now = this.#o.clock.now()
-    const gate = Math.max(1, this.#o.rejectDistance - 1)
+    const gate = Math.max(1, this.#o.rejectDistance - (this.#o.rejectMargin ?? 2))
+    // the same deadline in time, at the measured pitch: it still runs when no new products enter
+    const gateMs = this.#pitchMs === null ? this.#o.resultTimeoutMs : Math.min(this.#o.resultTimeoutMs, gate * this.#pitchMs)
     while (this.#awaitingTrigger.length > 0 && now - (this.#awaitingTrigger[0] as { at: number }).at > this.#o.printTimeoutMs) {
-      this.#orphanPrint((this.#awaitingTrigger.shift() as { done: PrintDone }).done)
+      const e = this.#awaitingTrigger.shift() as { done: PrintDone | null }
+      if (e.done !== null) this.#orphanPrint(e.done)
     }
     for (const item of this.#items.values()) {
       if (item.decided) continue
-      const overdue = now - item.triggeredAt > this.#o.resultTimeoutMs || this.#lastSeq - item.seq >= gate
+      const overdue = now - item.triggeredAt > gateMs || this.#lastSeq - item.seq >= gate
       if (item.code === null && (now - item.triggeredAt > this.#o.printTimeoutMs || this.#lastSeq - item.seq >= gate)) {
         const i = this.#awaitingPrint.indexOf(item)
         if (i >= 0) this.#awaitingPrint.splice(i, 1)
         this.#decide(item, 'NO_PRINT', null)
+        this.#latePrints++
         // The print queue and the products may be out of step now: stop before a code lands on the wrong item.
         if (this.#noPrintIsExpected) continue
         this.emit('fault', { kind: 'printer', message: { ru: `Нет подтверждения печати для изделия ${item.seq}`, en: `no print confirmation for item ${item.seq}` } })

@@ -21,7 +21,7 @@ export interface ModbusHeadOptions extends DriverOptions {
 
 interface Entry { item: PrintItem, seq: number }
 
-interface Snapshot { online: boolean, status: number, fill: number, counter: number, error: number, lastSeq: number, slotChars: number, ink: number }
+interface Snapshot { online: boolean, status: number, fill: number, counter: number, error: number, lastSeq: number, slotChars: number, ink: number, missed: number }
 
 function snapshot (r: readonly number[]): Snapshot {
   const at = (i: number): number => r[i] ?? 0
@@ -34,6 +34,7 @@ function snapshot (r: readonly number[]): Snapshot {
     lastSeq: at(IR.LAST_SEQ),
     slotChars: at(IR.SLOT_CHARS),
     ink: at(IR.INK_LEVEL),
+    missed: at(IR.MISSED),
   }
 }
 
@@ -67,6 +68,7 @@ export class ModbusHeadPrinter extends EventEmitter implements Printer {
   /** Fate unknown: must never be printed again, clear() reports them. */
   #uncertain: PrintItem[] = []
   #counter: number | undefined
+  #missed: number | undefined
   #lastSeq = 0
   #slotChars = 0
   /** The head's buffer or counter disagrees with what we loaded: stop attributing prints until clear(). */
@@ -228,6 +230,15 @@ export class ModbusHeadPrinter extends EventEmitter implements Printer {
     const prev = this.#counter ?? s.counter
     const delta = (s.counter - prev) >>> 0 // 32-bit wrap-around: 0xFFFFFFFF → 0 is one print
     this.#counter = s.counter
+    // Print-go signals that printed nothing: the line must know, or the next print lands on the wrong product.
+    const prevMissed = this.#missed ?? s.missed
+    const missed = (s.missed - prevMissed) & 0xffff
+    this.#missed = s.missed
+    if (missed > 0) {
+      // Misses and prints within one poll cannot be ordered against each other: say so.
+      const ambiguous = delta > 0
+      for (let i = 0; i < missed; i++) this.emit('missed', { printer: this.id, at: this.#clock.now(), ambiguous })
+    }
     if (delta > 0 && !this.#desynced) {
       const n = Math.min(delta, this.#loaded.length)
       const done = this.#loaded.splice(0, n)

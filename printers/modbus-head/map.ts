@@ -12,8 +12,9 @@ export const IR = {
   LAST_SEQ: 7, // sequence number of the last record committed (0–65535, wraps)
   SLOT_CHARS: 8, // characters one message slot holds (≤ MAX_SLOT_CHARS)
   INK_LEVEL: 9, // percent
+  MISSED: 10, // print-go signals that printed nothing (empty buffer, fault), 16-bit, wraps
 } as const
-export const IR_BLOCK_LENGTH = 10
+export const IR_BLOCK_LENGTH = 11
 export const COMMS_ONLINE = 0x31
 
 export const STATUS_BITS = {

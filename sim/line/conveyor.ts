@@ -65,6 +65,15 @@ export class Conveyor extends EventEmitter {
     this.#topics = { trigger: `${base}/plc/trigger`, reject: `${base}/plc/reject`, state: `${base}/state`, gate: `${base}/plc/gate` }
     this.#seq = options.firstSeq ?? 1
     options.client.on('message', (topic, payload) => this.#onMessage(topic, payload))
+    // A PLC that cannot reach the controller stops the infeed and rejects what is on the conveyor: nobody can
+    // send it a reject any more.
+    options.client.on('offline', () => this.#lost())
+    options.client.on('close', () => this.#lost())
+  }
+
+  #lost (): void {
+    this.#state = 'Offline'
+    for (const p of this.#onConveyor) this.#rejects.add(p.seq)
   }
 
   get lineState (): string { return this.#state }
@@ -107,7 +116,7 @@ export class Conveyor extends EventEmitter {
   step (): void {
     const now = this.#o.now()
     for (const p of this.#onConveyor) p.position++
-    if (this.#state === 'Execute' && this.stats.produced < this.limit) {
+    if (this.#state === 'Execute' && this.#o.client.connected && this.stats.produced < this.limit) {
       const seq = this.#seq++
       const code = this.#o.head.trigger() ?? null
       const p: Product = { seq, code, position: 0 }

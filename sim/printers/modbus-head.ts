@@ -122,6 +122,7 @@ export class ModbusHeadSim extends EventEmitter {
       case IR.ERROR_CODE: return this.errorCode
       case IR.LAST_SEQ: return this.lastSeq
       case IR.SLOT_CHARS: return this.slotChars
+      case IR.MISSED: return this.missed & 0xffff
       case IR.INK_LEVEL: return Number.isFinite(this.inkFull) ? Math.max(0, Math.round(100 * this.inkPrints / this.inkFull)) : 100
       default: return 0
     }

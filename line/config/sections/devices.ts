@@ -61,6 +61,8 @@ export const cameraSchema = z.strictObject({
 export const plcSchema = z.strictObject({
   /** Pitches from the print station to the reject gate. */
   rejectDistance: integer().min(1).default(5),
+  /** Decide every product at the latest this many pitches before the gate (time for the reject to travel). */
+  rejectMargin: integer().min(1).default(2),
   /** This many rejects in a row hold the line. */
   maxConsecutiveRejects: integer().min(1).default(5),
   /** The PLC confirms every product at the reject gate on `plc/gate` (docs/plc-mqtt.md); false: count triggers. */

@@ -16,7 +16,7 @@ async function setup (t: { teardown(fn: () => void): void }, options: { maxConse
     pool: f.pool, clock: f.clock, log: silentLogger(), alarms,
     // Records what the PLC was told, and what the store said at that moment (persist before telling).
     plc: { reject: async (seq, reason) => { rejects.push({ seq, reason, stateAtReject: codeOf.has(seq) ? f.pool.get(codeOf.get(seq)!)?.state : undefined }) } },
-    rejectDistance: 5, resultTimeoutMs: 1500, printTimeoutMs: 300, maxConsecutiveRejects: options.maxConsecutiveRejects ?? 100,
+    rejectDistance: 5, rejectMargin: 1, resultTimeoutMs: 1500, printTimeoutMs: 300, maxConsecutiveRejects: options.maxConsecutiveRejects ?? 100,
   })
   tracker.setJob({ id: 1, minGrade: 'C' })
   const good: GoodUnit[] = []
@@ -119,6 +119,37 @@ t.test('a print confirmed before its trigger arrives is paired with it', async t
   await s.tracker.settled()
   t.same(s.good.map(g => [g.seq, g.id]), [[1, c.id]])
   t.same(s.alarms.list(), [])
+})
+
+t.test('a missed print-go consumes its trigger: the next print goes to the next product', async t => {
+  const s = await setup(t)
+  s.tracker.onTrigger(1)
+  s.tracker.onMissed({ printer: 'head-1', at: 0, ambiguous: false })
+  s.tracker.onTrigger(2)
+  const c = s.print(2)
+  s.tracker.onResult(s.result(2, c.code))
+  // a miss reported before its trigger arrived
+  s.tracker.onMissed({ printer: 'head-1', at: 0, ambiguous: false })
+  s.tracker.onTrigger(3)
+  s.tracker.onTrigger(4)
+  const c4 = s.print(4)
+  s.tracker.onResult(s.result(4, c4.code))
+  await s.tracker.settled()
+  t.same(s.good.map(g => [g.seq, g.id]), [[2, c.id], [4, c4.id]])
+  t.same(s.rejects.map(r => [r.seq, r.reason]).sort(), [[1, 'NO_PRINT'], [3, 'NO_PRINT']])
+  t.same(s.faults, ['printer', 'printer'], 'each unprinted product holds the line')
+  s.tracker.onMissed({ printer: 'head-1', at: 0, ambiguous: true })
+  t.equal(s.faults.length, 3, 'a miss that cannot be ordered among prints holds the line')
+})
+
+t.test('without new triggers, deadlines run on the measured pitch', async t => {
+  const s = await setup(t)
+  for (let seq = 1; seq <= 3; seq++) { s.tracker.onTrigger(seq); s.print(seq); s.tracker.onResult(s.result(seq, s.codes[seq - 1]!.code)); s.f.clock.advance(40) }
+  s.tracker.onTrigger(4); s.print(4)
+  s.f.clock.advance(4 * 40 + 1) // gate 5 − margin 1 = 4 pitches of 40 ms; far below resultTimeoutMs
+  s.tracker.tick()
+  await s.tracker.settled()
+  t.same(s.rejects.map(r => [r.seq, r.reason]), [[4, 'NO_RESULT']])
 })
 
 t.test('N rejects in a row raise a fault', async t => {
