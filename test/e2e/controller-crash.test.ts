@@ -10,7 +10,7 @@ import { CodePool } from '../../line/pool/index.ts'
 import { openDatabase } from '../../line/store/open.ts'
 import { CodeFactory, prng } from '../../sim/codes/factory.ts'
 import { SimWorld } from '../../sim/world.ts'
-import { lineConfig, waitFor } from '../helpers/line.ts'
+import { lineConfig, runLine, waitFor } from '../helpers/line.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 const KILLS = 4
@@ -58,11 +58,8 @@ t.test(`the controller killed ${KILLS} times mid-job resumes and accounts for ev
     recovered += started.recovered
     if (!attached) { await world.attach(config, broker.url); attached = true }
     await waitFor('Stopped after start', () => conveyorState() === 'Stopped')
-    await world.command(config, 'reset')
-    await waitFor('Idle', () => conveyorState() === 'Idle')
-    await world.command(config, 'start')
+    await runLine(world, config, conveyorState)
     if (run < KILLS) {
-      await waitFor('Execute', () => conveyorState() === 'Execute')
       await new Promise(resolve => setTimeout(resolve, 800 + rand() * 1500))
       proc.kill('SIGKILL')
       await waitFor('the will says Offline', () => conveyorState() === 'Offline')

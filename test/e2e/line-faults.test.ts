@@ -8,7 +8,7 @@ import { silentLogger } from '../../line/log.ts'
 import { startLine } from '../../line/main.ts'
 import { CodeFactory } from '../../sim/codes/factory.ts'
 import { SimWorld } from '../../sim/world.ts'
-import { lineConfig, waitFor } from '../helpers/line.ts'
+import { lineConfig, runLine, waitFor } from '../helpers/line.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 t.test('ink out, camera offline, wrong codes, pool exhausted, broker restart', async t => {
@@ -48,9 +48,7 @@ t.test('ink out, camera offline, wrong codes, pool exhausted, broker restart', a
     t.pass(`${label} holds the line`)
   }
 
-  await world.command(config, 'reset')
-  await waitFor('Idle', () => state() === 'Idle')
-  await world.command(config, 'start')
+  await runLine(world, config, state)
   await run('start')
 
   // 1. ink out: printer fault → Held; refill, unhold, production resumes

@@ -1,16 +1,17 @@
 // A whole job on the simulated line over real transports: counters and the store agree with what physically
 // left the line.
 import t from 'tap'
-import { startTestLine, waitFor } from '../helpers/line.ts'
+import { runLine, startTestLine, waitFor } from '../helpers/line.ts'
 
 t.test('a job runs to Complete; store, counters and the physical world agree', async t => {
   const { line, world, config } = await startTestLine(t, { codes: 2000, world: { camera: { mode: 'fast', noReadRate: 0.03, lowGradeRate: 0.02 } } })
   const rt = line.runtime
   t.equal(rt.snapshot().job?.quantity, 300)
-  await world.command(config, 'reset')
-  await waitFor('Idle', () => rt.snapshot().state.state === 'Idle')
-  await world.command(config, 'start')
-  await waitFor('Complete', () => rt.snapshot().state.state === 'Complete', 60_000)
+  await runLine(world, config, () => rt.snapshot().state.state)
+  await waitFor('Complete', () => rt.snapshot().state.state === 'Complete', 90_000).catch(err => {
+    const s = rt.snapshot()
+    throw new Error(`${err.message}: ${JSON.stringify({ state: s.state.state, counters: s.counters, pool: s.pool.available, alarms: s.alarms.map(a => `${a.code}:${a.message.en}`), printer: line.printers[0]!.status() })}`)
+  })
   const c = rt.counters()
   const head = world.heads.get('head-1')!
   const conveyor = world.conveyor!

@@ -54,3 +54,18 @@ export async function waitFor (what: string, cond: () => boolean, timeoutMs = 30
     await new Promise(resolve => setTimeout(resolve, 20))
   }
 }
+
+/**
+ * Press reset and start (as the PLC's buttons) until the line runs: a start is refused while a device is not
+ * ready yet (e.g. the head's first status read timed out under load), and an operator simply presses it again.
+ */
+export async function runLine (world: SimWorld, config: LineConfig, state: () => string | undefined, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (state() !== 'Execute') {
+    if (Date.now() > until) throw new Error(`line not running after ${timeoutMs} ms (state ${state()})`)
+    const s = state()
+    if (s === 'Stopped' || s === 'Complete') await world.command(config, 'reset')
+    else if (s === 'Idle') await world.command(config, 'start')
+    await new Promise(resolve => setTimeout(resolve, 300))
+  }
+}
