@@ -301,6 +301,9 @@ export class LineRuntime extends EventEmitter implements LineControl {
 
   /** A fault: alarm, and hold (or abort) the line if it is running. */
   fault (kind: FaultKind, message: Bilingual, source: string): void {
+    // The job's last code is out: products still entering until Completing stops the infeed get no print, and are
+    // rejected as NO_PRINT — that is the end of the job, not a printer fault.
+    if (kind === 'printer' && source === 'tracker' && this.#job !== null && this.#o.feeder.budget === 0) return
     this.#o.alarms.raise({ code: `FAULT_${kind.toUpperCase().replace(/-/g, '_')}`, severity: 'fault', source, message })
     const st = this.#o.machine.state
     if (st === 'Completing' && kind === 'printer') return // the last products are draining; products after the last code carry none
