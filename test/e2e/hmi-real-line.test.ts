@@ -2,14 +2,19 @@
 // counters move, ink out on the simulated head → alarm and Held, resume refused while the ink is out,
 // acknowledge, refill, resume.
 import t from 'tap'
-import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { hashPassword } from '../../line/hmi/passwords.ts'
 import { HmiStore } from '../../line/hmi/store.ts'
 import { startTestLine } from '../helpers/line.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
-const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+// docs/screenshots/ is rewritten only on request (LC_UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean.
+const SHOTS = process.env.LC_UPDATE_SCREENSHOTS === '1'
+  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+  : `${mkdtempSync(join(tmpdir(), 'hmi-shots-'))}/`
 
 if (!existsSync(CHROMIUM)) {
   t.plan(0, `skipped: ${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`)
