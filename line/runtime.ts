@@ -134,10 +134,9 @@ export class LineRuntime extends EventEmitter implements LineControl {
   async #gateFromStore (seq: number, rejected: boolean): Promise<void> {
     const job = this.#job
     if (job === null) return
-    const row = this.#o.pool.db.prepare(`SELECT id, state FROM codes WHERE seq = ? AND job_id = ? AND state IN (2, 3)
-      AND NOT EXISTS (SELECT 1 FROM container_items ci WHERE ci.code_id = codes.id)`).get(seq, job.id) as { id: number, state: number } | undefined
+    const row = this.#o.aggregator.unboxedBySeq(seq, job.id)
     if (row === undefined) return
-    if (row.state === 3) {
+    if (row.state === 'VERIFIED') {
       if (rejected) { await this.#o.pool.markDefect([row.id], 'PLC_REJECT'); this.emit('defect', [row.id]) } else await this.#o.aggregator.addUnit(row.id)
       return
     }

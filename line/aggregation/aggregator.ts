@@ -12,6 +12,9 @@ import type { CodePool } from '../pool/pool.ts'
 import { migrate, type Db } from '../store/open.ts'
 import type { Printer } from '../../printers/types.ts'
 
+/** A code that is in no box or pallet (SQL condition on `codes`). */
+const NOT_IN_A_CONTAINER = 'NOT EXISTS (SELECT 1 FROM container_items ci WHERE ci.code_id = codes.id)'
+
 const MIGRATIONS = [`
   CREATE TABLE containers (
     id INTEGER PRIMARY KEY,
@@ -111,8 +114,15 @@ export class Aggregator extends EventEmitter {
   recoverBeforeGate (job: { id: number, unitsPerBox: number } | null): number[] {
     if (job === null || job.unitsPerBox === 0) return []
     const rows = this.#db.prepare(`UPDATE codes SET state = 6, reason = 'UNCERTAIN', updated_at = ? WHERE state = 3 AND job_id = ?
-      AND NOT EXISTS (SELECT 1 FROM container_items ci WHERE ci.code_id = codes.id) RETURNING id`).all(this.#o.clock.now(), job.id) as Array<{ id: number }>
+      AND ${NOT_IN_A_CONTAINER} RETURNING id`).all(this.#o.clock.now(), job.id) as Array<{ id: number }>
     return rows.map(r => r.id).sort((a, b) => a - b)
+  }
+
+  /** The code printed on product `seq` of a job, if it is PRINTED or VERIFIED and not yet in a box. */
+  unboxedBySeq (seq: number, jobId: number): { id: number, state: 'PRINTED' | 'VERIFIED' } | undefined {
+    const r = this.#db.prepare(`SELECT id, state FROM codes WHERE seq = ? AND job_id = ? AND state IN (2, 3) AND ${NOT_IN_A_CONTAINER}`)
+      .get(seq, jobId) as { id: number, state: number } | undefined
+    return r === undefined ? undefined : { id: r.id, state: r.state === 3 ? 'VERIFIED' : 'PRINTED' }
   }
 
   /** Serialise container work: box closes must not interleave. */
