@@ -80,9 +80,13 @@ export class Tracker extends EventEmitter {
   readonly #verdicts = new Map<number, 'good' | 'reject'>()
   #idleWaiters: Array<() => void> = []
 
+  /** Per-item debug logs are built only when debug is on: this runs for every product. */
+  readonly #debug: boolean
+
   constructor (options: TrackerOptions) {
     super()
     this.#o = options
+    this.#debug = options.log.isLevelEnabled('debug')
   }
 
   setJob (job: { id: number, minGrade: Grade } | null): void { this.#job = job }
@@ -107,7 +111,7 @@ export class Tracker extends EventEmitter {
   /** A product reached the print station (PLC shift-register sequence number). */
   onTrigger (seq: number): void {
     const now = this.#o.clock.now()
-    this.#o.log.debug({ seq, awaitingTrigger: this.#awaitingTrigger.length, awaitingPrint: this.#awaitingPrint.length }, 'trigger')
+    if (this.#debug) this.#o.log.debug({ seq, awaitingTrigger: this.#awaitingTrigger.length, awaitingPrint: this.#awaitingPrint.length }, 'trigger')
     if (this.#items.has(seq) || seq <= this.#lastSeq) {
       this.#o.alarms.raise({ code: 'TRIGGER_SEQ', severity: 'warning', source: 'plc', message: { ru: `Повтор или откат номера триггера ${seq}`, en: `trigger sequence ${seq} repeated or went back` }, detail: { seq, last: this.#lastSeq } })
       return
@@ -161,7 +165,7 @@ export class Tracker extends EventEmitter {
    * products, so this belongs to the oldest trigger still waiting for its print.
    */
   onMissed (miss: PrintMissed): void {
-    this.#o.log.debug({ ambiguous: miss.ambiguous, awaitingPrint: this.#awaitingPrint.length }, 'print missed')
+    if (this.#debug) this.#o.log.debug({ ambiguous: miss.ambiguous, awaitingPrint: this.#awaitingPrint.length }, 'print missed')
     if (miss.ambiguous) {
       this.emit('fault', { kind: 'printer', message: { ru: 'Пропуск печати вперемешку с печатью: порядок неизвестен', en: 'a missed print among prints: order unknown' } })
     }
@@ -185,7 +189,7 @@ export class Tracker extends EventEmitter {
   }
 
   #assign (item: Item, done: PrintDone): void {
-    this.#o.log.debug({ seq: item.seq, codeId: done.item.id, counter: done.counter }, 'print assigned')
+    if (this.#debug) this.#o.log.debug({ seq: item.seq, codeId: done.item.id, counter: done.counter }, 'print assigned')
     item.codeId = done.item.id
     item.code = done.item.code
     this.#inFlight.set(done.item.code, item.seq)
@@ -268,7 +272,7 @@ export class Tracker extends EventEmitter {
   #decide (item: Item, reason: RejectReason | null, grade: Grade | null): void {
     if (item.decided) return
     item.decided = true
-    this.#o.log.debug({ seq: item.seq, codeId: item.codeId, reason, grade }, 'item decided')
+    if (this.#debug) this.#o.log.debug({ seq: item.seq, codeId: item.codeId, reason, grade }, 'item decided')
     const at = this.#o.clock.now()
     const event: ItemEvent = { seq: item.seq, code: item.code, codeId: item.codeId, grade, verdict: reason === null ? 'good' : 'reject', reason, at }
     this.#verdicts.set(item.seq, event.verdict)
