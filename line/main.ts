@@ -242,7 +242,12 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       outbox?.start()
     }
     plc.on('trigger', (t: { seq: number }) => { tracker.onTrigger(t.seq); runtime.onTrigger(t.seq) })
-    plc.on('gate', (g: { seq: number, rejected: boolean }) => runtime.onGate(g.seq, g.rejected))
+    plc.on('gate', (g: { seq: number, rejected: boolean }) => {
+      runtime.onGate(g.seq, g.rejected)
+      // mqtt.js acknowledges this QoS 1 message when the handler returns: commit what it queued (the unit's box
+      // membership, or its DEFECT mark) first, so a crash cannot lose a confirmation the broker thinks delivered.
+      pool.commit.flush()
+    })
     plc.on('command', (cmd: string) => { runtime.command(cmd, 'plc').catch(err => log.error({ err }, 'plc command failed')) })
     machine.on('change', s => plc.publishState(s))
     alarms.on('alarm', a => plc.publishAlarm(a))
