@@ -80,7 +80,14 @@ export class SimCamera {
 
   async start (): Promise<void> {
     if (this.#scenario.mode === 'image') await loadDecoder()
+    // a real camera announces itself after every (re)connect: the broker published its "offline" will when the
+    // link dropped, and that retained status would otherwise stand
+    this.#o.client.on('connect', this.#onReconnect)
     await this.#publishStatus(!this.#scenario.faults.offline)
+  }
+
+  readonly #onReconnect = (): void => {
+    if (!this.#stopped) void this.#publishStatus(!this.#scenario.faults.offline)
   }
 
   /** Change faults on the fly (the scenario runner and the HMI demo do this). */
@@ -140,6 +147,7 @@ export class SimCamera {
   /** Stop publishing; pending late results are dropped (as when a camera loses power). */
   stop (): void {
     this.#stopped = true
+    this.#o.client.off('connect', this.#onReconnect)
     for (const t of this.#timers) clearTimeout(t)
     this.#timers.clear()
   }

@@ -70,6 +70,7 @@ t.test('ink out, camera offline, wrong codes, pool exhausted, broker restart', a
   await recoverByUnhold('camera offline')
   await cam.setFaults({ offline: false })
   await waitFor('camera online', () => rt.snapshot().devices.find(d => d.id === 'cam-1')?.online === true)
+    .catch(err => { throw new Error(`${err.message} ${diag()} devices=${JSON.stringify(rt.snapshot().devices)} mqtt=${String(line.mqtt.connected)} cam=${JSON.stringify(cam.stats())}`) })
   t.ok((await rt.command('unhold', 'test')).ok)
   await run('camera back')
 

@@ -11,13 +11,17 @@ import { GTIN_A, GTIN_B } from '../helpers/pool.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 const KILLS = 22
+// Large enough that the paced runs cannot drain it before their kill even on a fast machine: a run lasts
+// 400 ms on average, four workers take 6.5 codes a cycle on average and a cycle is ≥ 8 ms, so ≤ 28,600 codes
+// for all killed runs even if storage took no time at all.
+const PER_GTIN = 30_000
 const hammer = join(import.meta.dirname, '..', 'fixtures', 'pool-hammer.ts')
 
 interface RunResult { reserved: number[][], recovered: number[], exited: 'killed' | 'empty' }
 
 function runChild (path: string, seed: number, killAfterMs: number | null): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', hammer, path, String(seed), killAfterMs === null ? '0' : '4', GTIN_A, GTIN_B], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', hammer, path, String(seed), killAfterMs === null ? '0' : '8', GTIN_A, GTIN_B], { stdio: ['ignore', 'pipe', 'pipe'] })
     let buf = ''
     let err = ''
     const reserved: number[][] = []
@@ -55,8 +59,8 @@ t.test(`${KILLS} kill -9 at random moments: nothing reserved twice, accounting h
     const pool = new CodePool(db, { profiles })
     const f = new CodeFactory(3)
     const exp = Date.now() + 30 * 86_400_000
-    pool.importBlockSync({ blockId: 'a1', gtin: GTIN_A, group: 'water', expiresAt: exp, codes: f.raw(profiles.get('water'), GTIN_A, 20_000) })
-    pool.importBlockSync({ blockId: 'b1', gtin: GTIN_B, group: 'milk', expiresAt: exp, codes: f.raw(profiles.get('milk'), GTIN_B, 20_000) })
+    pool.importBlockSync({ blockId: 'a1', gtin: GTIN_A, group: 'water', expiresAt: exp, codes: f.raw(profiles.get('water'), GTIN_A, PER_GTIN) })
+    pool.importBlockSync({ blockId: 'b1', gtin: GTIN_B, group: 'milk', expiresAt: exp, codes: f.raw(profiles.get('milk'), GTIN_B, PER_GTIN) })
     db.close()
   }
   const rand = prng(20261125)
@@ -77,7 +81,7 @@ t.test(`${KILLS} kill -9 at random moments: nothing reserved twice, accounting h
     }
     if (last) t.equal(r.exited, 'empty', 'the last run drains the pool')
   }
-  t.equal(kills, KILLS, `${KILLS} runs were killed with SIGKILL`)
+  t.equal(kills, KILLS, `${KILLS} runs were killed with SIGKILL (none drained the pool first)`)
   t.equal(duplicates, 0, 'no code was ever handed out twice')
   t.ok(recoveredTotal > 0, `codes left SENT by kills were recovered as UNCERTAIN (${recoveredTotal})`)
 
@@ -86,7 +90,7 @@ t.test(`${KILLS} kill -9 at random moments: nothing reserved twice, accounting h
   const pool = new CodePool(db, { profiles: new ProfileRegistry() })
   const acc = pool.accounting()
   t.ok(acc.balanced, 'emitted = sum of states for every GTIN')
-  t.equal(acc.imported, 40_000)
+  t.equal(acc.imported, 2 * PER_GTIN)
   const states = { ...acc.gtins[GTIN_A]!.states }
   for (const [k, v] of Object.entries(acc.gtins[GTIN_B]!.states)) states[k as keyof typeof states] += v
   t.equal(states.AVAILABLE, 0, 'drained')
@@ -96,5 +100,5 @@ t.test(`${KILLS} kill -9 at random moments: nothing reserved twice, accounting h
   let untold = 0
   for (const row of notAvailable) if (!told.has(row.id) && row.reason !== 'UNCERTAIN') untold++
   t.equal(untold, 0, 'a code leaves AVAILABLE only through a reservation that was told, or ends UNCERTAIN')
-  t.equal(told.size + notAvailable.filter(r => !told.has(r.id)).length, 40_000)
+  t.equal(told.size + notAvailable.filter(r => !told.has(r.id)).length, 2 * PER_GTIN)
 })

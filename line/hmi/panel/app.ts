@@ -330,7 +330,7 @@ function renderLine (): void {
 }
 
 function alarmItem (a: AlarmView): HTMLElement {
-  return h('li', { class: `alarm sev-${a.severity} ${a.active ? 'active' : 'inactive'} ${a.acknowledged ? 'acked' : ''}`, 'data-alarm-id': a.id, 'data-alarm-code': a.code },
+  return h('li', { class: `alarm sev-${a.severity} ${a.active ? 'active' : 'inactive'} ${a.acknowledged ? 'acked' : ''}`, 'data-alarm-id': a.id, 'data-alarm-code': a.code, 'data-alarm-source': a.source },
     h('div', {}, h('b', {}, bi(a.message)), h('small', {}, ` ${a.code} · ${a.source} · ${fmtTime(a.raisedAt)}`)),
     a.acknowledged ? h('small', { class: 'muted' }, `${tr('acked')}: ${a.acknowledgedBy ?? ''}`)
       : h('button', { class: `btn ack ${can('alarm:ack') ? '' : 'locked'}`, onclick: () => { void run('POST', `/api/alarms/${a.id}/ack`) } }, tr('ack')))
