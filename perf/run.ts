@@ -2,7 +2,7 @@
 // and merges the figures into perf/results/latest.json as { "<bench>": { "<figure>": number }, "machine": {…} }.
 
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,27 +11,25 @@ import type { Bench, Figures } from './lib.ts'
 const here = dirname(fileURLToPath(import.meta.url))
 const benchDir = join(here, 'benches')
 const resultsPath = join(here, 'results', 'latest.json')
+const root = join(here, '..')
+const profilesDir = join(here, 'results', 'profiles')
+/** Set by a profiling parent: write this run's figures there instead of merging them into latest.json. */
+const childStatus = process.env.PERF_CHILD_STATUS
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const profileIdx = args.indexOf('--profile')
 const profile = profileIdx >= 0 ? args[profileIdx + 1] : undefined
+const profilerIdx = args.indexOf('--profiler')
+const profilerArg = profilerIdx >= 0 ? args[profilerIdx + 1] : undefined
 const available = readdirSync(benchDir).filter(f => f.endsWith('.ts')).map(f => f.slice(0, -3)).sort()
-const ORDER = ['pool', 'emission', 'printers', 'verifiers', 'line', 'reports']
+const ORDER = ['pool', 'emission', 'printers', 'verifiers', 'line', 'reports', 'hmi', 'scaling']
 available.sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99))
-const wanted = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--profile')
+const wanted = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--profile' && args[i - 1] !== '--profiler')
 
 if (profile !== undefined) {
   if (!available.includes(profile)) { console.error(`no benchmark "${profile}"; have: ${available.join(', ')}`); process.exit(2) }
-  const out = join(here, 'results', 'profiles')
-  mkdirSync(out, { recursive: true })
-  const tool = process.env.PERF_PROFILER ?? 'cpu-prof'
-  const cmd = tool === 'cpu-prof'
-    ? ['node', ['--cpu-prof', `--cpu-prof-dir=${out}`, '--import=tsx', join(here, 'run.ts'), profile]]
-    : ['npx', ['clinic', tool, '--dest', out, '--', 'node', '--import=tsx', join(here, 'run.ts'), profile]]
-  const r = spawnSync(cmd[0] as string, cmd[1] as string[], { stdio: 'inherit' })
-  console.log(`profile written under ${out}`)
-  process.exit(r.status ?? 1)
+  process.exit(runProfiled(profile))
 }
 
 const selected = wanted.length > 0 ? wanted : available
@@ -50,15 +48,77 @@ for (const name of selected) {
 }
 
 const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGb: Math.round(totalmem() / 2 ** 30), node: process.version, at: new Date().toISOString() }
-const previous = existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')) as Record<string, unknown> : {}
-mkdirSync(dirname(resultsPath), { recursive: true })
-writeFileSync(resultsPath, JSON.stringify({ ...previous, ...results, machine }, null, 2) + '\n')
+if (childStatus !== undefined) {
+  // a profiled run is slowed by its profiler: its figures must not replace the real ones
+  writeFileSync(childStatus, JSON.stringify({ ok: process.exitCode === undefined || process.exitCode === 0, results }))
+} else {
+  const previous = existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')) as Record<string, unknown> : {}
+  mkdirSync(dirname(resultsPath), { recursive: true })
+  writeFileSync(resultsPath, JSON.stringify({ ...previous, ...results, machine }, null, 2) + '\n')
+}
 
 const rows: string[][] = [['bench', 'figure', 'value']]
 for (const [bench, figs] of Object.entries(results)) for (const [k, v] of Object.entries(figs)) rows.push([bench, k, String(v)])
 const w = [0, 1, 2].map(i => Math.max(...rows.map(r => (r[i] as string).length)))
 for (const r of rows) console.log(r.map((c, i) => i === 2 ? c.padStart(w[i] as number) : c.padEnd(w[i] as number)).join('  '))
 console.log(`machine: ${machine.cores} cores, ${machine.cpu}, ${machine.memGb} GiB, Node ${machine.node}`)
-console.log(`written: ${resultsPath}`)
+console.log(childStatus !== undefined ? 'profiled run: figures not merged into latest.json' : `written: ${resultsPath}`)
 // Native handles (broker sockets, zeromq) must not keep a finished run alive.
 process.exit(process.exitCode ?? 0)
+
+/**
+ * Run one benchmark in a child under each chosen profiler and return the exit code. clinic (doctor: event-loop
+ * delay, CPU, memory, handles; flame: where CPU time goes) writes an HTML report; when clinic is missing or yields
+ * no report, the same run goes under `node --cpu-prof` instead, and the output says so.
+ */
+function runProfiled (bench: string): number {
+  const chosen = (profilerArg ?? process.env.PERF_PROFILER ?? 'doctor,flame').split(',').map(s => s.trim()).filter(s => s !== '')
+  for (const p of chosen) if (!['doctor', 'flame', 'cpu-prof'].includes(p)) { console.error(`unknown profiler "${p}"; use doctor, flame or cpu-prof (comma-separated)`); return 2 }
+  mkdirSync(profilesDir, { recursive: true })
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')
+  const childArgs = [join(here, 'run.ts'), bench, ...(quick ? ['--quick'] : [])]
+  const clinic = process.env.PERF_CLINIC ?? join(root, 'node_modules', '.bin', 'clinic')
+  const written: string[] = []
+  let failed = false
+  let fallback = false
+  for (const tool of chosen) {
+    if (tool === 'cpu-prof') { fallback = true; continue }
+    const name = `${bench}-${tool}-${stamp}`
+    const html = join(profilesDir, `${name}.clinic-${tool}.html`)
+    let why: string | null = null
+    if (!existsSync(clinic)) why = `clinic not found at ${clinic} (npm install)`
+    else {
+      process.stderr.write(`profiling ${bench} under clinic ${tool}\n`)
+      const r = runChild(clinic, [tool, '--dest', profilesDir, '--name', name, '--open=false', '--', process.execPath, '--import=tsx', ...childArgs])
+      if (r.error !== null) why = r.error
+      else if (!existsSync(html)) why = `clinic ${tool} exited ${String(r.status)} without a report`
+      else if (!r.ok) failed = true
+    }
+    if (why === null) written.push(`clinic ${tool}: ${html}`)
+    else { console.log(`clinic ${tool} did not run: ${why}; falling back to node --cpu-prof`); fallback = true }
+  }
+  if (fallback) {
+    const name = `${bench}-${stamp}.cpuprofile`
+    process.stderr.write(`profiling ${bench} under node --cpu-prof\n`)
+    const r = runChild(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profilesDir}`, `--cpu-prof-name=${name}`, '--import=tsx', ...childArgs])
+    if (r.error !== null || !existsSync(join(profilesDir, name))) { console.log(`node --cpu-prof failed: ${r.error ?? 'no profile written'}`); return 1 }
+    if (!r.ok) failed = true
+    written.push(`node --cpu-prof: ${join(profilesDir, name)} (open in Chrome DevTools → Performance, or speedscope)`)
+  }
+  for (const w of written) console.log(`profile written by ${w}`)
+  if (failed) console.log(`benchmark ${bench} failed under the profiler`)
+  return failed ? 1 : 0
+}
+
+/** A profiled child; `ok` is the benchmark's own verdict, read from the status file (clinic exits 0 regardless). */
+function runChild (cmd: string, argv: string[]): { ok: boolean, status: number | null, error: string | null } {
+  const status = join(profilesDir, `.status-${process.pid}.json`)
+  rmSync(status, { force: true })
+  // NO_INSIGHT: clinic otherwise asks about usage statistics on first run and exits without a terminal
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', timeout: 20 * 60_000, env: { ...process.env, NO_INSIGHT: '1', PERF_CHILD_STATUS: status } })
+  if (r.error !== undefined) return { ok: false, status: r.status, error: r.error.message }
+  if (!existsSync(status)) return { ok: false, status: r.status, error: `the benchmark did not finish (exit ${String(r.status ?? r.signal)})` }
+  const ok = (JSON.parse(readFileSync(status, 'utf8')) as { ok: boolean }).ok
+  rmSync(status, { force: true })
+  return { ok, status: r.status, error: null }
+}
