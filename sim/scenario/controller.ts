@@ -1,0 +1,85 @@
+// The runner's handle on the controller process (sim/line-child.ts): start it, ask it for its status, send operator
+// commands, cut its power (SIGKILL) or stop it gracefully.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import type { ChildRequest, ChildStatus } from '../line-child.ts'
+
+const CHILD = join(import.meta.dirname, '..', 'line-child.ts')
+
+export class ControllerProcess {
+  readonly #proc: ChildProcess
+  readonly #waiting = new Map<number, (body: unknown) => void>()
+  #next = 1
+  #exited = false
+  /** Codes the controller wrote off as UNCERTAIN at this start (a previous run left them SENT). */
+  recovered = 0
+  stderr = ''
+
+  private constructor (proc: ChildProcess) {
+    this.#proc = proc
+    proc.stderr?.setEncoding('utf8')
+    proc.stderr?.on('data', (d: string) => { this.stderr = (this.stderr + d).slice(-4000) })
+    proc.on('message', (m: { id?: number, body?: unknown }) => {
+      const done = m.id === undefined ? undefined : this.#waiting.get(m.id)
+      if (done !== undefined) { this.#waiting.delete(m.id as number); done(m.body) }
+    })
+    proc.on('exit', () => {
+      this.#exited = true
+      for (const done of this.#waiting.values()) done(undefined)
+      this.#waiting.clear()
+    })
+  }
+
+  /** Start the controller from a JSON config; resolves once it runs (`clock`: `t0,real0,rate`). */
+  static start (configPath: string, clock: string, timeoutMs = 60_000): Promise<ControllerProcess> {
+    const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, configPath], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, LC_SIM_CLOCK: clock } })
+    const ctl = new ControllerProcess(proc)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`controller not ready after ${timeoutMs} ms: ${ctl.stderr}`)) }, timeoutMs)
+      proc.on('message', (m: { ready?: boolean, recovered?: number }) => {
+        if (m.ready !== true) return
+        clearTimeout(timer)
+        ctl.recovered = m.recovered ?? 0
+        resolve(ctl)
+      })
+      proc.on('exit', code => { clearTimeout(timer); reject(new Error(`controller exited (${code}) before it was ready: ${ctl.stderr}`)) })
+    })
+  }
+
+  get alive (): boolean { return !this.#exited }
+
+  #ask (req: { op: ChildRequest['op'], cmd?: string }, timeoutMs = 15_000): Promise<unknown> {
+    if (this.#exited) return Promise.resolve(undefined)
+    const id = this.#next++
+    return new Promise(resolve => {
+      const timer = setTimeout(() => { this.#waiting.delete(id); resolve(undefined) }, timeoutMs)
+      this.#waiting.set(id, body => { clearTimeout(timer); resolve(body) })
+      this.#proc.send({ ...req, id } as ChildRequest)
+    })
+  }
+
+  /** The controller's status, or undefined when it does not answer (dead, or busy beyond the timeout). */
+  status (): Promise<ChildStatus | undefined> { return this.#ask({ op: 'status' }) as Promise<ChildStatus | undefined> }
+
+  async command (cmd: string): Promise<{ ok: boolean, reason?: { en: string } } | undefined> {
+    return await this.#ask({ op: 'command', cmd }) as { ok: boolean, reason?: { en: string } } | undefined
+  }
+
+  /** Power cut: SIGKILL, nothing flushed, no goodbye to the broker (its will says Offline). */
+  async kill (): Promise<void> {
+    if (this.#exited) return
+    const exited = new Promise(resolve => this.#proc.once('exit', resolve))
+    this.#proc.kill('SIGKILL')
+    await exited
+  }
+
+  /** A normal shutdown: heads emptied, store closed. */
+  async close (timeoutMs = 30_000): Promise<void> {
+    if (this.#exited) return
+    const exited = new Promise(resolve => this.#proc.once('exit', resolve))
+    await this.#ask({ op: 'close' }, timeoutMs)
+    const late = setTimeout(() => this.#proc.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(late)
+  }
+}

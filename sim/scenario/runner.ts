@@ -1,0 +1,307 @@
+// Runs one scenario on the whole simulated line and checks the invariants. The plant is in this process: the
+// OMS and True API emulators, an external MQTT broker (sessions in SQLite, so it can restart), the print-head and
+// label-printer simulators, cameras and the PLC/conveyor. The controller runs in its own process
+// (sim/line-child.ts), so a power cut is a real kill -9 of it, followed by a restart and the operator's reset/start.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startBroker, type EmbeddedBroker } from '../../broker/index.ts'
+import { ProfileRegistry } from '../../line/codes/index.ts'
+import { validateConfig } from '../../line/config/load.ts'
+import type { LineConfig } from '../../line/config/schema.ts'
+import { CodePool } from '../../line/pool/pool.ts'
+import { openDatabase } from '../../line/store/open.ts'
+import type { ChildStatus } from '../line-child.ts'
+import { prng } from '../codes/factory.ts'
+import { startTrueApiEmulator } from '../gismt/server.ts'
+import { OmsEmulator } from '../oms/index.ts'
+import { SimWorld } from '../world.ts'
+import { ControllerProcess } from './controller.ts'
+import type { Scenario, ScenarioFault } from './schema.ts'
+
+const GTIN = '04601653030046'
+// Same definitions as the controller's store-derived counters (line/runtime.ts): which defect reasons count as
+// camera rejects, which were verified first.
+const REJECT_REASONS = ['UNREADABLE', 'WRONG_CODE', 'LOW_GRADE', 'NO_RESULT', 'STORE_ERROR']
+const VERIFIED_DEFECTS = ['REMOVED', 'SCRAPPED']
+
+export interface FaultRecord { kind: string, at: number, firedAtPrinted: number | null, observed: Record<string, number | boolean | string> }
+
+export interface ScenarioSummary {
+  scenario: string
+  ci: boolean
+  description: string
+  outcome: 'complete' | 'failed'
+  seconds: number
+  clockRate: number
+  simulatedMinutes: number
+  realUnitsPerSecond: number
+  counters: ChildStatus['counters'] | null
+  store: Record<string, number> | undefined
+  physical: { produced: number, shipped: number, rejected: number, unmarked: number, prints: number }
+  oms: { utilised: number, dropped: number, aggregatedUnits: number }
+  powerCuts: number
+  recoveredUncertain: number
+  faults: FaultRecord[]
+  alarms: string[]
+  violations: string[]
+}
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+async function until (what: string, cond: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await cond())) { if (Date.now() > end) throw new Error(`timed out waiting for ${what}`); await sleep(50) }
+}
+
+/** The fault schedule: the listed faults plus the power cuts at random units, in order of the unit they fire at. */
+export function schedule (sc: Scenario): ScenarioFault[] {
+  const list = [...sc.faults]
+  if (sc.powerCuts !== undefined) {
+    const rand = prng(sc.powerCuts.seed)
+    // spread over the job, never in its last 5 %: a cut after the last code would only test the restart
+    for (let i = 0; i < sc.powerCuts.count; i++) list.push({ at: Math.floor(((i + rand()) / sc.powerCuts.count) * sc.quantity * 0.95), kind: 'power-cut', for: sc.powerCuts.off })
+  }
+  return list.sort((a, b) => a.at - b.at)
+}
+
+export async function runScenario (sc: Scenario, options: { keepDir?: boolean, log?: (line: string) => void } = {}): Promise<ScenarioSummary> {
+  const note = options.log ?? (() => {})
+  const dir = mkdtempSync(join(tmpdir(), `sim-${sc.name}-`))
+  const started = Date.now()
+  const rate = sc.clockRate
+  const t0 = Date.now()
+  const simNow = (): number => Math.floor(t0 + (Date.now() - started) * rate)
+  const clockArg = `${t0},${started},${rate}`
+  const realMs = (simMs: number): number => simMs / rate
+
+  const oms = new OmsEmulator({ port: 0, clientToken: 'sim-token', activationDelayMs: 500, rateLimitPerSecond: 0, reportProcessingMs: 200 })
+  await oms.start()
+  const trueApi = await startTrueApiEmulator({ port: 0 })
+  const pool = sc.pool ?? { lowWatermarkCodes: sc.quantity + 500, targetCodes: sc.quantity + 1000, lowWatermarkMinutes: 1e-6, targetMinutes: 1e-6 }
+  const base = validateConfig({
+    site: 'sim', line: sc.name,
+    store: { path: join(dir, 'line.db'), synchronous: 'FULL' },
+    log: { level: 'silent' },
+    pool: { ...pool, criticalCodes: 0, minRemainingValidity: 0 },
+    oms: { url: oms.url, omsId: oms.omsId, clientToken: 'sim-token' },
+    trueApi: { url: trueApi.url },
+    reports: { aggregationVia: 'oms', window: 500 },
+    printers: [
+      { id: 'head-1', driver: 'modbus-head', transport: { kind: 'tcp', port: 0 }, bufferDepth: 32, pollIntervalMs: 10 },
+      { id: 'box-label', driver: 'zpl-label', role: 'box', transport: { kind: 'tcp', port: 0 } },
+    ],
+    // the camera timeout is on the controller's clock: scaled so that it stays 1.5 s of real time
+    cameras: [{ id: 'cam-1', role: 'unit', distance: 2, resultTimeoutMs: Math.round(1500 * rate) }],
+    plc: { rejectDistance: 12, maxConsecutiveRejects: 6 },
+    hmi: { host: '127.0.0.1', port: 0 },
+    job: { group: 'water', gtin: GTIN, batch: `SIM-${sc.name}`, productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: sc.quantity, unitsPerBox: sc.unitsPerBox, boxesPerPallet: sc.boxesPerPallet, minGrade: 'C', unitsPerMinute: sc.unitsPerMinute },
+  })
+  const { world, config: withDevices } = await SimWorld.devices(base, { camera: sc.camera, now: simNow })
+  const users = [...withDevices.broker.users, { username: 'controller', password: 'controller-sim', role: 'controller' as const }]
+  const persistencePath = join(dir, 'broker.db')
+  let broker: EmbeddedBroker | null = await startBroker({ site: base.site, line: base.line, port: 0, users, persistencePath })
+  const brokerPort = broker.ports.tcp
+  const config: LineConfig = { ...withDevices, broker: { ...withDevices.broker, users, url: broker.url, username: 'controller', password: 'controller-sim' } }
+  const configPath = join(dir, 'line.json')
+  writeFileSync(configPath, JSON.stringify(config))
+
+  const violations: string[] = []
+  const faults: FaultRecord[] = []
+  let outcome: ScenarioSummary['outcome'] = 'complete'
+  let powerCuts = 0
+  let recoveredUncertain = 0
+  let last: ChildStatus | undefined
+  let ctl = await ControllerProcess.start(configPath, clockArg)
+  const ended: Array<Promise<void>> = []
+  try {
+    // the conveyor runs at the line's speed on the simulated clock
+    const job = config.job!
+    await world.attach({ ...config, job: { ...job, unitsPerMinute: job.unitsPerMinute * rate } }, broker.url)
+    const head = world.heads.get('head-1')!
+    const cam = world.cameras.get('cam-1')!
+    const conveyor = world.conveyor!
+    const poll = async (): Promise<ChildStatus | undefined> => { const s = await ctl.status(); if (s !== undefined) last = s; return s }
+    await until('codes from the OMS emulator', async () => ((await poll())?.available ?? 0) >= Math.min(sc.quantity, 20_000), 120_000)
+    note(`pool ready after ${Date.now() - started} ms`)
+
+    const pending = schedule(sc)
+    const deadline = started + sc.timeoutSeconds * 1000
+    let lastCommandAt = 0
+    while (true) {
+      if (Date.now() > deadline) throw new Error(`job not complete after ${sc.timeoutSeconds} s (state ${last?.state})`)
+      if (!ctl.alive) throw new Error(`the controller died on its own: ${ctl.stderr}`)
+      const s = await poll()
+      if (s === undefined) { await sleep(100); continue }
+      if (s.state === 'Complete') break
+      const f = pending[0]
+      if (f !== undefined && s.counters.printed >= f.at) {
+        pending.shift()
+        const rec: FaultRecord = { kind: f.kind, at: f.at, firedAtPrinted: s.counters.printed, observed: {} }
+        faults.push(rec)
+        note(`fault ${f.kind} at ${s.counters.printed} for ${f.for} ms simulated`)
+        if (f.kind === 'power-cut') {
+          // a random moment within the next pitches, not in step with the runner's polling
+          await sleep(Math.random() * 60_000 / (sc.unitsPerMinute * rate) * 4)
+          const sentBefore = s.counters.printed
+          await ctl.kill()
+          powerCuts++
+          await until('the PLC sees the controller Offline', () => conveyor.lineState === 'Offline', 20_000)
+          await until('the conveyor ran empty', () => conveyor.onConveyor === 0, 20_000)
+          await sleep(realMs(f.for))
+          ctl = await ControllerProcess.start(configPath, clockArg)
+          recoveredUncertain += ctl.recovered
+          rec.observed = { printedBefore: sentBefore, recoveredUncertain: ctl.recovered }
+        } else {
+          ended.push(startFault(f, rec))
+        }
+        continue
+      }
+      // the simulated operator: resume when the line stops; a refused command is pressed again a little later
+      if (Date.now() - lastCommandAt > 300) {
+        const cmd = ({ Held: 'unhold', Idle: 'start', Stopped: 'reset', Aborted: 'clear', Suspended: 'unsuspend' } as Record<string, string>)[s.state]
+        if (cmd !== undefined) { lastCommandAt = Date.now(); await ctl.command(cmd) }
+      }
+      await sleep(100)
+    }
+    note(`job complete after ${Date.now() - started} ms`)
+    for (const f of pending) violations.push(`fault ${f.kind} at unit ${f.at} never fired: the job ended first`)
+    await Promise.all(ended)
+    await until('the conveyor is empty', () => conveyor.onConveyor === 0, 30_000)
+    await until('every report accepted', async () => (await poll())?.pendingReports === 0, 120_000)
+      .catch(err => { violations.push(String((err as Error).message)) })
+    last = await poll() ?? last
+  } catch (err) {
+    outcome = 'failed'
+    violations.push((err as Error).message)
+    await Promise.allSettled(ended)
+  }
+  await ctl.close()
+
+  /** One fault on the running line: begins now, ends `for` later (simulated time); records what was seen. */
+  async function startFault (f: ScenarioFault, rec: FaultRecord): Promise<void> {
+    const head = world.heads.get('head-1')!
+    const cam = world.cameras.get('cam-1')!
+    const until = Date.now() + realMs(f.for)
+    const during = async (watch: (s: ChildStatus) => void): Promise<void> => {
+      while (Date.now() < until) { const s = await ctl.status(); if (s !== undefined) watch(s); await sleep(100) }
+    }
+    const holds = (): Promise<void> => during(s => { if (s.state === 'Held' || s.state === 'Holding') rec.observed.held = true })
+    switch (f.kind) {
+      case 'ink-out': head.setFault('ink-out'); await holds(); head.refillInk(); break
+      case 'camera-offline': await cam.setFaults({ offline: true }); await holds(); await cam.setFaults({ offline: false }); break
+      case 'camera-ghosts': await cam.setFaults({ ghostRate: 1 }); await holds(); await cam.setFaults({ ghostRate: 0 }); break
+      case 'oms-down': case 'true-api-down': case 'internet-down': {
+        const omsDown = f.kind !== 'true-api-down'
+        const apiDown = f.kind !== 'oms-down'
+        const before = oms.utilised().length
+        if (omsDown) oms.setOutage('drop')
+        if (apiDown) trueApi.outage({ mode: '5xx' })
+        let maxPending = 0
+        let printed = 0
+        await during(s => { maxPending = Math.max(maxPending, s.pendingReports); printed = s.counters.printed })
+        rec.observed = { maxPendingReports: maxPending, printedDuringOutage: printed - (rec.firedAtPrinted ?? 0), utilisedDuringOutage: oms.utilised().length - before }
+        if (omsDown) oms.setOutage(null)
+        if (apiDown) trueApi.outage(undefined)
+        break
+      }
+      case 'broker-restart': {
+        await broker?.close()
+        broker = null
+        let disconnected = false
+        await during(s => { if (!s.mqttConnected) disconnected = true })
+        broker = await startBroker({ site: base.site, line: base.line, port: brokerPort, users, persistencePath })
+        rec.observed = { controllerSawBrokerGone: disconnected }
+        break
+      }
+      case 'power-cut': break
+    }
+  }
+
+  // ---- invariants, from the store the controller left ---------------------------------------------------------
+  const db = openDatabase(config.store.path)
+  const codes = new CodePool(db, { profiles: new ProfileRegistry() })
+  const acc = codes.accounting()
+  const st = acc.gtins[GTIN]?.states
+  const head = world.heads.get('head-1')!
+  const printed = head.printed.map(p => p.code)
+  const conv = world.conveyor?.stats ?? { produced: 0, shipped: 0, rejected: 0, unmarked: 0, shippedCodes: [], rejectedCodes: [] }
+  const byIdentity = (code: string): ReturnType<CodePool['findByIdentity']> => codes.findByIdentity(code.split('\u001d')[0] as string)
+  const check = (ok: boolean, what: string): void => { if (!ok) violations.push(what) }
+  check(new Set(printed).size === printed.length, `${printed.length - new Set(printed).size} codes were printed twice`)
+  check(acc.balanced, 'imported ≠ sum of states')
+  check(st !== undefined && st.SENT === 0 && st.PRINTED === 0, `codes left SENT (${st?.SENT}) or PRINTED (${st?.PRINTED})`)
+  check(printed.every(x => byIdentity(x)?.state !== 'AVAILABLE'), 'a printed code went back to the pool')
+  // every code is accounted for: printed ones in a state that says what happened to them, physically too
+  const shippedBad = conv.shippedCodes.filter(x => !['VERIFIED', 'AGGREGATED', 'REPORTED'].includes(byIdentity(x)?.state ?? ''))
+  const warned = new Set((db.prepare("SELECT source FROM alarms WHERE code IN ('REJECT_MISSED', 'SHIPPED_UNVERIFIED')").all() as Array<{ source: string }>).map(a => a.source))
+  check(shippedBad.every(x => warned.has(`plc seq ${byIdentity(x)?.seq}`)), `${shippedBad.length} shipped products carry codes that are not good, without an alarm`)
+  check(conv.rejectedCodes.every(x => ['DEFECT', 'DROPPED'].includes(byIdentity(x)?.state ?? '')), 'a rejected product carries a good code')
+  // the controller's counters against the store
+  const jobRow = db.prepare('SELECT id FROM jobs ORDER BY id DESC LIMIT 1').get() as { id: number } | undefined
+  const c = last?.counters ?? null
+  if (jobRow !== undefined && c !== null) {
+    const { states, defects } = codes.jobCounts(jobRow.id)
+    const sum = (reasons: string[]): number => reasons.reduce((n, r) => n + (defects[r] ?? 0), 0)
+    const verified = states.VERIFIED + states.AGGREGATED + states.REPORTED + sum(VERIFIED_DEFECTS)
+    const rejected = sum(REJECT_REASONS)
+    const containers = (level: string): number => (db.prepare("SELECT count(*) AS n FROM containers WHERE job_id = ? AND level = ? AND state = 'closed'").get(jobRow.id, level) as { n: number }).n
+    const storeCounters = { printed: verified + rejected + states.PRINTED, verified, rejected, boxes: containers('box'), pallets: containers('pallet') }
+    for (const [k, v] of Object.entries(storeCounters)) check(c[k as keyof typeof storeCounters] === v, `counter ${k} ${c[k as keyof typeof storeCounters]} ≠ store ${v}`)
+    check(c.printed === c.verified + c.rejected, `printed ${c.printed} ≠ verified ${c.verified} + rejected ${c.rejected}`)
+  } else violations.push('no job or no counters from the controller')
+  // reports against the OMS emulator, code for code
+  const utilised = new Set(oms.utilised())
+  const good = db.prepare('SELECT code FROM codes WHERE state IN (3, 4, 5)').all() as Array<{ code: string }>
+  check(good.every(r => utilised.has(r.code)), `${good.filter(r => !utilised.has(r.code)).length} verified codes missing from the OMS utilisation reports`)
+  const dropped = new Set(oms.dropped().map(d => d.code))
+  const defects = db.prepare('SELECT code FROM codes WHERE state IN (6, 7)').all() as Array<{ code: string }>
+  check(defects.every(r => dropped.has(r.code)), `${defects.filter(r => !dropped.has(r.code)).length} defect codes missing from the OMS dropout reports`)
+  check(utilised.size === good.length, `OMS received utilisation of ${utilised.size} codes, the store has ${good.length} good`)
+  const aggregatedUnits = oms.aggregated().reduce((n, u) => n + u.sntins.length, 0)
+  check(aggregatedUnits === (st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0), `OMS aggregated ${aggregatedUnits} units, the store ${(st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0)}`)
+  // the faults really happened
+  if (powerCuts > 0) {
+    check(recoveredUncertain > 0, `${powerCuts} power cuts left no code of unknown fate: the cuts did not hit a running line`)
+    const uncertain = (db.prepare("SELECT count(*) AS n FROM codes WHERE reason = 'UNCERTAIN'").get() as { n: number }).n
+    check(uncertain >= recoveredUncertain, `${recoveredUncertain} codes written off at restarts, only ${uncertain} UNCERTAIN in the store`)
+  }
+  for (const r of faults) {
+    if (['ink-out', 'camera-offline', 'camera-ghosts'].includes(r.kind) && r.observed.held !== true) violations.push(`${r.kind} at ${r.at}: the line never held`)
+    if (['oms-down', 'internet-down'].includes(r.kind)) {
+      if (!((r.observed.maxPendingReports as number) > 0)) violations.push(`${r.kind} at ${r.at}: no report waited in the outbox during the outage`)
+      if ((r.observed.utilisedDuringOutage as number) !== 0) violations.push(`${r.kind} at ${r.at}: the OMS received reports during its outage`)
+      if (!((r.observed.printedDuringOutage as number) > 0)) violations.push(`${r.kind} at ${r.at}: the line did not print through the outage`)
+    }
+    if (r.kind === 'broker-restart' && r.observed.controllerSawBrokerGone !== true) violations.push(`broker restart at ${r.at}: the controller never noticed`)
+  }
+  const alarms = (db.prepare('SELECT DISTINCT code FROM alarms').all() as Array<{ code: string }>).map(a => a.code)
+  db.close()
+
+  const seconds = (Date.now() - started) / 1000
+  const summary: ScenarioSummary = {
+    scenario: sc.name,
+    ci: sc.ci,
+    description: sc.description,
+    outcome,
+    seconds: Math.round(seconds * 10) / 10,
+    clockRate: rate,
+    simulatedMinutes: Math.round(seconds * rate / 6) / 10,
+    realUnitsPerSecond: Math.round(conv.produced / seconds * 10) / 10,
+    counters: c,
+    store: st,
+    physical: { produced: conv.produced, shipped: conv.shipped, rejected: conv.rejected, unmarked: conv.unmarked, prints: printed.length },
+    oms: { utilised: utilised.size, dropped: dropped.size, aggregatedUnits },
+    powerCuts,
+    recoveredUncertain,
+    faults,
+    alarms,
+    violations,
+  }
+  await world.close()
+  await broker?.close()
+  await oms.close()
+  await trueApi.close()
+  if (options.keepDir !== true) rmSync(dir, { recursive: true, force: true })
+  return summary
+}

@@ -1,0 +1,54 @@
+// What a scenario file (sim/scenarios/<name>.yaml) may say, validated with zod; a `ci:` block overrides top-level
+// keys for the short version that tests and CI run (`npm run sim -- <name> --ci`).
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
+import { z } from 'zod'
+import { cameraScenarioSchema } from '../camera/scenario.ts'
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+/** A duration on the simulated clock: `500ms`, `30s`, `10m`, `6h` or milliseconds. */
+const duration = z.union([z.number().min(0), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration like 500ms, 30s, 10m, 6h')])
+  .transform(v => typeof v === 'number' ? v : Number(/^[\d.]+/.exec(v)![0]) * UNITS[/[a-z]+$/.exec(v)![0]]!)
+
+export const FAULT_KINDS = ['ink-out', 'camera-offline', 'camera-ghosts', 'oms-down', 'true-api-down', 'internet-down', 'broker-restart', 'power-cut'] as const
+export type FaultKind = typeof FAULT_KINDS[number]
+
+const fault = z.strictObject({
+  /** Fires when the controller's printed counter reaches this unit. */
+  at: z.int().min(0),
+  kind: z.enum(FAULT_KINDS),
+  /** How long the fault lasts, simulated time (power-cut: how long the power stays off). */
+  for: duration.default(0),
+})
+
+const body = {
+  description: z.string(),
+  /** Line speed in units per simulated minute. */
+  unitsPerMinute: z.number().positive(),
+  /** Simulated milliseconds per real millisecond: the controller, conveyor and cameras run on this clock. */
+  clockRate: z.number().min(1).max(100).default(1),
+  quantity: z.int().min(1),
+  unitsPerBox: z.int().min(0),
+  boxesPerPallet: z.int().min(0),
+  /** Replenishment in minutes of production (simulated); default: the job plus a margin, in codes. */
+  pool: z.strictObject({ lowWatermarkMinutes: z.number().positive(), targetMinutes: z.number().positive() }).optional(),
+  camera: cameraScenarioSchema,
+  faults: z.array(fault).default([]),
+  /** Power cuts (kill -9 of the controller, then a restart) at random units of the job. */
+  powerCuts: z.strictObject({ count: z.int().min(1), seed: z.int().default(7), off: duration.default(0) }).optional(),
+  /** Real seconds the whole run may take before it counts as failed. */
+  timeoutSeconds: z.number().positive(),
+}
+const scenarioSchema = z.strictObject({ ...body, ci: z.strictObject(body).partial().optional() })
+
+export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'ci'> & { name: string, ci: boolean }
+export type ScenarioFault = z.infer<typeof fault>
+
+/** Read and validate a scenario; with `ci`, its `ci:` block replaces the keys it names. */
+export function loadScenario (path: string, name: string, ci: boolean): Scenario {
+  const raw = parse(readFileSync(path, 'utf8')) as Record<string, unknown>
+  const checked = scenarioSchema.parse(raw)
+  const merged = ci && raw.ci !== undefined ? scenarioSchema.parse({ ...raw, ...(raw.ci as object), ci: undefined }) : checked
+  const { ci: _, ...rest } = merged
+  return { ...rest, name, ci }
+}
