@@ -18,6 +18,8 @@ export interface JobInput {
   boxesPerPallet: number
   minGrade: 'A' | 'B' | 'C' | 'D'
   unitsPerMinute: number
+  /** TN VED code; without it the job's products are not introduced into circulation by the line. */
+  tnvedCode?: string
 }
 
 export interface JobView extends JobInput {

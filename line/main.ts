@@ -34,6 +34,7 @@ import { PackmlMachine } from './state/machine.ts'
 import { openDatabase, type Db } from './store/open.ts'
 import { Feeder } from './tracking/feeder.ts'
 import { Tracker } from './tracking/tracker.ts'
+import { startL3, type L3Wiring } from './l3/wire.ts'
 
 export interface LineHandle {
   config: LineConfig
@@ -48,6 +49,8 @@ export interface LineHandle {
   recovered: number[]
   replenisher: Replenisher | null
   outbox: ReportOutbox | null
+  /** The L3 feed, when `l3.pub` or `l3.router` is configured. */
+  l3: L3Wiring | null
   /** The operator panel's address. */
   hmiUrl: string
   close(): Promise<void>
@@ -66,6 +69,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
   const clock = options.clock ?? systemClock
   const log = options.log ?? createLogger({ level: config.log.level, name: `${config.site}/${config.line}` })
   const closers: Array<() => Promise<void> | void> = []
+  let l3Feed: L3Wiring | null = null
   const close = async (): Promise<void> => {
     for (const c of closers.reverse()) {
       try { await c() } catch (err) { log.warn({ err }, 'error while closing') }
@@ -163,7 +167,15 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
         log: log.child({ module: 'outbox' }),
       })
       outbox.on('alarm', a => alarms.raise({ code: a.code, severity: a.severity === 'error' ? 'fault' : 'warning', source: `report ${a.reportId}`, message: a.text, detail: a.context }))
-      planner = new ReportPlanner({ outbox, pool, log: log.child({ module: 'reports' }), aggregation: senders.aggregation !== undefined })
+      planner = new ReportPlanner({
+        outbox, pool, log: log.child({ module: 'reports' }),
+        aggregation: senders.aggregation !== undefined,
+        aggregationAfterUtilisation: config.reports.aggregationVia === 'true-api',
+        introduction: senders.introduction !== undefined,
+        jobOf: id => jobs.get(id),
+      })
+      const pl = planner
+      outbox.on('report', (e: { id: string, kind: string, state: string }) => pl.reportChanged(e))
       closers.push(() => outbox?.stop())
     }
 
@@ -279,6 +291,17 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     }
     runtime.start()
 
+    if (config.l3.pub !== undefined || config.l3.router !== undefined) {
+      const l3 = await startL3({
+        pub: config.l3.pub, router: config.l3.router, queueLimit: config.l3.queueLimit,
+        line: `${config.site}/${config.line}`, clock, log: log.child({ module: 'l3' }),
+        control: runtime, tracker, aggregator, outbox, alarms,
+        jobDefaults: { unitsPerMinute: config.job?.unitsPerMinute ?? 300, minGrade: config.job?.minGrade ?? 'C', unitsPerBox: config.job?.unitsPerBox ?? 12, boxesPerPallet: config.job?.boxesPerPallet ?? 40 },
+      })
+      l3Feed = l3
+      closers.push(() => l3.close())
+    }
+
     const hmi = createHmiServer({
       control: runtime, db, log: log.child({ module: 'hmi' }), clock,
       config: { ...config.hmi, bootstrap: options.hmiBootstrap ?? { passwordFile: `${config.store.path}.hmi-initial-admin.txt`, ...bootstrapFromEnv(process.env) } },
@@ -286,7 +309,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const hmiUrl = await hmi.listen()
     closers.push(() => hmi.close())
     log.info({ site: config.site, line: config.line, recovered: recovered.length, hmi: hmiUrl }, 'line controller started')
-    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, outbox, hmiUrl, close }
+    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, outbox, l3: l3Feed, hmiUrl, close }
   } catch (err) {
     await close()
     throw err

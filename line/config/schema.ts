@@ -18,6 +18,8 @@ export const jobSchema = z.strictObject({
   /** Minimum grade accepted by the camera check (GS1 asks for C or better). */
   minGrade: z.enum(['A', 'B', 'C', 'D']).default('C'),
   unitsPerMinute: z.number().positive().default(300),
+  /** TN VED (ТН ВЭД ЕАЭС) code of the product: needed for the introduction-into-circulation document. */
+  tnvedCode: z.string().regex(/^\d{4,10}$/, 'expected a 4–10-digit TN VED code').optional(),
 })
 
 export const configSchema = z.strictObject({

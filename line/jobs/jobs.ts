@@ -30,6 +30,7 @@ export const jobInputSchema = z.strictObject({
   boxesPerPallet: z.int().min(0).max(10_000),
   minGrade: z.enum(['A', 'B', 'C', 'D']),
   unitsPerMinute: z.number().positive().max(100_000),
+  tnvedCode: z.string().regex(/^\d{4,10}$/, 'TN VED: 4–10 digits / ТН ВЭД: 4–10 цифр').optional(),
 })
 
 export class JobError extends Error {

@@ -42,6 +42,11 @@ export interface AddInput {
   codeIds: readonly number[]
   /** Per-report attributes (utilisation expDate…, introduction productionDate/tnvedCode); part of the batch key. */
   attributes?: Record<string, unknown>
+  /**
+   * Keep these codes in one report (the units of one box): when the open report cannot take them all, it is
+   * closed and a new one opened, so an aggregate is never split over two documents.
+   */
+  whole?: boolean
 }
 
 export interface AddResult { reportIds: string[], added: number, skipped: number }
@@ -171,13 +176,17 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
       let current = this.#st.open.get(batchKey) as Row | undefined
       let inCurrent = 0
       const flush = (): void => { if (current !== undefined && inCurrent > 0) this.#st.bumpCount.run(inCurrent, now, current.id); inCurrent = 0 }
+      const closeCurrent = (): void => {
+        if (current === undefined) return
+        flush()
+        this.#pool.db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE id = ? AND state = 'OPEN'").run(now, now, current.id)
+        this.#st.history.run(now, current.id, 'READY', '{"by":"size"}')
+        current = undefined
+      }
+      if (input.whole === true && current !== undefined && current.codes + input.codeIds.length > this.#o.maxCodes) closeCurrent()
       for (const codeId of input.codeIds) {
         if (current === undefined || current.codes + inCurrent >= this.#o.maxCodes) {
-          if (current !== undefined) {
-            flush()
-            this.#pool.db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE id = ? AND state = 'OPEN'").run(now, now, current.id)
-            this.#st.history.run(now, current.id, 'READY', '{"by":"size"}')
-          }
+          closeCurrent()
           const id = `R-${randomUUID()}`
           this.#st.insertReport.run({ id, kind: input.kind, channel: sender.channel, grp: input.group, batchKey, attributes: JSON.stringify(attributes), now, closeAt: now + this.#o.windowMs })
           this.#st.history.run(now, id, 'OPEN', '{}')

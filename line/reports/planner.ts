@@ -1,10 +1,15 @@
 // Decides what gets reported: every verified code a utilisation report, every defect a dropout, every closed box
-// an aggregation. Fed by the line's events, and at start-up by a sweep of the store for anything a crash left out.
+// an aggregation, and — when the job has a TN VED code and the True API is configured — every aggregate (or unit,
+// on a line without boxes) an introduction into circulation once GIS MT knows it. Fed by the line's events and the
+// outbox's acceptances, and by a sweep of the store for anything a crash left out.
 
 import type { Logger } from '../log.ts'
 import type { CodePool } from '../pool/pool.ts'
 import type { JobView } from '../control.ts'
+import { CodeState } from '../pool/states.ts'
 import type { ReportOutbox } from './outbox.ts'
+
+interface CodeRef { id: number, jobId: number | null, parent: string | null }
 
 /** Utilisation attributes per group (oms-api.md "Utilisation attributes by group"). */
 export function utilisationAttributes (job: Pick<JobView, 'group' | 'productionDate' | 'expiryDate'>): Record<string, unknown> {
@@ -23,18 +28,50 @@ export function utilisationAttributes (job: Pick<JobView, 'group' | 'productionD
   return a
 }
 
+export interface PlannerOptions {
+  outbox: ReportOutbox
+  pool: CodePool
+  log: Logger
+  /** Closed boxes are reported as aggregations. */
+  aggregation: boolean
+  /**
+   * GIS MT checks an aggregation document against applied codes: the box waits until the utilisation of all its
+   * units was accepted (True API aggregation). The OMS takes aggregation reports in any order.
+   */
+  aggregationAfterUtilisation?: boolean
+  /** Introduction documents are sent (a True API sender exists); only for jobs that carry a TN VED code. */
+  introduction?: boolean
+  /** The job a code was produced for (introduction attributes come from it). */
+  jobOf?: (jobId: number) => JobView | null
+}
+
+/** Introduction attributes of a job, or null when the job cannot be introduced by the line (no TN VED code). */
+export function introductionAttributes (job: JobView, byAggregate: boolean): Record<string, unknown> | null {
+  if (job.tnvedCode === undefined) return null
+  return { productionDate: job.productionDate, tnvedCode: job.tnvedCode, byAggregate }
+}
+
+interface WaitingBox { job: JobView, codeIds: readonly number[] }
+
 export class ReportPlanner {
   readonly #outbox: ReportOutbox
   readonly #pool: CodePool
   readonly #log: Logger
   readonly #aggregation: boolean
+  readonly #o: PlannerOptions
+  /** Closed boxes waiting for their units' utilisation to be accepted, by the box's unit code (`00`+SSCC). */
+  readonly #waiting = new Map<string, WaitingBox>()
 
-  constructor (options: { outbox: ReportOutbox, pool: CodePool, log: Logger, aggregation: boolean }) {
+  constructor (options: PlannerOptions) {
+    this.#o = options
     this.#outbox = options.outbox
     this.#pool = options.pool
     this.#log = options.log
     this.#aggregation = options.aggregation
   }
+
+  /** Boxes held back until GIS MT knows their units as applied. */
+  get waitingBoxes (): number { return this.#waiting.size }
 
   verified (job: JobView, codeIds: readonly number[]): void {
     this.#add({ kind: 'utilisation', group: job.group, codeIds, attributes: utilisationAttributes(job) })
@@ -45,7 +82,87 @@ export class ReportPlanner {
   }
 
   boxClosed (job: JobView, codeIds: readonly number[]): void {
-    if (this.#aggregation) this.#add({ kind: 'aggregation', group: job.group, codeIds, attributes: { capacity: job.unitsPerBox } })
+    if (!this.#aggregation || codeIds.length === 0) return
+    if (this.#o.aggregationAfterUtilisation === true && !this.#allUtilised(codeIds)) {
+      const parent = this.#parentOf(codeIds[0] as number)
+      if (parent !== null) { this.#waiting.set(parent, { job, codeIds }); return }
+    }
+    this.#add({ kind: 'aggregation', group: job.group, codeIds, attributes: { capacity: job.unitsPerBox }, whole: true })
+  }
+
+  /** Feed with the outbox's 'report' events: an accepted report may release the next step of its codes. */
+  reportChanged (e: { id: string, kind: string, state: string }): void {
+    if (e.state !== 'ACCEPTED') return
+    if (e.kind === 'utilisation') {
+      this.#releaseWaiting()
+      if (this.#o.introduction === true) this.#introduceUnits(this.#codesOfReport(e.id).filter(c => c.parent === null))
+    } else if (e.kind === 'aggregation' && this.#o.introduction === true) {
+      this.#introduceBoxes(this.#codesOfReport(e.id))
+    }
+  }
+
+  #releaseWaiting (): void {
+    for (const [parent, w] of this.#waiting) {
+      if (!this.#allUtilised(w.codeIds)) continue
+      this.#waiting.delete(parent)
+      this.#add({ kind: 'aggregation', group: w.job.group, codeIds: w.codeIds, attributes: { capacity: w.job.unitsPerBox }, whole: true })
+    }
+  }
+
+  #allUtilised (ids: readonly number[]): boolean {
+    const db = this.#pool.db
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500)
+      const r = db.prepare(`SELECT count(*) AS n FROM codes WHERE id IN (${part.map(() => '?').join(',')}) AND util_report IS NULL`).get(...part) as { n: number }
+      if (r.n > 0) return false
+    }
+    return true
+  }
+
+  #parentOf (id: number): string | null {
+    return (this.#pool.db.prepare('SELECT parent FROM codes WHERE id = ?').get(id) as { parent: string | null } | undefined)?.parent ?? null
+  }
+
+  #codesOfReport (reportId: string): CodeRef[] {
+    return this.#pool.db.prepare('SELECT c.id, c.job_id AS jobId, c.parent FROM report_codes r JOIN codes c ON c.id = r.code_id WHERE r.report_id = ? ORDER BY c.id').all(reportId) as CodeRef[]
+  }
+
+  /** Aggregated units: one introduction entry per box, the box kept whole in one document. */
+  #introduceBoxes (codes: readonly CodeRef[]): void {
+    const boxes = new Map<string, CodeRef[]>()
+    for (const c of codes) {
+      if (c.parent === null) continue
+      let b = boxes.get(c.parent)
+      if (b === undefined) { b = []; boxes.set(c.parent, b) }
+      b.push(c)
+    }
+    for (const units of boxes.values()) {
+      const job = this.#job(units[0]?.jobId ?? null)
+      const attributes = job === null ? null : introductionAttributes(job, true)
+      if (job === null || attributes === null) continue
+      this.#add({ kind: 'introduction', group: job.group, codeIds: units.map(u => u.id), attributes, whole: true })
+    }
+  }
+
+  /** Units of jobs that do not aggregate: introduced one by one once their utilisation is accepted. */
+  #introduceUnits (codes: readonly CodeRef[]): void {
+    const byJob = new Map<number, number[]>()
+    for (const c of codes) {
+      if (c.jobId === null) continue
+      const ids = byJob.get(c.jobId) ?? []
+      ids.push(c.id)
+      byJob.set(c.jobId, ids)
+    }
+    for (const [jobId, ids] of byJob) {
+      const job = this.#job(jobId)
+      if (job === null || (this.#aggregation && job.unitsPerBox > 0)) continue
+      const attributes = introductionAttributes(job, false)
+      if (attributes !== null) this.#add({ kind: 'introduction', group: job.group, codeIds: ids, attributes })
+    }
+  }
+
+  #job (jobId: number | null): JobView | null {
+    return jobId === null ? null : this.#o.jobOf?.(jobId) ?? null
   }
 
   /**
@@ -78,8 +195,36 @@ export class ReportPlanner {
       byKey.set(k, e)
     }
     for (const e of byKey.values()) dropout += (await this.#outbox.add({ kind: 'dropout', group: e.group, codeIds: e.ids, attributes: { reason: e.reason } })).added
-    if (utilisation + dropout > 0) this.#log.info({ utilisation, dropout }, 'start-up sweep queued unreported codes')
+    const aggregation = this.#aggregation ? this.#sweepBoxes(jobOf) : 0
+    const introduction = this.#o.introduction === true ? this.#sweepIntroductions() : 0
+    if (utilisation + dropout + aggregation + introduction > 0) this.#log.info({ utilisation, dropout, aggregation, introduction }, 'sweep queued unreported codes')
     return { utilisation, dropout }
+  }
+
+  /** Closed boxes whose aggregation was never queued (a crash between closing and queueing). */
+  #sweepBoxes (jobOf: (jobId: number) => JobView | null): number {
+    const rows = this.#pool.db.prepare(`SELECT c.id, c.job_id AS jobId, c.parent FROM codes c WHERE c.state = ${CodeState.AGGREGATED} AND c.parent IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM report_codes r WHERE r.code_id = c.id AND r.kind = 'aggregation') ORDER BY c.id`).all() as CodeRef[]
+    const boxes = new Map<string, CodeRef[]>()
+    for (const r of rows) boxes.set(r.parent as string, [...(boxes.get(r.parent as string) ?? []), r])
+    let n = 0
+    for (const [parent, units] of boxes) {
+      const job = units[0]?.jobId === null || units[0] === undefined ? null : jobOf(units[0].jobId)
+      if (job === null || this.#waiting.has(parent)) continue
+      this.boxClosed(job, units.map(u => u.id))
+      n += units.length
+    }
+    return n
+  }
+
+  /** Accepted aggregations (and, on lines without boxes, accepted utilisations) not yet in an introduction. */
+  #sweepIntroductions (): number {
+    const notIntroduced = "NOT EXISTS (SELECT 1 FROM report_codes r WHERE r.code_id = c.id AND r.kind = 'introduction')"
+    const boxed = this.#pool.db.prepare(`SELECT c.id, c.job_id AS jobId, c.parent FROM codes c WHERE c.agg_report IS NOT NULL AND c.parent IS NOT NULL AND ${notIntroduced} ORDER BY c.id`).all() as CodeRef[]
+    const single = this.#pool.db.prepare(`SELECT c.id, c.job_id AS jobId, c.parent FROM codes c WHERE c.state = ${CodeState.VERIFIED} AND c.util_report IS NOT NULL AND c.parent IS NULL AND ${notIntroduced} ORDER BY c.id`).all() as CodeRef[]
+    this.#introduceBoxes(boxed)
+    this.#introduceUnits(single)
+    return boxed.length + single.length
   }
 
   #add (input: Parameters<ReportOutbox['add']>[0]): void {

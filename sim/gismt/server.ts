@@ -55,6 +55,9 @@ export class TrueApiEmulator {
   readonly #keys = new Map<string, string>()
   readonly #tokens = new Map<string, { expiresAt: number, connection: string }>()
   readonly #codes = new Map<string, CodeInfo>()
+  /** Aggregates GIS MT knows (`00`+SSCC → unit codes inside), from aggregation documents or from the OMS. */
+  readonly #aggregates = new Map<string, string[]>()
+  readonly #introducedAggregates = new Set<string>()
   readonly docs = new Map<string, Doc>()
   #outage: Outage | undefined
   #seq = 0
@@ -94,6 +97,15 @@ export class TrueApiEmulator {
   }
 
   markApplied (codes: Iterable<string>): void { this.registerCodes(codes, { applied: true }) }
+
+  /** An aggregate GIS MT learnt of another way (an aggregation report through the OMS). */
+  registerAggregate (unit: string, codes: readonly string[]): void {
+    this.#aggregates.set(unit, [...codes])
+    for (const c of codes) this.#codes.set(c, { applied: false, ...this.#codes.get(c), aggregatedIn: unit })
+  }
+
+  /** Codes introduced into circulation, directly or through their aggregate. */
+  introducedCodes (): string[] { return [...this.#codes].filter(([, i]) => i.introduced === true).map(([c]) => c) }
 
   codeInfo (code: string): Readonly<CodeInfo> | undefined { return this.#codes.get(code) }
 
@@ -242,17 +254,34 @@ export class TrueApiEmulator {
           seen.add(c)
         }
       }
-      if (errors.length === 0) for (const u of units) for (const c of u.sntins as string[]) (this.#codes.get(c) as CodeInfo).aggregatedIn = String(u.unitSerialNumber)
+      if (errors.length === 0) {
+        for (const u of units) {
+          for (const c of u.sntins as string[]) (this.#codes.get(c) as CodeInfo).aggregatedIn = String(u.unitSerialNumber)
+          this.#aggregates.set(String(u.unitSerialNumber), [...u.sntins as string[]])
+        }
+      }
     } else if (d.type === 'LP_INTRODUCE_GOODS') {
       const products = Array.isArray(b.products) ? b.products as Array<{ uit_code?: string, uitu_code?: string }> : []
-      const codes = products.map(p => p.uit_code ?? p.uitu_code ?? '')
+      // an aggregate (uitu_code) introduces every unit inside it
+      const codes: string[] = []
+      for (const p of products) {
+        if (p.uitu_code !== undefined) {
+          const inside = this.#aggregates.get(p.uitu_code)
+          if (inside === undefined) errors.push({ cis: p.uitu_code, message: REASONS.unknown })
+          else if (this.#introducedAggregates.has(p.uitu_code)) errors.push({ cis: p.uitu_code, message: REASONS.introduced })
+          else codes.push(...inside)
+        } else codes.push(p.uit_code ?? '')
+      }
       for (const c of codes) {
         const info = this.#codes.get(c)
         if (info === undefined) errors.push({ cis: c, message: REASONS.unknown })
         else if (!info.applied) errors.push({ cis: c, message: REASONS.notApplied })
         else if (info.introduced === true) errors.push({ cis: c, message: REASONS.introduced })
       }
-      if (errors.length === 0) for (const c of codes) (this.#codes.get(c) as CodeInfo).introduced = true
+      if (errors.length === 0) {
+        for (const c of codes) (this.#codes.get(c) as CodeInfo).introduced = true
+        for (const p of products) if (p.uitu_code !== undefined) this.#introducedAggregates.add(p.uitu_code)
+      }
     }
     d.status = errors.length === 0 ? 'CHECKED_OK' : 'CHECKED_NOT_OK'
     d.errors = errors

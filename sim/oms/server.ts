@@ -87,6 +87,8 @@ export class OmsEmulator {
   /** The next `n` reports are accepted, then REJECTED when processed. */
   rejectNextReports (n = 1): void { this.state.rejectReports += n }
   rejectGtin (gtin: string): void { this.state.rejectGtins.add(gtin) }
+  /** Called for every report the OMS processed successfully (what it passes on to GIS MT). */
+  onReportProcessed (fn: (r: Readonly<EmuReport>) => void): void { this.state.processedListeners.push(fn) }
 
   /** Every code issued so far (handed out in a block). */
   issuedCodes (): string[] {

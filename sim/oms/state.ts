@@ -144,10 +144,17 @@ export class OmsState {
     if (gtin === undefined || [...order.buffers.values()].every(b => b.closed)) order.closed = true
   }
 
+  /** Called once per report that ends SUCCESS (the emulators of GIS MT learn what the OMS passed on). */
+  readonly processedListeners: Array<(r: EmuReport) => void> = []
+
   /** Report status moves on with the clock; a refused report gives its codes back. */
   refreshReport (r: EmuReport): void {
     if (r.status !== 'PENDING' || this.clock.now() < r.acceptedAt + this.reportProcessingMs) return
-    if (!r.rejectWhenDone) { r.status = 'SUCCESS'; return }
+    if (!r.rejectWhenDone) {
+      r.status = 'SUCCESS'
+      for (const fn of this.processedListeners) fn(r)
+      return
+    }
     r.status = 'REJECTED'
     r.codes.forEach((c, i) => {
       const info = this.issued.get(c)
