@@ -7,6 +7,9 @@ import { createLogger } from '../line/log.ts'
 import { startLine } from '../line/main.ts'
 import { OmsEmulator } from './oms/index.ts'
 import { startTrueApiEmulator } from './gismt/server.ts'
+import { passOmsReportsToTrueApi } from './gismt/from-oms.ts'
+import { existsSync, rmSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { SimWorld } from './world.ts'
 
 const path = process.argv[2] ?? 'config/demo.yaml'
@@ -14,11 +17,20 @@ const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', name: 'demo' 
 
 async function main (): Promise<void> {
   const base = loadConfig(path)
+  // The emulators keep no state between runs: a store left by an earlier demo would hold codes the new OMS
+  // emulator never issued, and every report of them would be refused. The demo starts from a fresh store.
+  const storeDir = resolve(dirname(base.store.path))
+  if (storeDir.startsWith(resolve('var')) && existsSync(storeDir)) {
+    rmSync(storeDir, { recursive: true, force: true })
+    log.warn({ storeDir }, 'demo store from an earlier run removed')
+  }
   const omsUrl = new URL(base.oms?.url ?? 'http://127.0.0.1:18081')
   const oms = new OmsEmulator({ port: Number(omsUrl.port), host: omsUrl.hostname, clientToken: base.oms?.clientToken ?? 'demo-client-token', omsId: base.oms?.omsId, activationDelayMs: 3000, rateLimitPerSecond: 0 })
   await oms.start()
   const tapiUrl = new URL(base.trueApi?.url ?? 'http://127.0.0.1:18082')
   const trueApi = await startTrueApiEmulator({ port: Number(tapiUrl.port), host: tapiUrl.hostname })
+  // GIS MT learns applied codes and OMS aggregates from the OMS
+  passOmsReportsToTrueApi(oms, trueApi)
 
   const { world, config } = await SimWorld.devices(base, {
     camera: {

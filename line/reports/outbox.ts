@@ -400,9 +400,11 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
 
   async #reject (r: OutboxReport, reason: string, errors: string[]): Promise<void> {
     await this.#commit(r, { state: 'REJECTED', reason }, 'REJECTED', { reason, errors: errors.slice(0, 100) })
+    // the operator reads the start of the API's answer; the whole of it is in the report's history
+    const brief = reason.length > 300 ? `${reason.slice(0, 300)}…` : reason
     this.#alarm({
       code: 'LC_ERR_REPORT_REJECTED', severity: 'error', reportId: r.id,
-      text: { ru: `Отчёт ${r.id} (${r.kind}, ${r.codes} кодов) отклонён: ${reason}. Коды не отчитаны.`, en: `Report ${r.id} (${r.kind}, ${r.codes} codes) was rejected: ${reason}. Its codes stay unreported.` },
+      text: { ru: `Отчёт ${r.id} (${r.kind}, ${r.codes} кодов) отклонён: ${brief}. Коды не отчитаны.`, en: `Report ${r.id} (${r.kind}, ${r.codes} codes) was rejected: ${brief}. Its codes stay unreported.` },
       context: { kind: r.kind, remoteId: r.remoteId, reason, errors: errors.slice(0, 20) },
     })
   }
