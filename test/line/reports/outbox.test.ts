@@ -180,8 +180,9 @@ t.test('add refuses a kind without a sender and codes the pool does not hold', a
 t.test('introduction documents: by unit or by aggregate, accepted codes become REPORTED', async t => {
   const f = await reportsFixture(t)
   const { ids, identities, boxes } = await boxedCodes(f, 'b1', 40, 10)
-  f.emu.registerCodes(identities.slice(0, 20))
-  f.emu.registerCodes(boxes.slice(2).map(b => `00${b}`))
+  f.emu.registerCodes(identities)
+  // GIS MT knows the last two boxes as aggregates (aggregated earlier, e.g. through the OMS)
+  boxes.slice(2).forEach((b, i) => f.emu.registerAggregate(`00${b}`, identities.slice(20 + 10 * i, 30 + 10 * i)))
   const attrs = { productionDate: '2026-01-02', tnvedCode: '2201101100' }
   const byUnit = await f.outbox.add({ kind: 'introduction', group: 'water', codeIds: ids.slice(0, 20), attributes: attrs })
   const byBox = await f.outbox.add({ kind: 'introduction', group: 'water', codeIds: ids.slice(20), attributes: { ...attrs, byAggregate: true } })

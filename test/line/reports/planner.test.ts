@@ -1,0 +1,103 @@
+// The report planner against the True API emulator: a box's aggregation waits for its units' utilisation, an
+// accepted aggregation is introduced box by box for jobs with a TN VED code, boxes are never split over two
+// documents, and the sweep finds closed boxes whose aggregation was never queued.
+import t from 'tap'
+import type { JobView } from '../../../line/control.ts'
+import { silentLogger } from '../../../line/log.ts'
+import { ReportPlanner } from '../../../line/reports/planner.ts'
+import { boxedCodes, reportsFixture, runUntil, type ReportsFixture } from './fixture.ts'
+
+const job = (over: Partial<JobView> = {}): JobView => ({
+  id: 1, group: 'water', gtin: '04601653030046', batch: 'P-1', productionDate: '2026-11-25', quantity: 1000,
+  unitsPerBox: 10, boxesPerPallet: 0, minGrade: 'C', unitsPerMinute: 600, tnvedCode: '2201101100',
+  status: 'active', startedAt: 0, endedAt: null, ...over,
+})
+
+function planner (f: ReportsFixture, j: JobView | null, over: Partial<ConstructorParameters<typeof ReportPlanner>[0]> = {}): ReportPlanner {
+  const p = new ReportPlanner({ outbox: f.outbox, pool: f.pool, log: silentLogger(), aggregation: true, aggregationAfterUtilisation: true, introduction: true, jobOf: () => j, ...over })
+  f.outbox.on('report', e => p.reportChanged(e))
+  return p
+}
+
+/** Queued work reaches the store through the group commit: let it land. */
+const settle = async (f: ReportsFixture): Promise<void> => { await new Promise(resolve => setTimeout(resolve, 20)); await f.pool.commit.flush() }
+const reportsOf = (f: ReportsFixture, kind: string) => f.db.prepare('SELECT id, codes, attributes FROM report_outbox WHERE kind = ? ORDER BY created_at, id').all(kind) as Array<{ id: string, codes: number, attributes: string }>
+
+t.test('a box waits for its units\' utilisation, then is aggregated and introduced by its aggregate', async t => {
+  const f = await reportsFixture(t)
+  const { ids, identities, boxes } = await boxedCodes(f, 'b1', 20, 10)
+  f.db.prepare('UPDATE codes SET job_id = 1').run()
+  f.emu.registerCodes(identities, { applied: false })
+  const p = planner(f, job())
+  p.boxClosed(job(), ids.slice(0, 10))
+  p.boxClosed(job(), ids.slice(10))
+  await settle(f)
+  t.equal(p.waitingBoxes, 2, 'both boxes wait: GIS MT does not know their units as applied')
+  t.equal(reportsOf(f, 'aggregation').length, 0)
+
+  // the OMS accepted the utilisation of the first box only
+  await f.pool.linkReport('utilisation', 'U-1', ids.slice(0, 10))
+  f.emu.markApplied(identities.slice(0, 10))
+  p.reportChanged({ id: 'U-1', kind: 'utilisation', state: 'ACCEPTED' })
+  await settle(f)
+  t.equal(p.waitingBoxes, 1, 'the first box is released')
+  t.equal(reportsOf(f, 'aggregation')[0]?.codes, 10)
+
+  await f.outbox.closeOpen()
+  await runUntil(f, () => f.outbox.summary().ACCEPTED.reports >= 1)
+  await settle(f)
+  await f.outbox.closeOpen()
+  await runUntil(f, () => f.outbox.summary().ACCEPTED.reports >= 2)
+  const intro = reportsOf(f, 'introduction')
+  t.equal(intro.length, 1, 'the accepted aggregation is introduced')
+  t.same(JSON.parse(intro[0]?.attributes ?? '{}'), { byAggregate: true, productionDate: '2026-11-25', tnvedCode: '2201101100' })
+  t.ok(identities.slice(0, 10).every(c => f.emu.codeInfo(c)?.introduced === true), 'GIS MT introduced the units of the first box')
+  t.ok(identities.slice(10).every(c => f.emu.codeInfo(c)?.introduced !== true), 'and none of the second')
+  t.ok(ids.slice(0, 10).every(id => f.pool.get(id)?.reports.introduction !== null), 'the codes are linked to the introduction')
+  const doc = [...f.emu.docs.values()].find(d => d.type === 'LP_INTRODUCE_GOODS')?.body as { products: Array<{ uitu_code?: string }> }
+  t.same(doc.products.map(x => x.uitu_code), [`00${boxes[0]}`], 'the document lists the aggregate')
+  t.equal(f.outbox.summary().REJECTED.reports, 0)
+})
+
+t.test('a job without a TN VED code is not introduced; OMS aggregation does not wait', async t => {
+  const f = await reportsFixture(t)
+  const { ids, identities } = await boxedCodes(f, 'b1', 10, 10)
+  f.db.prepare('UPDATE codes SET job_id = 1').run()
+  f.emu.registerCodes(identities)
+  const noTnved = job({ tnvedCode: undefined })
+  delete noTnved.tnvedCode
+  const p = planner(f, noTnved, { aggregationAfterUtilisation: false })
+  p.boxClosed(noTnved, ids)
+  await settle(f)
+  t.equal(p.waitingBoxes, 0, 'aggregation queued at once')
+  await f.outbox.closeOpen()
+  await runUntil(f, () => f.outbox.summary().ACCEPTED.reports === 1)
+  await settle(f)
+  t.equal(reportsOf(f, 'introduction').length, 0, 'nothing to introduce without a TN VED code')
+})
+
+t.test('boxes are never split over two documents', async t => {
+  const f = await reportsFixture(t, { outbox: { maxCodes: 25 } })
+  const { ids } = await boxedCodes(f, 'b1', 30, 10)
+  f.db.prepare('UPDATE codes SET job_id = 1').run()
+  await f.pool.linkReport('utilisation', 'U-1', ids)
+  const p = planner(f, job())
+  for (let i = 0; i < 30; i += 10) p.boxClosed(job(), ids.slice(i, i + 10))
+  await settle(f)
+  t.same(reportsOf(f, 'aggregation').map(r => r.codes), [20, 10], 'the third box opens a new report rather than filling the first to 25')
+})
+
+t.test('the sweep queues closed boxes whose aggregation was never queued (a crash in between), once', async t => {
+  const f = await reportsFixture(t)
+  const { ids } = await boxedCodes(f, 'b1', 30, 10)
+  f.db.prepare('UPDATE codes SET job_id = 1').run()
+  await f.pool.linkReport('utilisation', 'U-1', ids)
+  const p = planner(f, job())
+  await p.sweep(() => 'water', () => job())
+  await settle(f)
+  t.same(reportsOf(f, 'aggregation').map(r => r.codes), [30], 'the three boxes')
+  await p.sweep(() => 'water', () => job())
+  await settle(f)
+  t.same(reportsOf(f, 'aggregation').map(r => r.codes), [30], 'a second sweep queues nothing twice')
+  t.equal(p.waitingBoxes, 0)
+})
