@@ -26,7 +26,7 @@ const GTIN = '04601653030046'
 const REJECT_REASONS = ['UNREADABLE', 'WRONG_CODE', 'LOW_GRADE', 'NO_RESULT', 'STORE_ERROR']
 const VERIFIED_DEFECTS = ['REMOVED', 'SCRAPPED']
 
-export interface FaultRecord { kind: string, at: number, firedAtPrinted: number | null, observed: Record<string, number | boolean | string> }
+export interface FaultRecord { kind: string, at: number, firedAtProduced: number, observed: Record<string, number | boolean | string> }
 
 export interface ScenarioSummary {
   scenario: string
@@ -59,8 +59,10 @@ export function schedule (sc: Scenario): ScenarioFault[] {
   const list = [...sc.faults]
   if (sc.powerCuts !== undefined) {
     const rand = prng(sc.powerCuts.seed)
-    // spread over the job, never in its last 5 %: a cut after the last code would only test the restart
-    for (let i = 0; i < sc.powerCuts.count; i++) list.push({ at: Math.floor(((i + rand()) / sc.powerCuts.count) * sc.quantity * 0.95), kind: 'power-cut', for: sc.powerCuts.off })
+    // Spread over the products of the job: each cut writes off the codes in the head's buffer (up to its depth),
+    // so fewer products than codes are made; the cuts stay clear of that tail.
+    const span = Math.max(sc.powerCuts.count, sc.quantity - sc.powerCuts.count * 40)
+    for (let i = 0; i < sc.powerCuts.count; i++) list.push({ at: Math.floor(((i + rand()) / sc.powerCuts.count) * span), kind: 'power-cut', for: sc.powerCuts.off })
   }
   return list.sort((a, b) => a.at - b.at)
 }
@@ -135,23 +137,26 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
       if (s === undefined) { await sleep(100); continue }
       if (s.state === 'Complete') break
       const f = pending[0]
-      if (f !== undefined && s.counters.printed >= f.at) {
+      if (f !== undefined && conveyor.stats.produced >= f.at) {
         pending.shift()
-        const rec: FaultRecord = { kind: f.kind, at: f.at, firedAtPrinted: s.counters.printed, observed: {} }
+        const rec: FaultRecord = { kind: f.kind, at: f.at, firedAtProduced: conveyor.stats.produced, observed: {} }
         faults.push(rec)
-        note(`fault ${f.kind} at ${s.counters.printed} for ${f.for} ms simulated`)
+        note(`${Date.now() - started} ms: ${f.kind} at unit ${conveyor.stats.produced} for ${f.for} ms simulated (state ${s.state})`)
         if (f.kind === 'power-cut') {
           // a random moment within the next pitches, not in step with the runner's polling
           await sleep(Math.random() * 60_000 / (sc.unitsPerMinute * rate) * 4)
-          const sentBefore = s.counters.printed
+          const cutAt = Date.now()
           await ctl.kill()
           powerCuts++
           await until('the PLC sees the controller Offline', () => conveyor.lineState === 'Offline', 20_000)
+          const offlineMs = Date.now() - cutAt
           await until('the conveyor ran empty', () => conveyor.onConveyor === 0, 20_000)
           await sleep(realMs(f.for))
+          const restartAt = Date.now()
           ctl = await ControllerProcess.start(configPath, clockArg)
           recoveredUncertain += ctl.recovered
-          rec.observed = { printedBefore: sentBefore, recoveredUncertain: ctl.recovered }
+          rec.observed = { stateAtCut: s.state, recoveredUncertain: ctl.recovered, offlineMs, restartMs: Date.now() - restartAt }
+          note(`  ${JSON.stringify(rec.observed)}`)
         } else {
           ended.push(startFault(f, rec))
         }
@@ -160,7 +165,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
       // the simulated operator: resume when the line stops; a refused command is pressed again a little later
       if (Date.now() - lastCommandAt > 300) {
         const cmd = ({ Held: 'unhold', Idle: 'start', Stopped: 'reset', Aborted: 'clear', Suspended: 'unsuspend' } as Record<string, string>)[s.state]
-        if (cmd !== undefined) { lastCommandAt = Date.now(); await ctl.command(cmd) }
+        if (cmd !== undefined) { lastCommandAt = Date.now(); const r = await ctl.command(cmd); note(`${Date.now() - started} ms: ${s.state} → ${cmd}: ${r?.ok === true ? 'ok' : r?.reason?.en}`) }
       }
       await sleep(100)
     }
@@ -198,9 +203,10 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
         if (omsDown) oms.setOutage('drop')
         if (apiDown) trueApi.outage({ mode: '5xx' })
         let maxPending = 0
-        let printed = 0
+        const printedBefore = (await ctl.status())?.counters.printed ?? 0
+        let printed = printedBefore
         await during(s => { maxPending = Math.max(maxPending, s.pendingReports); printed = s.counters.printed })
-        rec.observed = { maxPendingReports: maxPending, printedDuringOutage: printed - (rec.firedAtPrinted ?? 0), utilisedDuringOutage: oms.utilised().length - before }
+        rec.observed = { maxPendingReports: maxPending, printedDuringOutage: printed - printedBefore, utilisedDuringOutage: oms.utilised().length - before }
         if (omsDown) oms.setOutage(null)
         if (apiDown) trueApi.outage(undefined)
         break
@@ -257,7 +263,6 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const dropped = new Set(oms.dropped().map(d => d.code))
   const defects = db.prepare('SELECT code FROM codes WHERE state IN (6, 7)').all() as Array<{ code: string }>
   check(defects.every(r => dropped.has(r.code)), `${defects.filter(r => !dropped.has(r.code)).length} defect codes missing from the OMS dropout reports`)
-  check(utilised.size === good.length, `OMS received utilisation of ${utilised.size} codes, the store has ${good.length} good`)
   const aggregatedUnits = oms.aggregated().reduce((n, u) => n + u.sntins.length, 0)
   check(aggregatedUnits === (st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0), `OMS aggregated ${aggregatedUnits} units, the store ${(st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0)}`)
   // the faults really happened

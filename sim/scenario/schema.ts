@@ -14,7 +14,7 @@ export const FAULT_KINDS = ['ink-out', 'camera-offline', 'camera-ghosts', 'oms-d
 export type FaultKind = typeof FAULT_KINDS[number]
 
 const fault = z.strictObject({
-  /** Fires when the controller's printed counter reaches this unit. */
+  /** Fires when the conveyor has produced this many units. */
   at: z.int().min(0),
   kind: z.enum(FAULT_KINDS),
   /** How long the fault lasts, simulated time (power-cut: how long the power stays off). */

@@ -1,0 +1,54 @@
+// The short (ci:) versions of the line scenarios, each through `npm run sim -- <name> --ci` as a user runs it:
+// exit 0, no violated invariant, and the scenario's faults really happened (the summary says what was seen).
+import t, { type Test } from 'tap'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import type { ScenarioSummary } from '../../sim/scenario/runner.ts'
+
+const RUN = join(import.meta.dirname, '..', '..', 'sim', 'run.ts')
+
+function runScenario (name: string): Promise<{ code: number | null, summary: ScenarioSummary | null, stderr: string }> {
+  return new Promise(resolve => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', RUN, name, '--ci'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
+    proc.stderr.setEncoding('utf8').on('data', (d: string) => { err += d })
+    proc.on('exit', code => {
+      let summary: ScenarioSummary | null = null
+      try { summary = JSON.parse(out) as ScenarioSummary } catch { /* reported below */ }
+      resolve({ code, summary, stderr: err.slice(-2000) })
+    })
+  })
+}
+
+async function scenario (t: Test, name: string): Promise<ScenarioSummary> {
+  const { code, summary, stderr } = await runScenario(name)
+  t.ok(summary !== null, `a JSON summary (stderr: ${stderr})`)
+  t.same(summary?.violations, [], 'no invariant broken')
+  t.equal(code, 0, 'exit 0')
+  t.equal(summary?.outcome, 'complete')
+  return summary as ScenarioSummary
+}
+
+t.test('offline-6h (ci): the line prints through an internet outage, the outbox drains after', { timeout: 300_000 }, async t => {
+  const s = await scenario(t, 'offline-6h')
+  const outage = s.faults.find(f => f.kind === 'internet-down')
+  t.ok(outage !== undefined, 'the outage happened')
+  t.ok((outage?.observed.maxPendingReports as number) > 0, `reports waited in the outbox (${outage?.observed.maxPendingReports})`)
+  t.ok((outage?.observed.printedDuringOutage as number) > 50, `printed through the outage (${outage?.observed.printedDuringOutage})`)
+  t.equal(s.clockRate, 5)
+})
+
+t.test('power-cuts (ci): kill -9 of the controller at random moments', { timeout: 400_000 }, async t => {
+  const s = await scenario(t, 'power-cuts')
+  t.equal(s.powerCuts, 8, 'every scheduled cut happened')
+  t.ok(s.recoveredUncertain > 0, `codes of unknown fate written off at restarts (${s.recoveredUncertain})`)
+  t.ok(s.oms.dropped >= s.recoveredUncertain, 'and reported as dropout')
+})
+
+t.test('shift-8h (ci): the start of a shift on the simulated clock', { timeout: 300_000 }, async t => {
+  const s = await scenario(t, 'shift-8h')
+  t.ok(s.physical.produced >= 900, `produced ${s.physical.produced}`)
+  t.ok(s.counters !== null && s.counters.boxes >= 60, 'boxes closed')
+})
