@@ -59,6 +59,8 @@ export function jobSchema (groups: readonly string[] = new ProfileRegistry().gro
     boxesPerPallet: int(1, 1_000, 'Коробов на паллете', 'Boxes per pallet'),
     minGrade: z.enum(['A', 'B', 'C', 'D'], m('Минимальный класс: A, B, C или D', 'Minimum grade: A, B, C or D')).default('C'),
     unitsPerMinute: int(1, 3_000, 'Скорость, шт/мин', 'Speed, units/min'),
+    tnvedCode: z.preprocess(v => v === '' || v === null ? undefined : typeof v === 'string' ? v.trim() : v,
+      z.string().regex(/^\d{4,10}$/, m('ТН ВЭД: от 4 до 10 цифр', 'TN VED: 4 to 10 digits')).optional()),
   }).refine(j => j.expiryDate === undefined || j.expiryDate > j.productionDate,
     { ...m('Годен до: позже даты производства', 'Expiry date: after the production date'), path: ['expiryDate'] }) as z.ZodType<JobInput>
 }

@@ -205,6 +205,7 @@ function jobForm (): HTMLElement {
     field('boxesPerPallet', h('input', { name: 'boxesPerPallet', inputmode: 'numeric', value: '40' })),
     field('minGrade', h('select', { name: 'minGrade' }, ...['A', 'B', 'C', 'D'].map(g => h('option', { value: g, selected: g === 'C' }, g)))),
     field('unitsPerMinute', h('input', { name: 'unitsPerMinute', inputmode: 'numeric', value: '300' })),
+    field('tnvedCode', h('input', { name: 'tnvedCode', inputmode: 'numeric', placeholder: '2201101100' })),
     h('button', { type: 'submit', class: `btn primary big ${can('job:start') ? '' : 'locked'}` }, tr('startJob')))
   form.addEventListener('submit', ev => {
     ev.preventDefault()

@@ -36,6 +36,7 @@ export const T = {
   boxesPerPallet: { ru: 'Коробов на паллете', en: 'Boxes per pallet' },
   minGrade: { ru: 'Мин. класс', en: 'Min. grade' },
   unitsPerMinute: { ru: 'Скорость, шт/мин', en: 'Speed, units/min' },
+  tnvedCode: { ru: 'ТН ВЭД (для ввода в оборот)', en: 'TN VED (for introduction)' },
   counters: { ru: 'Счётчики', en: 'Counters' },
   triggered: { ru: 'Изделий', en: 'Units' },
   printed: { ru: 'Напечатано', en: 'Printed' },

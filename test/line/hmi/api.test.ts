@@ -120,6 +120,8 @@ t.test('forms are validated on the server with messages per field; garbage never
   t.ok(f.batch && f.productionDate && f.quantity && f.unitsPerBox && f.group, 'every bad field named')
   const order = await c.req('POST', '/api/job', { ...JOB, expiryDate: '2026-11-01' })
   t.match(order.body.error.fields.expiryDate.en, /after the production date/)
+  const tnved = await c.req('POST', '/api/job', { ...JOB, tnvedCode: '22011A' })
+  t.match(tnved.body.error.fields.tnvedCode, { ru: /ТН ВЭД/, en: /TN VED: 4 to 10 digits/ }, 'a bad TN VED code is named')
   const extra = await c.req('POST', '/api/job', { ...JOB, hack: 1 })
   t.equal(extra.status, 400, 'unknown fields are refused')
   t.equal((await c.req('POST', '/api/job', '{"gtin": ', { 'content-type': 'application/json' })).status, 400, 'broken JSON')
