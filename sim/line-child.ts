@@ -50,5 +50,7 @@ process.on('message', (m: ChildRequest) => {
   else if (m.op === 'command') line.runtime.command(m.cmd, 'operator').then(reply, err => reply({ ok: false, reason: { en: String(err) } }))
   else if (m.op === 'close') line.close().then(() => { reply({ closed: true }); setTimeout(() => process.exit(0), 50) }, () => process.exit(1))
 })
+// the runner is gone (it crashed or was stopped): nobody will stop this controller, so it stops itself
+process.on('disconnect', () => { line.close().then(() => process.exit(0), () => process.exit(1)) })
 process.on('SIGTERM', () => { line.close().then(() => process.exit(0), () => process.exit(1)) })
 process.send?.({ ready: true, recovered: line.recovered.length })

@@ -5,6 +5,9 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import type { ScenarioSummary } from '../../sim/scenario/runner.ts'
 
+// each scenario runs a whole line for a minute or more: longer than the suite's per-file default
+t.setTimeout(900_000)
+
 const RUN = join(import.meta.dirname, '..', '..', 'sim', 'run.ts')
 
 function runScenario (name: string): Promise<{ code: number | null, summary: ScenarioSummary | null, stderr: string }> {
