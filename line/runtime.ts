@@ -261,6 +261,8 @@ export class LineRuntime extends EventEmitter implements LineControl {
     const row = this.#findCode(code)
     const ok = row !== undefined && await this.#o.aggregator.removeUnit(row.id).catch(() => false)
     await this.#o.pool.audit(actor, 'box:remove-unit', { code, ok })
+    // its code is DEFECT now: the dropout goes out with the next report, not at the next sweep
+    if (ok) this.emit('defect', [row.id])
     return ok ? { ok: true } : { ok: false, reason: { ru: 'Этого кода нет в открытом коробе', en: 'that code is not in the open box' } }
   }
 
@@ -271,9 +273,17 @@ export class LineRuntime extends EventEmitter implements LineControl {
   }
 
   async scrapBox (sscc: string, reason: string, actor: string): Promise<ControlResult> {
-    const ids = await this.#o.aggregator.scrap(sscc.replace(/^(\(00\)|00(?=\d{18}$))/, '')).catch(() => null)
-    await this.#o.pool.audit(actor, 'box:scrap', { sscc, reason, units: ids?.length ?? 0 })
-    return ids === null ? { ok: false, reason: { ru: 'Нет закрытого короба с таким SSCC', en: 'no closed box with that SSCC' } } : { ok: true }
+    const r = await this.#o.aggregator.scrap(sscc.replace(/^(\(00\)|00(?=\d{18}$))/, ''))
+    await this.#o.pool.audit(actor, 'box:scrap', { sscc, reason, units: Array.isArray(r) ? r.length : 0, ...(Array.isArray(r) ? {} : { refused: r }) })
+    if (r === 'unknown') return { ok: false, reason: { ru: 'Нет закрытого короба с таким SSCC', en: 'no closed box with that SSCC' } }
+    if (r === 'reported') {
+      return { ok: false, reason: { ru: `Агрегация короба ${sscc} уже принята: списать его можно только после расформирования в ГИС МТ`, en: `the aggregation of box ${sscc} is already accepted: it can be scrapped only after disaggregation in GIS MT` } }
+    }
+    // a scrapped box is no longer a box (the store counts closed ones), and its units go out as dropout now
+    this.#o.tracker.counters.boxes--
+    this.emit('defect', r)
+    this.#changed()
+    return { ok: true }
   }
 
   shiftReport (fromMs: number, toMs: number): ShiftRow[] {

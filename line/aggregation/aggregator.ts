@@ -266,13 +266,18 @@ export class Aggregator extends EventEmitter {
     return true
   }
 
-  /** Scrap a closed box: its units become DEFECT (SCRAPPED) and are dropped out. */
-  scrap (sscc: string): Promise<number[] | null> {
+  /**
+   * Scrap a closed box: its units become DEFECT (SCRAPPED) and are dropped out. Refused ('reported') once its
+   * aggregation is accepted: the box exists in GIS MT then, and has to be disaggregated there first.
+   */
+  scrap (sscc: string): Promise<number[] | 'unknown' | 'reported'> {
     return this.#serial(async () => {
       const box = this.#db.prepare("SELECT id FROM containers WHERE sscc = ? AND level = 'box' AND state = 'closed'").get(sscc) as { id: number } | undefined
-      if (box === undefined) return null
+      if (box === undefined) return 'unknown'
       return this.#o.pool.commit.submit(db => {
         const ids = (db.prepare('SELECT code_id FROM container_items WHERE container_id = ?').all(box.id) as Array<{ code_id: number }>).map(r => r.code_id)
+        const reported = db.prepare('SELECT count(*) AS n FROM container_items ci JOIN codes ON codes.id = ci.code_id WHERE ci.container_id = ? AND codes.state = 5').get(box.id) as { n: number }
+        if (reported.n > 0) return 'reported' as const
         db.prepare("UPDATE containers SET state = 'scrapped' WHERE id = ?").run(box.id)
         this.#o.pool.transitionSync({ ids, to: 'DEFECT', reason: 'SCRAPPED' })
         return ids
