@@ -148,12 +148,12 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       const oms = new OmsReportSender({ client: omsClient, participantInn: config.reports.participantInn })
       senders.utilisation = oms
       senders.dropout = oms
-      if (config.reports.aggregationVia === 'oms') senders.aggregation = oms
+      if (config.reports.aggregationVia === 'oms') { senders.aggregation = oms; senders.pallet = oms }
     }
     if (config.trueApi !== undefined) {
       const trueApi = new TrueApiClient({ url: config.trueApi.url, signer: createSigner(config.signer), clock, timeoutMs: config.trueApi.timeoutMs, maxRequestsPerSecond: config.trueApi.maxRequestsPerSecond, log: log.child({ module: 'true-api' }) })
       const docs = new TrueApiDocumentSender({ client: trueApi, participantInn: config.reports.participantInn })
-      if (config.reports.aggregationVia === 'true-api') senders.aggregation = docs
+      if (config.reports.aggregationVia === 'true-api') { senders.aggregation = docs; senders.pallet = docs }
       senders.introduction = docs
     }
     let outbox: ReportOutbox | null = null
@@ -173,6 +173,10 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
         aggregationAfterUtilisation: config.reports.aggregationVia === 'true-api',
         introduction: senders.introduction !== undefined,
         jobOf: id => jobs.get(id),
+        pallets: senders.pallet !== undefined,
+        closedPallets: () => (db.prepare(`SELECT p.sscc, p.job_id AS jobId, group_concat(b.sscc) AS boxes FROM containers p JOIN containers b ON b.parent_id = p.id AND b.state = 'closed'
+          WHERE p.level = 'pallet' AND p.state = 'closed' GROUP BY p.id ORDER BY p.id`).all() as Array<{ sscc: string, jobId: number, boxes: string }>)
+          .map(r => ({ sscc: r.sscc, jobId: r.jobId, boxes: r.boxes.split(',') })),
       })
       const pl = planner
       outbox.on('report', (e: { id: string, kind: string, state: string }) => pl.reportChanged(e))
@@ -233,9 +237,10 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
         if (e.verdict === 'reject' && e.codeId !== null && job !== null) pl.defect(job.group, [e.codeId], e.reason ?? 'DEFECT')
       })
       runtime.on('defect', (ids: number[]) => { const job = jobs.active(); if (job !== null) pl.defect(job.group, ids, 'DEFECT') })
-      aggregator.on('closed', (c: { level: string, codeIds: number[], jobId: number }) => {
+      aggregator.on('closed', (c: { level: string, sscc: string, codeIds: number[], children: string[], jobId: number }) => {
         const job = jobs.get(c.jobId)
         if (c.level === 'box' && job !== null) pl.boxClosed(job, c.codeIds)
+        if (c.level === 'pallet' && job !== null) pl.palletClosed(job, c.sscc, c.children)
       })
       // anything a crash, a drain or an operator's scrap left without its report
       const sweep = (): void => {

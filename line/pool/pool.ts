@@ -54,8 +54,9 @@ export interface TransitionOp {
   reportId?: string
 }
 
-export type ReportKind = 'utilisation' | 'aggregation' | 'introduction' | 'dropout'
-const REPORT_COLUMNS: Record<ReportKind, string> = { utilisation: 'util_report', aggregation: 'agg_report', introduction: 'intro_report', dropout: 'dropout_report' }
+/** `pallet`: the aggregation of closed boxes into a pallet (its codes are the units inside those boxes). */
+export type ReportKind = 'utilisation' | 'aggregation' | 'pallet' | 'introduction' | 'dropout'
+const REPORT_COLUMNS: Record<ReportKind, string> = { utilisation: 'util_report', aggregation: 'agg_report', pallet: 'pallet_report', introduction: 'intro_report', dropout: 'dropout_report' }
 
 export interface CodeRow {
   id: number
@@ -404,7 +405,7 @@ export class CodePool {
 interface RawRow {
   id: number, identity: string, code: string, gtin: string, block_id: string, state: number, expires_at: number,
   printer: string | null, seq: number | null, grade: string | null, reason: string | null, parent: string | null,
-  report_id: string | null, util_report: string | null, agg_report: string | null, intro_report: string | null,
+  report_id: string | null, util_report: string | null, agg_report: string | null, pallet_report: string | null, intro_report: string | null,
   dropout_report: string | null, updated_at: number
 }
 
@@ -423,7 +424,7 @@ function toRow (r: RawRow): CodeRow {
     reason: r.reason,
     parent: r.parent,
     reportId: r.report_id,
-    reports: { utilisation: r.util_report, aggregation: r.agg_report, introduction: r.intro_report, dropout: r.dropout_report },
+    reports: { utilisation: r.util_report, aggregation: r.agg_report, pallet: r.pallet_report, introduction: r.intro_report, dropout: r.dropout_report },
     updatedAt: r.updated_at,
   }
 }

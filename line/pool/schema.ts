@@ -47,4 +47,9 @@ export const POOL_MIGRATIONS: readonly string[] = [
   ALTER TABLE codes ADD COLUMN job_id INTEGER;
   CREATE INDEX codes_job ON codes (job_id, state) WHERE job_id IS NOT NULL;
   `,
+  // v3: the pallet aggregation a code's box was reported in; codes found by their box.
+  `
+  ALTER TABLE codes ADD COLUMN pallet_report TEXT;
+  CREATE INDEX codes_parent ON codes (parent) WHERE parent IS NOT NULL;
+  `,
 ]

@@ -19,6 +19,16 @@ export function dropoutReason (reason: string | null, group: string): DropoutRea
   return 'DEFECT'
 }
 
+/** The boxes (`00`+SSCC) the codes of a pallet report sit in, in code order. */
+export function distinctParents (codes: readonly ReportCode[]): string[] {
+  const out = new Set<string>()
+  for (const c of codes) {
+    if (c.parent === null) throw new Error(`code ${c.id} has no box`)
+    out.add(c.parent)
+  }
+  return [...out]
+}
+
 export class OmsReportSender implements ReportSender {
   readonly channel = 'oms'
   readonly #client: OmsClient
@@ -56,6 +66,18 @@ export class OmsReportSender implements ReportSender {
         }
         break
       }
+      case 'pallet': {
+        // the second level: the pallet holds boxes, named by their `00`+SSCC (oms-api.md: up to 3 levels)
+        const pallet = String(report.attributes.pallet ?? '')
+        const boxes = distinctParents(codes)
+        const capacity = Number(report.attributes.capacity ?? 0)
+        payload = {
+          productGroup,
+          participantId: this.#participantInn,
+          aggregationUnits: [{ unitSerialNumber: pallet, aggregationType: 'AGGREGATION', aggregationUnitCapacity: capacity || boxes.length, aggregatedItemsCount: boxes.length, sntins: boxes }],
+        }
+        break
+      }
       default:
         throw new Error(`the OMS sender does not send ${report.kind} reports`)
     }
@@ -66,7 +88,7 @@ export class OmsReportSender implements ReportSender {
     const body = prepared.payload as never
     const r = report.kind === 'utilisation'
       ? await this.#client.utilisation(body)
-      : report.kind === 'dropout' ? await this.#client.dropout(body) : await this.#client.aggregation(body)
+      : report.kind === 'dropout' ? await this.#client.dropout(body) : await this.#client.aggregation(body) // aggregation, pallet
     return r.reportId
   }
 

@@ -61,7 +61,7 @@ export interface ReportEvent {
 }
 
 const DEFAULT_ON_ACCEPTED: Record<ReportKind, 'REPORTED' | 'DROPPED' | 'none'> = {
-  utilisation: 'none', aggregation: 'none', introduction: 'REPORTED', dropout: 'DROPPED',
+  utilisation: 'none', aggregation: 'none', pallet: 'none', introduction: 'REPORTED', dropout: 'DROPPED',
 }
 const FROM_STATES = { REPORTED: [CodeState.VERIFIED, CodeState.AGGREGATED], DROPPED: [CodeState.DEFECT] } as const
 

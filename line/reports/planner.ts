@@ -43,6 +43,10 @@ export interface PlannerOptions {
   introduction?: boolean
   /** The job a code was produced for (introduction attributes come from it). */
   jobOf?: (jobId: number) => JobView | null
+  /** Closed pallets are reported as a second aggregation level (needs a `pallet` sender). */
+  pallets?: boolean
+  /** Closed pallets with their boxes' SSCCs, for the sweep (from the aggregation store). */
+  closedPallets?: () => Array<{ sscc: string, jobId: number, boxes: string[] }>
 }
 
 /** Introduction attributes of a job, or null when the job cannot be introduced by the line (no TN VED code). */
@@ -73,6 +77,40 @@ export class ReportPlanner {
   /** Boxes held back until GIS MT knows their units as applied. */
   get waitingBoxes (): number { return this.#waiting.size }
 
+  /** Pallets held back until their boxes are reported (aggregated, and introduced where the job is). */
+  get waitingPallets (): number { return this.#waitingPallets.size }
+
+  readonly #waitingPallets = new Map<string, { job: JobView, pallet: string, boxes: string[] }>()
+
+  /**
+   * A closed pallet: reported once every box in it is known to GIS MT as an aggregate — and, for a job that is
+   * introduced box by box, introduced — so the pallet never sits between a box and its own introduction.
+   */
+  palletClosed (job: JobView, palletSscc: string, boxSsccs: readonly string[]): void {
+    if (this.#o.pallets !== true || boxSsccs.length === 0) return
+    const pallet = palletSscc.startsWith('00') && palletSscc.length === 20 ? palletSscc : `00${palletSscc}`
+    const boxes = boxSsccs.map(b => b.length === 20 ? b : `00${b}`)
+    this.#waitingPallets.set(pallet, { job, pallet, boxes })
+    this.#releasePallets()
+  }
+
+  #releasePallets (): void {
+    for (const [pallet, w] of this.#waitingPallets) {
+      const units = this.#unitsOf(w.boxes)
+      if (units.length === 0) { this.#waitingPallets.delete(pallet); continue } // every box scrapped
+      const introduced = this.#o.introduction === true && introductionAttributes(w.job, true) !== null
+      if (units.some(u => u.agg_report === null || (introduced && u.intro_report === null))) continue
+      this.#waitingPallets.delete(pallet)
+      this.#add({ kind: 'pallet', group: w.job.group, codeIds: units.map(u => u.id), attributes: { pallet, capacity: w.job.boxesPerPallet }, whole: true })
+    }
+  }
+
+  /** The good units inside these boxes, with what is known of their reports. */
+  #unitsOf (boxes: readonly string[]): Array<{ id: number, agg_report: string | null, intro_report: string | null }> {
+    const st = this.#pool.db.prepare(`SELECT id, agg_report, intro_report FROM codes WHERE parent = ? AND state IN (${CodeState.AGGREGATED}, ${CodeState.REPORTED}) ORDER BY id`)
+    return boxes.flatMap(b => st.all(b) as Array<{ id: number, agg_report: string | null, intro_report: string | null }>)
+  }
+
   verified (job: JobView, codeIds: readonly number[]): void {
     this.#add({ kind: 'utilisation', group: job.group, codeIds, attributes: utilisationAttributes(job) })
   }
@@ -99,6 +137,7 @@ export class ReportPlanner {
     } else if (e.kind === 'aggregation' && this.#o.introduction === true) {
       this.#introduceBoxes(this.#codesOfReport(e.id))
     }
+    if ((e.kind === 'aggregation' || e.kind === 'introduction') && this.#waitingPallets.size > 0) this.#releasePallets()
   }
 
   #releaseWaiting (): void {
@@ -196,6 +235,7 @@ export class ReportPlanner {
     }
     for (const e of byKey.values()) dropout += (await this.#outbox.add({ kind: 'dropout', group: e.group, codeIds: e.ids, attributes: { reason: e.reason } })).added
     const aggregation = this.#aggregation ? this.#sweepBoxes(jobOf) : 0
+    if (this.#o.pallets === true) this.#sweepPallets(jobOf)
     const introduction = this.#o.introduction === true ? this.#sweepIntroductions() : 0
     if (utilisation + dropout + aggregation + introduction > 0) this.#log.info({ utilisation, dropout, aggregation, introduction }, 'sweep queued unreported codes')
     return { utilisation, dropout }
@@ -215,6 +255,17 @@ export class ReportPlanner {
       n += units.length
     }
     return n
+  }
+
+  /** Closed pallets not reported yet (a crash between closing and queueing, or still waiting after a restart). */
+  #sweepPallets (jobOf: (jobId: number) => JobView | null): void {
+    const reported = this.#pool.db.prepare("SELECT 1 FROM codes c JOIN report_codes r ON r.code_id = c.id AND r.kind = 'pallet' WHERE c.parent = ? LIMIT 1")
+    for (const p of this.#o.closedPallets?.() ?? []) {
+      const pallet = `00${p.sscc}`
+      if (this.#waitingPallets.has(pallet) || p.boxes.length === 0 || reported.get(`00${p.boxes[0] as string}`) !== undefined) continue
+      const job = jobOf(p.jobId)
+      if (job !== null) this.palletClosed(job, p.sscc, p.boxes)
+    }
   }
 
   /** Accepted aggregations (and, on lines without boxes, accepted utilisations) not yet in an introduction. */

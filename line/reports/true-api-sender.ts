@@ -3,6 +3,7 @@
 import { FINAL_OK, FINAL_STATUSES, type TrueApiClient } from '../gismt/client.ts'
 import { aggregationDocument, introduceGoodsDocument, type DocumentType } from '../gismt/documents.ts'
 import { OutboxError } from './errors.ts'
+import { distinctParents } from './oms-sender.ts'
 import type { OutboxReport, Prepared, RemoteStatus, ReportCode, ReportSender } from './sender.ts'
 
 export interface TrueApiSenderOptions {
@@ -12,7 +13,7 @@ export interface TrueApiSenderOptions {
   reconcileSlackMs?: number
 }
 
-const TYPES: Partial<Record<string, DocumentType>> = { aggregation: 'AGGREGATION_DOCUMENT', introduction: 'LP_INTRODUCE_GOODS' }
+const TYPES: Partial<Record<string, DocumentType>> = { aggregation: 'AGGREGATION_DOCUMENT', pallet: 'AGGREGATION_DOCUMENT', introduction: 'LP_INTRODUCE_GOODS' }
 
 export class TrueApiDocumentSender implements ReportSender {
   readonly channel = 'true-api'
@@ -36,6 +37,12 @@ export class TrueApiDocumentSender implements ReportSender {
         u.push(c.identity)
       }
       return aggregationDocument(this.#o.participantInn, [...units].map(([unit, list]) => ({ unit, codes: list })))
+    }
+    if (r.kind === 'pallet') {
+      // the pallet's units are the boxes (`00`+SSCC), all of one length
+      const pallet = r.attributes.pallet
+      if (typeof pallet !== 'string') throw new OutboxError('a pallet report needs its pallet attribute', { reportId: r.id })
+      return aggregationDocument(this.#o.participantInn, [{ unit: pallet, codes: distinctParents(codes) }])
     }
     const a = r.attributes as { productionDate?: string, tnvedCode?: string, producerInn?: string, ownerInn?: string, vsdNumber?: string, byAggregate?: boolean }
     if (a.productionDate === undefined || a.tnvedCode === undefined) throw new OutboxError('an introduction report needs productionDate and tnvedCode attributes', { reportId: r.id })

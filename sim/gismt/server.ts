@@ -58,6 +58,7 @@ export class TrueApiEmulator {
   /** Aggregates GIS MT knows (`00`+SSCC → unit codes inside), from aggregation documents or from the OMS. */
   readonly #aggregates = new Map<string, string[]>()
   readonly #introducedAggregates = new Set<string>()
+  readonly #aggregateParent = new Map<string, string>()
   readonly docs = new Map<string, Doc>()
   #outage: Outage | undefined
   #seq = 0
@@ -100,8 +101,19 @@ export class TrueApiEmulator {
 
   /** An aggregate GIS MT learnt of another way (an aggregation report through the OMS). */
   registerAggregate (unit: string, codes: readonly string[]): void {
-    this.#aggregates.set(unit, [...codes])
-    for (const c of codes) this.#codes.set(c, { applied: false, ...this.#codes.get(c), aggregatedIn: unit })
+    for (const c of codes) if (!this.#aggregates.has(c)) this.#codes.set(c, { applied: false, ...this.#codes.get(c) })
+    this.#setAggregate(unit, codes)
+  }
+
+  /** The aggregate an aggregate was put in (a box's pallet). */
+  aggregateParent (unit: string): string | undefined { return this.#aggregateParent.get(unit) }
+
+  #setAggregate (unit: string, members: readonly string[]): void {
+    for (const c of members) {
+      if (this.#aggregates.has(c)) this.#aggregateParent.set(c, unit)
+      else (this.#codes.get(c) as CodeInfo).aggregatedIn = unit
+    }
+    this.#aggregates.set(unit, [...members])
   }
 
   /** Codes introduced into circulation, directly or through their aggregate. */
@@ -247,6 +259,12 @@ export class TrueApiEmulator {
       if (units.length === 0) errors.push({ cis: '', message: 'aggregationUnits is empty' })
       for (const u of units) {
         for (const c of Array.isArray(u.sntins) ? u.sntins as string[] : []) {
+          // a higher level (a pallet) holds aggregates GIS MT knows
+          if (this.#aggregates.has(c)) {
+            if (this.#aggregateParent.has(c) || seen.has(c)) errors.push({ cis: c, message: REASONS.aggregated })
+            seen.add(c)
+            continue
+          }
           const info = this.#codes.get(c)
           if (info === undefined) errors.push({ cis: c, message: REASONS.unknown })
           else if (!info.applied) errors.push({ cis: c, message: REASONS.notApplied })
@@ -256,8 +274,7 @@ export class TrueApiEmulator {
       }
       if (errors.length === 0) {
         for (const u of units) {
-          for (const c of u.sntins as string[]) (this.#codes.get(c) as CodeInfo).aggregatedIn = String(u.unitSerialNumber)
-          this.#aggregates.set(String(u.unitSerialNumber), [...u.sntins as string[]])
+          this.#setAggregate(String(u.unitSerialNumber), u.sntins as string[])
         }
       }
     } else if (d.type === 'LP_INTRODUCE_GOODS') {

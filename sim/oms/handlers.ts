@@ -215,6 +215,12 @@ export class OmsHandlers {
       if (u.aggregatedItemsCount !== u.sntins.length) fields.push({ fieldName: `aggregationUnits[${ui}].aggregatedItemsCount`, fieldError: `${u.aggregatedItemsCount} ≠ ${u.sntins.length}` })
       if (/^00\d{18}$/.test(u.unitSerialNumber) === false && u.unitSerialNumber.startsWith('00')) fields.push({ fieldName: `aggregationUnits[${ui}].unitSerialNumber`, fieldError: 'SSCC: "00" + 18 цифр' })
       u.sntins.forEach((c, i) => {
+        // a higher level holds aggregates reported before (boxes in a pallet)
+        const agg = this.s.aggregates.get(c)
+        if (agg !== undefined) {
+          if (agg.in !== undefined) fields.push({ fieldName: `aggregationUnits[${ui}].sntins[${i}]`, fieldError: 'Агрегат уже агрегирован / already aggregated' })
+          return
+        }
         const full = this.s.byIdentity.get(c)
         const info = full === undefined ? undefined : this.s.issued.get(full)
         if (info === undefined) fields.push({ fieldName: `aggregationUnits[${ui}].sntins[${i}]`, fieldError: this.s.issued.has(c) ? 'Код передан с криптохвостом / send codes without crypto part' : 'Код маркировки не был эмитирован / code was never issued' })
@@ -222,8 +228,18 @@ export class OmsHandlers {
       })
     })
     if (fields.length > 0) return bad('Отчёт об агрегации отклонён / aggregation refused', fields.slice(0, 100))
-    for (const u of p.data.aggregationUnits) for (const c of u.sntins) (this.s.issued.get(this.s.byIdentity.get(c) as string) as { aggregatedIn?: string }).aggregatedIn = u.unitSerialNumber
-    return this.#accept('aggregation', all.map(c => this.s.byIdentity.get(c) as string), { units: p.data.aggregationUnits.map(u => ({ unitSerialNumber: u.unitSerialNumber, sntins: u.sntins })) })
+    const codes: string[] = []
+    for (const u of p.data.aggregationUnits) {
+      for (const c of u.sntins) {
+        const agg = this.s.aggregates.get(c)
+        if (agg !== undefined) { agg.in = u.unitSerialNumber; continue }
+        const full = this.s.byIdentity.get(c) as string
+        ;(this.s.issued.get(full) as { aggregatedIn?: string }).aggregatedIn = u.unitSerialNumber
+        codes.push(full)
+      }
+      this.s.aggregates.set(u.unitSerialNumber, {})
+    }
+    return this.#accept('aggregation', codes, { units: p.data.aggregationUnits.map(u => ({ unitSerialNumber: u.unitSerialNumber, sntins: u.sntins })) })
   }
 
   reportInfo (q: URLSearchParams): Reply {

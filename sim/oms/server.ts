@@ -102,7 +102,17 @@ export class OmsEmulator {
     return [...this.state.reports.values()].filter(r => r.kind === 'dropout' && r.status !== 'REJECTED').flatMap(r => r.codes.map(code => ({ code, reason: r.dropoutReason ?? '' })))
   }
 
+  /** Aggregates of unit codes (boxes), as reported. */
   aggregated (): Array<{ unitSerialNumber: string, sntins: string[] }> {
+    return this.#units().filter(u => !this.state.aggregates.has(u.sntins[0] as string))
+  }
+
+  /** Aggregates of aggregates (pallets of boxes), as reported. */
+  pallets (): Array<{ unitSerialNumber: string, sntins: string[] }> {
+    return this.#units().filter(u => this.state.aggregates.has(u.sntins[0] as string))
+  }
+
+  #units (): Array<{ unitSerialNumber: string, sntins: string[] }> {
     return [...this.state.reports.values()].filter(r => r.kind === 'aggregation' && r.status !== 'REJECTED').flatMap(r => r.units ?? [])
   }
 

@@ -76,6 +76,8 @@ export class OmsState {
   /** Identity (code without crypto part) → full code, for aggregation reports. */
   readonly byIdentity = new Map<string, string>()
   readonly reports = new Map<string, EmuReport>()
+  /** Aggregates reported so far (`unitSerialNumber`), with the aggregate they were put in at the next level. */
+  readonly aggregates = new Map<string, { in?: string }>()
   /** Reports still to be refused when processed (fault injection). */
   rejectReports = 0
   /** Buffers of these GTINs become REJECTED instead of ACTIVE (fault injection). */
@@ -156,6 +158,11 @@ export class OmsState {
       return
     }
     r.status = 'REJECTED'
+    // a refused aggregation leaves its aggregates unknown and their contents free again
+    for (const u of r.units ?? []) {
+      this.aggregates.delete(u.unitSerialNumber)
+      for (const c of u.sntins) { const a = this.aggregates.get(c); if (a !== undefined) delete a.in }
+    }
     r.codes.forEach((c, i) => {
       const info = this.issued.get(c)
       if (info === undefined) return

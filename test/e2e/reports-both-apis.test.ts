@@ -31,7 +31,7 @@ t.test('a job ends utilised, aggregated and introduced in both emulators, code f
     trueApi: { url: trueApi.url },
     reports: { aggregationVia: 'true-api', window: 300, pollIntervalMs: 100, tickMs: 50, retryBaseMs: 200, retryMaxMs: 1000 },
     l3: { pub: 'tcp://127.0.0.1:*', router: 'tcp://127.0.0.1:*' },
-    job: { group: 'water', gtin: GTIN, batch: 'R-1', productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity, unitsPerBox: 12, boxesPerPallet: 0, minGrade: 'C', unitsPerMinute: 1500, tnvedCode: '2201101100' },
+    job: { group: 'water', gtin: GTIN, batch: 'R-1', productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity, unitsPerBox: 12, boxesPerPallet: 4, minGrade: 'C', unitsPerMinute: 1500, tnvedCode: '2201101100' },
   })
   const { world, config } = await SimWorld.devices(base, { camera: { mode: 'fast', noReadRate: 0.03 } })
   const line = await startLine(config, { log: silentLogger(), hmiBootstrap: { adminUser: 'admin', adminPassword: 'admin-test-pw' } })
@@ -76,10 +76,11 @@ t.test('a job ends utilised, aggregated and introduced in both emulators, code f
     reports: (db.prepare("SELECT count(*) AS n FROM report_outbox WHERE state != 'ACCEPTED'").get() as { n: number }).n,
     notIntroduced: (db.prepare(`SELECT count(*) AS n FROM codes WHERE state IN (${goodStates}) AND intro_report IS NULL`).get() as { n: number }).n,
     notDropped: (db.prepare(`SELECT count(*) AS n FROM codes WHERE state = ${CodeState.DEFECT}`).get() as { n: number }).n,
+    notPalletised: (db.prepare(`SELECT count(*) AS n FROM codes WHERE state IN (${goodStates}) AND pallet_report IS NULL`).get() as { n: number }).n,
   })
   await waitFor('every report accepted and every good code introduced', () => {
     const p = pending()
-    return p.reports === 0 && p.notIntroduced === 0 && p.notDropped === 0
+    return p.reports === 0 && p.notIntroduced === 0 && p.notDropped === 0 && p.notPalletised === 0
   }, 90_000).catch(err => { throw new Error(`${err.message}: ${JSON.stringify(pending())}`) })
 
   const rejected = db.prepare("SELECT count(*) AS n FROM report_outbox WHERE state = 'REJECTED'").get() as { n: number }
@@ -112,6 +113,11 @@ t.test('a job ends utilised, aggregated and introduced in both emulators, code f
   t.equal(boxes.size, Math.ceil(c.verified / 12), 'boxes = ceil(good units / 12)')
   t.ok(introduced.size > 0 && [...boxes].every(b => b !== null && identity(b) === b), 'units were introduced through their boxes')
 
+  const pallets = db.prepare(`SELECT p.sscc AS pallet, b.sscc AS box FROM containers p JOIN containers b ON b.parent_id = p.id WHERE p.level = 'pallet' AND p.state = 'closed' AND b.state = 'closed'`).all() as Array<{ pallet: string, box: string }>
+  t.equal(new Set(pallets.map(p => p.pallet)).size, Math.ceil(boxes.size / 4), 'pallets = ceil(boxes / 4), the last one partial')
+  t.equal(pallets.length, boxes.size, 'every box is on a pallet')
+  t.same(pallets.filter(p => trueApi.aggregateParent(`00${p.box}`) !== `00${p.pallet}`), [], 'GIS MT holds every box in the pallet the store says')
+
   // the feed: contiguous from the first event seen, every product's verdict, every box
   await line.l3?.publisher?.flush()
   await waitFor('the last events on the feed', () => events.filter(e => e.type === 'item').length >= c.triggered, 10_000).catch(() => {})
@@ -122,5 +128,6 @@ t.test('a job ends utilised, aggregated and introduced in both emulators, code f
   t.equal(items.length, c.triggered, `one item event per product the PLC triggered (${items.length} events, ${c.verified} good, ${c.rejected} rejected, ${c.printed} printed, ${c.triggered} triggered)`)
   t.equal(items.filter(i => i.verdict === 'good').length, c.verified)
   t.equal(events.filter(e => e.type === 'box' && (e.data as { level: string }).level === 'box').length, boxes.size, 'one box event per box')
+  t.equal(events.filter(e => e.type === 'box' && (e.data as { level: string }).level === 'pallet').length, Math.ceil(boxes.size / 4), 'one box event per pallet')
   t.ok(events.some(e => e.type === 'report' && (e.data as { kind: string, state: string }).kind === 'introduction' && (e.data as { state: string }).state === 'ACCEPTED'), 'introduction acceptances are on the feed')
 })

@@ -21,7 +21,7 @@ function planner (f: ReportsFixture, j: JobView | null, over: Partial<Constructo
 
 /** Queued work reaches the store through the group commit: let it land. */
 const settle = async (f: ReportsFixture): Promise<void> => { await new Promise(resolve => setTimeout(resolve, 20)); await f.pool.commit.flush() }
-const reportsOf = (f: ReportsFixture, kind: string) => f.db.prepare('SELECT id, codes, attributes FROM report_outbox WHERE kind = ? ORDER BY created_at, id').all(kind) as Array<{ id: string, codes: number, attributes: string }>
+const reportsOf = (f: ReportsFixture, kind: string) => f.db.prepare('SELECT id, codes, attributes FROM report_outbox WHERE kind = ? ORDER BY rowid').all(kind) as Array<{ id: string, codes: number, attributes: string }>
 
 t.test('a box waits for its units\' utilisation, then is aggregated and introduced by its aggregate', async t => {
   const f = await reportsFixture(t)
@@ -100,4 +100,37 @@ t.test('the sweep queues closed boxes whose aggregation was never queued (a cras
   await settle(f)
   t.same(reportsOf(f, 'aggregation').map(r => r.codes), [30], 'a second sweep queues nothing twice')
   t.equal(p.waitingBoxes, 0)
+})
+
+t.test('a pallet is reported after its boxes are aggregated and introduced, as one document of box codes', async t => {
+  const f = await reportsFixture(t)
+  const { ids, identities, boxes } = await boxedCodes(f, 'b1', 30, 10)
+  // the line stores a unit's box as `00`+SSCC
+  f.db.prepare("UPDATE codes SET job_id = 1, parent = '00' || parent").run()
+  await f.pool.linkReport('utilisation', 'U-1', ids)
+  f.emu.registerCodes(identities)
+  const p = planner(f, job({ boxesPerPallet: 3 }), { pallets: true })
+  for (let i = 0; i < 30; i += 10) p.boxClosed(job({ boxesPerPallet: 3 }), ids.slice(i, i + 10))
+  p.palletClosed(job({ boxesPerPallet: 3 }), '046016530000009990', boxes)
+  await settle(f)
+  t.equal(p.waitingPallets, 1, 'the pallet waits for its boxes')
+  t.equal(reportsOf(f, 'pallet').length, 0)
+  await f.outbox.closeOpen()
+  // aggregation accepted → introductions queued → accepted → the pallet goes out
+  for (let round = 0; round < 4 && reportsOf(f, 'pallet').length === 0; round++) {
+    await runUntil(f, () => f.outbox.summary().READY.reports + f.outbox.summary().SENDING.reports + f.outbox.summary().SENT.reports === 0, 1000, 50)
+    await settle(f)
+    await f.outbox.closeOpen()
+  }
+  t.equal(p.waitingPallets, 0, 'released once every box is aggregated and introduced')
+  const pallet = reportsOf(f, 'pallet')
+  t.equal(pallet.length, 1)
+  t.equal(pallet[0]?.codes, 30, 'the pallet report links the units of its boxes')
+  await f.outbox.closeOpen()
+  await runUntil(f, () => f.outbox.summary().ACCEPTED.reports === 3, 1000, 50)
+  const doc = [...f.emu.docs.values()].filter(d => d.type === 'AGGREGATION_DOCUMENT').map(d => d.body as { aggregationUnits: Array<{ unitSerialNumber: string, sntins: string[] }> }).find(b => b.aggregationUnits[0]?.unitSerialNumber === '00046016530000009990')
+  t.same(doc?.aggregationUnits[0]?.sntins, boxes.map(b => `00${b}`), 'the pallet holds the boxes, by their 00+SSCC')
+  t.ok(boxes.every(b => f.emu.aggregateParent(`00${b}`) === '00046016530000009990'), 'GIS MT knows every box on the pallet')
+  t.ok(ids.every(id => f.pool.get(id)?.reports.pallet !== null), 'every unit is linked to the pallet report')
+  t.equal(f.outbox.summary().REJECTED.reports, 0)
 })
