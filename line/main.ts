@@ -121,6 +121,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const tracker = new Tracker({
       pool, clock, log: log.child({ module: 'tracker' }), alarms, plc,
       rejectDistance: config.plc.rejectDistance,
+      rejectMargin: config.plc.rejectMargin,
       resultTimeoutMs: Math.max(...unitCameras.map(c => c.resultTimeoutMs), 1500),
       printTimeoutMs: 500,
       maxConsecutiveRejects: config.plc.maxConsecutiveRejects,

@@ -11,6 +11,9 @@ import type { CodePool } from '../pool/pool.ts'
 import type { PrintDone, PrintMissed } from '../../printers/types.ts'
 import { gradeAtLeast, type Grade, type VerificationResult } from '../../verifiers/types.ts'
 
+/** Early results kept at most (a camera publishing for products that never come must not grow memory). */
+const MAX_EARLY_RESULTS = 10_000
+
 export type RejectReason = 'UNREADABLE' | 'WRONG_CODE' | 'LOW_GRADE' | 'NO_RESULT' | 'NO_PRINT' | 'STORE_ERROR'
 
 export interface PlcRejectPort {
@@ -66,6 +69,11 @@ export class Tracker extends EventEmitter {
   readonly #awaitingPrint: Item[] = []
   /** Prints confirmed before their trigger arrived (the head's counter poll can beat the PLC's message). */
   readonly #awaitingTrigger: Array<{ done: PrintDone | null, at: number }> = []
+  /**
+   * Camera results that overtook their product's trigger: the PLC and the camera publish over separate MQTT
+   * connections, so a result may arrive first. Kept by sequence number until the trigger comes or they expire.
+   */
+  readonly #earlyResults = new Map<number, { r: VerificationResult, at: number }>()
   readonly #inFlight = new Map<string, number>()
   #job: { id: number, minGrade: Grade } | null = null
   #lastSeq = -1
@@ -123,12 +131,14 @@ export class Tracker extends EventEmitter {
     this.#lastTriggerAt = now
     this.#lastSeq = seq
     const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false }
+    const early = this.#earlyResults.get(seq)
+    if (early !== undefined) { this.#earlyResults.delete(seq); item.result = early.r }
     this.#items.set(seq, item)
     this.counters.triggered++
-    const early = this.#awaitingTrigger.shift()
-    if (early === undefined) this.#awaitingPrint.push(item)
-    else if (early.done === null) this.#missedPrint(item)
-    else this.#assign(item, early.done)
+    const earlyPrint = this.#awaitingTrigger.shift()
+    if (earlyPrint === undefined) this.#awaitingPrint.push(item)
+    else if (earlyPrint.done === null) this.#missedPrint(item)
+    else this.#assign(item, earlyPrint.done)
     this.tick()
   }
 
@@ -201,6 +211,11 @@ export class Tracker extends EventEmitter {
   /** A camera result, matched by its sequence number only. */
   onResult (r: VerificationResult): void {
     const item = this.#items.get(r.seq)
+    if (item === undefined && r.seq > this.#lastSeq && this.#earlyResults.size < MAX_EARLY_RESULTS) {
+      // its trigger is still on the way (see #earlyResults); tick() gives it up after resultTimeoutMs
+      if (!this.#earlyResults.has(r.seq)) this.#earlyResults.set(r.seq, { r, at: this.#o.clock.now() })
+      return
+    }
     if (item === undefined) {
       const owner = r.code === null ? undefined : this.#inFlight.get(r.code)
       this.#o.alarms.raise({
@@ -228,6 +243,15 @@ export class Tracker extends EventEmitter {
     const gate = Math.max(1, this.#o.rejectDistance - (this.#o.rejectMargin ?? 2))
     // the same deadline in time, at the measured pitch: it still runs when no new products enter
     const gateMs = this.#pitchMs === null ? this.#o.resultTimeoutMs : Math.min(this.#o.resultTimeoutMs, gate * this.#pitchMs)
+    for (const [seq, e] of this.#earlyResults) {
+      if (now - e.at <= this.#o.resultTimeoutMs) break // insertion order is arrival order
+      this.#earlyResults.delete(seq)
+      this.#o.alarms.raise({
+        code: 'RESULT_UNKNOWN_SEQ', severity: 'warning', source: e.r.camera,
+        message: { ru: `Результат камеры для изделия ${seq}, триггера которого не было`, en: `camera result for item ${seq}, whose trigger never came` },
+        detail: { seq, code: e.r.code },
+      })
+    }
     while (this.#awaitingTrigger.length > 0 && now - (this.#awaitingTrigger[0] as { at: number }).at > this.#o.printTimeoutMs) {
       const e = this.#awaitingTrigger.shift() as { done: PrintDone | null }
       if (e.done !== null) this.#orphanPrint(e.done)

@@ -65,6 +65,22 @@ t.test('a result that arrives before the print confirmation waits for it', async
   t.same(s.good.map(g => g.seq), [10])
 })
 
+t.test('a result that overtakes its trigger (separate MQTT connections) is matched when the trigger comes', async t => {
+  const s = await setup(t)
+  s.tracker.onTrigger(1)
+  const c1 = s.print(1)
+  s.tracker.onResult(s.result(2, s.codes[1]!.code))
+  s.tracker.onResult(s.result(1, c1.code))
+  s.f.clock.advance(50)
+  s.tracker.tick()
+  s.tracker.onTrigger(2)
+  s.print(2)
+  await s.tracker.settled()
+  t.same(s.good.map(g => g.seq), [1, 2], 'both good, nothing rejected for lack of a result')
+  t.same(s.rejects, [])
+  t.notOk(s.alarms.list().some(a => a.code === 'RESULT_UNKNOWN_SEQ'))
+})
+
 t.test('no result in time, or past the reject gate: NO_RESULT', async t => {
   const s = await setup(t)
   s.tracker.onTrigger(1); s.print(1)
@@ -101,6 +117,9 @@ t.test('duplicates, unknown sequence numbers, prints without a product', async t
   const orphan = s.codes[1]!
   s.tracker.onPrinted({ printer: 'head-1', item: { id: orphan.id, code: orphan.code }, counter: 2, at: 0 })
   s.f.clock.advance(301)
+  s.tracker.tick()
+  t.notOk(s.alarms.list().some(a => a.code === 'RESULT_UNKNOWN_SEQ'), 'a result ahead of its trigger is kept a while')
+  s.f.clock.advance(1500)
   s.tracker.tick()
   await s.tracker.settled()
   t.same(s.faults, ['printer'], 'a print that no trigger claims in time holds the line')
