@@ -49,14 +49,9 @@ t.test(`a ${QUANTITY}-unit job at ${UNITS_PER_MINUTE}/min runs to Complete; coun
   const camera = world.cameras.get('cam-1')!.stats()
   const byReason = rt.counters().rejectsByReason
   t.comment(`rejects by reason ${JSON.stringify(byReason)}; camera: ${camera.published} results published (${camera.noRead} no-reads), ${resultsReceived} received by the controller`)
-  // At this speed two pitches of reject margin are 10 ms: a product whose camera result never came is decided
-  // NO_RESULT after it passed the gate when no trigger drives the deadline (the end of the job). The controller
-  // says so (SHIPPED_UNVERIFIED per product); plc.rejectMargin would widen the margin, but line/main.ts does not
-  // pass it to the tracker yet. Any other fault fails the test.
-  const shippedUnverified = s.alarms.filter(a => a.code === 'SHIPPED_UNVERIFIED')
-  t.same(s.alarms.filter(a => a.severity === 'fault' && a.code !== 'SHIPPED_UNVERIFIED').map(a => `${a.code}: ${a.message.en}`), [], 'no fault on the way')
-  t.equal(shippedUnverified.length, 0, `products that left before their verdict: ${shippedUnverified.length}`,
-    { todo: 'plc.rejectMargin not wired to the tracker (line/main.ts); deadlines after the infeed stops are checked every 20–100 ms' })
+  // Every product is decided before it reaches the gate (plc.rejectMargin pitches ahead, also by time at the
+  // measured pitch); one that left without a verdict would raise SHIPPED_UNVERIFIED. Any fault fails the test.
+  t.same(s.alarms.filter(a => a.severity === 'fault').map(a => `${a.code}: ${a.message.en}`), [], 'no fault on the way, no product shipped before its verdict')
 
   const c = rt.counters()
   const head = world.heads.get('head-1')!
@@ -64,11 +59,9 @@ t.test(`a ${QUANTITY}-unit job at ${UNITS_PER_MINUTE}/min runs to Complete; coun
   t.equal(c.printed, QUANTITY, 'the job printed its quantity')
   t.equal(c.printed, c.verified + c.rejected, 'printed = verified + rejected')
   t.ok(c.rejected > 0, `some units were rejected (${c.rejected})`)
-  // Every unit the camera read well should pass. At this speed some camera results (QoS 1) never reach the
-  // controller, and some reach it before the PLC's trigger for the same product and are dropped as unknown, so
-  // those units are rejected NO_RESULT (about 0.1 % at 3,000/min, 5–15 % at 12,000/min on 2 cores). Kept visible.
-  t.ok((byReason.NO_RESULT ?? 0) <= QUANTITY * 0.002, `units rejected for a camera result that did not arrive in time: ${byReason.NO_RESULT ?? 0}`,
-    { todo: 'camera results lost or overtaking their trigger at high speed (embedded broker, tracker)' })
+  // Every unit the camera read well should pass. Results that overtake their trigger are kept until it comes, so
+  // NO_RESULT is left for results that really came too late on a busy 2-core machine (17 of 10,000 measured).
+  t.ok((byReason.NO_RESULT ?? 0) <= QUANTITY * 0.01, `units rejected for a camera result that did not arrive in time: ${byReason.NO_RESULT ?? 0} (at most 1 %)`)
   t.equal(head.printed.length, QUANTITY, 'the head printed exactly the job')
   t.equal(new Set(head.printed.map(p => p.code)).size, head.printed.length, 'no code printed twice')
 
@@ -109,12 +102,10 @@ t.test(`a ${QUANTITY}-unit job at ${UNITS_PER_MINUTE}/min runs to Complete; coun
   // the physical world: good products carry aggregated codes, rejected ones defect codes
   await waitFor('conveyor drained', () => conveyor.onConveyor === 0)
   const rowOf = (code: string) => line.pool.findByIdentity(code.split('\u001d')[0]!)
-  const alarmed = new Set(shippedUnverified.map(a => a.source))
   const shippedBad = conveyor.stats.shippedCodes.filter(code => rowOf(code)?.state !== 'AGGREGATED')
-  t.same(shippedBad.filter(code => !alarmed.has(`plc seq ${rowOf(code)?.seq}`)), [], 'every shipped product is aggregated, or the operator was told to take it off the line')
-  t.equal(shippedBad.length, shippedUnverified.length, 'one alarm per product that left unverified')
+  t.same(shippedBad, [], 'every shipped product is aggregated')
   t.equal(conveyor.stats.rejectedCodes.filter(code => rowOf(code)?.state !== 'DEFECT').length, 0, 'every rejected product is a defect')
-  t.equal(conveyor.stats.shippedCodes.length, c.verified + shippedBad.length, 'shipped marked products = verified (+ those alarmed)')
+  t.equal(conveyor.stats.shippedCodes.length, c.verified, 'shipped marked products = verified')
   t.equal(conveyor.stats.shipped + conveyor.stats.rejected, conveyor.stats.produced)
-  t.equal(conveyor.stats.rejected, c.rejected - shippedBad.length + (c.rejectsByReason.NO_PRINT ?? 0), 'physical rejects = rejected codes + unmarked products (− those alarmed)')
+  t.equal(conveyor.stats.rejected, c.rejected + (c.rejectsByReason.NO_PRINT ?? 0), 'physical rejects = rejected codes + unmarked products')
 })
