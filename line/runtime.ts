@@ -17,8 +17,13 @@ import type { Feeder } from './tracking/feeder.ts'
 import type { ItemEvent, Tracker } from './tracking/tracker.ts'
 import type { Printer, PrinterStatus } from '../printers/types.ts'
 
-const VERIFIED_DEFECTS = ['REMOVED', 'SCRAPPED']
-const REJECT_REASONS = ['UNREADABLE', 'WRONG_CODE', 'LOW_GRADE', 'NO_RESULT', 'STORE_ERROR']
+/**
+ * How a job's counters are derived from the store. Defects the camera passed first count as verified: removed
+ * from a box, scrapped with it, or pushed off at the gate by the PLC (its own decision, e.g. after a restart).
+ */
+export const VERIFIED_DEFECTS: readonly string[] = ['REMOVED', 'SCRAPPED', 'PLC_REJECT']
+/** Defects that are camera (or store) rejects. */
+export const REJECT_REASONS: readonly string[] = ['UNREADABLE', 'WRONG_CODE', 'LOW_GRADE', 'NO_RESULT', 'STORE_ERROR']
 
 export interface RuntimeOptions {
   site: string
@@ -442,7 +447,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
   /** A job's counters from the store: exact after any restart. */
   #derivedCounters (jobId: number): Counters & { reserved: number } {
     const { states, defects } = this.#o.pool.jobCounts(jobId)
-    const sum = (reasons: string[]): number => reasons.reduce((n, r) => n + (defects[r] ?? 0), 0)
+    const sum = (reasons: readonly string[]): number => reasons.reduce((n, r) => n + (defects[r] ?? 0), 0)
     const verified = states.VERIFIED + states.AGGREGATED + states.REPORTED + sum(VERIFIED_DEFECTS)
     const rejected = sum(REJECT_REASONS)
     const rejectsByReason: Record<string, number> = {}

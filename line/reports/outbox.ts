@@ -204,6 +204,44 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
     })
   }
 
+  /**
+   * Take codes out of the still-open reports of `kind` (a verified unit that turned out defect must not be reported
+   * utilised). Reports already closed are left alone: they may be on their way. Resolves to the codes taken out.
+   */
+  withdraw (kind: ReportKind, codeIds: readonly number[]): Promise<number[]> {
+    if (codeIds.length === 0) return Promise.resolve([])
+    return this.#pool.commit.submit(() => {
+      const db = this.#pool.db
+      const now = this.#clock.now()
+      const find = db.prepare("SELECT rc.report_id AS reportId FROM report_codes rc JOIN report_outbox r ON r.id = rc.report_id WHERE rc.kind = ? AND rc.code_id = ? AND r.state = 'OPEN'")
+      const del = db.prepare('DELETE FROM report_codes WHERE report_id = ? AND code_id = ?')
+      const out: number[] = []
+      const touched = new Map<string, number>()
+      for (const id of codeIds) {
+        const r = find.get(kind, id) as { reportId: string } | undefined
+        if (r === undefined) continue
+        del.run(r.reportId, id)
+        out.push(id)
+        touched.set(r.reportId, (touched.get(r.reportId) ?? 0) + 1)
+      }
+      for (const [reportId, n] of touched) {
+        db.prepare('UPDATE report_outbox SET codes = codes - ?, updated_at = ? WHERE id = ?').run(n, now, reportId)
+        this.#st.history.run(now, reportId, 'WITHDRAWN', JSON.stringify({ codes: n }))
+        // an open report left empty is dropped: there is nothing to send
+        if ((db.prepare('SELECT codes FROM report_outbox WHERE id = ?').get(reportId) as { codes: number }).codes === 0) {
+          db.prepare("DELETE FROM report_outbox WHERE id = ? AND state = 'OPEN'").run(reportId)
+        }
+      }
+      return out
+    })
+  }
+
+  /** Of these codes, those in a report of `kind` that is neither accepted nor rejected yet. */
+  pending (kind: ReportKind, codeIds: readonly number[]): number[] {
+    const st = this.#pool.db.prepare("SELECT 1 FROM report_codes rc JOIN report_outbox r ON r.id = rc.report_id WHERE rc.kind = ? AND rc.code_id = ? AND r.state NOT IN ('ACCEPTED', 'REJECTED')")
+    return codeIds.filter(id => st.get(kind, id) !== undefined)
+  }
+
   /** Close every open report now (end of job, shutdown): they are sent without waiting for their window. */
   closeOpen (): Promise<number> {
     return this.#pool.commit.submit(() => {

@@ -115,8 +115,37 @@ export class ReportPlanner {
     this.#add({ kind: 'utilisation', group: job.group, codeIds, attributes: utilisationAttributes(job) })
   }
 
+  /**
+   * Defect codes are dropped out. A code still in an open utilisation report is taken out of it first; one whose
+   * utilisation is already on its way is dropped out only after the OMS answered it, else the OMS could see the
+   * dropout first and then refuse the utilisation of a dropped code.
+   */
   defect (group: string, codeIds: readonly number[], reason: string): void {
-    this.#add({ kind: 'dropout', group, codeIds, attributes: { reason: reason === 'EXPIRY' || reason === 'QA_SAMPLES' ? reason : 'DEFECT' } })
+    if (codeIds.length === 0) return
+    const r = reason === 'EXPIRY' || reason === 'QA_SAMPLES' ? reason : 'DEFECT'
+    this.#outbox.withdraw('utilisation', codeIds).then(() => {
+      const pending = new Set(this.#outbox.pending('utilisation', codeIds))
+      for (const id of pending) this.#heldDropouts.set(id, { group, reason: r })
+      this.#add({ kind: 'dropout', group, codeIds: codeIds.filter(id => !pending.has(id)), attributes: { reason: r } })
+    }).catch(err => this.#log.error({ err }, 'could not withdraw defect codes from utilisation'))
+  }
+
+  /** Dropouts waiting for the utilisation report their codes are in to be answered. */
+  readonly #heldDropouts = new Map<number, { group: string, reason: string }>()
+
+  #releaseDropouts (): void {
+    if (this.#heldDropouts.size === 0) return
+    const pending = new Set(this.#outbox.pending('utilisation', [...this.#heldDropouts.keys()]))
+    const ready = new Map<string, { group: string, reason: string, ids: number[] }>()
+    for (const [id, d] of this.#heldDropouts) {
+      if (pending.has(id)) continue
+      this.#heldDropouts.delete(id)
+      const k = `${d.group}|${d.reason}`
+      const e = ready.get(k) ?? { ...d, ids: [] }
+      e.ids.push(id)
+      ready.set(k, e)
+    }
+    for (const e of ready.values()) this.#add({ kind: 'dropout', group: e.group, codeIds: e.ids, attributes: { reason: e.reason } })
   }
 
   boxClosed (job: JobView, codeIds: readonly number[]): void {
@@ -130,6 +159,7 @@ export class ReportPlanner {
 
   /** Feed with the outbox's 'report' events: an accepted report may release the next step of its codes. */
   reportChanged (e: { id: string, kind: string, state: string }): void {
+    if (e.kind === 'utilisation' && (e.state === 'ACCEPTED' || e.state === 'REJECTED')) this.#releaseDropouts()
     if (e.state !== 'ACCEPTED') return
     if (e.kind === 'utilisation') {
       this.#releaseWaiting()
@@ -221,8 +251,12 @@ export class ReportPlanner {
       if (job === null) continue
       utilisation += (await this.#outbox.add({ kind: 'utilisation', group: job.group, codeIds: ids, attributes: utilisationAttributes(job) })).added
     }
-    const defects = db.prepare(`SELECT c.id, c.gtin, c.reason FROM codes c WHERE c.state = 6 AND c.dropout_report IS NULL
+    const allDefects = db.prepare(`SELECT c.id, c.gtin, c.reason FROM codes c WHERE c.state = 6 AND c.dropout_report IS NULL
       AND NOT EXISTS (SELECT 1 FROM report_codes r WHERE r.code_id = c.id AND r.kind = 'dropout')`).all() as Array<{ id: number, gtin: string, reason: string | null }>
+    // as in defect(): out of open utilisation reports, and not while a utilisation of the code is on its way
+    await this.#outbox.withdraw('utilisation', allDefects.map(d => d.id))
+    const inFlight = new Set(this.#outbox.pending('utilisation', allDefects.map(d => d.id)))
+    const defects = allDefects.filter(d => !inFlight.has(d.id))
     const byKey = new Map<string, { group: string, reason: string, ids: number[] }>()
     for (const d of defects) {
       const group = groupOf(d.gtin)

@@ -17,14 +17,11 @@ import { prng } from '../codes/factory.ts'
 import { startTrueApiEmulator } from '../gismt/server.ts'
 import { OmsEmulator } from '../oms/index.ts'
 import { SimWorld } from '../world.ts'
+import { REJECT_REASONS, VERIFIED_DEFECTS } from '../../line/runtime.ts'
 import { ControllerProcess } from './controller.ts'
 import type { Scenario, ScenarioFault } from './schema.ts'
 
 const GTIN = '04601653030046'
-// Same definitions as the controller's store-derived counters (line/runtime.ts): which defect reasons count as
-// camera rejects, which were verified first.
-const REJECT_REASONS = ['UNREADABLE', 'WRONG_CODE', 'LOW_GRADE', 'NO_RESULT', 'STORE_ERROR']
-const VERIFIED_DEFECTS = ['REMOVED', 'SCRAPPED']
 
 export interface FaultRecord { kind: string, at: number, firedAtProduced: number, observed: Record<string, number | boolean | string> }
 
@@ -248,7 +245,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const c = last?.counters ?? null
   if (jobRow !== undefined && c !== null) {
     const { states, defects } = codes.jobCounts(jobRow.id)
-    const sum = (reasons: string[]): number => reasons.reduce((n, r) => n + (defects[r] ?? 0), 0)
+    const sum = (reasons: readonly string[]): number => reasons.reduce((n, r) => n + (defects[r] ?? 0), 0)
     const verified = states.VERIFIED + states.AGGREGATED + states.REPORTED + sum(VERIFIED_DEFECTS)
     const rejected = sum(REJECT_REASONS)
     const containers = (level: string): number => (db.prepare("SELECT count(*) AS n FROM containers WHERE job_id = ? AND level = ? AND state = 'closed'").get(jobRow.id, level) as { n: number }).n

@@ -146,18 +146,6 @@ t.test('remove a unit, reprint, scrap, close partial: through the panel on the r
   t.same(scrapUnknown.body.error.message, { ru: 'Нет закрытого короба с таким SSCC', en: 'no closed box with that SSCC' })
   t.equal((await engineer.req('POST', '/api/box/reprint', { sscc: scrapped.sscc })).status, 409, 'a scrapped box gets no new label')
 
-  // the removed unit and the scrapped box's units are reported as dropout: queued for the next report at once
-  // (not left to the periodic sweep), then received by the OMS
-  const inDropout = (id: number): boolean => db.prepare("SELECT 1 FROM report_codes WHERE code_id = ? AND kind = 'dropout'").get(id) !== undefined
-  await waitFor('the dropout queued in the outbox', () => [victim.id, ...scrappedUnits].every(inDropout), 10_000)
-  const droppedOut = [victim.id, ...scrappedUnits].map(id => codeRow(id).code)
-  await waitFor('dropout of the removed and scrapped codes at the OMS', () => {
-    const at = new Set(oms.dropped().map(d => d.code))
-    return droppedOut.every(c => at.has(c))
-  }, 20_000)
-  t.pass('the OMS received the dropout of every removed and scrapped code')
-  t.ok(oms.dropped().filter(d => droppedOut.includes(d.code)).every(d => d.reason === 'DEFECT'), 'as DEFECT')
-
   // ---- close the part-filled box (the operator's button)
   const openNow = openBoxIds()
   const labelsBeforeClose = labels.printed.length
@@ -208,6 +196,19 @@ t.test('remove a unit, reprint, scrap, close partial: through the panel on the r
 
   // ---- resume and complete the job; let the OMS accept reports from now on
   oms.state.reportProcessingMs = 200
+  // the removed unit and the scrapped box's units are reported as dropout: taken out of a utilisation report still
+  // collecting and queued at once, or — their utilisation being already on its way here (the OMS is not processing
+  // yet) — queued as soon as the OMS answered it, not left to the periodic sweep; then received by the OMS
+  const inDropout = (id: number): boolean => db.prepare("SELECT 1 FROM report_codes WHERE code_id = ? AND kind = 'dropout'").get(id) !== undefined
+  await waitFor('the dropout queued in the outbox', () => [victim.id, ...scrappedUnits].every(inDropout), 20_000)
+  const droppedOut = [victim.id, ...scrappedUnits].map(id => codeRow(id).code)
+  await waitFor('dropout of the removed and scrapped codes at the OMS', () => {
+    const at = new Set(oms.dropped().map(d => d.code))
+    return droppedOut.every(c => at.has(c))
+  }, 20_000)
+  t.pass('the OMS received the dropout of every removed and scrapped code')
+  t.ok(oms.dropped().filter(d => droppedOut.includes(d.code)).every(d => d.reason === 'DEFECT'), 'as DEFECT')
+
   for (let i = 0; i < 50 && state() !== 'Execute'; i++) {
     await operator.req('POST', '/api/command', { command: 'unhold' })
     await new Promise(resolve => setTimeout(resolve, 200))

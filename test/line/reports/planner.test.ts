@@ -5,6 +5,7 @@ import t from 'tap'
 import type { JobView } from '../../../line/control.ts'
 import { silentLogger } from '../../../line/log.ts'
 import { ReportPlanner } from '../../../line/reports/planner.ts'
+import { ReportOutbox, TrueApiDocumentSender } from '../../../line/reports/index.ts'
 import { boxedCodes, reportsFixture, runUntil, type ReportsFixture } from './fixture.ts'
 
 const job = (over: Partial<JobView> = {}): JobView => ({
@@ -133,4 +134,31 @@ t.test('a pallet is reported after its boxes are aggregated and introduced, as o
   t.ok(boxes.every(b => f.emu.aggregateParent(`00${b}`) === '00046016530000009990'), 'GIS MT knows every box on the pallet')
   t.ok(ids.every(id => f.pool.get(id)?.reports.pallet !== null), 'every unit is linked to the pallet report')
   t.equal(f.outbox.summary().REJECTED.reports, 0)
+})
+
+t.test('a defect code leaves its open utilisation report; one whose utilisation is on its way is dropped out after the answer', async t => {
+  const f = await reportsFixture(t)
+  const { ids } = await boxedCodes(f, 'b1', 20, 20)
+  // queueing only (nothing is ticked here): the True API sender stands in for the OMS channel
+  const sender = new TrueApiDocumentSender({ client: f.client, participantInn: '7700000000' })
+  const outbox = new ReportOutbox({ pool: f.pool, clock: f.clock, senders: { utilisation: sender, dropout: sender }, windowMs: 10_000 })
+  const p = new ReportPlanner({ outbox, pool: f.pool, log: silentLogger(), aggregation: false })
+  outbox.on('report', e => p.reportChanged(e))
+  const [open] = (await outbox.add({ kind: 'utilisation', group: 'water', codeIds: ids.slice(0, 10) })).reportIds
+  await outbox.closeOpen() // the first ten are on their way
+  await outbox.add({ kind: 'utilisation', group: 'water', codeIds: ids.slice(10) }) // the next ten still collect
+  await f.pool.markDefect([ids[0]!, ids[15]!], 'PLC_REJECT')
+  p.defect('water', [ids[0]!, ids[15]!], 'PLC_REJECT')
+  await settle(f)
+  const inReport = (kind: string, id: number) => f.db.prepare('SELECT report_id FROM report_codes WHERE kind = ? AND code_id = ?').get(kind, id) as { report_id: string } | undefined
+  t.equal(inReport('utilisation', ids[15]!), undefined, 'taken out of the open utilisation report')
+  t.ok(inReport('dropout', ids[15]!), 'and dropped out at once')
+  t.equal(reportsOf(f, 'utilisation').find(r => r.id !== open)?.codes, 9, 'the open report counts one code less')
+  t.ok(inReport('utilisation', ids[0]!), 'a code in a report on its way stays in it')
+  t.equal(inReport('dropout', ids[0]!), undefined, 'and its dropout waits')
+  // the OMS answers the first report
+  f.db.prepare("UPDATE report_outbox SET state = 'ACCEPTED' WHERE id = ?").run(open)
+  p.reportChanged({ id: open as string, kind: 'utilisation', state: 'ACCEPTED' })
+  await settle(f)
+  t.ok(inReport('dropout', ids[0]!), 'dropped out after the utilisation was answered')
 })
