@@ -147,6 +147,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
     }
     // PRINTED: the controller stopped before its verdict
     await this.#o.pool.markDefect([row.id], 'UNCERTAIN')
+    this.#syncCounters()
     this.emit('defect', [row.id])
     if (!rejected) {
       this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', severity: 'fault', source: `plc seq ${seq}`, message: { ru: `Изделие ${seq} ушло без проверки кода: снимите его с линии`, en: `product ${seq} left without a verified code: take it off the line` }, detail: { seq, codeId: row.id } })
@@ -429,9 +430,25 @@ export class LineRuntime extends EventEmitter implements LineControl {
     if (this.#beforeGate.size > 0 || this.#o.tracker.inFlight() > 0) return
     const ids = [...this.#o.pool.recoverUnverified(), ...this.#o.aggregator.recoverBeforeGate(this.#job)]
     if (ids.length > 0) {
+      this.#syncCounters()
       this.emit('defect', ids)
       this.#o.alarms.raise({ code: 'UNCERTAIN_CODES', severity: 'warning', source: 'pool', message: { ru: `Списано кодов без подтверждения: ${ids.length}`, en: `${ids.length} unconfirmed codes written off` }, detail: { count: ids.length } })
     }
+  }
+
+  /**
+   * Live counters from the store again, after codes were written off outside the tracker's view (UNCERTAIN after a
+   * restart): the panel and the PLC must show what the store holds.
+   */
+  #syncCounters (): void {
+    if (this.#job === null) return
+    const used = this.#derivedCounters(this.#job.id)
+    const t = this.#o.tracker
+    // products that passed unprinted carry no code: the store cannot count them, the tracker did
+    const noPrint = t.counters.rejectsByReason.NO_PRINT
+    const rejectsByReason = noPrint === undefined ? used.rejectsByReason : { ...used.rejectsByReason, NO_PRINT: noPrint }
+    Object.assign(t.counters, { printed: used.printed, verified: used.verified, rejected: used.rejected, rejectsByReason, boxes: used.boxes, pallets: used.pallets, reported: used.reported, dropped: used.dropped })
+    this.#changed()
   }
 
   #attach (job: JobView): void {
