@@ -162,6 +162,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     if (Object.keys(senders).length > 0) {
       outbox = new ReportOutbox({
         pool, clock, senders, maxCodes: config.reports.maxCodes, windowMs: config.reports.window,
+        retryBaseMs: config.reports.retryBaseMs, retryMaxMs: config.reports.retryMaxMs, pollIntervalMs: config.reports.pollIntervalMs, tickMs: config.reports.tickMs,
         // a code is REPORTED once its box's aggregation is accepted (utilisation only links it: the box may still
         // be open); dropped-out codes become DROPPED
         onAccepted: { utilisation: 'none', aggregation: 'REPORTED', dropout: 'DROPPED', introduction: 'none' },

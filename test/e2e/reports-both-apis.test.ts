@@ -39,6 +39,8 @@ t.test('a job ends utilised, aggregated and introduced in both emulators, code f
   await world.attach(config, line.broker?.url ?? '')
   const rt = line.runtime
   const state = () => rt.snapshot().state.state
+  const t0 = Date.now()
+  const phase = (what: string): void => { t.comment(`${what} after ${((Date.now() - t0) / 1000).toFixed(1)} s`) }
 
   // an MES listening to the feed from before the job runs
   t.ok(line.l3?.pubEndpoint, 'the feed is bound')
@@ -64,11 +66,13 @@ t.test('a job ends utilised, aggregated and introduced in both emulators, code f
 
   await waitFor('codes from the OMS emulator', () => rt.snapshot().pool.available >= quantity, 60_000)
     .catch(err => { throw new Error(`${err.message}: ${JSON.stringify({ pool: rt.snapshot().pool, emission: line.replenisher?.status() })}`) })
+  phase('codes in the pool')
   await runLine(world, config, state)
   const refused = await ask({ msgId: 'j2', type: 'job.load', job: { jobId: 'J-2', gtin: GTIN, group: 'water', quantity: 10 } })
   t.equal(refused.error?.code, 'LC_ERR_JOB_REFUSED', 'a job from the MES is refused while the line runs')
   await waitFor('Complete', () => state() === 'Complete', 120_000)
   await waitFor('the conveyor is empty', () => world.conveyor!.onConveyor === 0, 20_000)
+  phase('job complete')
 
   const db = line.db
   const goodStates = [CodeState.VERIFIED, CodeState.AGGREGATED, CodeState.REPORTED].join(',')
@@ -83,6 +87,7 @@ t.test('a job ends utilised, aggregated and introduced in both emulators, code f
     return p.reports === 0 && p.notIntroduced === 0 && p.notDropped === 0 && p.notPalletised === 0
   }, 90_000).catch(err => { throw new Error(`${err.message}: ${JSON.stringify(pending())}`) })
 
+  phase('every report accepted')
   const rejected = db.prepare("SELECT count(*) AS n FROM report_outbox WHERE state = 'REJECTED'").get() as { n: number }
   t.equal(rejected.n, 0, 'no report was rejected by either API')
   const acc = line.pool.accounting()
