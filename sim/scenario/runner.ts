@@ -85,7 +85,8 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     pool: { ...pool, criticalCodes: 0, minRemainingValidity: 0 },
     oms: { url: oms.url, omsId: oms.omsId, clientToken: 'sim-token' },
     trueApi: { url: trueApi.url },
-    reports: { aggregationVia: 'oms', window: 500 },
+    // statuses asked for every second, and retries after an outage at most a minute apart (simulated clock)
+    reports: { aggregationVia: 'oms', window: 500, pollIntervalMs: 1000, retryBaseMs: 1000, retryMaxMs: 60_000 },
     printers: [
       { id: 'head-1', driver: 'modbus-head', transport: { kind: 'tcp', port: 0 }, bufferDepth: 32, pollIntervalMs: 10 },
       { id: 'box-label', driver: 'zpl-label', role: 'box', transport: { kind: 'tcp', port: 0 } },
