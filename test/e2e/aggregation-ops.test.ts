@@ -26,7 +26,7 @@ t.test('remove a unit, reprint, scrap, close partial: through the panel on the r
     world: { camera: { mode: 'fast', noReadRate: 0.02 } },
     config: {
       oms: { url: oms.url, omsId: oms.omsId, clientToken: 'ops-token' },
-      reports: { aggregationVia: 'oms', window: 300 },
+      reports: { aggregationVia: 'oms', window: 300, pollIntervalMs: 200 },
       pool: { lowWatermarkMinutes: 0.01, targetMinutes: 0.01, lowWatermarkCodes: QUANTITY + 100, targetCodes: QUANTITY + 300, criticalCodes: 0, minRemainingValidity: 0 },
       job: { group: 'water', gtin: GTIN, batch: 'OPS-1', productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: QUANTITY, unitsPerBox: UNITS_PER_BOX, boxesPerPallet: BOXES_PER_PALLET, minGrade: 'C', unitsPerMinute: 1200 },
     },
