@@ -10,7 +10,6 @@
 
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -19,6 +18,7 @@ import type { MqttClient } from 'mqtt'
 import { connectMqtt, endMqtt, waitConnected } from '../../broker/index.ts'
 import { ROLE_RULES, type Role } from '../../broker/acl.ts'
 import { percentile, round, summarize, type Bench, type Figures } from '../lib.ts'
+import { freePort, portOpen } from '../../sim/net.ts'
 
 const SITE = 'perf-plant'
 const GTIN = '04601653030046'
@@ -214,25 +214,6 @@ async function lineProcess (spec: LineSpec): Promise<void> {
 
 // ---- the broker ------------------------------------------------------------------------------------------------
 
-function freePort (): Promise<number> {
-  return new Promise(resolve => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => resolve(p)) })
-  })
-}
-
-async function portOpen (port: number, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    const ok = await new Promise<boolean>(resolve => {
-      const c = connect(port, '127.0.0.1', () => { c.destroy(); resolve(true) })
-      c.on('error', () => resolve(false))
-    })
-    if (ok) return true
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-  return false
-}
 
 interface User { username: string, role: Role, line: string, deviceId?: string }
 

@@ -2,7 +2,6 @@
 import t from 'tap'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { chmodSync, writeFileSync } from 'node:fs'
-import { createServer, connect, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { ManualClock } from '../../line/clock.ts'
 import { connectMqtt, controllerConnectOptions, endMqtt, usesEmbeddedBroker, waitConnected } from '../../broker/index.ts'
@@ -10,29 +9,11 @@ import { MqttVerifier } from '../../verifiers/mqtt-verifier.ts'
 import type { VerificationResult } from '../../verifiers/types.ts'
 import { tempDir } from '../helpers/tmp.ts'
 import { client, collect, publish, subscribe } from './helpers.ts'
+import { freePort, portOpen } from '../../sim/net.ts'
 
 const haveMosquitto = spawnSync('mosquitto', ['-h']).error === undefined && spawnSync('mosquitto_passwd', ['-h']).error === undefined
 const skip = haveMosquitto ? false : 'mosquitto is not installed (apt-get install mosquitto; .ci/run installs it)'
 
-function freePort (): Promise<number> {
-  return new Promise(resolve => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => resolve(p)) })
-  })
-}
-
-async function portOpen (port: number, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    const ok = await new Promise<boolean>(resolve => {
-      const c = connect(port, '127.0.0.1', () => { c.destroy(); resolve(true) })
-      c.on('error', () => resolve(false))
-    })
-    if (ok) return true
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-  return false
-}
 
 async function startMosquitto (t: { teardown(fn: () => unknown): void }, dir: string, port: number): Promise<ChildProcess> {
   const conf = join(dir, 'mosquitto.conf')
