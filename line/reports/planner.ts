@@ -11,6 +11,18 @@ import type { ReportOutbox } from './outbox.ts'
 
 interface CodeRef { id: number, jobId: number | null, parent: string | null }
 
+/** Codes grouped by their box (`parent`), in order; codes in no box are left out. */
+function byBox (codes: readonly CodeRef[]): Map<string, CodeRef[]> {
+  const boxes = new Map<string, CodeRef[]>()
+  for (const c of codes) {
+    if (c.parent === null) continue
+    let b = boxes.get(c.parent)
+    if (b === undefined) { b = []; boxes.set(c.parent, b) }
+    b.push(c)
+  }
+  return boxes
+}
+
 /** Utilisation attributes per group (oms-api.md "Utilisation attributes by group"). */
 export function utilisationAttributes (job: Pick<JobView, 'group' | 'productionDate' | 'expiryDate'>): Record<string, unknown> {
   const a: Record<string, unknown> = {}
@@ -198,14 +210,7 @@ export class ReportPlanner {
 
   /** Aggregated units: one introduction entry per box, the box kept whole in one document. */
   #introduceBoxes (codes: readonly CodeRef[]): void {
-    const boxes = new Map<string, CodeRef[]>()
-    for (const c of codes) {
-      if (c.parent === null) continue
-      let b = boxes.get(c.parent)
-      if (b === undefined) { b = []; boxes.set(c.parent, b) }
-      b.push(c)
-    }
-    for (const units of boxes.values()) {
+    for (const units of byBox(codes).values()) {
       const job = this.#job(units[0]?.jobId ?? null)
       const attributes = job === null ? null : introductionAttributes(job, true)
       if (job === null || attributes === null) continue
@@ -279,10 +284,8 @@ export class ReportPlanner {
   #sweepBoxes (jobOf: (jobId: number) => JobView | null): number {
     const rows = this.#pool.db.prepare(`SELECT c.id, c.job_id AS jobId, c.parent FROM codes c WHERE c.state = ${CodeState.AGGREGATED} AND c.parent IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM report_codes r WHERE r.code_id = c.id AND r.kind = 'aggregation') ORDER BY c.id`).all() as CodeRef[]
-    const boxes = new Map<string, CodeRef[]>()
-    for (const r of rows) boxes.set(r.parent as string, [...(boxes.get(r.parent as string) ?? []), r])
     let n = 0
-    for (const [parent, units] of boxes) {
+    for (const [parent, units] of byBox(rows)) {
       const job = units[0]?.jobId === null || units[0] === undefined ? null : jobOf(units[0].jobId)
       if (job === null || this.#waiting.has(parent)) continue
       this.boxClosed(job, units.map(u => u.id))
