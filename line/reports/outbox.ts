@@ -392,8 +392,16 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
     try {
       remoteId = await sender.submit(cur, prepared)
     } catch (err) {
-      const cls = (sender.classify ?? classifyFailure)(err)
-      if (cls === 'rejected') { await this.#reject(cur, message(err), []); return }
+      const cls = sender.classify === undefined ? classifyFailure(err) : sender.classify(err, prepared)
+      if (cls === 'already-done' && cur.attempts > 1) {
+        // a re-send after a lost answer, and the server holds the first copy: the report is through
+        const already = `already:${r.id}`
+        await this.#commit(cur, { state: 'SENT', remoteId: already, lastError: null }, 'ALREADY_DONE', { error: message(err) })
+        this.#log?.warn({ reportId: r.id, err }, 're-sent report refused as already done: the first copy was taken')
+        await this.#accept({ ...cur, state: 'SENT', remoteId: already })
+        return
+      }
+      if (cls === 'rejected' || cls === 'already-done') { await this.#reject(cur, message(err), []); return }
       await this.#retryLater(cur, cls === 'not-sent' ? 'READY' : 'SENDING', err, false)
       return
     }

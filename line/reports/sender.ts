@@ -52,7 +52,11 @@ export type RemoteStatus =
  * - `uncertain`: it may have been taken (timeout, reset, 5xx): reconcile before any second send;
  * - `rejected`: the server refused the content (4xx): surface the reason, send nothing more until corrected.
  */
-export type FailureClass = 'not-sent' | 'uncertain' | 'rejected'
+/**
+ * `already-done`: the server refused every code because it already holds this report's effect — what a re-send
+ * after a lost answer meets when the API cannot be asked whether it took the first copy (the OMS).
+ */
+export type FailureClass = 'not-sent' | 'uncertain' | 'rejected' | 'already-done'
 
 export interface ReportSender {
   readonly channel: string
@@ -66,8 +70,8 @@ export interface ReportSender {
    * undefined if it certainly does not. Throw if that cannot be known now (the API is down).
    */
   reconcile(report: OutboxReport): Promise<string | undefined>
-  /** Override the default classification of submit errors. */
-  classify?(err: unknown): FailureClass
+  /** Override the default classification of submit errors (`prepared` is what was sent). */
+  classify?(err: unknown, prepared: Prepared): FailureClass
 }
 
 /** Default classification from the typed errors' shape (status, retryable, context.sent). */

@@ -218,13 +218,14 @@ export class OmsHandlers {
         // a higher level holds aggregates reported before (boxes in a pallet)
         const agg = this.s.aggregates.get(c)
         if (agg !== undefined) {
-          if (agg.in !== undefined) fields.push({ fieldName: `aggregationUnits[${ui}].sntins[${i}]`, fieldError: 'Агрегат уже агрегирован / already aggregated' })
+          if (agg.in !== undefined) fields.push({ fieldName: `aggregationUnits[${ui}].sntins[${i}]`, fieldError: `Агрегат уже агрегирован в ${agg.in} / already aggregated in ${agg.in}` })
           return
         }
         const full = this.s.byIdentity.get(c)
         const info = full === undefined ? undefined : this.s.issued.get(full)
         if (info === undefined) fields.push({ fieldName: `aggregationUnits[${ui}].sntins[${i}]`, fieldError: this.s.issued.has(c) ? 'Код передан с криптохвостом / send codes without crypto part' : 'Код маркировки не был эмитирован / code was never issued' })
         else if (info.fate === 'DROPPED') fields.push({ fieldName: `aggregationUnits[${ui}].sntins[${i}]`, fieldError: 'Код выбыл / dropped' })
+        else if (info.aggregatedIn !== undefined) fields.push({ fieldName: `aggregationUnits[${ui}].sntins[${i}]`, fieldError: `Код уже агрегирован в ${info.aggregatedIn} / already aggregated in ${info.aggregatedIn}` })
       })
     })
     if (fields.length > 0) return bad('Отчёт об агрегации отклонён / aggregation refused', fields.slice(0, 100))

@@ -1,0 +1,60 @@
+// Reports to the OMS whose answer is lost: the OMS cannot be asked whether it took a report, so the outbox sends
+// it again; the OMS refuses the copy code by code ("already utilised", "already aggregated in <the same box>") and
+// the report counts as through — once, with nothing utilised or aggregated twice. A refusal that is not of that
+// kind stays a rejection.
+import t from 'tap'
+import { buildSscc } from '../../../line/codes/index.ts'
+import { OmsHttpError } from '../../../line/emission/errors.ts'
+import { OmsReportSender } from '../../../line/reports/oms-sender.ts'
+import { ReportOutbox } from '../../../line/reports/index.ts'
+import { GTIN, lineFixture, omsFixture } from '../emission/fixture.ts'
+
+t.test('a lost answer is sent again and the OMS copy counts as through, once', async t => {
+  const f = await omsFixture(t, { emu: { rateLimitPerSecond: 0, reportProcessingMs: 0 }, client: { timeoutMs: 300, attempts: 1, maxRequestsPerSecond: 200 } })
+  const { pool, rep, db } = lineFixture(t, f)
+  for (let i = 0; i < 40 && pool.level(GTIN) < 24; i++) { await rep.tick(); f.clock.advance(10_000) }
+  const codes = await pool.reserve(GTIN, 24, 'head-1')
+  const ids = codes.map(c => c.id)
+  await pool.markPrinted(ids)
+  await pool.markVerified(ids)
+  const boxes = [buildSscc(0, '4601653', 1).digits, buildSscc(0, '4601653', 2).digits]
+  await pool.aggregate(ids.slice(0, 12), `00${boxes[0]}`)
+  await pool.aggregate(ids.slice(12), `00${boxes[1]}`)
+
+  const oms = new OmsReportSender({ client: f.client, participantInn: '7700000000' })
+  const outbox = new ReportOutbox({ pool, clock: f.clock, senders: { utilisation: oms, aggregation: oms }, windowMs: 1000, retryBaseMs: 1000, retryMaxMs: 2000, pollIntervalMs: 1000, onAccepted: { aggregation: 'REPORTED' } })
+  t.teardown(() => outbox.stop())
+  // the OMS takes each report, and the answer is lost on the way back
+  f.emu.inject({ kind: 'drop', path: '/api/v3/utilisation', times: 1 })
+  f.emu.inject({ kind: 'drop', path: '/api/v3/aggregation', times: 1 })
+  await outbox.add({ kind: 'utilisation', group: 'water', codeIds: ids, attributes: { productionDate: '2026-11-25' } })
+  await outbox.add({ kind: 'aggregation', group: 'water', codeIds: ids.slice(0, 12), attributes: { capacity: 12 }, whole: true })
+  await outbox.add({ kind: 'aggregation', group: 'water', codeIds: ids.slice(12), attributes: { capacity: 12 }, whole: true })
+  await outbox.closeOpen()
+  for (let i = 0; i < 40 && outbox.summary().ACCEPTED.reports < 2; i++) { await outbox.tick(); f.clock.advance(1000) }
+
+  t.equal(f.emu.faults.served.drop, 2, 'both answers were lost')
+  t.equal(outbox.summary().ACCEPTED.reports, 2, 'both reports are through')
+  t.equal(outbox.summary().REJECTED.reports, 0, 'none rejected')
+  const history = db.prepare("SELECT event FROM report_history WHERE event = 'ALREADY_DONE'").all()
+  t.equal(history.length, 2, 'each counted through on the OMS refusing its copy')
+  t.equal(f.emu.utilised().length, 24, 'the OMS utilised each code once')
+  t.same(f.emu.aggregated().map(u => u.unitSerialNumber).sort(), boxes.map(b => `00${b}`).sort(), 'and aggregated each box once')
+  t.ok(ids.every(id => pool.get(id)?.state === 'REPORTED'), 'the codes end REPORTED')
+  t.ok(ids.every(id => pool.get(id)?.reports.utilisation !== null), 'and linked to their utilisation')
+})
+
+t.test('only refusals that say the effect is already there count as through', async t => {
+  const oms = new OmsReportSender({ client: undefined as never, participantInn: '7700000000' })
+  const err = (fieldErrors: Array<{ fieldName: string, fieldError: string }>) => new OmsHttpError(400, { success: false, globalErrors: [{ error: 'Отчёт отклонён / refused' }], fieldErrors }, { method: 'POST', path: '/api/v3/x' })
+  const utilisation = { hash: 'h', payload: { productGroup: 'water', utilisationType: 'UTILISATION', sntins: ['a', 'b'] } }
+  const dropout = { hash: 'h', payload: { productGroup: 'water', dropoutReason: 'DEFECT', sntins: ['a'] } }
+  const aggregation = { hash: 'h', payload: { productGroup: 'water', aggregationUnits: [{ unitSerialNumber: '00046016530000000018', sntins: ['a'] }] } }
+  t.equal(oms.classify(err([{ fieldName: 'sntins[0]', fieldError: 'Код маркировки уже в статусе UTILISED / already utilised' }, { fieldName: 'sntins[1]', fieldError: 'Код маркировки уже в статусе UTILISED / already utilised' }]), utilisation), 'already-done')
+  t.equal(oms.classify(err([{ fieldName: 'sntins[0]', fieldError: 'Код маркировки уже в статусе DROPPED / already dropped' }]), utilisation), 'rejected', 'a utilisation of a dropped code is a real refusal')
+  t.equal(oms.classify(err([{ fieldName: 'sntins[0]', fieldError: 'Код маркировки уже в статусе UTILISED / already utilised' }, { fieldName: 'sntins[1]', fieldError: 'Код маркировки не был эмитирован / code was never issued' }]), utilisation), 'rejected', 'one other error makes it a rejection')
+  t.equal(oms.classify(err([{ fieldName: 'sntins[0]', fieldError: 'Код уже выбыл / already dropped' }]), dropout), 'already-done')
+  t.equal(oms.classify(err([{ fieldName: 'aggregationUnits[0].sntins[0]', fieldError: 'Код уже агрегирован в 00046016530000000018 / already aggregated in 00046016530000000018' }]), aggregation), 'already-done')
+  t.equal(oms.classify(err([{ fieldName: 'aggregationUnits[0].sntins[0]', fieldError: 'Код уже агрегирован в 00046016530000000025 / already aggregated in 00046016530000000025' }]), aggregation), 'rejected', 'aggregated in another box is a conflict')
+  t.equal(oms.classify(new OmsHttpError(503, null, { method: 'POST', path: '/api/v3/x' }), utilisation), 'uncertain')
+})
