@@ -71,7 +71,7 @@ async function drive (cam: MqttClient, v: MqttVerifier, n: number, qos: 0 | 1, o
 
 async function images (n: number): Promise<number> {
   // Offline camera: nothing goes out, only the status publish must complete.
-  const noPublish = { publish: (_t: string, _p: string, _o: unknown, cb?: () => void) => cb?.() } as unknown as MqttClient
+  const noPublish = { publish: (_t: string, _p: string, _o: unknown, cb?: () => void) => cb?.(), on: () => noPublish, off: () => noPublish } as unknown as MqttClient
   const cam = new SimCamera({
     id: 'bench', site: 's1', line: 'l1', client: noPublish, clock: { now: () => Date.now() },
     scenario: { mode: 'image', defects: { blur: { p: 0.3, min: 0.5, max: 2 }, noise: { p: 0.3, min: 5, max: 25 }, rotation: { p: 0.5, min: 0, max: 360 }, contrast: { p: 0.2, min: 0.4, max: 0.9 } }, faults: { offline: true } },
