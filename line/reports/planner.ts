@@ -11,6 +11,9 @@ import type { ReportOutbox } from './outbox.ts'
 
 interface CodeRef { id: number, jobId: number | null, parent: string | null }
 
+/** Reports a dropped code must not be left in, or overtake (see `defect`). */
+const CARRYING = ['utilisation', 'aggregation'] as const
+
 /** Codes grouped by their box (`parent`), in order; codes in no box are left out. */
 function byBox (codes: readonly CodeRef[]): Map<string, CodeRef[]> {
   const boxes = new Map<string, CodeRef[]>()
@@ -128,26 +131,34 @@ export class ReportPlanner {
   }
 
   /**
-   * Defect codes are dropped out. A code still in an open utilisation report is taken out of it first; one whose
-   * utilisation is already on its way is dropped out only after the OMS answered it, else the OMS could see the
-   * dropout first and then refuse the utilisation of a dropped code.
+   * Defect codes are dropped out. A code still in an open utilisation or aggregation report (a box scrapped before
+   * its report left) is taken out of it first; one whose utilisation or aggregation is already on its way is dropped
+   * out only after the OMS answered that report, else the OMS could see the dropout first and then refuse the rest of
+   * a report for a dropped code. A scrapped box waiting for its aggregation is forgotten.
    */
   defect (group: string, codeIds: readonly number[], reason: string): void {
     if (codeIds.length === 0) return
     const r = reason === 'EXPIRY' || reason === 'QA_SAMPLES' ? reason : 'DEFECT'
-    this.#outbox.withdraw('utilisation', codeIds).then(() => {
-      const pending = new Set(this.#outbox.pending('utilisation', codeIds))
+    const ids = new Set(codeIds)
+    for (const [parent, w] of this.#waiting) if (w.codeIds.some(id => ids.has(id))) this.#waiting.delete(parent)
+    Promise.all(CARRYING.map(kind => this.#outbox.withdraw(kind, codeIds))).then(() => {
+      const pending = this.#carried(codeIds)
       for (const id of pending) this.#heldDropouts.set(id, { group, reason: r })
       this.#add({ kind: 'dropout', group, codeIds: codeIds.filter(id => !pending.has(id)), attributes: { reason: r } })
-    }).catch(err => this.#log.error({ err }, 'could not withdraw defect codes from utilisation'))
+    }).catch(err => this.#log.error({ err }, 'could not withdraw defect codes from their reports'))
   }
 
-  /** Dropouts waiting for the utilisation report their codes are in to be answered. */
+  /** Of these codes, those in a utilisation or aggregation report that is on its way (not yet answered). */
+  #carried (codeIds: readonly number[]): Set<number> {
+    return new Set(CARRYING.flatMap(kind => this.#outbox.pending(kind, codeIds)))
+  }
+
+  /** Dropouts waiting for the reports their codes are in to be answered. */
   readonly #heldDropouts = new Map<number, { group: string, reason: string }>()
 
   #releaseDropouts (): void {
     if (this.#heldDropouts.size === 0) return
-    const pending = new Set(this.#outbox.pending('utilisation', [...this.#heldDropouts.keys()]))
+    const pending = this.#carried([...this.#heldDropouts.keys()])
     const ready = new Map<string, { group: string, reason: string, ids: number[] }>()
     for (const [id, d] of this.#heldDropouts) {
       if (pending.has(id)) continue
@@ -171,7 +182,7 @@ export class ReportPlanner {
 
   /** Feed with the outbox's 'report' events: an accepted report may release the next step of its codes. */
   reportChanged (e: { id: string, kind: string, state: string }): void {
-    if (e.kind === 'utilisation' && (e.state === 'ACCEPTED' || e.state === 'REJECTED')) this.#releaseDropouts()
+    if ((CARRYING as readonly string[]).includes(e.kind) && (e.state === 'ACCEPTED' || e.state === 'REJECTED')) this.#releaseDropouts()
     if (e.state !== 'ACCEPTED') return
     if (e.kind === 'utilisation') {
       this.#releaseWaiting()
@@ -259,8 +270,8 @@ export class ReportPlanner {
     const allDefects = db.prepare(`SELECT c.id, c.gtin, c.reason FROM codes c WHERE c.state = 6 AND c.dropout_report IS NULL
       AND NOT EXISTS (SELECT 1 FROM report_codes r WHERE r.code_id = c.id AND r.kind = 'dropout')`).all() as Array<{ id: number, gtin: string, reason: string | null }>
     // as in defect(): out of open utilisation reports, and not while a utilisation of the code is on its way
-    await this.#outbox.withdraw('utilisation', allDefects.map(d => d.id))
-    const inFlight = new Set(this.#outbox.pending('utilisation', allDefects.map(d => d.id)))
+    for (const kind of CARRYING) await this.#outbox.withdraw(kind, allDefects.map(d => d.id))
+    const inFlight = this.#carried(allDefects.map(d => d.id))
     const defects = allDefects.filter(d => !inFlight.has(d.id))
     const byKey = new Map<string, { group: string, reason: string, ids: number[] }>()
     for (const d of defects) {

@@ -162,3 +162,37 @@ t.test('a defect code leaves its open utilisation report; one whose utilisation 
   await settle(f)
   t.ok(inReport('dropout', ids[0]!), 'dropped out after the utilisation was answered')
 })
+
+t.test('a box scrapped before its aggregation left is taken out of the report; one on its way is dropped out after the answer', async t => {
+  const f = await reportsFixture(t)
+  const { ids, identities } = await boxedCodes(f, 'b1', 30, 10)
+  f.db.prepare("UPDATE codes SET job_id = 1, parent = '00' || parent").run()
+  await f.pool.linkReport('utilisation', 'U-1', ids)
+  f.emu.registerCodes(identities)
+  // dropout goes nowhere here (nothing is ticked for it): the True API sender stands in for the OMS channel
+  const sender = new TrueApiDocumentSender({ client: f.client, participantInn: '7700000000' })
+  const outbox = new ReportOutbox({ pool: f.pool, clock: f.clock, senders: { aggregation: sender, dropout: sender }, windowMs: 10_000 })
+  const p = new ReportPlanner({ outbox, pool: f.pool, log: silentLogger(), aggregation: true })
+  outbox.on('report', e => p.reportChanged(e))
+  p.boxClosed(job(), ids.slice(0, 10))
+  await settle(f)
+  await outbox.closeOpen() // the first box's aggregation is on its way
+  p.boxClosed(job(), ids.slice(10, 20))
+  p.boxClosed(job(), ids.slice(20))
+  await settle(f)
+  // the operator scraps the first box and the third
+  const scrapped = [...ids.slice(0, 10), ...ids.slice(20)]
+  await f.pool.markDefect(scrapped, 'SCRAPPED')
+  p.defect('water', scrapped, 'SCRAPPED')
+  await settle(f)
+  const inReport = (kind: string, id: number) => f.db.prepare('SELECT report_id FROM report_codes WHERE kind = ? AND code_id = ?').get(kind, id) !== undefined
+  t.ok(ids.slice(20).every(id => !inReport('aggregation', id)), 'the third box left the open aggregation report')
+  t.ok(ids.slice(10, 20).every(id => inReport('aggregation', id)), 'the second box stays in it')
+  t.ok(ids.slice(20).every(id => inReport('dropout', id)), 'the third box is dropped out at once')
+  t.ok(ids.slice(0, 10).every(id => inReport('aggregation', id) && !inReport('dropout', id)), 'the first box, on its way, waits for the answer')
+  const first = f.db.prepare("SELECT id FROM report_outbox WHERE kind = 'aggregation' AND state = 'READY'").get() as { id: string }
+  f.db.prepare("UPDATE report_outbox SET state = 'ACCEPTED' WHERE id = ?").run(first.id)
+  p.reportChanged({ id: first.id, kind: 'aggregation', state: 'ACCEPTED' })
+  await settle(f)
+  t.ok(ids.slice(0, 10).every(id => inReport('dropout', id)), 'then dropped out')
+})
