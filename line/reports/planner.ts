@@ -80,6 +80,10 @@ export class ReportPlanner {
   readonly #o: PlannerOptions
   /** Closed boxes waiting for their units' utilisation to be accepted, by the box's unit code (`00`+SSCC). */
   readonly #waiting = new Map<string, WaitingBox>()
+  /** Closed pallets waiting for their boxes' reports, by the pallet's unit code. */
+  readonly #waitingPallets = new Map<string, { job: JobView, pallet: string, boxes: string[] }>()
+  /** Dropouts waiting for the reports their codes are in to be answered. */
+  readonly #heldDropouts = new Map<number, { group: string, reason: string }>()
 
   constructor (options: PlannerOptions) {
     this.#o = options
@@ -94,8 +98,6 @@ export class ReportPlanner {
 
   /** Pallets held back until their boxes are reported (aggregated, and introduced where the job is). */
   get waitingPallets (): number { return this.#waitingPallets.size }
-
-  readonly #waitingPallets = new Map<string, { job: JobView, pallet: string, boxes: string[] }>()
 
   /**
    * A closed pallet: reported once every box in it is known to GIS MT as an aggregate — and, for a job that is
@@ -152,9 +154,6 @@ export class ReportPlanner {
   #carried (codeIds: readonly number[]): Set<number> {
     return new Set(CARRYING.flatMap(kind => this.#outbox.pending(kind, codeIds)))
   }
-
-  /** Dropouts waiting for the reports their codes are in to be answered. */
-  readonly #heldDropouts = new Map<number, { group: string, reason: string }>()
 
   #releaseDropouts (): void {
     if (this.#heldDropouts.size === 0) return
