@@ -321,7 +321,9 @@ export class Tracker extends EventEmitter {
     // `rejected` counts printed units (codes) rejected; a product that got no print is counted by reason only.
     if (item.codeId !== null) this.counters.rejected++
     this.counters.rejectsByReason[reason] = (this.counters.rejectsByReason[reason] ?? 0) + 1
-    this.#consecutiveRejects++
+    // products that arrive after the job's last code are expected unmarked: no quality trend, no "N in a row"
+    const expected = reason === 'NO_PRINT' && this.#noPrintIsExpected
+    if (!expected) this.#consecutiveRejects++
     const persist = item.codeId === null
       ? Promise.resolve()
       : (item.printed ?? Promise.resolve()).then(() => this.#o.pool.markDefect([item.codeId as number], reason))

@@ -177,3 +177,17 @@ t.test('N rejects in a row raise a fault', async t => {
   await s.tracker.settled()
   t.same(s.faults, ['rejects'])
 })
+
+t.test('products after the job\'s last code pass unprinted without a fault, and do not count as rejects in a row', async t => {
+  const s = await setup(t, { maxConsecutiveRejects: 3 })
+  s.tracker.expectNoPrints(true)
+  for (let seq = 1; seq <= 5; seq++) { s.tracker.onTrigger(seq); s.tracker.onMissed({ printer: 'head-1', ambiguous: false, at: s.f.clock.now() }) }
+  await s.tracker.settled()
+  t.same(s.faults, [], 'no printer fault, no "rejects in a row"')
+  t.equal(s.tracker.counters.rejectsByReason.NO_PRINT, 5, 'each counted under NO_PRINT')
+  t.same(s.rejects.map(r => r.reason), ['NO_PRINT', 'NO_PRINT', 'NO_PRINT', 'NO_PRINT', 'NO_PRINT'], 'and each rejected at the gate')
+  s.tracker.expectNoPrints(false)
+  for (let seq = 6; seq <= 8; seq++) { s.tracker.onTrigger(seq); s.tracker.onMissed({ printer: 'head-1', ambiguous: false, at: s.f.clock.now() }) }
+  await s.tracker.settled()
+  t.same([...s.faults].sort(), ['printer', 'printer', 'printer', 'rejects'], 'while codes are expected, missed prints are faults and count')
+})
