@@ -277,6 +277,11 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
 
     await verifier.start()
     closers.push(() => verifier.stop())
+    // while a unit camera is believed offline, re-read the retained camera status every few seconds
+    const statusTimer = setInterval(() => {
+      if (unitCameras.some(c => cameraOnline.get(c.id) === false)) verifier.refreshStatus().catch(err => log.warn({ err }, 'camera status refresh failed'))
+    }, 3000)
+    closers.push(() => clearInterval(statusTimer))
     await plc.start()
     plc.publishState(machine.snapshot())
 

@@ -63,6 +63,19 @@ export class MqttVerifier extends EventEmitter implements Verifier {
     })
   }
 
+  /**
+   * Ask the broker for the cameras' retained status again (a SUBSCRIBE that replaces an existing subscription
+   * re-sends the retained messages, MQTT 3.1.1 §3.8.4). The line calls it while it believes a camera offline, so a
+   * status message lost on the way cannot keep the line held after the camera is back.
+   */
+  async refreshStatus (): Promise<void> {
+    if (!this.#started || !this.#o.client.connected) return
+    const qos = this.#o.qos ?? 1
+    await new Promise<void>((resolve, reject) => {
+      this.#o.client.subscribe(`${this.#prefix}+/status`, { qos }, err => err ? reject(err) : resolve())
+    })
+  }
+
   async stop (): Promise<void> {
     if (!this.#started) return
     this.#started = false

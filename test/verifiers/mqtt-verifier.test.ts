@@ -119,3 +119,13 @@ t.test('a listener that throws does not stop the verifier', async t => {
   await second
   t.equal(calls, 2)
 })
+
+t.test('refreshStatus reads the cameras\' retained status again (a status message lost on the way is recovered)', async t => {
+  const { v, cam } = await setup(t)
+  const first = next<{ camera: string, online: boolean }>(v, 'status')
+  await publish(cam, 's1/l1/cam/cam1/status', '{"online":true}', { qos: 1, retain: true })
+  t.same(await first, { camera: 'cam1', online: true })
+  const again = next<{ camera: string, online: boolean }>(v, 'status')
+  await v.refreshStatus()
+  t.same(await again, { camera: 'cam1', online: true }, 'the retained status is delivered once more')
+})
