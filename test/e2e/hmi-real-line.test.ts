@@ -2,22 +2,13 @@
 // counters move, ink out on the simulated head → alarm and Held, resume refused while the ink is out,
 // acknowledge, refill, resume.
 import t from 'tap'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { existsSync, mkdtempSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { hashPassword } from '../../line/hmi/passwords.ts'
 import { HmiStore } from '../../line/hmi/store.ts'
+import { CHROMIUM, SHOTS, chromiumMissing } from '../helpers/browser.ts'
 import { startTestLine } from '../helpers/line.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-// docs/screenshots/ is rewritten only on request (LC_UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean.
-const SHOTS = process.env.LC_UPDATE_SCREENSHOTS === '1'
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : `${mkdtempSync(join(tmpdir(), 'hmi-shots-'))}/`
-
-if (!existsSync(CHROMIUM)) {
-  t.plan(0, `skipped: ${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`)
+if (chromiumMissing !== null) {
+  t.plan(0, chromiumMissing)
 } else {
   t.test('panel on the real simulated line: run, ink out, Held, refused resume, ack, refill, resume', async t => {
     const { line, world } = await startTestLine(t, {

@@ -1,19 +1,11 @@
 // The operator panel in a real browser (Debian's chromium through playwright-core) against the fake line.
 import t from 'tap'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { mkdirSync } from 'node:fs'
+import { CHROMIUM, SHOTS, chromiumMissing } from '../../helpers/browser.ts'
 import { USERS, startHmi } from './harness.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-// docs/screenshots/ is rewritten only on request (LC_UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean.
-const SHOTS = process.env.LC_UPDATE_SCREENSHOTS === '1'
-  ? fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url))
-  : `${mkdtempSync(join(tmpdir(), 'hmi-shots-'))}/`
-
-if (!existsSync(CHROMIUM)) {
-  t.plan(0, `skipped: ${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`)
+if (chromiumMissing !== null) {
+  t.plan(0, chromiumMissing)
 } else {
   t.test('operator panel: login, job, counters, ink-out alarm and Held, ack, resume, forbidden command, language', async t => {
     const { chromium } = await import('playwright-core')
