@@ -16,6 +16,12 @@ export interface BrokerSection {
   tls?: { key: string, cert: string, port: number } | undefined
   persistence?: string | undefined
   clientId?: string | undefined
+  maxPacketBytes?: number | undefined
+}
+
+/** The controller's MQTT client id: configured, or `controller-<site>-<line>`. */
+export function controllerClientId (cfg: BrokerSection, site: string, line: string): string {
+  return cfg.clientId ?? `controller-${site}-${line}`
 }
 
 /** True when the controller should start its own broker (no external `broker.url`). */
@@ -31,7 +37,12 @@ export function embeddedOptions (cfg: BrokerSection, site: string, line: string)
     return user
   })
   if (!users.some(u => u.username === cfg.username)) users.push({ username: cfg.username, password: cfg.password, role: 'controller' })
-  const o: EmbeddedBrokerOptions = { site, line, host: cfg.host, port: cfg.port, users, persistencePath: cfg.persistence ?? 'var/broker.db' }
+  const o: EmbeddedBrokerOptions = {
+    site, line, host: cfg.host, port: cfg.port, users, persistencePath: cfg.persistence ?? 'var/broker.db',
+    // nobody but the controller's login may take the controller's durable session, even before its first connection
+    reservedClientIds: { [controllerClientId(cfg, site, line)]: cfg.username },
+  }
+  if (cfg.maxPacketBytes !== undefined) o.maxPacketBytes = cfg.maxPacketBytes
   if (cfg.wsPort !== undefined) o.wsPort = cfg.wsPort
   if (cfg.tls !== undefined) o.tls = cfg.tls
   return o
@@ -40,5 +51,5 @@ export function embeddedOptions (cfg: BrokerSection, site: string, line: string)
 /** The controller's connection: the external URL, or the embedded broker's. A durable session so QoS 1 waits for us. */
 export function controllerConnectOptions (cfg: BrokerSection, site: string, line: string, embeddedUrl?: string): MqttConnectOptions {
   const url = usesEmbeddedBroker(cfg) ? (embeddedUrl ?? `mqtt://${cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host}:${cfg.port}`) : cfg.url as string
-  return { url, username: cfg.username, password: cfg.password, clientId: cfg.clientId ?? `controller-${site}-${line}`, clean: false }
+  return { url, username: cfg.username, password: cfg.password, clientId: controllerClientId(cfg, site, line), clean: false }
 }

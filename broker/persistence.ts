@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS subscriptions (client_id TEXT NOT NULL, topic TEXT NO
 CREATE TABLE IF NOT EXISTS outgoing (seq INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, broker_id TEXT NOT NULL, broker_counter INTEGER NOT NULL, packet TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS outgoing_key ON outgoing (client_id, broker_id, broker_counter);
 CREATE TABLE IF NOT EXISTS wills (client_id TEXT PRIMARY KEY, packet TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS client_owners (client_id TEXT PRIMARY KEY, username TEXT NOT NULL);
 `
 
 /*
@@ -95,6 +96,8 @@ export class SqlitePersistence {
   readonly #pendingOut = new Map<string, { clientId: string, packet: Packet }>()
   #destroyed = false
   readonly #stmt
+  /** Which user holds each durable session's client id (broker/client-ids.ts). */
+  readonly #owners = new Map<string, string>()
 
   constructor (options: SqlitePersistenceOptions) {
     try {
@@ -118,6 +121,10 @@ export class SqlitePersistence {
       delOut: db.prepare('DELETE FROM outgoing WHERE client_id = ? AND broker_id = ? AND broker_counter = ?'),
       putWill: db.prepare('INSERT OR REPLACE INTO wills (client_id, packet) VALUES (?, ?)'),
       delWill: db.prepare('DELETE FROM wills WHERE client_id = ?'),
+      putOwner: db.prepare('INSERT OR REPLACE INTO client_owners (client_id, username) VALUES (?, ?)'),
+    }
+    for (const r of db.prepare('SELECT client_id, username FROM client_owners').all() as Array<{ client_id: string, username: string }>) {
+      this.#owners.set(r.client_id, r.username)
     }
   }
 
@@ -145,6 +152,16 @@ export class SqlitePersistence {
       // putWill stamps the live broker id; the will belongs to the dead broker so that aedes fires it.
       will.brokerId = oldBroker
     }
+  }
+
+  /** The user that owns a durable session's client id, if any. */
+  clientOwner (clientId: string): string | undefined { return this.#owners.get(clientId) }
+
+  /** Records the owner of a durable session's client id; on disk with the next batch. */
+  setClientOwner (clientId: string, username: string): void {
+    if (this.#owners.get(clientId) === username) return
+    this.#owners.set(clientId, username)
+    this.#schedule(() => this.#stmt.putOwner.run(clientId, username))
   }
 
   /** Number of queued QoS 1 messages on disk (after the pending batch), for tests and status. */

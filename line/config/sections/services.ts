@@ -1,4 +1,5 @@
 // Cloud services (OMS, True API), broker, HMI, L3 feed, pool sizing and the store.
+import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { duration, integer, nonEmpty, port } from './common.ts'
 
@@ -80,15 +81,22 @@ export const brokerSchema = z.strictObject({
     /** For cameras: the camera id it may publish as. */
     deviceId: z.string().optional(),
   })).default([]),
-  /** The controller's own login on the broker. */
+  /** The controller's own login on the broker. Required with an external broker; with the embedded one, an unset
+   * password is a random one made at start (only the controller itself logs in with it). */
   username: z.string().default('controller'),
-  password: z.string().default('controller'),
+  password: z.string().min(1).optional(),
   tls: z.strictObject({ key: nonEmpty(), cert: nonEmpty(), port: port().default(8883) }).optional(),
   /** SQLite file of the embedded broker's sessions (queued QoS 1 survives a restart). */
   persistence: nonEmpty().default('var/broker.db'),
-  /** The controller's MQTT client id (durable session); default `controller-<site>-<line>`. */
+  /** The controller's MQTT client id (durable session); default `controller-<site>-<line>`. Reserved for `username`. */
   clientId: z.string().optional(),
-})
+  /** Largest MQTT packet the embedded broker accepts; a client sending a larger one is disconnected. */
+  maxPacketBytes: integer().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+}).superRefine((b, ctx) => {
+  if (b.url !== undefined && b.url !== '' && b.password === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['password'], message: 'required with an external broker (broker.url): the controller logs in with it' })
+  }
+}).transform(b => ({ ...b, password: b.password ?? randomBytes(18).toString('base64url') }))
 
 export const hmiSchema = z.strictObject({
   host: nonEmpty().default('0.0.0.0'),
