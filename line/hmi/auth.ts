@@ -27,6 +27,10 @@ export function bootstrapFromEnv (env: Record<string, string | undefined>): Boot
 
 const MAX_FAILS = 5
 const LOCK_MS = 60_000
+/** Wrong tries older than this are forgotten: one wrong try a minute never locks anyone out. */
+const FAIL_WINDOW_MS = 5 * 60_000
+/** Bound on the remembered (user, address) pairs; the oldest are forgotten first. */
+const MAX_TRACKED = 10_000
 const BAD_LOGIN = { ru: 'Неверное имя пользователя или пароль', en: 'Wrong user name or password' }
 
 export class HmiAuth {
@@ -34,11 +38,15 @@ export class HmiAuth {
   readonly #clock: Clock
   readonly #ttl: number
   readonly #log: Logger
-  readonly #fails = new Map<string, { count: number, lockedUntil: number }>()
+  /** Wrong tries per (user name, address): a wrong password typed elsewhere does not lock out the panel at the line. */
+  readonly #fails = new Map<string, { count: number, firstAt: number, lockedUntil: number }>()
   // Hash of a throwaway password: unknown users cost the same scrypt time as known ones (no user enumeration by timing).
   #dummyHash: Promise<string> | undefined
 
-  constructor (o: { store: HmiStore, clock: Clock, sessionTtl: number, log: Logger }) {
+  readonly #maxTracked: number
+
+  constructor (o: { store: HmiStore, clock: Clock, sessionTtl: number, log: Logger, maxTrackedFailures?: number }) {
+    this.#maxTracked = o.maxTrackedFailures ?? MAX_TRACKED
     this.#store = o.store
     this.#clock = o.clock
     this.#ttl = o.sessionTtl
@@ -74,9 +82,11 @@ export class HmiAuth {
 
   #bootstrapFile: string | null = null
 
-  async login (username: string, password: string): Promise<{ token: string, expiresAt: number, session: Session }> {
+  async login (username: string, password: string, address = ''): Promise<{ token: string, expiresAt: number, session: Session }> {
     const now = this.#clock.now()
-    const f = this.#fails.get(username)
+    const key = `${username}\u0000${address}`
+    let f = this.#fails.get(key)
+    if (f !== undefined && f.lockedUntil <= now && now - f.firstAt > FAIL_WINDOW_MS) { this.#fails.delete(key); f = undefined }
     if (f !== undefined && f.lockedUntil > now) {
       const s = Math.ceil((f.lockedUntil - now) / 1000)
       throw new LoginFailedError({ ru: `Слишком много неверных попыток, повторите через ${s} с`, en: `Too many wrong attempts, try again in ${s} s` }, { username, locked: true })
@@ -86,10 +96,13 @@ export class HmiAuth {
     const ok = await verifyPassword(password, user?.passwordHash ?? await this.#dummyHash)
     if (user === null || !ok || user.disabled) {
       const count = (f?.count ?? 0) + 1
-      this.#fails.set(username, { count, lockedUntil: count >= MAX_FAILS ? now + LOCK_MS : 0 })
+      this.#fails.delete(key) // re-inserted last: the map's order is the age of the last wrong try
+      // a lock ends the window: after it, a fresh count starts
+      this.#fails.set(key, count >= MAX_FAILS ? { count: 0, firstAt: now, lockedUntil: now + LOCK_MS } : { count, firstAt: f?.firstAt ?? now, lockedUntil: 0 })
+      while (this.#fails.size > this.#maxTracked) this.#fails.delete(this.#fails.keys().next().value as string)
       throw new LoginFailedError(BAD_LOGIN, { username, attempts: count })
     }
-    this.#fails.delete(username)
+    this.#fails.delete(key)
     const { token, expiresAt } = this.#store.createSession(username, now, this.#ttl)
     this.#store.purgeExpired(now)
     return { token, expiresAt, session: { username, role: user.role, mustChange: user.mustChange, expiresAt } }
@@ -99,6 +112,9 @@ export class HmiAuth {
     if (token === undefined || token === '') return null
     return this.#store.session(token, this.#clock.now())
   }
+
+  /** Remembered (user, address) pairs with wrong tries, for tests and status. */
+  get trackedFailures (): number { return this.#fails.size }
 
   logout (token: string): void { this.#store.endSession(token) }
 

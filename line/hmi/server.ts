@@ -47,19 +47,63 @@ function cookieToken (req: FastifyRequest): string | undefined {
   if (header === undefined) return undefined
   for (const part of header.split(';')) {
     const i = part.indexOf('=')
-    if (i > 0 && part.slice(0, i).trim() === COOKIE) return decodeURIComponent(part.slice(i + 1).trim())
+    if (i > 0 && part.slice(0, i).trim() === COOKIE) {
+      // a malformed cookie is no session (401), not an internal error
+      try { return decodeURIComponent(part.slice(i + 1).trim()) } catch { return undefined }
+    }
   }
   return undefined
 }
 
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const CROSS_SITE = { ru: 'Запрос с чужой страницы отклонён', en: 'Request from another site refused' }
+const JSON_ONLY = { ru: 'Команды панели принимаются только в формате JSON', en: 'Panel commands are accepted as JSON only' }
+
+/**
+ * Cross-site request forgery: a state change must come from the panel's own page. Browsers send Origin with every
+ * cross-site POST, and a page elsewhere cannot send `application/json` without a CORS preflight this server never
+ * answers; both are checked (OWASP CSRF Prevention Cheat Sheet: "Verifying Origin", "Custom request headers").
+ */
+function crossSiteRefusal (req: FastifyRequest): { status: number, text: Bilingual } | null {
+  if (!UNSAFE_METHODS.has(req.method)) return null
+  const origin = req.headers.origin
+  if (origin !== undefined && origin !== '') {
+    let host: string | null = null
+    try { host = new URL(origin).host } catch { host = null }
+    if (host === null || host !== req.headers.host) return { status: 403, text: CROSS_SITE }
+  }
+  const site = req.headers['sec-fetch-site']
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return { status: 403, text: CROSS_SITE }
+  const type = req.headers['content-type'] ?? ''
+  if (!type.toLowerCase().startsWith('application/json')) return { status: 415, text: JSON_ONLY }
+  return null
+}
+
+/** True for a loopback bind address: only this PC reaches the panel. */
+export function isLoopbackHost (host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
+}
+
 const MUST_CHANGE = { ru: 'Сначала смените временный пароль', en: 'Change your temporary password first' }
+
+/**
+ * A known first password (from the environment or the options) is fine for a panel only this PC reaches; on a
+ * network-facing bind anyone on the plant network could log in with it before the operator, so it is ignored and a
+ * random one goes to the password file instead.
+ */
+function bootstrapFor (host: string, b: BootstrapOptions, log: Logger): BootstrapOptions {
+  if (isLoopbackHost(host) || b.adminPassword === undefined) return b
+  log.error({ host }, 'HMI listens beyond loopback: the configured first administrator password is refused, a random one is written to the password file')
+  const { adminPassword: _refused, ...rest } = b
+  return rest
+}
 
 export function createHmiServer (o: { control: LineControl, db: Db, log: Logger, clock: Clock, config: HmiConfig }): HmiServer {
   const { control, clock, config } = o
   const log = o.log.child({ module: 'hmi' })
   const store = new HmiStore(o.db)
   const auth = new HmiAuth({ store, clock, sessionTtl: config.sessionTtl, log })
-  const live = new LiveUpdates({ control, intervalMs: config.updateIntervalMs, log, valid: t => auth.session(t) !== null })
+  const live = new LiveUpdates({ control, intervalMs: config.updateIntervalMs, log, valid: t => auth.session(t)?.mustChange === false })
   const jobForm = jobSchema(config.groups)
   let assets: PanelAssets | null = null
 
@@ -73,9 +117,11 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
     }
   }
 
-  const sessionOf = (req: FastifyRequest): Session => {
+  /** The caller's session; one that must still change its temporary password may do only that (and log out). */
+  const sessionOf = (req: FastifyRequest, o: { mustChangeAllowed?: boolean } = {}): Session => {
     const s = auth.session(cookieToken(req))
     if (s === null) throw new UnauthenticatedError({ path: req.url })
+    if (s.mustChange && o.mustChangeAllowed !== true) throw new HmiError('LC_ERR_HMI_FORBIDDEN', 403, MUST_CHANGE, { path: req.url })
     return s
   }
 
@@ -140,6 +186,13 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
     return reply.status(404).send({ error: { code: e.code, message: e.text } })
   })
 
+  app.addHook('onRequest', async (req, reply) => {
+    const refused = crossSiteRefusal(req)
+    if (refused === null) return
+    log.warn({ url: req.url, origin: req.headers.origin ?? null, type: req.headers['content-type'] ?? null }, 'HMI refused a cross-site or non-JSON state change')
+    return reply.status(refused.status).send({ error: { code: 'LC_ERR_HMI_CROSS_SITE', message: refused.text } })
+  })
+
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('cache-control', 'no-store')
     reply.header('x-content-type-options', 'nosniff')
@@ -151,7 +204,9 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
   app.register(async app => {
     app.get('/ws', { websocket: true }, (socket, req) => {
       const token = cookieToken(req)
-      if (token === undefined || auth.session(token) === null) { socket.close(4401, 'login required'); return }
+      const s = auth.session(token)
+      if (token === undefined || s === null) { socket.close(4401, 'login required'); return }
+      if (s.mustChange) { socket.close(4403, 'change the temporary password first'); return }
       live.add(socket, token)
     })
   })
@@ -165,7 +220,7 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
   app.post('/api/login', async (req, reply) => {
     const body = parse(loginSchema, req.body, 'login')
     try {
-      const { token, session } = await auth.login(body.username, body.password)
+      const { token, session } = await auth.login(body.username, body.password, req.ip)
       audit(session, 'login', null, 'ok')
       reply.header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(config.sessionTtl / 1000)}`)
       return { user: me(session) }
@@ -185,9 +240,9 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
   const me = (s: Session): Record<string, unknown> => ({
     username: s.username, role: s.role, mustChangePassword: s.mustChange, expiresAt: s.expiresAt, permissions: [...PERMISSIONS[s.role]],
   })
-  app.get('/api/me', async req => ({ user: me(sessionOf(req)) }))
+  app.get('/api/me', async req => ({ user: me(sessionOf(req, { mustChangeAllowed: true })) }))
   app.post('/api/me/password', async req => {
-    const s = sessionOf(req)
+    const s = sessionOf(req, { mustChangeAllowed: true })
     const body = parse(changePasswordSchema, req.body, 'password')
     if (!await auth.changePassword(s.username, body.oldPassword, body.newPassword)) {
       const text = { ru: 'Старый пароль неверен', en: 'The old password is wrong' }
@@ -304,7 +359,7 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
     get live () { return { clients: live.clients, pushes: live.pushes } },
     async listen () {
       assets ??= await buildPanel()
-      const boot = await auth.bootstrap(config.bootstrap ?? {})
+      const boot = await auth.bootstrap(bootstrapFor(config.host, config.bootstrap ?? {}, log))
       if (boot.created) log.info({ username: boot.username }, 'HMI administrator bootstrapped')
       const address = await app.listen({ host: config.host, port: config.port })
       url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1')

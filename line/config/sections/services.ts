@@ -99,7 +99,8 @@ export const brokerSchema = z.strictObject({
 }).transform(b => ({ ...b, password: b.password ?? randomBytes(18).toString('base64url') }))
 
 export const hmiSchema = z.strictObject({
-  host: nonEmpty().default('0.0.0.0'),
+  /** Bind address: loopback by default (the panel browser runs on this PC); 0.0.0.0 for panels on the network. */
+  host: nonEmpty().default('127.0.0.1'),
   port: port().default(8080),
   sessionTtl: duration().default(43_200_000),
   /** Pushes to the panel at most this often. */
