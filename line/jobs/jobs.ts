@@ -22,7 +22,8 @@ const date = z.iso.date({ error: 'expected a date yyyy-MM-dd / ожидаетс�
 export const jobInputSchema = z.strictObject({
   group: z.string().min(1),
   gtin: z.string().regex(/^\d{14}$/, 'GTIN: 14 digits / 14 цифр'),
-  batch: z.string().min(1, 'batch required / укажите партию').max(40),
+  // letters, digits and . _ - / only: a batch travels into CSV exports, reports and the panel (no formulas, no markup)
+  batch: z.string().min(1, 'batch required / укажите партию').max(40).regex(/^[\p{L}\p{N}._\-/]+$/u, 'batch: letters, digits, . _ - / / партия: буквы, цифры, . _ - /'),
   productionDate: date,
   expiryDate: date.optional(),
   quantity: z.int().min(1).max(10_000_000),

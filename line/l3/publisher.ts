@@ -3,7 +3,9 @@
 import { Publisher } from 'zeromq'
 import type { Clock } from '../clock.ts'
 import type { Logger } from '../log.ts'
+import { secureServer, type CurveServerOptions } from './curve.ts'
 import type { Envelope, EventType } from './messages.ts'
+import { redactCodes } from './redact.ts'
 
 export interface PublisherOptions {
   endpoint: string
@@ -14,6 +16,10 @@ export interface PublisherOptions {
   /** Events held while the socket is busy; beyond it the oldest are dropped, which subscribers see as a gap. */
   queueLimit?: number
   log?: Logger
+  /** Publish full codes with their crypto tails; by default only their identities (GTIN + serial) go out. */
+  fullCodes?: boolean
+  /** CURVE: only these subscriber keys may connect, and the feed is encrypted. */
+  curve?: CurveServerOptions
 }
 
 export class L3Publisher {
@@ -35,7 +41,10 @@ export class L3Publisher {
   }
 
   /** Bind; resolves to the actual endpoint (a `:0` / `*` port is replaced by the one chosen). */
+  #unsecure: (() => Promise<void>) | null = null
+
   async bind (): Promise<string> {
+    if (this.#o.curve !== undefined) this.#unsecure = await secureServer(this.#sock, this.#o.curve, this.#o.log)
     await this.#sock.bind(this.#o.endpoint)
     this.endpoint = this.#sock.lastEndpoint ?? this.#o.endpoint
     return this.endpoint
@@ -45,7 +54,7 @@ export class L3Publisher {
 
   /** Stamp and queue an event; returns its envelope at once (never blocks the line). */
   publish (type: EventType, data: unknown): Envelope {
-    const env: Envelope = { seq: ++this.#seq, ts: this.#o.clock.now(), type, line: this.#o.line, data }
+    const env: Envelope = { seq: ++this.#seq, ts: this.#o.clock.now(), type, line: this.#o.line, data: this.#o.fullCodes === true ? data : redactCodes(data) }
     if (this.#closed) return env
     this.#queue.push(env)
     const limit = this.#o.queueLimit ?? 100_000
@@ -75,5 +84,6 @@ export class L3Publisher {
     await this.flush()
     this.#closed = true
     this.#sock.close()
+    await this.#unsecure?.()
   }
 }

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts'
 import { LineError } from '../codes/errors.ts'
 import type { JobInput, LineControl } from '../control.ts'
 import type { Logger } from '../log.ts'
+import type { CurveServerOptions } from './curve.ts'
 import type { JobSpec, MesMessage } from './messages.ts'
 import { L3Publisher } from './publisher.ts'
 import { L3JobRouter } from './router.ts'
@@ -14,6 +15,10 @@ export interface L3WiringOptions {
   pub?: string | undefined
   router?: string | undefined
   queueLimit: number
+  /** CURVE keys for both sockets (docs/l3-feed.md), full codes on the feed, job messages a second per peer. */
+  curve?: CurveServerOptions | undefined
+  fullCodes?: boolean
+  maxMessagesPerSecond?: number
   /** `<site>/<line>`, stamped on every event. */
   line: string
   clock: Clock
@@ -63,7 +68,7 @@ export async function startL3 (o: L3WiringOptions): Promise<L3Wiring> {
   const on = (em: EventEmitter, event: string, fn: (e: unknown) => void): void => { em.on(event, fn); unwire.push(() => em.off(event, fn)) }
   try {
     if (o.pub !== undefined) {
-      const pub = new L3Publisher({ endpoint: o.pub, line: o.line, clock: o.clock, queueLimit: o.queueLimit, log: o.log })
+      const pub = new L3Publisher({ endpoint: o.pub, line: o.line, clock: o.clock, queueLimit: o.queueLimit, log: o.log, fullCodes: o.fullCodes === true, ...(o.curve === undefined ? {} : { curve: o.curve }) })
       await pub.bind()
       publisher = pub
       on(o.tracker, 'item', e => { pub.publish('item', e) })
@@ -72,7 +77,10 @@ export async function startL3 (o: L3WiringOptions): Promise<L3Wiring> {
       on(o.alarms, 'alarm', e => { pub.publish('alarm', e) })
     }
     if (o.router !== undefined) {
-      const r = new L3JobRouter({ endpoint: o.router, log: o.log, handler: msg => handle(msg, o) })
+      const r = new L3JobRouter({
+        endpoint: o.router, log: o.log, clock: o.clock, handler: msg => handle(msg, o),
+        ...(o.curve === undefined ? {} : { curve: o.curve }), ...(o.maxMessagesPerSecond === undefined ? {} : { maxMessagesPerSecond: o.maxMessagesPerSecond }),
+      })
       await r.bind()
       router = r
     }

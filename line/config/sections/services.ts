@@ -107,6 +107,11 @@ export const hmiSchema = z.strictObject({
   updateIntervalMs: duration().default(250),
 })
 
+const z85Key = z.string().regex(/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/, 'expected a 40-character Z85 CURVE key')
+
+/** An endpoint only this PC can reach: tcp on a loopback address, or ipc/inproc. */
+const localEndpoint = (e: string): boolean => /^(ipc|inproc):\/\//.test(e) || /^tcp:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):/.test(e)
+
 export const l3Schema = z.strictObject({
   /** zeromq endpoint the event feed binds, e.g. tcp://0.0.0.0:5556 (docs/l3-feed.md). */
   pub: z.string().optional(),
@@ -114,6 +119,20 @@ export const l3Schema = z.strictObject({
   router: z.string().optional(),
   /** Events kept in memory while the PUB socket is busy; beyond it the oldest are dropped (the seq shows the gap). */
   queueLimit: integer().min(1).default(100_000),
+  /** CURVE keys (Z85): this controller's secret key and the MES public keys allowed on both sockets. */
+  curve: z.strictObject({ secretKey: z85Key, clients: z.array(z85Key).min(1) }).optional(),
+  /** Full codes with crypto tails on the PUB feed; by default only GTIN + serial. */
+  fullCodes: z.boolean().default(false),
+  /** Job messages a second from one MES peer; more are refused unread. */
+  maxMessagesPerSecond: z.number().positive().max(1000).default(20),
+}).superRefine((l, ctx) => {
+  // a job channel anyone on the network can reach would let anyone end the running job
+  if (l.router !== undefined && l.curve === undefined && !localEndpoint(l.router)) {
+    ctx.addIssue({ code: 'custom', path: ['curve'], message: `required when l3.router listens beyond this PC (${l.router}): the MES must authenticate with a CURVE key` })
+  }
+  if (l.pub !== undefined && l.curve === undefined && l.fullCodes && !localEndpoint(l.pub)) {
+    ctx.addIssue({ code: 'custom', path: ['fullCodes'], message: 'full codes on a feed beyond this PC need l3.curve (an encrypted, authenticated feed)' })
+  }
 })
 
 export const reportsSchema = z.strictObject({
