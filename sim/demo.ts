@@ -75,10 +75,18 @@ async function main (): Promise<void> {
     stopping = true
     process.stdout.write('\nstopping…\n')
     for (const t of [imageTimer, autostart, status]) clearInterval(t)
-    await world.close()
+    // In the order a shift engineer would: the PLC stops the line (the controller drains the heads while they are
+    // still there, products in flight leave with their verdicts), then the controller closes, then the devices.
+    await world.command(config, 'stop').catch(() => {})
+    const until = Date.now() + 10_000
+    while (!['Stopped', 'Aborted', 'Idle', 'Complete'].includes(line.runtime.snapshot().state.state) && Date.now() < until) {
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
     await line.close()
+    await world.close()
     await oms.close()
     await trueApi.close()
+    process.stdout.write('stopped\n')
     process.exit(0)
   }
   process.once('SIGINT', () => { void stop() })
