@@ -110,7 +110,7 @@ export const hmiSchema = z.strictObject({
 const z85Key = z.string().regex(/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/, 'expected a 40-character Z85 CURVE key')
 
 /** An endpoint only this PC can reach: tcp on a loopback address, or ipc/inproc. */
-const localEndpoint = (e: string): boolean => /^(ipc|inproc):\/\//.test(e) || /^tcp:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):/.test(e)
+const localEndpoint = (e: string): boolean => /^(ipc|inproc):\/\//.test(e) || /^tcp:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:|$)/.test(e)
 
 export const l3Schema = z.strictObject({
   /** zeromq endpoint the event feed binds, e.g. tcp://0.0.0.0:5556 (docs/l3-feed.md). */
