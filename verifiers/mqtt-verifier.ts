@@ -124,7 +124,7 @@ export class MqttVerifier extends EventEmitter implements Verifier {
 
   #result (camera: string, topic: string, payload: Buffer): void {
     if (this.#cameras !== null && !this.#cameras.has(camera)) {
-      this.#invalidPayload(camera, topic, payload, `result from unknown camera "${camera}"`)
+      this.#invalidPayload(null, topic, payload, `result from unknown camera "${camera}"`)
       return
     }
     const json = this.#parseJson(camera, topic, payload)
@@ -144,6 +144,11 @@ export class MqttVerifier extends EventEmitter implements Verifier {
 
   #status (camera: string, topic: string, payload: Buffer): void {
     if (payload.length === 0) return // a cleared retained status
+    // a camera the config does not name is not a device of this line: it must not grow the device list
+    if (this.#cameras !== null && !this.#cameras.has(camera)) {
+      this.#invalidPayload(null, topic, payload, `status from unknown camera "${camera}"`)
+      return
+    }
     const json = this.#parseJson(camera, topic, payload)
     if (json === undefined) return
     const parsed = cameraStatusSchema.safeParse(json)

@@ -91,7 +91,7 @@ t.test('malformed payloads of every kind are counted and reported, never crash, 
   t.match(invalid.find(i => i.payload.includes('"grade":"E"'))?.error, /grade/)
 })
 
-t.test('results from unknown cameras and bad status payloads are invalid; a good status is an event', async t => {
+t.test('results and statuses from unknown cameras and bad status payloads are invalid; a good status is an event', async t => {
   const b = await brokerFixture(t)
   const ctl = await client(t, b.url, 'controller', 'c-secret')
   const v = new MqttVerifier({ client: ctl, site: 's1', line: 'l1', clock: new ManualClock(), cameras: ['cam1'] })
@@ -101,12 +101,17 @@ t.test('results from unknown cameras and bad status payloads are invalid; a good
   v.on('invalid', (i: InvalidResult) => invalid.push(i))
   const cam2 = await client(t, b.url, 'cam2', 'cam2-secret')
   await publish(cam2, 's1/l1/cam/cam2/result', '{"seq":1,"ts":1,"code":"x","grade":"A"}')
-  await publish(cam2, 's1/l1/cam/cam2/status', '{"online":"yes"}')
-  const status = next<{ camera: string, online: boolean }>(v, 'status')
+  const cam1 = await client(t, b.url, 'cam1', 'cam1-secret')
+  await publish(cam1, 's1/l1/cam/cam1/status', '{"online":"yes"}')
+  // a camera the config does not name is no device of this line: its status is refused, not shown (a flood of
+  // made-up ids must not grow the device list)
   await publish(cam2, 's1/l1/cam/cam2/status', '{"online":false}')
-  t.same(await status, { camera: 'cam2', online: false })
-  t.equal(invalid.length, 2)
+  const status = next<{ camera: string, online: boolean }>(v, 'status')
+  await publish(cam1, 's1/l1/cam/cam1/status', '{"online":false}')
+  t.same(await status, { camera: 'cam1', online: false })
+  t.equal(invalid.length, 3)
   t.match(invalid[0]?.error, /unknown camera/)
+  t.match(invalid[2]?.error, /status from unknown camera "cam2"/)
 })
 
 t.test('a listener that throws does not stop the verifier', async t => {
