@@ -1,8 +1,9 @@
-// OMS (СУЗ) API v3 client: the one file that owns the HTTP transport (undici). Paces requests, times out each
-// one, retries transient failures with backoff + jitter, and turns every failure into a typed error.
+// OMS (СУЗ) API v3 client: builds the calls and reads the answers; pacing, deadlines, the size cap and retries
+// are the HTTP channel's (line/http). Every failure reaches the caller as one of the emission module's typed errors.
 
-import { Agent, request, type Dispatcher } from 'undici'
 import type { z } from 'zod'
+import type { Clock } from '../clock.ts'
+import { HttpChannel, HttpNetworkError, HttpStatusError, HttpTimeoutError, type HttpRequest, type HttpResponse } from '../http/index.ts'
 import type { Logger } from '../log.ts'
 import { silentLogger } from '../log.ts'
 import {
@@ -10,9 +11,7 @@ import {
   type AggregationRequest, type BlockInfo, type BufferInfo, type CodesBlock, type CreateOrderRequest,
   type CreateOrderResponse, type DropoutRequest, type ReportInfo, type ReportResponse, type UtilisationRequest,
 } from './api.ts'
-import { backoffDelay } from './backoff.ts'
-import { OmsHttpError, OmsNetworkError, OmsRequestError, OmsResponseError, OmsTimeoutError, isRetryable, type OmsErrorBody } from './errors.ts'
-import { RateLimiter } from './rate-limit.ts'
+import { OmsHttpError, OmsNetworkError, OmsRequestError, OmsResponseError, OmsTimeoutError, type OmsErrorBody } from './errors.ts'
 import type { RequestSigner, TokenProvider } from './token.ts'
 
 export interface OmsClientOptions {
@@ -28,9 +27,23 @@ export interface OmsClientOptions {
   attempts?: number
   backoffBaseMs?: number
   backoffMaxMs?: number
+  /**
+   * Cap on an answer without codes (4 MiB). A codes answer is capped by what it asked for instead:
+   * CODE_ANSWER_BYTES per code (150,000 codes ≈ 37 MiB), so a hostile or broken upstream cannot grow the process.
+   */
+  maxResponseBytes?: number
+  /** Reads Retry-After dates. */
+  clock?: Clock
   log?: Logger
   random?: () => number
 }
+
+/**
+ * Bytes one code may take in a codes answer: a shoes code is ~130 characters, JSON escaping (GS as \u001d, `"`
+ * and `\` doubled) can almost double the crypto tail; 256 leaves room for all of it plus separators.
+ */
+export const CODE_ANSWER_BYTES = 256
+const CODES_ANSWER_OVERHEAD = 64 * 1024
 
 interface Call {
   method: 'GET' | 'POST'
@@ -43,32 +56,34 @@ interface Call {
    * create a second order or take a second block, so the caller recovers at its own level instead.
    */
   idempotent: boolean
+  maxResponseBytes?: number
 }
 
 export class OmsClient {
-  readonly #o: Required<Omit<OmsClientOptions, 'signer' | 'log' | 'random'>> & { signer?: RequestSigner, random: () => number }
-  readonly #log: Logger
-  readonly #limiter: RateLimiter
-  readonly #agent: Dispatcher
-  #closed = false
+  readonly #o: { omsId: string, tokens: TokenProvider, signer?: RequestSigner }
+  readonly #http: HttpChannel
 
   constructor (options: OmsClientOptions) {
     this.#o = {
-      url: options.url.replace(/\/+$/, ''),
       omsId: options.omsId,
       tokens: options.tokens,
+      ...(options.signer !== undefined ? { signer: options.signer } : {}),
+    }
+    this.#http = new HttpChannel({
+      upstream: 'OMS',
+      baseUrl: options.url,
       timeoutMs: options.timeoutMs ?? 15_000,
       maxRequestsPerSecond: options.maxRequestsPerSecond ?? 10,
       attempts: options.attempts ?? 4,
       // oms-api.md: "after a 500 retry in 30 s" — the cap; the first retries come sooner.
       backoffBaseMs: options.backoffBaseMs ?? 1_000,
       backoffMaxMs: options.backoffMaxMs ?? 30_000,
-      random: options.random ?? Math.random,
-      ...(options.signer !== undefined ? { signer: options.signer } : {}),
-    }
-    this.#log = options.log ?? silentLogger()
-    this.#limiter = new RateLimiter({ perSecond: this.#o.maxRequestsPerSecond })
-    this.#agent = new Agent({ keepAliveTimeout: 10_000, connections: 4 })
+      ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+      ...(options.random !== undefined ? { random: options.random } : {}),
+      log: options.log ?? silentLogger(),
+      connections: 4,
+    })
   }
 
   // ---- orders -------------------------------------------------------------------------------------------
@@ -93,7 +108,8 @@ export class OmsClient {
     if (!Number.isInteger(quantity) || quantity < 1 || quantity > OMS_LIMITS.codesPerRequest) {
       throw new OmsRequestError(`codes per request must be 1–${OMS_LIMITS.codesPerRequest}, got ${quantity}`, { orderId, gtin, quantity })
     }
-    return this.#codes(await this.#raw({ method: 'GET', path: '/api/v3/codes', query: { orderId, gtin, quantity }, idempotent: false }), '/api/v3/codes')
+    const maxResponseBytes = CODES_ANSWER_OVERHEAD + quantity * CODE_ANSWER_BYTES
+    return this.#codes(await this.#raw({ method: 'GET', path: '/api/v3/codes', query: { orderId, gtin, quantity }, idempotent: false, maxResponseBytes }), '/api/v3/codes')
   }
 
   listBlocks (orderId: string, gtin: string): Promise<BlockInfo[]> {
@@ -102,7 +118,8 @@ export class OmsClient {
 
   /** Download a block again (only blocks first fetched through the API, order not closed). */
   async retryBlock (blockId: string): Promise<CodesBlock> {
-    const block = this.#codes(await this.#raw({ method: 'GET', path: '/api/v3/order/codes/retry', query: { blockId }, idempotent: true }), '/api/v3/order/codes/retry')
+    const maxResponseBytes = CODES_ANSWER_OVERHEAD + OMS_LIMITS.codesPerRequest * CODE_ANSWER_BYTES
+    const block = this.#codes(await this.#raw({ method: 'GET', path: '/api/v3/order/codes/retry', query: { blockId }, idempotent: true, maxResponseBytes }), '/api/v3/order/codes/retry')
     if (block.blockId !== blockId) throw new OmsResponseError(`asked for block ${blockId}, got ${block.blockId}`, { method: 'GET', path: '/api/v3/order/codes/retry', blockId })
     return block
   }
@@ -134,9 +151,7 @@ export class OmsClient {
   }
 
   async close (): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
-    await this.#agent.close()
+    await this.#http.close()
   }
 
   // ---- transport ----------------------------------------------------------------------------------------
@@ -166,77 +181,72 @@ export class OmsClient {
     return r.data
   }
 
-  /** One logical call: retries only what is safe to retry, sleeping with backoff + jitter in between. */
+  /**
+   * One logical call through the channel (which retries what is safe to retry). A provider that can refresh
+   * (True-API sign-in) gets one more call after a 401: the OMS did not act on the refused one.
+   */
   async #raw (call: Call): Promise<unknown> {
-    let reauthenticated = false
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#once(call, attempt)
-      } catch (err) {
-        // A provider that can refresh (True-API sign-in) gets one chance after a 401: the OMS did not act on it.
-        if (err instanceof OmsHttpError && err.status === 401 && this.#o.tokens.invalidate !== undefined && !reauthenticated) {
-          reauthenticated = true
-          attempt--
-          continue
-        }
-        const safe = call.idempotent || isCertainlyNotProcessed(err)
-        if (!isRetryable(err) || !safe || attempt >= this.#o.attempts || this.#closed) throw err
-        const hinted = err instanceof OmsHttpError ? err.retryAfterMs : undefined
-        const delay = Math.max(hinted ?? 0, backoffDelay(attempt, { baseMs: this.#o.backoffBaseMs, maxMs: this.#o.backoffMaxMs, random: this.#o.random }))
-        this.#log.warn({ err, attempt, delayMs: delay, path: call.path }, 'OMS request failed, retrying')
-        await new Promise(resolve => setTimeout(resolve, delay))
-      }
+    try {
+      return await this.#send(call)
+    } catch (err) {
+      if (!(err instanceof OmsHttpError) || err.status !== 401 || this.#o.tokens.invalidate === undefined) throw err
+      return await this.#send(call)
     }
   }
 
-  async #once (call: Call, attempt: number): Promise<unknown> {
-    await this.#limiter.acquire()
-    const qs = new URLSearchParams({ omsId: this.#o.omsId })
-    for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) qs.set(k, String(v))
-    const pathAndQuery = `${call.path}?${qs.toString()}`
-    const body = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body))
-    const token = await this.#o.tokens.token()
-    const headers: Record<string, string> = { accept: 'application/json', clientToken: token }
-    if (body !== undefined) headers['content-type'] = 'application/json'
-    if (this.#o.signer !== undefined) headers['X-Signature'] = await this.#o.signer.signDetached(body ?? Buffer.from(pathAndQuery))
-    const ctx = { method: call.method, path: call.path, attempt }
-
-    const ac = new AbortController()
-    const timer = setTimeout(() => ac.abort(), this.#o.timeoutMs)
-    let status: number
-    let text: string
-    let retryAfter: string | string[] | undefined
+  async #send (call: Call): Promise<unknown> {
+    let token: string | undefined
+    const req: HttpRequest = {
+      method: call.method,
+      path: call.path,
+      query: { omsId: this.#o.omsId, ...call.query },
+      json: call.body,
+      idempotent: call.idempotent,
+      ...(call.maxResponseBytes !== undefined ? { maxResponseBytes: call.maxResponseBytes } : {}),
+      prepare: async ({ target, body }) => {
+        token = await this.#o.tokens.token()
+        const headers: Record<string, string> = { clientToken: token }
+        if (this.#o.signer !== undefined) headers['X-Signature'] = await this.#o.signer.signDetached(body ?? Buffer.from(target))
+        return headers
+      },
+    }
     try {
-      const res = await request(this.#o.url + pathAndQuery, { method: call.method, headers, body, dispatcher: this.#agent, signal: ac.signal })
-      status = res.statusCode
-      retryAfter = res.headers['retry-after']
-      text = await res.body.text()
+      return await this.#http.send(req, readJson)
     } catch (err) {
-      if (ac.signal.aborted) throw new OmsTimeoutError({ ...ctx, timeoutMs: this.#o.timeoutMs })
-      const code = (err as { code?: string }).code
-      throw new OmsNetworkError(`OMS ${call.method} ${call.path}: ${(err as Error).message}`, { ...ctx, errno: code }, { cause: err })
-    } finally {
-      clearTimeout(timer)
-    }
-
-    if (status < 200 || status > 299) {
-      if (status === 401) this.#o.tokens.invalidate?.(token)
-      throw new OmsHttpError(status, parseErrorBody(text), { ...ctx, ...retryAfterMs(retryAfter) })
-    }
-    if (text === '') return {}
-    try {
-      return JSON.parse(text)
-    } catch {
-      throw new OmsResponseError(`OMS ${call.method} ${call.path}: answer is not JSON (${text.length} bytes)`, { ...ctx, excerpt: text.slice(0, 120) })
+      const e = omsError(err)
+      if (e instanceof OmsHttpError && e.status === 401 && token !== undefined) this.#o.tokens.invalidate?.(token)
+      throw e
     }
   }
 }
 
-/** Connection refused or a 429: the OMS certainly did not act on the request, so even a POST may be re-sent. */
-function isCertainlyNotProcessed (err: unknown): boolean {
-  if (err instanceof OmsHttpError) return err.status === 429
-  if (err instanceof OmsNetworkError) return err.context.errno === 'ECONNREFUSED'
-  return false
+/** A 2xx answer as JSON; garbage is retryable (OmsResponseError), a proxy or a cut connection being the usual cause. */
+function readJson (res: HttpResponse): unknown {
+  const text = res.text()
+  if (text === '') return {}
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new OmsResponseError(`OMS ${res.method} ${res.path}: answer is not JSON (${text.length} bytes)`, { method: res.method, path: res.path, attempt: res.attempt, excerpt: text.slice(0, 120) })
+  }
+}
+
+/** The channel's errors as the emission module's, whose codes callers branch on; anything else unchanged. */
+function omsError (err: unknown): unknown {
+  if (err instanceof HttpStatusError) {
+    const { method, path, attempt } = err.context
+    return new OmsHttpError(err.status, parseErrorBody(err.body), { method, path, attempt, ...(err.retryAfterMs !== undefined ? { retryAfterMs: Math.min(err.retryAfterMs, 60_000) } : {}) })
+  }
+  if (err instanceof HttpTimeoutError) {
+    const { method, path, attempt, timeoutMs } = err.context as typeof err.context & { timeoutMs: number }
+    return new OmsTimeoutError({ method, path, attempt, timeoutMs })
+  }
+  if (err instanceof HttpNetworkError) {
+    const { method, path, attempt, errno } = err.context
+    const cause = (err.cause as Error | undefined)?.message ?? err.message
+    return new OmsNetworkError(`OMS ${method} ${path}: ${cause}`, { method, path, attempt, errno }, { cause: err })
+  }
+  return err
 }
 
 function parseErrorBody (text: string): OmsErrorBody | string | null {
@@ -247,10 +257,4 @@ function parseErrorBody (text: string): OmsErrorBody | string | null {
   } catch {
     return text.slice(0, 500)
   }
-}
-
-function retryAfterMs (h: string | string[] | undefined): { retryAfterMs?: number } {
-  const v = Array.isArray(h) ? h[0] : h
-  const s = v === undefined ? NaN : Number(v)
-  return Number.isFinite(s) && s >= 0 ? { retryAfterMs: Math.min(s * 1000, 60_000) } : {}
 }

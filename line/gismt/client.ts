@@ -18,6 +18,10 @@ export interface TrueApiClientOptions {
   maxRequestsPerSecond?: number
   retries?: number
   retryBaseMs?: number
+  /** Cap of the growing retry delay (30 s). */
+  retryMaxMs?: number
+  /** Answers above this are refused with LC_ERR_HTTP_TOO_LARGE (4 MiB). */
+  maxResponseBytes?: number
   tokenRefreshBeforeMs?: number
   /** What the detached signature covers (domain/true-api.md leaves it open): the JSON bytes or the base64 text. */
   signatureOver?: 'json' | 'base64'
@@ -82,6 +86,10 @@ export class TrueApiClient {
       maxRequestsPerSecond: options.maxRequestsPerSecond ?? 50,
       retries: options.retries ?? 3,
       retryBaseMs: options.retryBaseMs ?? 500,
+      ...(options.retryMaxMs !== undefined ? { retryMaxMs: options.retryMaxMs } : {}),
+      ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
+      // Retry-After dates are read on the line's clock, the time base the emulators answer in too.
+      clock: options.clock,
       log: options.log,
     })
     this.auth = this.#newAuth(undefined)

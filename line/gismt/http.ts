@@ -1,9 +1,9 @@
-// One HTTP call to the True API with timeout, rate limit and bounded retries on 5xx/429/network errors only;
-// every failure becomes a typed error carrying the API's body. The only file here that imports undici.
-import { Agent, request, errors as undiciErrors } from 'undici'
+// True API calls over the HTTP channel (line/http): bearer token, JSON or plain-text answers, and the channel's
+// errors turned into the True API's typed errors, whose codes the outbox and the auth branch on.
+import type { Clock } from '../clock.ts'
+import { HttpChannel, HttpNetworkError, HttpStatusError, HttpTimeoutError, type HttpResponse } from '../http/index.ts'
 import type { Logger } from '../log.ts'
-import { TrueApiHttpError, TrueApiNetworkError, TrueApiTimeoutError, isRetryable } from './errors.ts'
-import { RateLimiter } from './rate-limit.ts'
+import { TrueApiHttpError, TrueApiNetworkError, TrueApiTimeoutError } from './errors.ts'
 
 export interface HttpOptions {
   baseUrl: string
@@ -11,6 +11,11 @@ export interface HttpOptions {
   maxRequestsPerSecond: number
   retries: number
   retryBaseMs: number
+  /** Cap of the growing retry delay (30 s). */
+  retryMaxMs?: number
+  /** Answers above this are refused with LC_ERR_HTTP_TOO_LARGE (the channel's default, 4 MiB). */
+  maxResponseBytes?: number
+  clock?: Clock
   log?: Logger | undefined
 }
 
@@ -24,65 +29,68 @@ export interface CallOptions {
 
 export interface HttpAnswer { status: number, body: unknown }
 
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
-
 export class TrueApiHttp {
-  readonly #o: HttpOptions
-  readonly #limiter: RateLimiter
-  readonly #agent: Agent
+  readonly channel: HttpChannel
   constructor (options: HttpOptions) {
-    this.#o = options
-    this.#limiter = new RateLimiter(options.maxRequestsPerSecond)
-    this.#agent = new Agent({ connections: 8, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, connectTimeout: options.timeoutMs })
+    this.channel = new HttpChannel({
+      upstream: 'True API',
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs,
+      maxRequestsPerSecond: options.maxRequestsPerSecond,
+      attempts: options.retries + 1,
+      backoffBaseMs: options.retryBaseMs,
+      backoffMaxMs: options.retryMaxMs ?? 30_000,
+      ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+      log: options.log,
+    })
   }
 
   async call (method: 'GET' | 'POST', path: string, options: CallOptions = {}): Promise<HttpAnswer> {
-    const attempts = options.noRetry === true ? 1 : this.#o.retries + 1
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#once(method, path, options)
-      } catch (err) {
-        if (attempt >= attempts || !isRetryable(err)) throw err
-        const delay = this.#o.retryBaseMs * 2 ** (attempt - 1)
-        this.#o.log?.warn({ err, path, attempt, delay }, 'True API call failed, retrying')
-        await sleep(delay)
-      }
+    const token = options.token
+    try {
+      return await this.channel.send({
+        method,
+        path,
+        ...(options.query !== undefined ? { query: options.query } : {}),
+        json: options.body,
+        // Every True API call but a document create is safe to repeat; the create goes once (noRetry).
+        idempotent: true,
+        ...(options.noRetry === true ? { attempts: 1 } : {}),
+        ...(token !== undefined ? { headers: { authorization: `Bearer ${token}` } } : {}),
+      }, answer)
+    } catch (err) {
+      throw trueApiError(err)
     }
   }
 
-  async #once (method: 'GET' | 'POST', path: string, options: CallOptions): Promise<HttpAnswer> {
-    await this.#limiter.take()
-    const url = new URL(path, this.#o.baseUrl)
-    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v)
-    const headers: Record<string, string> = { accept: 'application/json' }
-    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
-    let payload: string | undefined
-    if (options.body !== undefined) { headers['content-type'] = 'application/json'; payload = JSON.stringify(options.body) }
-    const ctx = { method, path: url.pathname }
-    let res
-    try {
-      res = await request(url, { method, headers, body: payload, dispatcher: this.#agent, signal: AbortSignal.timeout(this.#o.timeoutMs) })
-    } catch (err) {
-      if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError ||
-        (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))) {
-        throw new TrueApiTimeoutError(`True API ${method} ${url.pathname}: no answer within ${this.#o.timeoutMs} ms`, { ...ctx, timeoutMs: this.#o.timeoutMs }, { cause: err })
-      }
-      const refused = (err as { code?: string }).code === 'ECONNREFUSED' || err instanceof undiciErrors.ConnectTimeoutError
-      throw new TrueApiNetworkError(`True API ${method} ${url.pathname}: ${(err as Error).message}`, { ...ctx, sent: !refused }, { cause: err })
-    }
-    let text: string
-    try {
-      text = await res.body.text()
-    } catch (err) {
-      throw new TrueApiTimeoutError(`True API ${method} ${url.pathname}: the answer did not arrive`, ctx, { cause: err })
-    }
-    let body: unknown = text
-    if (text.length > 0) { try { body = JSON.parse(text) } catch { body = text } }
-    if (res.statusCode >= 400) {
-      throw new TrueApiHttpError(`True API ${method} ${url.pathname} answered ${res.statusCode}`, { ...ctx, status: res.statusCode, body })
-    }
-    return { status: res.statusCode, body }
-  }
+  async close (): Promise<void> { await this.channel.close() }
+}
 
-  async close (): Promise<void> { await this.#agent.close() }
+/** The API answers JSON, or plain text (a document id); an unreadable JSON is passed on as the text. */
+function answer (res: HttpResponse): HttpAnswer {
+  const text = res.text()
+  let body: unknown = text
+  if (text.length > 0) { try { body = JSON.parse(text) } catch { body = text } }
+  return { status: res.status, body }
+}
+
+/** The channel's errors as the True API's; anything else (LC_ERR_HTTP_TOO_LARGE) unchanged. */
+function trueApiError (err: unknown): unknown {
+  if (err instanceof HttpStatusError) {
+    const { method, path } = err.context
+    let body: unknown = err.body
+    if (err.body.length > 0) { try { body = JSON.parse(err.body) } catch { body = err.body } }
+    return new TrueApiHttpError(`True API ${method} ${path} answered ${err.status}`, { method, path, status: err.status, body })
+  }
+  if (err instanceof HttpTimeoutError) {
+    const { method, path, timeoutMs } = err.context as typeof err.context & { timeoutMs: number }
+    return new TrueApiTimeoutError(`True API ${method} ${path}: no answer within ${timeoutMs} ms`, { method, path, timeoutMs }, { cause: err })
+  }
+  if (err instanceof HttpNetworkError) {
+    const { method, path, sent } = err.context
+    const cause = (err.cause as Error | undefined)?.message ?? err.message
+    return new TrueApiNetworkError(`True API ${method} ${path}: ${cause}`, { method, path, sent }, { cause: err })
+  }
+  return err
 }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import type { Statement } from 'better-sqlite3'
 import type { Clock } from '../clock.ts'
+import { backoffDelay } from '../domain/backoff.ts'
 import type { Logger } from '../log.ts'
 import type { CodePool, ReportKind } from '../pool/pool.ts'
 import { CodeState } from '../pool/states.ts'
@@ -464,7 +465,7 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
   }
 
   #backoff (attempt: number): number {
-    return Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** Math.min(30, Math.max(0, attempt - 1)))
+    return backoffDelay(attempt, { baseMs: this.#o.retryBaseMs, maxMs: this.#o.retryMaxMs })
   }
 
   #set (r: OutboxReport, patch: Partial<Patch>): void {

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events'
 import type { ClearResult, Printer, PrinterFault, PrinterStatus, PrinterWarning, PrintItem } from '../types.ts'
 import { BufferFullError, DataTooLongError, LoadInterruptedError, ModbusExceptionError, PrinterOfflineError, PrinterStateError } from '../errors.ts'
 import { type DriverOptions, type PrinterClock, type PrinterLogger, silentPrinterLogger, wallClock } from '../options.ts'
+import { ReconnectLoop } from '../reconnect.ts'
 import { StatusKeeper } from '../status.ts'
 import { ModbusLink, type ModbusConnector } from './link.ts'
 import { COMMANDS, COMMS_ONLINE, EXCEPTIONS, HEAD_ERRORS, HR, IR, IR_BLOCK_LENGTH, recordBlock, STATUS_BITS } from './map.ts'
@@ -15,8 +16,10 @@ export interface ModbusHeadOptions extends DriverOptions {
   bufferDepth?: number
   pollIntervalMs?: number
   timeoutMs?: number
-  /** Pause between reconnect attempts. */
+  /** Pause after a failed connect attempt (1 s); it doubles with each further failure … */
   reconnectMs?: number
+  /** … up to this (5 × reconnectMs). */
+  reconnectMaxMs?: number
 }
 
 interface Entry { item: PrintItem, seq: number }
@@ -46,16 +49,14 @@ export class ModbusHeadPrinter extends EventEmitter implements Printer {
   readonly #depth: number
   readonly #pollMs: number
   readonly #timeoutMs: number
-  readonly #reconnectMs: number
+  readonly #reconnect: ReconnectLoop
   readonly #clock: PrinterClock
   readonly #log: PrinterLogger
   readonly #status: StatusKeeper
 
   #link: ModbusLink | undefined
   #closed = false
-  #connecting: Promise<void> | undefined
   #pollTimer: NodeJS.Timeout | undefined
-  #reconnectTimer: NodeJS.Timeout | undefined
   /** Operations that touch the record lists (load, clear) run one after another. */
   #ops: Promise<unknown> = Promise.resolve()
 
@@ -91,7 +92,14 @@ export class ModbusHeadPrinter extends EventEmitter implements Printer {
     this.#depth = o.bufferDepth ?? 64
     this.#pollMs = o.pollIntervalMs ?? 20
     this.#timeoutMs = o.timeoutMs ?? 500
-    this.#reconnectMs = o.reconnectMs ?? 1000
+    const reconnectMs = o.reconnectMs ?? 1000
+    this.#reconnect = new ReconnectLoop({
+      open: async () => { await this.#open() },
+      closedError: () => new PrinterOfflineError({ printer: this.id, operation: 'connect' }),
+      baseMs: reconnectMs,
+      maxMs: o.reconnectMaxMs ?? 5 * reconnectMs,
+      onFailure: (err, failures, delayMs) => { this.#log.warn({ printer: this.id, err, failures, retryInMs: delayMs }, 'print head connect failed') },
+    })
     this.#clock = o.clock ?? wallClock
     this.#log = o.logger ?? silentPrinterLogger
     this.#status = new StatusKeeper(this)
@@ -108,24 +116,14 @@ export class ModbusHeadPrinter extends EventEmitter implements Printer {
   async connect (): Promise<void> {
     if (this.#closed) throw new PrinterOfflineError({ printer: this.id, operation: 'connect after close' })
     if (this.#link?.alive === true && this.#counter !== undefined) return
-    this.#connecting ??= new Promise<void>((resolve, reject) => {
-      this.#publish()
-      const attempt = (): void => {
-        if (this.#closed) { reject(new PrinterOfflineError({ printer: this.id, operation: 'connect' })); return }
-        this.#open().then(() => { this.#connecting = undefined; resolve() }, err => {
-          this.#log.warn({ printer: this.id, err }, 'print head connect failed')
-          this.#reconnectTimer = setTimeout(attempt, this.#reconnectMs)
-        })
-      }
-      attempt()
-    })
-    return await this.#connecting
+    if (!this.#reconnect.running) this.#publish()
+    await this.#reconnect.run()
   }
 
   async close (): Promise<void> {
     this.#closed = true
     clearTimeout(this.#pollTimer)
-    clearTimeout(this.#reconnectTimer)
+    this.#reconnect.stop()
     this.#link?.close()
     this.#link = undefined
     await this.#ops.catch(() => undefined)
@@ -159,7 +157,7 @@ export class ModbusHeadPrinter extends EventEmitter implements Printer {
     this.#driverFaults.add('comms-lost')
     this.#detail = (err as { message?: string }).message
     this.#publish()
-    if (this.#connecting === undefined) this.connect().catch(() => undefined)
+    if (!this.#reconnect.running) this.connect().catch(() => undefined)
   }
 
   async #readBlock (): Promise<Snapshot> {

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream'
 import type { ClearResult, Printer, PrinterFault, PrinterStatus, PrintItem, SsccLabel } from '../types.ts'
 import { LabelNotConfirmedError, PrinterOfflineError, ZplStatusTimeoutError } from '../errors.ts'
 import { type DriverOptions, type PrinterClock, type PrinterLogger, silentPrinterLogger, wallClock } from '../options.ts'
+import { ReconnectLoop } from '../reconnect.ts'
 import { StatusKeeper } from '../status.ts'
 import type { StreamFactory } from '../transport.ts'
 import { type HostStatus, parseHostStatus, StxEtxReader } from './host-status.ts'
@@ -17,7 +18,10 @@ export interface ZplLabelOptions extends DriverOptions {
   statusIntervalMs?: number
   /** A `~HS` unanswered this long is a fault: media out, head open or over-temperature. */
   timeoutMs?: number
+  /** Pause after a failed connect attempt (1 s); it doubles with each further failure … */
   reconnectMs?: number
+  /** … up to this (5 × reconnectMs). */
+  reconnectMaxMs?: number
   /** ZPL with {{dm}} {{hri}} (unit) or {{sscc}} {{dm}} {{title}} {{gtin}} {{batch}} {{count}} {{text}} (box/pallet). */
   unitTemplate?: string
   ssccTemplate?: string
@@ -41,7 +45,7 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
   readonly #depth: number
   readonly #statusMs: number
   readonly #timeoutMs: number
-  readonly #reconnectMs: number
+  readonly #reconnect: ReconnectLoop
   readonly #unitTemplate: string | undefined
   readonly #ssccTemplate: string | undefined
   readonly #clock: PrinterClock
@@ -51,7 +55,6 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
   #stream: Duplex | undefined
   #everConnected = false
   #closed = false
-  #connecting: Promise<void> | undefined
   #reader = new StxEtxReader()
   #frames: string[] = []
   #waiters: HsWaiter[] = []
@@ -61,7 +64,6 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
   #pumping = false
   #uncertain: PrintItem[] = []
   #statusTimer: NodeJS.Timeout | undefined
-  #reconnectTimer: NodeJS.Timeout | undefined
   #printed = 0
   #faults = new Set<PrinterFault>()
   #detail: string | undefined
@@ -73,7 +75,14 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
     this.#depth = o.bufferDepth ?? 4
     this.#statusMs = o.statusIntervalMs ?? 1000
     this.#timeoutMs = o.timeoutMs ?? 2000
-    this.#reconnectMs = o.reconnectMs ?? 1000
+    const reconnectMs = o.reconnectMs ?? 1000
+    this.#reconnect = new ReconnectLoop({
+      open: async () => { await this.#open() },
+      closedError: () => new PrinterOfflineError({ printer: this.id, operation: 'connect' }),
+      baseMs: reconnectMs,
+      maxMs: o.reconnectMaxMs ?? 5 * reconnectMs,
+      onFailure: (err, failures, delayMs) => { this.#log.warn({ printer: this.id, err, failures, retryInMs: delayMs }, 'label printer connect failed') },
+    })
     this.#unitTemplate = o.unitTemplate
     this.#ssccTemplate = o.ssccTemplate
     this.#clock = o.clock ?? wallClock
@@ -91,18 +100,8 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
   async connect (): Promise<void> {
     if (this.#closed) throw new PrinterOfflineError({ printer: this.id, operation: 'connect after close' })
     if (this.#stream !== undefined) return
-    this.#connecting ??= new Promise<void>((resolve, reject) => {
-      this.#publish()
-      const attempt = (): void => {
-        if (this.#closed) { reject(new PrinterOfflineError({ printer: this.id, operation: 'connect' })); return }
-        this.#open().then(() => { this.#connecting = undefined; resolve() }, err => {
-          this.#log.warn({ printer: this.id, err }, 'label printer connect failed')
-          this.#reconnectTimer = setTimeout(attempt, this.#reconnectMs)
-        })
-      }
-      attempt()
-    })
-    return await this.#connecting
+    if (!this.#reconnect.running) this.#publish()
+    await this.#reconnect.run()
   }
 
   async #open (): Promise<void> {
@@ -131,13 +130,13 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
     this.#faults.add('comms-lost')
     this.#detail = 'связь с принтером потеряна / link to the printer lost'
     this.#publish()
-    if (this.#connecting === undefined) this.connect().catch(() => undefined)
+    if (!this.#reconnect.running) this.connect().catch(() => undefined)
   }
 
   async close (): Promise<void> {
     this.#closed = true
     clearTimeout(this.#statusTimer)
-    clearTimeout(this.#reconnectTimer)
+    this.#reconnect.stop()
     const s = this.#stream
     this.#stream = undefined
     for (const w of this.#waiters.splice(0)) { clearTimeout(w.timer); w.resolve(null) }

@@ -1,7 +1,8 @@
 import { createServer } from 'node:net'
 import t from 'tap'
 import { ManualClock } from '../../../line/clock.ts'
-import { RateLimiter, TrueApiClient, TrueApiHttpError, TrueApiNetworkError, TrueApiTimeoutError, aggregationDocument, introduceGoodsDocument, unitSerialNumber, MAX_CODES_PER_DOCUMENT } from '../../../line/gismt/index.ts'
+import { TrueApiClient, TrueApiHttpError, TrueApiNetworkError, TrueApiTimeoutError, aggregationDocument, introduceGoodsDocument, unitSerialNumber, MAX_CODES_PER_DOCUMENT } from '../../../line/gismt/index.ts'
+import { RateLimiter } from '../../../line/http/index.ts'
 import { TestSigner } from '../../../line/signer/index.ts'
 import { startTrueApiEmulator } from '../../../sim/gismt/server.ts'
 
@@ -131,11 +132,11 @@ t.test('document builders: formats of the domain notes, checked', async t => {
 })
 
 t.test('rate limiter: never more than perSecond starts in any one-second window, served in order', async t => {
-  t.throws(() => new RateLimiter(0))
-  const limiter = new RateLimiter(200)
+  t.throws(() => new RateLimiter({ perSecond: 0 }))
+  const limiter = new RateLimiter({ perSecond: 200 })
   const starts: number[] = []
   const order: number[] = []
-  await Promise.all(Array.from({ length: 230 }, (_, i) => limiter.take().then(() => { starts.push(performance.now()); order.push(i) })))
+  await Promise.all(Array.from({ length: 230 }, (_, i) => limiter.acquire().then(() => { starts.push(performance.now()); order.push(i) })))
   t.same(order, Array.from({ length: 230 }, (_, i) => i), 'first come, first served')
   let violations = 0
   // A lower bound on spacing holds however loaded the machine is (timers never fire early by more than a tick).
