@@ -10,7 +10,8 @@ import { systemClock } from '../clock.ts'
 import { GroupCommit } from '../store/group-commit.ts'
 import { migrate, type Db } from '../store/open.ts'
 import { PoolEmptyError, PoolImportError, PoolTransitionError } from './errors.ts'
-import { POOL_MIGRATIONS } from './schema.ts'
+import { CodeQueries } from './queries.ts'
+import { POOL_MIGRATIONS, REPORT_COLUMNS, type ReportKind } from './schema.ts'
 import { ALLOWED_FROM, CodeState, STATE_NAMES, stateName, type CodeStateName } from './states.ts'
 
 export interface ImportBlock {
@@ -54,9 +55,7 @@ export interface TransitionOp {
   reportId?: string
 }
 
-/** `pallet`: the aggregation of closed boxes into a pallet (its codes are the units inside those boxes). */
-export type ReportKind = 'utilisation' | 'aggregation' | 'pallet' | 'introduction' | 'dropout'
-const REPORT_COLUMNS: Record<ReportKind, string> = { utilisation: 'util_report', aggregation: 'agg_report', pallet: 'pallet_report', introduction: 'intro_report', dropout: 'dropout_report' }
+export type { ReportKind } from './schema.ts'
 
 export interface CodeRow {
   id: number
@@ -115,6 +114,8 @@ export interface PoolOptions {
 export class CodePool {
   readonly db: Db
   readonly commit: GroupCommit
+  /** Named queries for the modules around the pool: nobody else holds SQL on `codes` (issue 12 §3). */
+  readonly queries: CodeQueries
   readonly #profiles: ProfileRegistry
   readonly #clock: Clock
   readonly #minRemainingMs: number
@@ -139,6 +140,7 @@ export class CodePool {
     this.#minRemainingMs = options.minRemainingMs ?? 0
     migrate(db, 'pool', POOL_MIGRATIONS)
     this.commit = options.commit ?? new GroupCommit(db)
+    this.queries = new CodeQueries(db)
     const transition = {} as Record<CodeStateName, Statement>
     for (const to of STATE_NAMES) {
       const from = ALLOWED_FROM[to].map(s => CodeState[s]).join(',')
