@@ -317,8 +317,8 @@ export class CodePool {
     return this.db.transaction(() => {
       const now = this.#clock.now()
       const rows = (printer === undefined
-        ? this.db.prepare('UPDATE codes SET state = 6, reason = \'UNCERTAIN\', updated_at = ? WHERE state = 1 RETURNING id').all(now)
-        : this.db.prepare('UPDATE codes SET state = 6, reason = \'UNCERTAIN\', updated_at = ? WHERE state = 1 AND printer = ? RETURNING id').all(now, printer)) as Array<{ id: number }>
+        ? this.db.prepare(`UPDATE codes SET state = ${CodeState.DEFECT}, reason = 'UNCERTAIN', updated_at = ? WHERE state = ${CodeState.SENT} RETURNING id`).all(now)
+        : this.db.prepare(`UPDATE codes SET state = ${CodeState.DEFECT}, reason = 'UNCERTAIN', updated_at = ? WHERE state = ${CodeState.SENT} AND printer = ? RETURNING id`).all(now, printer)) as Array<{ id: number }>
       return rows.map(r => r.id).sort((a, b) => a - b)
     })()
   }
@@ -328,7 +328,7 @@ export class CodePool {
    * verdict will ever come for them and the PLC rejected those products (docs/plc-mqtt.md), so they are DEFECT.
    */
   recoverUnverified (): number[] {
-    const rows = this.db.prepare('UPDATE codes SET state = 6, reason = \'UNCERTAIN\', updated_at = ? WHERE state = 2 RETURNING id').all(this.#clock.now()) as Array<{ id: number }>
+    const rows = this.db.prepare(`UPDATE codes SET state = ${CodeState.DEFECT}, reason = 'UNCERTAIN', updated_at = ? WHERE state = ${CodeState.PRINTED} RETURNING id`).all(this.#clock.now()) as Array<{ id: number }>
     return rows.map(r => r.id).sort((a, b) => a - b)
   }
 
@@ -336,7 +336,7 @@ export class CodePool {
   expireAvailable (): Promise<number> {
     return this.commit.submit(() => {
       const now = this.#clock.now()
-      return this.db.prepare('UPDATE codes SET state = 6, reason = \'EXPIRY\', updated_at = ? WHERE state = 0 AND expires_at <= ?').run(now, now).changes
+      return this.db.prepare(`UPDATE codes SET state = ${CodeState.DEFECT}, reason = 'EXPIRY', updated_at = ? WHERE state = ${CodeState.AVAILABLE} AND expires_at <= ?`).run(now, now).changes
     }, { savepoint: false })
   }
 
@@ -387,7 +387,7 @@ export class CodePool {
       states[stateName(r.state)] = r.n
     }
     const defects: Record<string, number> = {}
-    for (const r of this.db.prepare('SELECT reason, count(*) AS n FROM codes WHERE job_id = ? AND state IN (6, 7) GROUP BY reason').all(jobId) as Array<{ reason: string | null, n: number }>) {
+    for (const r of this.db.prepare(`SELECT reason, count(*) AS n FROM codes WHERE job_id = ? AND state IN (${CodeState.DEFECT}, ${CodeState.DROPPED}) GROUP BY reason`).all(jobId) as Array<{ reason: string | null, n: number }>) {
       defects[r.reason ?? 'OTHER'] = r.n
     }
     return { states, defects }
@@ -395,7 +395,7 @@ export class CodePool {
 
   /** Codes currently SENT, per printer: what a printer driver reconciles against at start-up. */
   sentTo (printer: string): Array<{ id: number, code: string }> {
-    return this.db.prepare('SELECT id, code FROM codes WHERE state = 1 AND printer = ? ORDER BY id').all(printer) as Array<{ id: number, code: string }>
+    return this.db.prepare(`SELECT id, code FROM codes WHERE state = ${CodeState.SENT} AND printer = ? ORDER BY id`).all(printer) as Array<{ id: number, code: string }>
   }
 
   /** An audit entry (who, what, detail) in the same durable store. */
