@@ -4,7 +4,7 @@
 // outbox's acceptances, and by a sweep of the store for anything a crash left out.
 
 import type { Logger } from '../log.ts'
-import type { CodePool } from '../pool/pool.ts'
+import type { CodePool, ReportKind } from '../pool/pool.ts'
 import type { BoxedUnit, CodeRef } from '../pool/queries.ts'
 import type { JobView } from '../control.ts'
 import type { ReportOutbox } from './outbox.ts'
@@ -318,7 +318,7 @@ export class ReportPlanner {
   }
 
   /** Of these codes, those in no report of `kind` yet. */
-  #unqueued<C extends { id: number }> (kind: Parameters<ReportOutbox['unqueued']>[0], codes: readonly C[]): C[] {
+  #unqueued<C extends { id: number }> (kind: ReportKind, codes: readonly C[]): C[] {
     const left = new Set(this.#outbox.unqueued(kind, codes.map(c => c.id)))
     return codes.filter(c => left.has(c.id))
   }
