@@ -176,9 +176,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
         introduction: senders.introduction !== undefined,
         jobOf: id => jobs.get(id),
         pallets: senders.pallet !== undefined,
-        closedPallets: () => (db.prepare(`SELECT p.sscc, p.job_id AS jobId, group_concat(b.sscc) AS boxes FROM containers p JOIN containers b ON b.parent_id = p.id AND b.state = 'closed'
-          WHERE p.level = 'pallet' AND p.state = 'closed' GROUP BY p.id ORDER BY p.id`).all() as Array<{ sscc: string, jobId: number, boxes: string }>)
-          .map(r => ({ sscc: r.sscc, jobId: r.jobId, boxes: r.boxes.split(',') })),
+        closedPallets: () => aggregator.closedPallets(),
       })
       const pl = planner
       outbox.on('report', (e: { id: string, kind: string, state: string }) => pl.reportChanged(e))
@@ -249,8 +247,8 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
         const groups = new Map<string, string>()
         pl.sweep(gtin => {
           if (!groups.has(gtin)) {
-            const r = db.prepare('SELECT grp FROM blocks WHERE gtin = ? LIMIT 1').get(gtin) as { grp: string } | undefined
-            if (r !== undefined) groups.set(gtin, r.grp)
+            const grp = pool.queries.groupOf(gtin)
+            if (grp !== null) groups.set(gtin, grp)
           }
           return groups.get(gtin) ?? null
         }, id => jobs.get(id)).catch(err => log.error({ err }, 'report sweep failed'))

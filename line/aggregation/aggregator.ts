@@ -3,6 +3,7 @@
 // Membership of open boxes is persisted, so a restart continues the same box.
 
 import { EventEmitter } from 'node:events'
+import type { Statement } from 'better-sqlite3'
 import { buildSscc } from '../codes/index.ts'
 import type { AlarmBook } from '../alarms/alarms.ts'
 import type { Clock } from '../clock.ts'
@@ -11,9 +12,6 @@ import type { Logger } from '../log.ts'
 import type { CodePool } from '../pool/pool.ts'
 import { migrate, type Db } from '../store/open.ts'
 import type { Printer } from '../../printers/types.ts'
-
-/** A code that is in no box or pallet (SQL condition on `codes`). */
-const NOT_IN_A_CONTAINER = 'NOT EXISTS (SELECT 1 FROM container_items ci WHERE ci.code_id = codes.id)'
 
 const MIGRATIONS = [`
   CREATE TABLE containers (
@@ -71,6 +69,8 @@ export class Aggregator extends EventEmitter {
   #nextId: number
   readonly #inflight = new Set<Promise<unknown>>()
   readonly #insertItem: { run(...args: unknown[]): unknown }
+  readonly #inAContainer: Statement
+  readonly #closedPallets: Statement
 
   constructor (options: AggregatorOptions) {
     super()
@@ -79,6 +79,9 @@ export class Aggregator extends EventEmitter {
     migrate(this.#db, 'aggregation', MIGRATIONS)
     this.#nextId = (this.#db.prepare('SELECT coalesce(max(id), 0) + 1 AS n FROM containers').get() as { n: number }).n
     this.#insertItem = this.#db.prepare('INSERT INTO container_items (container_id, code_id) VALUES (?, ?)')
+    this.#inAContainer = this.#db.prepare('SELECT 1 FROM container_items WHERE code_id = ?')
+    this.#closedPallets = this.#db.prepare(`SELECT p.sscc, p.job_id AS jobId, group_concat(b.sscc) AS boxes FROM containers p
+      JOIN containers b ON b.parent_id = p.id AND b.state = 'closed' WHERE p.level = 'pallet' AND p.state = 'closed' GROUP BY p.id ORDER BY p.id`)
   }
 
   /** Attach to a job; reopens the job's open box and pallet after a restart. */
@@ -113,16 +116,24 @@ export class Aggregator extends EventEmitter {
    */
   recoverBeforeGate (job: { id: number, unitsPerBox: number } | null): number[] {
     if (job === null || job.unitsPerBox === 0) return []
-    const rows = this.#db.prepare(`UPDATE codes SET state = 6, reason = 'UNCERTAIN', updated_at = ? WHERE state = 3 AND job_id = ?
-      AND ${NOT_IN_A_CONTAINER} RETURNING id`).all(this.#o.clock.now(), job.id) as Array<{ id: number }>
-    return rows.map(r => r.id).sort((a, b) => a - b)
+    const ids = this.#o.pool.queries.ofJob(job.id, 'VERIFIED').filter(id => !this.#inContainer(id))
+    if (ids.length > 0) this.#o.pool.transitionSync({ ids, to: 'DEFECT', reason: 'UNCERTAIN' })
+    return ids
   }
 
   /** The code printed on product `seq` of a job, if it is PRINTED or VERIFIED and not yet in a box. */
   unboxedBySeq (seq: number, jobId: number): { id: number, state: 'PRINTED' | 'VERIFIED' } | undefined {
-    const r = this.#db.prepare(`SELECT id, state FROM codes WHERE seq = ? AND job_id = ? AND state IN (2, 3) AND ${NOT_IN_A_CONTAINER}`)
-      .get(seq, jobId) as { id: number, state: number } | undefined
-    return r === undefined ? undefined : { id: r.id, state: r.state === 3 ? 'VERIFIED' : 'PRINTED' }
+    return this.#o.pool.queries.printedOn(jobId, seq).find(c => !this.#inContainer(c.id))
+  }
+
+  #inContainer (codeId: number): boolean {
+    return this.#inAContainer.get(codeId) !== undefined
+  }
+
+  /** Closed pallets with the SSCCs of their closed boxes: what the report planner's sweep checks. */
+  closedPallets (): Array<{ sscc: string, jobId: number, boxes: string[] }> {
+    return (this.#closedPallets.all() as Array<{ sscc: string, jobId: number, boxes: string }>)
+      .map(r => ({ sscc: r.sscc, jobId: r.jobId, boxes: r.boxes.split(',') }))
   }
 
   /** Serialise container work: box closes must not interleave. */
@@ -276,8 +287,7 @@ export class Aggregator extends EventEmitter {
       if (box === undefined) return 'unknown'
       return this.#o.pool.commit.submit(db => {
         const ids = (db.prepare('SELECT code_id FROM container_items WHERE container_id = ?').all(box.id) as Array<{ code_id: number }>).map(r => r.code_id)
-        const reported = db.prepare('SELECT count(*) AS n FROM container_items ci JOIN codes ON codes.id = ci.code_id WHERE ci.container_id = ? AND codes.state = 5').get(box.id) as { n: number }
-        if (reported.n > 0) return 'reported' as const
+        if (this.#o.pool.queries.countInState(ids, 'REPORTED') > 0) return 'reported' as const
         db.prepare("UPDATE containers SET state = 'scrapped' WHERE id = ?").run(box.id)
         this.#o.pool.transitionSync({ ids, to: 'DEFECT', reason: 'SCRAPPED' })
         return ids

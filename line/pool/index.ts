@@ -2,3 +2,4 @@
 export * from './states.ts'
 export * from './errors.ts'
 export * from './pool.ts'
+export * from './queries.ts'

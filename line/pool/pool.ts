@@ -10,7 +10,8 @@ import { systemClock } from '../clock.ts'
 import { GroupCommit } from '../store/group-commit.ts'
 import { migrate, type Db } from '../store/open.ts'
 import { PoolEmptyError, PoolImportError, PoolTransitionError } from './errors.ts'
-import { POOL_MIGRATIONS } from './schema.ts'
+import { CodeQueries } from './queries.ts'
+import { POOL_MIGRATIONS, REPORT_COLUMNS, type ReportKind } from './schema.ts'
 import { ALLOWED_FROM, CodeState, STATE_NAMES, stateName, type CodeStateName } from './states.ts'
 
 export interface ImportBlock {
@@ -54,9 +55,7 @@ export interface TransitionOp {
   reportId?: string
 }
 
-/** `pallet`: the aggregation of closed boxes into a pallet (its codes are the units inside those boxes). */
-export type ReportKind = 'utilisation' | 'aggregation' | 'pallet' | 'introduction' | 'dropout'
-const REPORT_COLUMNS: Record<ReportKind, string> = { utilisation: 'util_report', aggregation: 'agg_report', pallet: 'pallet_report', introduction: 'intro_report', dropout: 'dropout_report' }
+export type { ReportKind } from './schema.ts'
 
 export interface CodeRow {
   id: number
@@ -115,6 +114,8 @@ export interface PoolOptions {
 export class CodePool {
   readonly db: Db
   readonly commit: GroupCommit
+  /** Named queries for the modules around the pool: nobody else holds SQL on `codes` (issue 12 §3). */
+  readonly queries: CodeQueries
   readonly #profiles: ProfileRegistry
   readonly #clock: Clock
   readonly #minRemainingMs: number
@@ -139,6 +140,7 @@ export class CodePool {
     this.#minRemainingMs = options.minRemainingMs ?? 0
     migrate(db, 'pool', POOL_MIGRATIONS)
     this.commit = options.commit ?? new GroupCommit(db)
+    this.queries = new CodeQueries(db)
     const transition = {} as Record<CodeStateName, Statement>
     for (const to of STATE_NAMES) {
       const from = ALLOWED_FROM[to].map(s => CodeState[s]).join(',')
@@ -315,8 +317,8 @@ export class CodePool {
     return this.db.transaction(() => {
       const now = this.#clock.now()
       const rows = (printer === undefined
-        ? this.db.prepare('UPDATE codes SET state = 6, reason = \'UNCERTAIN\', updated_at = ? WHERE state = 1 RETURNING id').all(now)
-        : this.db.prepare('UPDATE codes SET state = 6, reason = \'UNCERTAIN\', updated_at = ? WHERE state = 1 AND printer = ? RETURNING id').all(now, printer)) as Array<{ id: number }>
+        ? this.db.prepare(`UPDATE codes SET state = ${CodeState.DEFECT}, reason = 'UNCERTAIN', updated_at = ? WHERE state = ${CodeState.SENT} RETURNING id`).all(now)
+        : this.db.prepare(`UPDATE codes SET state = ${CodeState.DEFECT}, reason = 'UNCERTAIN', updated_at = ? WHERE state = ${CodeState.SENT} AND printer = ? RETURNING id`).all(now, printer)) as Array<{ id: number }>
       return rows.map(r => r.id).sort((a, b) => a - b)
     })()
   }
@@ -326,7 +328,7 @@ export class CodePool {
    * verdict will ever come for them and the PLC rejected those products (docs/plc-mqtt.md), so they are DEFECT.
    */
   recoverUnverified (): number[] {
-    const rows = this.db.prepare('UPDATE codes SET state = 6, reason = \'UNCERTAIN\', updated_at = ? WHERE state = 2 RETURNING id').all(this.#clock.now()) as Array<{ id: number }>
+    const rows = this.db.prepare(`UPDATE codes SET state = ${CodeState.DEFECT}, reason = 'UNCERTAIN', updated_at = ? WHERE state = ${CodeState.PRINTED} RETURNING id`).all(this.#clock.now()) as Array<{ id: number }>
     return rows.map(r => r.id).sort((a, b) => a - b)
   }
 
@@ -334,7 +336,7 @@ export class CodePool {
   expireAvailable (): Promise<number> {
     return this.commit.submit(() => {
       const now = this.#clock.now()
-      return this.db.prepare('UPDATE codes SET state = 6, reason = \'EXPIRY\', updated_at = ? WHERE state = 0 AND expires_at <= ?').run(now, now).changes
+      return this.db.prepare(`UPDATE codes SET state = ${CodeState.DEFECT}, reason = 'EXPIRY', updated_at = ? WHERE state = ${CodeState.AVAILABLE} AND expires_at <= ?`).run(now, now).changes
     }, { savepoint: false })
   }
 
@@ -385,7 +387,7 @@ export class CodePool {
       states[stateName(r.state)] = r.n
     }
     const defects: Record<string, number> = {}
-    for (const r of this.db.prepare('SELECT reason, count(*) AS n FROM codes WHERE job_id = ? AND state IN (6, 7) GROUP BY reason').all(jobId) as Array<{ reason: string | null, n: number }>) {
+    for (const r of this.db.prepare(`SELECT reason, count(*) AS n FROM codes WHERE job_id = ? AND state IN (${CodeState.DEFECT}, ${CodeState.DROPPED}) GROUP BY reason`).all(jobId) as Array<{ reason: string | null, n: number }>) {
       defects[r.reason ?? 'OTHER'] = r.n
     }
     return { states, defects }
@@ -393,7 +395,7 @@ export class CodePool {
 
   /** Codes currently SENT, per printer: what a printer driver reconciles against at start-up. */
   sentTo (printer: string): Array<{ id: number, code: string }> {
-    return this.db.prepare('SELECT id, code FROM codes WHERE state = 1 AND printer = ? ORDER BY id').all(printer) as Array<{ id: number, code: string }>
+    return this.db.prepare(`SELECT id, code FROM codes WHERE state = ${CodeState.SENT} AND printer = ? ORDER BY id`).all(printer) as Array<{ id: number, code: string }>
   }
 
   /** An audit entry (who, what, detail) in the same durable store. */

@@ -1,6 +1,11 @@
 // Tables of the code pool. Codes are rows keyed by an integer id; the raw code is stored once, its identity
 // (without crypto part) is unique, so the same GTIN+serial can never enter the pool twice.
 
+/** `pallet`: the aggregation of closed boxes into a pallet (its codes are the units inside those boxes). */
+export type ReportKind = 'utilisation' | 'aggregation' | 'pallet' | 'introduction' | 'dropout'
+/** The column of `codes` holding the accepted report of each kind (the reporting track, apart from `state`). */
+export const REPORT_COLUMNS: Readonly<Record<ReportKind, string>> = { utilisation: 'util_report', aggregation: 'agg_report', pallet: 'pallet_report', introduction: 'intro_report', dropout: 'dropout_report' }
+
 export const POOL_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE blocks (

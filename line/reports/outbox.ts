@@ -9,11 +9,11 @@ import type { Clock } from '../clock.ts'
 import { backoffDelay } from '../domain/backoff.ts'
 import type { Logger } from '../log.ts'
 import type { CodePool, ReportKind } from '../pool/pool.ts'
-import { CodeState } from '../pool/states.ts'
 import { SignerError } from '../signer/signer.ts'
 import { migrate } from '../store/open.ts'
 import { OutboxError, type OutboxAlarm } from './errors.ts'
-import { REPORTS_MIGRATIONS, type ReportState } from './schema.ts'
+import { REPORTS_MIGRATIONS } from './schema.ts'
+import { ANSWERED_REPORT_STATES, DUE_REPORT_STATES, REPORT_STATES, ReportState, checkReportTransition, reportTransition, sqlStates } from './states.ts'
 import { classifyFailure, type OutboxReport, type Prepared, type ReportCode, type ReportSender } from './sender.ts'
 
 export const MAX_CODES = 30_000
@@ -64,7 +64,9 @@ export interface ReportEvent {
 const DEFAULT_ON_ACCEPTED: Record<ReportKind, 'REPORTED' | 'DROPPED' | 'none'> = {
   utilisation: 'none', aggregation: 'none', pallet: 'none', introduction: 'REPORTED', dropout: 'DROPPED',
 }
-const FROM_STATES = { REPORTED: [CodeState.VERIFIED, CodeState.AGGREGATED], DROPPED: [CodeState.DEFECT] } as const
+/** Closing an open report (window, size, end of job) is done in bulk SQL; the table allows it (checked on load). */
+const CLOSE = reportTransition(ReportState.OPEN, ReportState.READY)
+const OPEN = sqlStates([ReportState.OPEN])
 
 interface Row {
   id: string, kind: string, channel: string, grp: string, batch_key: string, attributes: string, state: string,
@@ -116,7 +118,8 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
   readonly #o: Required<Pick<OutboxOptions, 'maxCodes' | 'windowMs' | 'retryBaseMs' | 'retryMaxMs' | 'pollIntervalMs' | 'tickMs' | 'concurrency'>>
   readonly #onAccepted: Record<ReportKind, 'REPORTED' | 'DROPPED' | 'none'>
   readonly #log: Logger | undefined
-  readonly #st: Record<'open' | 'insertReport' | 'insertCode' | 'bumpCount' | 'byId' | 'due' | 'dueOpen' | 'setState' | 'codes' | 'history' | 'codeIds' | 'codeExists', Statement>
+  readonly #st: Record<'open' | 'insertReport' | 'insertCode' | 'bumpCount' | 'dropCount' | 'byId' | 'due' | 'dueOpen' | 'closeOne' | 'closeFull' | 'closeAll'
+    | 'setState' | 'history' | 'codeIds' | 'openLink' | 'unlink' | 'countOf' | 'deleteOpen' | 'pending' | 'queued' | 'list' | 'summary' | 'historyOf', Statement>
   #timer: NodeJS.Timeout | undefined
   #ticking: Promise<void> | undefined
   readonly #inFlight = new Set<string>()
@@ -139,22 +142,36 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
     this.#onAccepted = { ...DEFAULT_ON_ACCEPTED, ...options.onAccepted }
     const db = this.#pool.db
     migrate(db, 'reports', REPORTS_MIGRATIONS)
+    // State names are written into the SQL from the table (not bound): the partial index on OPEN reports needs the literal.
+    const closeSet = `state = ${sqlStates([CLOSE.to])}, next_at = ?, updated_at = ?`
+    const closeWhere = `state = ${sqlStates([CLOSE.from])}`
     this.#st = {
-      open: db.prepare("SELECT * FROM report_outbox WHERE batch_key = ? AND state = 'OPEN' ORDER BY created_at LIMIT 1"),
+      open: db.prepare(`SELECT * FROM report_outbox WHERE batch_key = ? AND state = ${OPEN} ORDER BY created_at LIMIT 1`),
       insertReport: db.prepare(`INSERT INTO report_outbox (id, kind, channel, grp, batch_key, attributes, state, created_at, close_at, next_at, updated_at)
-        VALUES (@id, @kind, @channel, @grp, @batchKey, @attributes, 'OPEN', @now, @closeAt, @closeAt, @now)`),
+        VALUES (@id, @kind, @channel, @grp, @batchKey, @attributes, ${OPEN}, @now, @closeAt, @closeAt, @now)`),
       insertCode: db.prepare('INSERT OR IGNORE INTO report_codes (report_id, kind, code_id) VALUES (?, ?, ?)'),
       bumpCount: db.prepare('UPDATE report_outbox SET codes = codes + ?, updated_at = ? WHERE id = ?'),
+      dropCount: db.prepare('UPDATE report_outbox SET codes = codes - ?, updated_at = ? WHERE id = ?'),
       byId: db.prepare('SELECT * FROM report_outbox WHERE id = ?'),
-      due: db.prepare("SELECT * FROM report_outbox WHERE state IN ('READY', 'SENDING', 'SENT') AND next_at <= ? ORDER BY next_at LIMIT ?"),
-      dueOpen: db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE state = 'OPEN' AND close_at <= ? RETURNING id"),
+      due: db.prepare(`SELECT * FROM report_outbox WHERE state IN (${sqlStates(DUE_REPORT_STATES)}) AND next_at <= ? ORDER BY next_at LIMIT ?`),
+      dueOpen: db.prepare(`UPDATE report_outbox SET ${closeSet} WHERE ${closeWhere} AND close_at <= ? RETURNING id`),
+      closeOne: db.prepare(`UPDATE report_outbox SET ${closeSet} WHERE id = ? AND ${closeWhere}`),
+      closeFull: db.prepare(`UPDATE report_outbox SET ${closeSet} WHERE batch_key = ? AND ${closeWhere} AND codes >= ? RETURNING id`),
+      closeAll: db.prepare(`UPDATE report_outbox SET ${closeSet} WHERE ${closeWhere} RETURNING id`),
       setState: db.prepare(`UPDATE report_outbox SET state = @state, attempts = @attempts, next_at = @nextAt, body_hash = @bodyHash,
         sending_at = @sendingAt, remote_id = @remoteId, last_error = @lastError, reason = @reason, generation = @generation, updated_at = @now WHERE id = @id`),
-      codes: db.prepare(`SELECT c.id, c.code, c.identity, c.gtin, c.parent, c.reason FROM report_codes r JOIN codes c ON c.id = r.code_id
-        WHERE r.report_id = ? ORDER BY c.id`),
       history: db.prepare('INSERT INTO report_history (ts, report_id, event, detail) VALUES (?, ?, ?, ?)'),
       codeIds: db.prepare('SELECT code_id AS id FROM report_codes WHERE report_id = ? ORDER BY code_id'),
-      codeExists: db.prepare('SELECT 1 FROM codes WHERE id = ?'),
+      openLink: db.prepare(`SELECT rc.report_id AS reportId FROM report_codes rc JOIN report_outbox r ON r.id = rc.report_id WHERE rc.kind = ? AND rc.code_id = ? AND r.state = ${OPEN}`),
+      unlink: db.prepare('DELETE FROM report_codes WHERE report_id = ? AND code_id = ?'),
+      countOf: db.prepare('SELECT codes FROM report_outbox WHERE id = ?'),
+      deleteOpen: db.prepare(`DELETE FROM report_outbox WHERE id = ? AND state = ${OPEN}`),
+      pending: db.prepare(`SELECT 1 FROM report_codes rc JOIN report_outbox r ON r.id = rc.report_id WHERE rc.kind = ? AND rc.code_id = ?
+        AND r.state NOT IN (${sqlStates(ANSWERED_REPORT_STATES)})`),
+      queued: db.prepare('SELECT 1 FROM report_codes WHERE kind = ? AND code_id = ?'),
+      list: db.prepare('SELECT * FROM report_outbox WHERE (@state IS NULL OR state = @state) AND (@kind IS NULL OR kind = @kind) ORDER BY created_at, rowid'),
+      summary: db.prepare('SELECT state, count(*) AS n, sum(codes) AS c FROM report_outbox GROUP BY state'),
+      historyOf: db.prepare('SELECT ts, event, detail FROM report_history WHERE report_id = ? ORDER BY id'),
     }
   }
 
@@ -180,8 +197,8 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
       const closeCurrent = (): void => {
         if (current === undefined) return
         flush()
-        this.#pool.db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE id = ? AND state = 'OPEN'").run(now, now, current.id)
-        this.#st.history.run(now, current.id, 'READY', '{"by":"size"}')
+        this.#st.closeOne.run(now, now, current.id)
+        this.#st.history.run(now, current.id, CLOSE.to, '{"by":"size"}')
         current = undefined
       }
       if (input.whole === true && current !== undefined && current.codes + input.codeIds.length > this.#o.maxCodes) closeCurrent()
@@ -190,17 +207,17 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
           closeCurrent()
           const id = `R-${randomUUID()}`
           this.#st.insertReport.run({ id, kind: input.kind, channel: sender.channel, grp: input.group, batchKey, attributes: JSON.stringify(attributes), now, closeAt: now + this.#o.windowMs })
-          this.#st.history.run(now, id, 'OPEN', '{}')
+          this.#st.history.run(now, id, ReportState.OPEN, '{}')
           current = this.#st.byId.get(id) as Row
         }
         // A report must not name a code the pool does not hold: it would vanish from the document unnoticed.
-        if (this.#st.codeExists.get(codeId) === undefined) throw new OutboxError(`code ${codeId} is not in the pool`, { codeId, kind: input.kind })
+        if (!this.#pool.queries.exists(codeId)) throw new OutboxError(`code ${codeId} is not in the pool`, { codeId, kind: input.kind })
         if (this.#st.insertCode.run(current.id, input.kind, codeId).changes === 1) { inCurrent++; added++; ids.add(current.id) } else skipped++
       }
       flush()
       // A report filled exactly to the limit is closed now rather than waiting for its window.
-      const full = this.#pool.db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE batch_key = ? AND state = 'OPEN' AND codes >= ? RETURNING id").all(now, now, batchKey, this.#o.maxCodes) as Array<{ id: string }>
-      for (const r of full) this.#st.history.run(now, r.id, 'READY', '{"by":"size"}')
+      const full = this.#st.closeFull.all(now, now, batchKey, this.#o.maxCodes) as Array<{ id: string }>
+      for (const r of full) this.#st.history.run(now, r.id, CLOSE.to, '{"by":"size"}')
       return { reportIds: [...ids], added, skipped }
     })
   }
@@ -212,26 +229,21 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
   withdraw (kind: ReportKind, codeIds: readonly number[]): Promise<number[]> {
     if (codeIds.length === 0) return Promise.resolve([])
     return this.#pool.commit.submit(() => {
-      const db = this.#pool.db
       const now = this.#clock.now()
-      const find = db.prepare("SELECT rc.report_id AS reportId FROM report_codes rc JOIN report_outbox r ON r.id = rc.report_id WHERE rc.kind = ? AND rc.code_id = ? AND r.state = 'OPEN'")
-      const del = db.prepare('DELETE FROM report_codes WHERE report_id = ? AND code_id = ?')
       const out: number[] = []
       const touched = new Map<string, number>()
       for (const id of codeIds) {
-        const r = find.get(kind, id) as { reportId: string } | undefined
+        const r = this.#st.openLink.get(kind, id) as { reportId: string } | undefined
         if (r === undefined) continue
-        del.run(r.reportId, id)
+        this.#st.unlink.run(r.reportId, id)
         out.push(id)
         touched.set(r.reportId, (touched.get(r.reportId) ?? 0) + 1)
       }
       for (const [reportId, n] of touched) {
-        db.prepare('UPDATE report_outbox SET codes = codes - ?, updated_at = ? WHERE id = ?').run(n, now, reportId)
+        this.#st.dropCount.run(n, now, reportId)
         this.#st.history.run(now, reportId, 'WITHDRAWN', JSON.stringify({ codes: n }))
         // an open report left empty is dropped: there is nothing to send
-        if ((db.prepare('SELECT codes FROM report_outbox WHERE id = ?').get(reportId) as { codes: number }).codes === 0) {
-          db.prepare("DELETE FROM report_outbox WHERE id = ? AND state = 'OPEN'").run(reportId)
-        }
+        if ((this.#st.countOf.get(reportId) as { codes: number }).codes === 0) this.#st.deleteOpen.run(reportId)
       }
       return out
     })
@@ -239,16 +251,20 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
 
   /** Of these codes, those in a report of `kind` that is neither accepted nor rejected yet. */
   pending (kind: ReportKind, codeIds: readonly number[]): number[] {
-    const st = this.#pool.db.prepare("SELECT 1 FROM report_codes rc JOIN report_outbox r ON r.id = rc.report_id WHERE rc.kind = ? AND rc.code_id = ? AND r.state NOT IN ('ACCEPTED', 'REJECTED')")
-    return codeIds.filter(id => st.get(kind, id) !== undefined)
+    return codeIds.filter(id => this.#st.pending.get(kind, id) !== undefined)
+  }
+
+  /** Of these codes, those in no report of `kind` at all (what a sweep still has to queue). */
+  unqueued (kind: ReportKind, codeIds: readonly number[]): number[] {
+    return codeIds.filter(id => this.#st.queued.get(kind, id) === undefined)
   }
 
   /** Close every open report now (end of job, shutdown): they are sent without waiting for their window. */
   closeOpen (): Promise<number> {
     return this.#pool.commit.submit(() => {
       const now = this.#clock.now()
-      const closed = this.#pool.db.prepare("UPDATE report_outbox SET state = 'READY', next_at = ?, updated_at = ? WHERE state = 'OPEN' RETURNING id").all(now, now) as Array<{ id: string }>
-      for (const r of closed) this.#st.history.run(now, r.id, 'READY', '{"by":"close"}')
+      const closed = this.#st.closeAll.all(now, now) as Array<{ id: string }>
+      for (const r of closed) this.#st.history.run(now, r.id, CLOSE.to, '{"by":"close"}')
       return closed.length
     })
   }
@@ -261,14 +277,13 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
     return this.#pool.commit.submit(() => {
       const row = this.#st.byId.get(reportId) as Row | undefined
       if (row === undefined) throw new OutboxError(`no report ${reportId}`, { reportId })
-      if (row.state !== 'REJECTED') throw new OutboxError(`report ${reportId} is ${row.state}; only a rejected report can be retried`, { reportId, state: row.state })
-      const del = this.#pool.db.prepare('DELETE FROM report_codes WHERE report_id = ? AND code_id = ?')
+      if (row.state !== ReportState.REJECTED) throw new OutboxError(`report ${reportId} is ${row.state}; only a rejected report can be retried`, { reportId, state: row.state })
       let removed = 0
-      for (const id of options.removeCodeIds ?? []) removed += del.run(reportId, id).changes
+      for (const id of options.removeCodeIds ?? []) removed += this.#st.unlink.run(reportId, id).changes
       const now = this.#clock.now()
-      this.#pool.db.prepare('UPDATE report_outbox SET codes = codes - ? WHERE id = ?').run(removed, reportId)
+      this.#st.dropCount.run(removed, now, reportId)
       const r = toReport(row)
-      this.#set(r, { state: removed === row.codes ? 'ACCEPTED' : 'READY', attempts: 0, nextAt: now, bodyHash: null, sendingAt: null, remoteId: null, lastError: null, reason: row.reason, generation: row.generation + 1 })
+      this.#set(r, { state: removed === row.codes ? ReportState.ACCEPTED : ReportState.READY, attempts: 0, nextAt: now, bodyHash: null, sendingAt: null, remoteId: null, lastError: null, reason: row.reason, generation: row.generation + 1 })
       this.#st.history.run(now, reportId, 'RETRY', JSON.stringify({ removed, previousReason: row.reason }))
       return toReport(this.#st.byId.get(reportId) as Row)
     })
@@ -282,8 +297,7 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
   }
 
   list (filter: { state?: ReportState, kind?: ReportKind } = {}): OutboxReport[] {
-    const rows = this.#pool.db.prepare('SELECT * FROM report_outbox WHERE (@state IS NULL OR state = @state) AND (@kind IS NULL OR kind = @kind) ORDER BY created_at, rowid')
-      .all({ state: filter.state ?? null, kind: filter.kind ?? null }) as Row[]
+    const rows = this.#st.list.all({ state: filter.state ?? null, kind: filter.kind ?? null }) as Row[]
     return rows.map(toReport)
   }
 
@@ -291,15 +305,15 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
 
   /** Reports and codes per state: what the HMI shows and what the accounting checks. */
   summary (): Record<ReportState, { reports: number, codes: number }> {
-    const out = Object.fromEntries(['OPEN', 'READY', 'SENDING', 'SENT', 'ACCEPTED', 'REJECTED'].map(s => [s, { reports: 0, codes: 0 }])) as Record<ReportState, { reports: number, codes: number }>
-    for (const r of this.#pool.db.prepare('SELECT state, count(*) AS n, sum(codes) AS c FROM report_outbox GROUP BY state').all() as Array<{ state: ReportState, n: number, c: number }>) {
+    const out = Object.fromEntries(REPORT_STATES.map(s => [s, { reports: 0, codes: 0 }])) as Record<ReportState, { reports: number, codes: number }>
+    for (const r of this.#st.summary.all() as Array<{ state: ReportState, n: number, c: number }>) {
       out[r.state] = { reports: r.n, codes: r.c ?? 0 }
     }
     return out
   }
 
   history (reportId: string): Array<{ ts: number, event: string, detail: Record<string, unknown> }> {
-    return (this.#pool.db.prepare('SELECT ts, event, detail FROM report_history WHERE report_id = ? ORDER BY id').all(reportId) as Array<{ ts: number, event: string, detail: string }>)
+    return (this.#st.historyOf.all(reportId) as Array<{ ts: number, event: string, detail: string }>)
       .map(h => ({ ts: h.ts, event: h.event, detail: JSON.parse(h.detail) as Record<string, unknown> }))
   }
 
@@ -325,7 +339,7 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
   async #tick (): Promise<void> {
     const now = this.#clock.now()
     await this.#pool.commit.submit(() => {
-      for (const r of this.#st.dueOpen.all(now, now, now) as Array<{ id: string }>) this.#st.history.run(now, r.id, 'READY', '{"by":"window"}')
+      for (const r of this.#st.dueOpen.all(now, now, now) as Array<{ id: string }>) this.#st.history.run(now, r.id, CLOSE.to, '{"by":"window"}')
     }, { savepoint: false })
     const due = (this.#st.due.all(now, 1000) as Row[]).map(toReport).filter(r => !this.#inFlight.has(r.id))
     let next = 0
@@ -347,18 +361,18 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
   async #step (r: OutboxReport): Promise<void> {
     const sender = this.#senders[r.kind]
     if (sender === undefined) { this.#log?.error({ reportId: r.id, kind: r.kind }, 'no sender for report kind'); return }
-    if (r.state === 'SENT') return this.#poll(r, sender)
-    if (r.state === 'SENDING') {
+    if (r.state === ReportState.SENT) return this.#poll(r, sender)
+    if (r.state === ReportState.SENDING) {
       // The last send's outcome is unknown (crash, timeout): ask the server before sending anything again.
       let found: string | undefined
       try {
         found = await sender.reconcile(r)
       } catch (err) {
-        await this.#retryLater(r, 'SENDING', err, true)
+        await this.#retryLater(r, ReportState.SENDING, err, true)
         return
       }
       if (found !== undefined) {
-        await this.#commit(r, { state: 'SENT', remoteId: found, nextAt: this.#clock.now(), lastError: null }, 'RECONCILED', { remoteId: found })
+        await this.#commit(r, { state: ReportState.SENT, remoteId: found, nextAt: this.#clock.now(), lastError: null }, 'RECONCILED', { remoteId: found })
         return
       }
       this.#log?.info({ reportId: r.id }, 'report not found on the server after an uncertain send: sending it')
@@ -367,7 +381,7 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
   }
 
   async #send (r: OutboxReport, sender: ReportSender): Promise<void> {
-    const codes = this.#st.codes.all(r.id) as ReportCode[]
+    const codes: ReportCode[] = this.#pool.queries.forReport(this.codeIds(r.id))
     let prepared: Prepared
     try {
       prepared = await sender.prepare(r, codes)
@@ -375,20 +389,20 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
       if (err instanceof SignerError) {
         // Signing holds the report, never the line: it stays READY and is tried again with backoff.
         const first = r.lastError !== message(err)
-        await this.#retryLater(r, 'READY', err, true)
+        await this.#retryLater(r, ReportState.READY, err, true)
         // One alarm per distinct failure, not one per retry of a days-long token outage.
         if (first) this.#alarm({ code: 'LC_ERR_SIGNER', severity: 'warning', reportId: r.id, text: { ru: `Отчёт ${r.id} не подписан: ${err.message}. Отчёты ждут, линия работает.`, en: `Report ${r.id} could not be signed: ${err.message}. Reports are held, the line runs on.` }, context: err.context })
         return
       }
       if (isContentError(err)) { await this.#reject(r, `cannot build the report: ${message(err)}`, []); return }
       // The API down during sign-in, a store hiccup: nothing was sent, try again later.
-      await this.#retryLater(r, 'READY', err, true)
+      await this.#retryLater(r, ReportState.READY, err, true)
       return
     }
     // Persist before acting: from here on a crash leaves SENDING + hash, and the restart reconciles.
     const sendingAt = this.#clock.now()
-    await this.#commit(r, { state: 'SENDING', bodyHash: prepared.hash, sendingAt, attempts: r.attempts + 1, nextAt: sendingAt + this.#backoff(r.attempts + 1) }, 'SENDING', { hash: prepared.hash, attempt: r.attempts + 1 })
-    const cur = { ...r, state: 'SENDING' as const, bodyHash: prepared.hash, sendingAt, attempts: r.attempts + 1 }
+    await this.#commit(r, { state: ReportState.SENDING, bodyHash: prepared.hash, sendingAt, attempts: r.attempts + 1, nextAt: sendingAt + this.#backoff(r.attempts + 1) }, 'SENDING', { hash: prepared.hash, attempt: r.attempts + 1 })
+    const cur = { ...r, state: ReportState.SENDING, bodyHash: prepared.hash, sendingAt, attempts: r.attempts + 1 }
     let remoteId: string
     try {
       remoteId = await sender.submit(cur, prepared)
@@ -397,16 +411,16 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
       if (cls === 'already-done' && cur.attempts > 1) {
         // a re-send after a lost answer, and the server holds the first copy: the report is through
         const already = `already:${r.id}`
-        await this.#commit(cur, { state: 'SENT', remoteId: already, lastError: null }, 'ALREADY_DONE', { error: message(err) })
+        await this.#commit(cur, { state: ReportState.SENT, remoteId: already, lastError: null }, 'ALREADY_DONE', { error: message(err) })
         this.#log?.warn({ reportId: r.id, err }, 're-sent report refused as already done: the first copy was taken')
-        await this.#accept({ ...cur, state: 'SENT', remoteId: already })
+        await this.#accept({ ...cur, state: ReportState.SENT, remoteId: already })
         return
       }
       if (cls === 'rejected' || cls === 'already-done') { await this.#reject(cur, message(err), []); return }
-      await this.#retryLater(cur, cls === 'not-sent' ? 'READY' : 'SENDING', err, false)
+      await this.#retryLater(cur, cls === 'not-sent' ? ReportState.READY : ReportState.SENDING, err, false)
       return
     }
-    await this.#commit(cur, { state: 'SENT', remoteId, nextAt: this.#clock.now() + this.#o.pollIntervalMs, lastError: null }, 'SENT', { remoteId })
+    await this.#commit(cur, { state: ReportState.SENT, remoteId, nextAt: this.#clock.now() + this.#o.pollIntervalMs, lastError: null }, 'SENT', { remoteId })
   }
 
   async #poll (r: OutboxReport, sender: ReportSender): Promise<void> {
@@ -414,7 +428,7 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
     try {
       status = await sender.status(r as OutboxReport & { remoteId: string })
     } catch (err) {
-      await this.#retryLater(r, 'SENT', err, true)
+      await this.#retryLater(r, ReportState.SENT, err, true)
       return
     }
     if (status.state === 'pending') {
@@ -434,19 +448,17 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
     await this.#pool.commit.submit(() => {
       if (target !== 'none') {
         // Only codes still in a state the target may be entered from: a repeated accept after a crash moves nothing twice.
-        const from = FROM_STATES[target].join(',')
-        const eligible = (this.#pool.db.prepare(`SELECT c.id FROM report_codes r JOIN codes c ON c.id = r.code_id WHERE r.report_id = ? AND c.state IN (${from}) ORDER BY c.id`)
-          .all(r.id) as Array<{ id: number }>).map(x => x.id)
+        const eligible = this.#pool.queries.movable(this.codeIds(r.id), target)
         if (eligible.length > 0) moved = this.#pool.transitionSync({ ids: eligible, to: target, reportId: remoteId })
       }
-      this.#set(r, { state: 'ACCEPTED', lastError: null })
+      this.#set(r, { state: ReportState.ACCEPTED, lastError: null })
       this.#st.history.run(this.#clock.now(), r.id, 'ACCEPTED', JSON.stringify({ remoteId, moved, target }))
     })
     this.#emitReport(r.id)
   }
 
   async #reject (r: OutboxReport, reason: string, errors: string[]): Promise<void> {
-    await this.#commit(r, { state: 'REJECTED', reason }, 'REJECTED', { reason, errors: errors.slice(0, 100) })
+    await this.#commit(r, { state: ReportState.REJECTED, reason }, 'REJECTED', { reason, errors: errors.slice(0, 100) })
     // the operator reads the start of the API's answer; the whole of it is in the report's history
     const brief = reason.length > 300 ? `${reason.slice(0, 300)}…` : reason
     this.#alarm({
@@ -468,8 +480,10 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
     return backoffDelay(attempt, { baseMs: this.#o.retryBaseMs, maxMs: this.#o.retryMaxMs })
   }
 
+  /** Write a patch of the report's row; a change of state is checked against the report state table. */
   #set (r: OutboxReport, patch: Partial<Patch>): void {
     const row = this.#st.byId.get(r.id) as Row
+    if (patch.state !== undefined) checkReportTransition(r.id, row.state, patch.state)
     this.#st.setState.run({
       id: r.id, now: this.#clock.now(),
       state: patch.state ?? row.state, attempts: patch.attempts ?? row.attempts, nextAt: patch.nextAt ?? row.next_at,

@@ -4,12 +4,11 @@
 // outbox's acceptances, and by a sweep of the store for anything a crash left out.
 
 import type { Logger } from '../log.ts'
-import type { CodePool } from '../pool/pool.ts'
+import type { CodePool, ReportKind } from '../pool/pool.ts'
+import type { BoxedUnit, CodeRef } from '../pool/queries.ts'
 import type { JobView } from '../control.ts'
-import { CodeState } from '../pool/states.ts'
 import type { ReportOutbox } from './outbox.ts'
-
-interface CodeRef { id: number, jobId: number | null, parent: string | null }
+import { ANSWERED_REPORT_STATES, ReportState } from './states.ts'
 
 /** Reports a dropped code must not be left in, or overtake (see `defect`). */
 const CARRYING = ['utilisation', 'aggregation'] as const
@@ -116,16 +115,15 @@ export class ReportPlanner {
       const units = this.#unitsOf(w.boxes)
       if (units.length === 0) { this.#waitingPallets.delete(pallet); continue } // every box scrapped
       const introduced = this.#o.introduction === true && introductionAttributes(w.job, true) !== null
-      if (units.some(u => u.agg_report === null || (introduced && u.intro_report === null))) continue
+      if (units.some(u => u.aggReport === null || (introduced && u.introReport === null))) continue
       this.#waitingPallets.delete(pallet)
       this.#add({ kind: 'pallet', group: w.job.group, codeIds: units.map(u => u.id), attributes: { pallet, capacity: w.job.boxesPerPallet }, whole: true })
     }
   }
 
   /** The good units inside these boxes, with what is known of their reports. */
-  #unitsOf (boxes: readonly string[]): Array<{ id: number, agg_report: string | null, intro_report: string | null }> {
-    const st = this.#pool.db.prepare(`SELECT id, agg_report, intro_report FROM codes WHERE parent = ? AND state IN (${CodeState.AGGREGATED}, ${CodeState.REPORTED}) ORDER BY id`)
-    return boxes.flatMap(b => st.all(b) as Array<{ id: number, agg_report: string | null, intro_report: string | null }>)
+  #unitsOf (boxes: readonly string[]): BoxedUnit[] {
+    return boxes.flatMap(b => this.#pool.queries.boxedUnits(b))
   }
 
   verified (job: JobView, codeIds: readonly number[]): void {
@@ -181,8 +179,8 @@ export class ReportPlanner {
 
   /** Feed with the outbox's 'report' events: an accepted report may release the next step of its codes. */
   reportChanged (e: { id: string, kind: string, state: string }): void {
-    if ((CARRYING as readonly string[]).includes(e.kind) && (e.state === 'ACCEPTED' || e.state === 'REJECTED')) this.#releaseDropouts()
-    if (e.state !== 'ACCEPTED') return
+    if ((CARRYING as readonly string[]).includes(e.kind) && (ANSWERED_REPORT_STATES as readonly string[]).includes(e.state)) this.#releaseDropouts()
+    if (e.state !== ReportState.ACCEPTED) return
     if (e.kind === 'utilisation') {
       this.#releaseWaiting()
       if (this.#o.introduction === true) this.#introduceUnits(this.#codesOfReport(e.id).filter(c => c.parent === null))
@@ -201,21 +199,15 @@ export class ReportPlanner {
   }
 
   #allUtilised (ids: readonly number[]): boolean {
-    const db = this.#pool.db
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500)
-      const r = db.prepare(`SELECT count(*) AS n FROM codes WHERE id IN (${part.map(() => '?').join(',')}) AND util_report IS NULL`).get(...part) as { n: number }
-      if (r.n > 0) return false
-    }
-    return true
+    return this.#pool.queries.countNotReported('utilisation', ids) === 0
   }
 
   #parentOf (id: number): string | null {
-    return (this.#pool.db.prepare('SELECT parent FROM codes WHERE id = ?').get(id) as { parent: string | null } | undefined)?.parent ?? null
+    return this.#pool.queries.refs([id])[0]?.parent ?? null
   }
 
   #codesOfReport (reportId: string): CodeRef[] {
-    return this.#pool.db.prepare('SELECT c.id, c.job_id AS jobId, c.parent FROM report_codes r JOIN codes c ON c.id = r.code_id WHERE r.report_id = ? ORDER BY c.id').all(reportId) as CodeRef[]
+    return this.#pool.queries.refs(this.#outbox.codeIds(reportId))
   }
 
   /** Aggregated units: one introduction entry per box, the box kept whole in one document. */
@@ -254,11 +246,9 @@ export class ReportPlanner {
    * the outbox write, or codes written off at start-up). The outbox skips codes it already holds.
    */
   async sweep (groupOf: (gtin: string) => string | null, jobOf: (jobId: number) => JobView | null): Promise<{ utilisation: number, dropout: number }> {
-    const db = this.#pool.db
     let utilisation = 0
     let dropout = 0
-    const verified = db.prepare(`SELECT c.id, c.job_id AS jobId FROM codes c WHERE c.state IN (3, 4, 5) AND c.util_report IS NULL
-      AND NOT EXISTS (SELECT 1 FROM report_codes r WHERE r.code_id = c.id AND r.kind = 'utilisation')`).all() as Array<{ id: number, jobId: number | null }>
+    const verified = this.#unqueued('utilisation', this.#pool.queries.unreportedUse())
     const byJob = new Map<number, number[]>()
     for (const r of verified) if (r.jobId !== null) byJob.set(r.jobId, [...(byJob.get(r.jobId) ?? []), r.id])
     for (const [jobId, ids] of byJob) {
@@ -266,8 +256,7 @@ export class ReportPlanner {
       if (job === null) continue
       utilisation += (await this.#outbox.add({ kind: 'utilisation', group: job.group, codeIds: ids, attributes: utilisationAttributes(job) })).added
     }
-    const allDefects = db.prepare(`SELECT c.id, c.gtin, c.reason FROM codes c WHERE c.state = 6 AND c.dropout_report IS NULL
-      AND NOT EXISTS (SELECT 1 FROM report_codes r WHERE r.code_id = c.id AND r.kind = 'dropout')`).all() as Array<{ id: number, gtin: string, reason: string | null }>
+    const allDefects = this.#unqueued('dropout', this.#pool.queries.unreportedDefects())
     // as in defect(): out of open utilisation reports, and not while a utilisation of the code is on its way
     for (const kind of CARRYING) await this.#outbox.withdraw(kind, allDefects.map(d => d.id))
     const inFlight = this.#carried(allDefects.map(d => d.id))
@@ -292,8 +281,7 @@ export class ReportPlanner {
 
   /** Closed boxes whose aggregation was never queued (a crash between closing and queueing). */
   #sweepBoxes (jobOf: (jobId: number) => JobView | null): number {
-    const rows = this.#pool.db.prepare(`SELECT c.id, c.job_id AS jobId, c.parent FROM codes c WHERE c.state = ${CodeState.AGGREGATED} AND c.parent IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM report_codes r WHERE r.code_id = c.id AND r.kind = 'aggregation') ORDER BY c.id`).all() as CodeRef[]
+    const rows = this.#unqueued('aggregation', this.#pool.queries.unreportedBoxed())
     let n = 0
     for (const [parent, units] of byBox(rows)) {
       const job = units[0]?.jobId === null || units[0] === undefined ? null : jobOf(units[0].jobId)
@@ -306,10 +294,14 @@ export class ReportPlanner {
 
   /** Closed pallets not reported yet (a crash between closing and queueing, or still waiting after a restart). */
   #sweepPallets (jobOf: (jobId: number) => JobView | null): void {
-    const reported = this.#pool.db.prepare("SELECT 1 FROM codes c JOIN report_codes r ON r.code_id = c.id AND r.kind = 'pallet' WHERE c.parent = ? LIMIT 1")
+    // a pallet is reported once any unit of its first box is in a pallet report
+    const reported = (box: string): boolean => {
+      const units = this.#pool.queries.under(box)
+      return this.#outbox.unqueued('pallet', units).length < units.length
+    }
     for (const p of this.#o.closedPallets?.() ?? []) {
       const pallet = `00${p.sscc}`
-      if (this.#waitingPallets.has(pallet) || p.boxes.length === 0 || reported.get(`00${p.boxes[0] as string}`) !== undefined) continue
+      if (this.#waitingPallets.has(pallet) || p.boxes.length === 0 || reported(`00${p.boxes[0] as string}`)) continue
       const job = jobOf(p.jobId)
       if (job !== null) this.palletClosed(job, p.sscc, p.boxes)
     }
@@ -317,12 +309,18 @@ export class ReportPlanner {
 
   /** Accepted aggregations (and, on lines without boxes, accepted utilisations) not yet in an introduction. */
   #sweepIntroductions (): number {
-    const notIntroduced = "NOT EXISTS (SELECT 1 FROM report_codes r WHERE r.code_id = c.id AND r.kind = 'introduction')"
-    const boxed = this.#pool.db.prepare(`SELECT c.id, c.job_id AS jobId, c.parent FROM codes c WHERE c.agg_report IS NOT NULL AND c.parent IS NOT NULL AND ${notIntroduced} ORDER BY c.id`).all() as CodeRef[]
-    const single = this.#pool.db.prepare(`SELECT c.id, c.job_id AS jobId, c.parent FROM codes c WHERE c.state = ${CodeState.VERIFIED} AND c.util_report IS NOT NULL AND c.parent IS NULL AND ${notIntroduced} ORDER BY c.id`).all() as CodeRef[]
+    const candidates = this.#pool.queries.toIntroduce()
+    const boxed = this.#unqueued('introduction', candidates.boxed)
+    const single = this.#unqueued('introduction', candidates.single)
     this.#introduceBoxes(boxed)
     this.#introduceUnits(single)
     return boxed.length + single.length
+  }
+
+  /** Of these codes, those in no report of `kind` yet. */
+  #unqueued<C extends { id: number }> (kind: ReportKind, codes: readonly C[]): C[] {
+    const left = new Set(this.#outbox.unqueued(kind, codes.map(c => c.id)))
+    return codes.filter(c => left.has(c.id))
   }
 
   #add (input: Parameters<ReportOutbox['add']>[0]): void {

@@ -1,8 +1,5 @@
 // Tables of the report outbox. A report row and its code links are written before anything is sent; `state` and
-// `body_hash` let a restarted controller tell "never sent" from "sent, answer lost".
-
-export const REPORT_STATES = ['OPEN', 'READY', 'SENDING', 'SENT', 'ACCEPTED', 'REJECTED'] as const
-export type ReportState = typeof REPORT_STATES[number]
+// `body_hash` let a restarted controller tell "never sent" from "sent, answer lost". The states: states.ts.
 
 export const REPORTS_MIGRATIONS: readonly string[] = [
   `

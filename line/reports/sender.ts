@@ -1,7 +1,7 @@
 // The pluggable sending side of the outbox: one sender per channel (True API documents, OMS reports), chosen by
 // report kind in the composition root. The outbox owns persistence, batching, retries and idempotence.
 import type { ReportKind } from '../pool/pool.ts'
-import type { ReportState } from './schema.ts'
+import type { ReportState } from './states.ts'
 
 export interface OutboxReport {
   id: string

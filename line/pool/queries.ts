@@ -1,0 +1,174 @@
+// Named read queries on the pool's tables (`codes`, `blocks`) for the modules around it — the report outbox and
+// planner, aggregation, the composition root — so the pool stays the one owner of its SQL and states reach SQL
+// only through CodeState. Statements are prepared once; lists of ids travel as one JSON parameter (json_each).
+
+import type { Statement } from 'better-sqlite3'
+import type { Db } from '../store/open.ts'
+import { REPORT_COLUMNS, type ReportKind } from './schema.ts'
+import { ALLOWED_FROM, CodeState, STATE_NAMES, stateName, type CodeStateName } from './states.ts'
+
+/** A code with what the reporting needs to group it: its job and its box (`00`+SSCC). */
+export interface CodeRef { id: number, jobId: number | null, parent: string | null }
+
+/** What a report document carries of a code (the outbox's ReportCode). */
+export interface CodeForReport {
+  id: number
+  code: string
+  identity: string
+  gtin: string
+  parent: string | null
+  reason: string | null
+}
+
+/** A unit inside a box, with the accepted aggregation and introduction covering it (null: none yet). */
+export interface BoxedUnit { id: number, aggReport: string | null, introReport: string | null }
+
+/** A DEFECT code not yet covered by an accepted dropout. */
+export interface UnreportedDefect { id: number, gtin: string, reason: string | null }
+
+/** The SQL list of these states' numbers, for a statement prepared once. */
+function inStates (states: readonly CodeStateName[]): string {
+  return states.map(s => CodeState[s]).join(', ')
+}
+
+/** A set of code ids as one bound parameter. */
+const ID_SET = 'id IN (SELECT value FROM json_each(?))'
+
+function idList (ids: readonly number[]): string {
+  return JSON.stringify(ids)
+}
+
+export class CodeQueries {
+  readonly #st: {
+    exists: Statement
+    groupOf: Statement
+    forReport: Statement
+    refs: Statement
+    movable: Record<CodeStateName, Statement>
+    notReported: Record<ReportKind, Statement>
+    countInState: Statement
+    boxedUnits: Statement
+    under: Statement
+    ofJob: Statement
+    printedOn: Statement
+    unreportedUse: Statement
+    unreportedDefects: Statement
+    unreportedBoxed: Statement
+    boxedToIntroduce: Statement
+    singleToIntroduce: Statement
+  }
+
+  constructor (db: Db) {
+    const movable = {} as Record<CodeStateName, Statement>
+    for (const to of STATE_NAMES) {
+      movable[to] = db.prepare(`SELECT id FROM codes WHERE ${ID_SET} AND state IN (${inStates(ALLOWED_FROM[to])}) ORDER BY id`)
+    }
+    const notReported = {} as Record<ReportKind, Statement>
+    for (const kind of Object.keys(REPORT_COLUMNS) as ReportKind[]) {
+      notReported[kind] = db.prepare(`SELECT count(*) AS n FROM codes WHERE ${ID_SET} AND ${REPORT_COLUMNS[kind]} IS NULL`)
+    }
+    // Each sweep query also asks that the report column of its kind be empty: a code whose report of that kind was
+    // accepted is in the outbox already, and the condition keeps the answer to what is still open, not the whole history.
+    this.#st = {
+      exists: db.prepare('SELECT 1 FROM codes WHERE id = ?'),
+      groupOf: db.prepare('SELECT grp FROM blocks WHERE gtin = ? LIMIT 1'),
+      forReport: db.prepare(`SELECT id, code, identity, gtin, parent, reason FROM codes WHERE ${ID_SET} ORDER BY id`),
+      refs: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE ${ID_SET} ORDER BY id`),
+      movable,
+      notReported,
+      countInState: db.prepare(`SELECT count(*) AS n FROM codes WHERE ${ID_SET} AND state = ?`),
+      boxedUnits: db.prepare(`SELECT id, agg_report AS aggReport, intro_report AS introReport FROM codes WHERE parent = ?
+        AND state IN (${inStates(['AGGREGATED', 'REPORTED'])}) ORDER BY id`),
+      under: db.prepare('SELECT id FROM codes WHERE parent = ? ORDER BY id'),
+      ofJob: db.prepare('SELECT id FROM codes WHERE job_id = ? AND state = ? ORDER BY id'),
+      printedOn: db.prepare(`SELECT id, state FROM codes WHERE seq = ? AND job_id = ? AND state IN (${inStates(['PRINTED', 'VERIFIED'])}) ORDER BY id`),
+      unreportedUse: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE state IN (${inStates(['VERIFIED', 'AGGREGATED', 'REPORTED'])})
+        AND util_report IS NULL ORDER BY id`),
+      unreportedDefects: db.prepare(`SELECT id, gtin, reason FROM codes WHERE state = ${CodeState.DEFECT} AND dropout_report IS NULL ORDER BY id`),
+      unreportedBoxed: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE state = ${CodeState.AGGREGATED} AND parent IS NOT NULL
+        AND agg_report IS NULL ORDER BY id`),
+      boxedToIntroduce: db.prepare('SELECT id, job_id AS jobId, parent FROM codes WHERE agg_report IS NOT NULL AND parent IS NOT NULL AND intro_report IS NULL ORDER BY id'),
+      singleToIntroduce: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE state = ${CodeState.VERIFIED} AND util_report IS NOT NULL
+        AND parent IS NULL AND intro_report IS NULL ORDER BY id`),
+    }
+  }
+
+  /** Whether the pool holds a code with this id. */
+  exists (id: number): boolean {
+    return this.#st.exists.get(id) !== undefined
+  }
+
+  /** The product group a GTIN's codes were imported for (from its blocks), or null for a GTIN never imported. */
+  groupOf (gtin: string): string | null {
+    return (this.#st.groupOf.get(gtin) as { grp: string } | undefined)?.grp ?? null
+  }
+
+  /** These codes as a report document needs them, by id; ids the pool does not hold are left out. */
+  forReport (ids: readonly number[]): CodeForReport[] {
+    return this.#st.forReport.all(idList(ids)) as CodeForReport[]
+  }
+
+  /** These codes' job and box, by id. */
+  refs (ids: readonly number[]): CodeRef[] {
+    return this.#st.refs.all(idList(ids)) as CodeRef[]
+  }
+
+  /** Of these codes, those whose state may go to `to` by the lifecycle table (ALLOWED_FROM), by id. */
+  movable (ids: readonly number[], to: CodeStateName): number[] {
+    return (this.#st.movable[to].all(idList(ids)) as Array<{ id: number }>).map(r => r.id)
+  }
+
+  /** How many of these codes have no accepted report of `kind` yet. */
+  countNotReported (kind: ReportKind, ids: readonly number[]): number {
+    return (this.#st.notReported[kind].get(idList(ids)) as { n: number }).n
+  }
+
+  /** How many of these codes are in `state`. */
+  countInState (ids: readonly number[], state: CodeStateName): number {
+    return (this.#st.countInState.get(idList(ids), CodeState[state]) as { n: number }).n
+  }
+
+  /** The good units of a box (`00`+SSCC): AGGREGATED or REPORTED under it, with their box-level reports. */
+  boxedUnits (parent: string): BoxedUnit[] {
+    return this.#st.boxedUnits.all(parent) as BoxedUnit[]
+  }
+
+  /** Every code under a box (`00`+SSCC), whatever its state now. */
+  under (parent: string): number[] {
+    return (this.#st.under.all(parent) as Array<{ id: number }>).map(r => r.id)
+  }
+
+  /** Codes of a job in `state`, by id. */
+  ofJob (jobId: number, state: CodeStateName): number[] {
+    return (this.#st.ofJob.all(jobId, CodeState[state]) as Array<{ id: number }>).map(r => r.id)
+  }
+
+  /** Codes of a job printed on product `seq` that have no fate past the camera yet (PRINTED or VERIFIED). */
+  printedOn (jobId: number, seq: number): Array<{ id: number, state: 'PRINTED' | 'VERIFIED' }> {
+    return (this.#st.printedOn.all(seq, jobId) as Array<{ id: number, state: number }>)
+      .map(r => ({ id: r.id, state: stateName(r.state) as 'PRINTED' | 'VERIFIED' }))
+  }
+
+  /** Codes that went into use (VERIFIED and after) with no accepted utilisation report. */
+  unreportedUse (): CodeRef[] {
+    return this.#st.unreportedUse.all() as CodeRef[]
+  }
+
+  /** DEFECT codes with no accepted dropout report. */
+  unreportedDefects (): UnreportedDefect[] {
+    return this.#st.unreportedDefects.all() as UnreportedDefect[]
+  }
+
+  /** Units AGGREGATED in a box whose aggregation was not accepted yet. */
+  unreportedBoxed (): CodeRef[] {
+    return this.#st.unreportedBoxed.all() as CodeRef[]
+  }
+
+  /**
+   * Codes GIS MT knows but that are not introduced into circulation yet: `boxed`, units of boxes whose aggregation
+   * was accepted; `single`, VERIFIED units in no box whose utilisation was accepted.
+   */
+  toIntroduce (): { boxed: CodeRef[], single: CodeRef[] } {
+    return { boxed: this.#st.boxedToIntroduce.all() as CodeRef[], single: this.#st.singleToIntroduce.all() as CodeRef[] }
+  }
+}
