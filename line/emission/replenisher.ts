@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.ts'
-import { LineError } from '../codes/errors.ts'
+import { LineError } from '../domain/errors.ts'
 import type { ProfileRegistry } from '../codes/profiles.ts'
 import type { Logger } from '../log.ts'
 import { silentLogger } from '../log.ts'

@@ -1,5 +1,5 @@
 // Typed errors and alarms of the report outbox.
-import { LineError } from '../codes/errors.ts'
+import { LineError } from '../domain/errors.ts'
 
 export class OutboxError extends LineError {
   constructor (message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
