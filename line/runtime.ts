@@ -9,6 +9,7 @@ import type {
   Bilingual, ControlResult, Counters, DeviceView, JobInput, JobView, LastCode, LineControl, LineSnapshot, PoolView, ShiftRow,
 } from './control.ts'
 import { JobError, type JobStore } from './jobs/jobs.ts'
+import { REJECT_REASONS, VERIFIED_DEFECTS } from './domain/reasons.ts'
 import type { Logger } from './log.ts'
 import type { CodePool } from './pool/pool.ts'
 import type { FaultKind, PackmlMachine, StateSnapshot } from './state/machine.ts'
@@ -17,13 +18,8 @@ import type { Feeder } from './tracking/feeder.ts'
 import type { ItemEvent, Tracker } from './tracking/tracker.ts'
 import type { Printer, PrinterStatus } from '../printers/types.ts'
 
-/**
- * How a job's counters are derived from the store. Defects the camera passed first count as verified: removed
- * from a box, scrapped with it, or pushed off at the gate by the PLC (its own decision, e.g. after a restart).
- */
-export const VERIFIED_DEFECTS: readonly string[] = ['REMOVED', 'SCRAPPED', 'PLC_REJECT']
-/** Defects that are camera (or store) rejects. */
-export const REJECT_REASONS: readonly string[] = ['UNREADABLE', 'WRONG_CODE', 'LOW_GRADE', 'NO_RESULT', 'STORE_ERROR']
+// How a job's counters are derived from the store: REJECT_REASONS (camera or store rejects) and VERIFIED_DEFECTS
+// (removed from a box, scrapped with it, or pushed off by the PLC after its verdict) come from the one list of reasons.
 
 export interface RuntimeOptions {
   site: string

@@ -6,15 +6,17 @@ import { EventEmitter } from 'node:events'
 import type { AlarmBook } from '../alarms/alarms.ts'
 import type { Clock } from '../clock.ts'
 import type { Counters } from '../control.ts'
+import type { RejectReason } from '../domain/reasons.ts'
 import type { Logger } from '../log.ts'
 import type { CodePool } from '../pool/pool.ts'
 import type { PrintDone, PrintMissed } from '../../printers/types.ts'
-import { gradeAtLeast, type Grade, type VerificationResult } from '../../verifiers/types.ts'
+import { gradeAtLeast, type Grade } from '../domain/grades.ts'
+import type { VerificationResult } from '../../verifiers/types.ts'
 
 /** Early results kept at most (a camera publishing for products that never come must not grow memory). */
 const MAX_EARLY_RESULTS = 10_000
 
-export type RejectReason = 'UNREADABLE' | 'WRONG_CODE' | 'LOW_GRADE' | 'NO_RESULT' | 'NO_PRINT' | 'STORE_ERROR'
+export type { RejectReason }
 
 export interface PlcRejectPort {
   /** Tell the PLC to reject item `seq` at the reject gate (QoS 1). */
