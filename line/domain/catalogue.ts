@@ -543,6 +543,11 @@ export type AlarmOf<C extends CatalogueCode> = C extends CatalogueCode
 /** Any catalogue code with its parameters: what a module hands over to be raised. */
 export type AlarmRef = AlarmOf<CatalogueCode>
 
+/** Just the code and its parameters of anything that carries them (an outbox alarm, an emission alarm). */
+export function alarmRef (a: AlarmRef): AlarmRef {
+  return (a.params === undefined ? { code: a.code } : { code: a.code, params: a.params }) as AlarmRef
+}
+
 export const CODES: readonly CatalogueCode[] = Object.keys(CATALOGUE) as CatalogueCode[]
 
 export function isCatalogueCode (s: string): s is CatalogueCode { return Object.hasOwn(CATALOGUE, s) }
