@@ -71,6 +71,8 @@ export class AlarmBook extends EventEmitter {
     if (existing !== undefined) return existing
     const now = this.#clock.now()
     const entry = CATALOGUE[input.code]
+    // the type already refuses an unknown code; this is for a caller that got around it (a cast, plain JS)
+    if (entry === undefined) throw new RangeError(`alarm code ${String(input.code)} is not in line/domain/catalogue.ts`)
     const message = textOf(input)
     const detail = input.detail === undefined ? null : input.detail
     const id = Number(this.#db.prepare('INSERT INTO alarms (code, severity, source, message_ru, message_en, action_ru, action_en, detail, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
