@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { CATALOGUE, CODES, SEVERITIES, isCatalogueCode, paramNames, textOf } from '../../../line/domain/catalogue.ts'
 import { ALL_REASONS, REASONS, REJECT_REASONS, VERIFIED_DEFECTS, reasonLabel } from '../../../line/domain/reasons.ts'
 import { FAULT_ALARMS } from '../../../line/alarms/faults.ts'
+import { catalogueMarkdown } from '../../../line/domain/catalogue-doc.ts'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const SCANNED = ['line', 'printers', 'verifiers', 'broker']
@@ -59,7 +60,7 @@ export function scanSource (file: string, text: string): Finding[] {
   const lines = text.split('\n')
   lines.forEach((l, i) => {
     const at = { file, line: i + 1 }
-    for (const m of l.matchAll(/['"`](LC_ERR_[A-Z0-9_]*)['"`]/g)) out.push({ ...at, code: m[1] as string, why: 'LC_ERR literal' })
+    for (const m of l.matchAll(/['"`](LC_ERR_[A-Z0-9_]+)['"`]/g)) out.push({ ...at, code: m[1] as string, why: 'LC_ERR literal' })
     for (const m of l.matchAll(/\bcode: '([A-Z][A-Z0-9_]*)'/g)) out.push({ ...at, code: m[1] as string, why: 'code: literal' })
     for (const m of l.matchAll(/\.(?:raise|clear|isActive)\(\s*'([A-Z][A-Z0-9_]*)'/g)) out.push({ ...at, code: m[1] as string, why: 'alarm call' })
     for (const m of l.matchAll(/'(FAULT_[A-Z0-9_]+|EMISSION_[A-Z0-9_]+)'/g)) out.push({ ...at, code: m[1] as string, why: 'alarm-code literal' })
@@ -108,4 +109,10 @@ t.test('every code in line/, printers/, verifiers/ and broker/ is in the catalog
   const forHandlers = new Set(['LC_ERR_JOB_UNKNOWN'])
   const unused = CODES.filter(c => !used.has(c) && !forHandlers.has(c))
   t.same(unused, [], 'and every catalogue code is used somewhere')
+})
+
+t.test('docs/alarms.md is the catalogue as it is (regenerate: npx tsx docs/gen-alarms.ts)', async t => {
+  const doc = readFileSync(join(ROOT, 'docs', 'alarms.md'), 'utf8')
+  t.equal(doc, catalogueMarkdown())
+  for (const code of CODES) t.ok(doc.includes(`| \`${code}\` |`), code)
 })
