@@ -74,9 +74,11 @@ export class AlarmBook extends EventEmitter {
     // the type already refuses an unknown code; this is for a caller that got around it (a cast, plain JS)
     if (entry === undefined) throw new RangeError(`alarm code ${String(input.code)} is not in line/domain/catalogue.ts`)
     const message = textOf(input)
-    const detail = input.detail === undefined ? null : input.detail
+    // stored and shown as JSON: an Error or a bigint in it is made readable, an endless API answer is cut
+    const stored = input.detail === undefined ? null : safeJson(input.detail)
+    const detail = parseDetail(stored)
     const id = Number(this.#db.prepare('INSERT INTO alarms (code, severity, source, message_ru, message_en, action_ru, action_en, detail, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(input.code, entry.severity, input.source, message.ru, message.en, entry.action.ru, entry.action.en, detail === null ? null : safeJson(detail), now).lastInsertRowid)
+      .run(input.code, entry.severity, input.source, message.ru, message.en, entry.action.ru, entry.action.en, stored, now).lastInsertRowid)
     const a: AlarmView = {
       id, code: input.code, severity: entry.severity, source: input.source, message, action: { ru: entry.action.ru, en: entry.action.en },
       detail, raisedAt: now, active: true, acknowledged: false, acknowledgedBy: null,
@@ -130,13 +132,18 @@ export class AlarmBook extends EventEmitter {
   }
 }
 
+/** Detail kept per alarm, at most: enough for an API's error answer, not for a whole streamed body. */
+const MAX_DETAIL_CHARS = 8_000
+
 /** Detail is for the engineer: whatever it holds (an Error, a bigint, a cycle) it must not stop the alarm. */
 function safeJson (detail: Record<string, unknown>): string {
+  let json: string
   try {
-    return JSON.stringify(detail, (_k, v: unknown) => v instanceof Error ? { name: v.name, message: v.message, ...(v as unknown as Record<string, unknown>) } : typeof v === 'bigint' ? String(v) : v)
+    json = JSON.stringify(detail, (_k, v: unknown) => v instanceof Error ? { name: v.name, message: v.message, ...(v as unknown as Record<string, unknown>) } : typeof v === 'bigint' ? String(v) : v)
   } catch {
-    return JSON.stringify({ unserialisable: String(detail) })
+    json = JSON.stringify({ unserialisable: String(detail) })
   }
+  return json.length <= MAX_DETAIL_CHARS ? json : JSON.stringify({ truncated: true, excerpt: json.slice(0, MAX_DETAIL_CHARS) })
 }
 
 function parseDetail (raw: unknown): Record<string, unknown> | null {

@@ -32,6 +32,12 @@ t.test('raise: severity, text and action come from the catalogue; the detail sta
   t.equal(book.list()[0]?.message.en, 'Printer fault: printer head-1: ink-out')
   t.equal(book.list()[0]?.detail, null, 'no detail: null')
 
+  book.raise({ code: 'STATE_FAILED', source: 'line', params: { state: 'Starting' }, detail: { error: new Error('disk I/O error'), body: 'x'.repeat(100_000) } })
+  const big = book.list()[0]
+  t.equal(big?.message.en, 'Starting failed', 'the exception is not in the text')
+  t.match(big?.detail, { truncated: true, excerpt: /disk I\/O error/ }, 'an Error in the detail is readable, an endless body is cut')
+  t.ok(JSON.stringify(big?.detail).length < 10_000)
+
   // @ts-expect-error an unknown code does not compile
   t.throws(() => book.raise({ code: 'FAULT_COFFEE_MACHINE', source: 'x' }))
   // @ts-expect-error nor does a missing parameter
