@@ -561,9 +561,10 @@ export function paramNames (template: string): string[] {
 
 function fill (template: string, params: Readonly<Record<string, ParamValue>> | undefined, lang: keyof Bilingual): string {
   return template.replace(/\{([A-Za-z][A-Za-z0-9]*)\}/g, (whole, name: string) => {
-    const v = params?.[name]
-    if (v === undefined) return whole
-    return typeof v === 'object' ? v[lang] : String(v)
+    const v: ParamValue | null | undefined = params?.[name]
+    // a missing value shows as the visible gap `{name}`, never as a crash in the middle of raising an alarm
+    if (v === undefined || v === null) return whole
+    return typeof v === 'object' ? String(v[lang]) : String(v)
   })
 }
 
