@@ -139,7 +139,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       closers.push(() => client.close())
       replenisher = new Replenisher({
         client, pool, db, clock, profiles, sizing: sizingFromConfig(config.pool), log,
-        onAlarm: a => alarms.raise({ ...a.alarm, source: 'oms', detail: { ...a.context, code: a.code } }),
+        onAlarm: a => alarms.raise({ ...a.alarm, source: 'oms', detail: { ...a.context, errorCode: a.code } }),
       })
       closers.push(() => replenisher?.stop())
     }
