@@ -1,5 +1,5 @@
 // Maps the line's `broker` config section onto the embedded broker and the controller's connection.
-// Declared structurally here because broker/ imports nothing of line/ (DESIGN §2).
+// Declared structurally here because broker/ imports only the shared vocabulary of the line (DESIGN §2).
 
 import type { BrokerUser } from './auth.ts'
 import type { EmbeddedBrokerOptions } from './embedded.ts'

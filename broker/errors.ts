@@ -1,21 +1,8 @@
-// Typed broker errors with stable codes. broker/ imports nothing of line/, so it keeps its own small base class
-// with the same shape as line/codes LineError (code, message, context, toJSON).
+// Typed broker errors with stable codes, subclasses of the one shared LineError (line/domain).
+import { LineError } from '../line/domain/errors.ts'
 
-export class BrokerError extends Error {
-  readonly code: string
-  readonly context: Record<string, unknown>
-
-  constructor (code: string, message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = new.target.name
-    this.code = code
-    this.context = context
-  }
-
-  toJSON (): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, ...this.context }
-  }
-}
+/** Base of every broker error. */
+export class BrokerError extends LineError {}
 
 /** The embedded broker could not listen (port taken, bad TLS files …). */
 export class BrokerStartError extends BrokerError {

@@ -52,8 +52,14 @@ export interface DeviceView {
 export interface AlarmView {
   id: number
   code: string
+  /** The catalogue's one scale (line/domain/catalogue.ts). */
   severity: 'info' | 'warning' | 'fault'
+  /** Operator text from the catalogue, parameters filled in. */
   message: Bilingual
+  /** What the operator should do (catalogue). */
+  action: Bilingual
+  /** Technical detail for the engineer (an API answer, an error), never part of `message`; null when none. */
+  detail: Record<string, unknown> | null
   source: string
   raisedAt: number
   active: boolean

@@ -8,6 +8,7 @@ import type { Printer } from '../printers/types.ts'
 import { MqttVerifier } from '../verifiers/mqtt-verifier.ts'
 import type { VerificationResult } from '../verifiers/types.ts'
 import { AlarmBook } from './alarms/alarms.ts'
+import { alarmRef } from './domain/catalogue.ts'
 import { Aggregator } from './aggregation/aggregator.ts'
 import { ProfileRegistry } from './codes/index.ts'
 import { systemClock, type Clock } from './clock.ts'
@@ -91,7 +92,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     // in the broker while the controller was down, say what happened to them; the rest are written off at Reset.)
     const recovered = pool.recoverUncertain()
     if (recovered.length > 0) {
-      alarms.raise({ code: 'UNCERTAIN_CODES', severity: 'warning', source: 'pool', message: { ru: `После перезапуска списано кодов с неизвестной судьбой: ${recovered.length}`, en: `${recovered.length} codes of unknown fate written off after restart` }, detail: { count: recovered.length } })
+      alarms.raise({ code: 'UNCERTAIN_CODES', source: 'pool', params: { count: recovered.length }, detail: { count: recovered.length, when: 'after restart' } })
     }
 
     // broker: embedded unless an external URL is configured
@@ -138,7 +139,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       closers.push(() => client.close())
       replenisher = new Replenisher({
         client, pool, db, clock, profiles, sizing: sizingFromConfig(config.pool), log,
-        onAlarm: a => alarms.raise({ code: `EMISSION_${a.code}`, severity: a.severity === 'alarm' ? 'fault' : 'warning', source: 'oms', message: a.text, detail: a.context }),
+        onAlarm: a => alarms.raise({ ...a.alarm, source: 'oms', detail: { ...a.context, errorCode: a.code } }),
       })
       closers.push(() => replenisher?.stop())
     }
@@ -168,7 +169,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
         onAccepted: { utilisation: 'none', aggregation: 'REPORTED', dropout: 'DROPPED', introduction: 'none' },
         log: log.child({ module: 'outbox' }),
       })
-      outbox.on('alarm', a => alarms.raise({ code: a.code, severity: a.severity === 'error' ? 'fault' : 'warning', source: `report ${a.reportId}`, message: a.text, detail: a.context }))
+      outbox.on('alarm', a => alarms.raise({ ...alarmRef(a), source: `report ${a.reportId}`, detail: a.context }))
       planner = new ReportPlanner({
         outbox, pool, log: log.child({ module: 'reports' }),
         aggregation: senders.aggregation !== undefined,
@@ -218,7 +219,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
 
     verifier.on('result', (r: VerificationResult) => { if (unitCameraIds.has(r.camera)) tracker.onResult(r) })
     verifier.on('invalid', (e: { camera: string | null, error: string }) => {
-      alarms.raise({ code: 'CAMERA_PAYLOAD', severity: 'warning', source: e.camera ?? 'camera', message: { ru: `Неверный результат камеры: ${e.error}`, en: `invalid camera result: ${e.error}` } })
+      alarms.raise({ code: 'CAMERA_PAYLOAD', source: e.camera ?? 'camera', params: { camera: e.camera ?? '?' }, detail: { error: e.error } })
     })
     verifier.on('status', (s: { camera: string, online: boolean }) => {
       cameraOnline.set(s.camera, s.online)

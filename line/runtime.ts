@@ -3,12 +3,14 @@
 
 import { EventEmitter } from 'node:events'
 import type { AlarmBook } from './alarms/alarms.ts'
+import { FAULT_ALARMS } from './alarms/faults.ts'
 import type { Aggregator } from './aggregation/aggregator.ts'
 import type { Clock } from './clock.ts'
 import type {
   Bilingual, ControlResult, Counters, DeviceView, JobInput, JobView, LastCode, LineControl, LineSnapshot, PoolView, ShiftRow,
 } from './control.ts'
 import { JobError, type JobStore } from './jobs/jobs.ts'
+import { REJECT_REASONS, VERIFIED_DEFECTS } from './domain/reasons.ts'
 import type { Logger } from './log.ts'
 import type { CodePool } from './pool/pool.ts'
 import type { FaultKind, PackmlMachine, StateSnapshot } from './state/machine.ts'
@@ -17,13 +19,8 @@ import type { Feeder } from './tracking/feeder.ts'
 import type { ItemEvent, Tracker } from './tracking/tracker.ts'
 import type { Printer, PrinterStatus } from '../printers/types.ts'
 
-/**
- * How a job's counters are derived from the store. Defects the camera passed first count as verified: removed
- * from a box, scrapped with it, or pushed off at the gate by the PLC (its own decision, e.g. after a restart).
- */
-export const VERIFIED_DEFECTS: readonly string[] = ['REMOVED', 'SCRAPPED', 'PLC_REJECT']
-/** Defects that are camera (or store) rejects. */
-export const REJECT_REASONS: readonly string[] = ['UNREADABLE', 'WRONG_CODE', 'LOW_GRADE', 'NO_RESULT', 'STORE_ERROR']
+// How a job's counters are derived from the store: REJECT_REASONS (camera or store rejects) and VERIFIED_DEFECTS
+// (removed from a box, scrapped with it, or pushed off by the PLC after its verdict) come from the one list of reasons.
 
 export interface RuntimeOptions {
   site: string
@@ -91,7 +88,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
     })
     alarms.on('alarm', () => this.#changed())
     feeder.onEmpty = printer => this.fault('pool-low', { ru: `Нет кодов для принтера ${printer}`, en: `no codes left for printer ${printer}` }, printer)
-    feeder.onLoadError = (printer, err) => this.fault('printer', { ru: `Принтер ${printer} не принял коды: ${String(err)}`, en: `printer ${printer} refused the codes: ${String(err)}` }, printer)
+    feeder.onLoadError = (printer, err) => this.fault('printer', { ru: `Принтер ${printer} не принял коды`, en: `printer ${printer} refused the codes` }, printer, { error: String(err) })
     for (const p of [...options.unitPrinters, ...(options.labelPrinter === undefined ? [] : [options.labelPrinter])]) {
       p.on('status', (s: PrinterStatus) => this.#onPrinterStatus(p, s))
     }
@@ -118,10 +115,10 @@ export class LineRuntime extends EventEmitter implements LineControl {
       // decided as a reject, or its verdict is still being committed
       const verdict = this.#o.tracker.verdict(seq)
       if (verdict === 'reject') {
-        if (!rejected) this.#o.alarms.raise({ code: 'REJECT_MISSED', severity: 'fault', source: `plc seq ${seq}`, message: { ru: `Изделие ${seq} не отбраковано: снимите его с линии`, en: `product ${seq} was not rejected: take it off the line` }, detail: { seq } })
+        if (!rejected) this.#o.alarms.raise({ code: 'REJECT_MISSED', source: `plc seq ${seq}`, params: { seq }, detail: { seq } })
       } else if (verdict === undefined && !rejected) {
         // it left the line before its verdict: whatever comes now, the product is out there unchecked
-        this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', severity: 'fault', source: `plc seq ${seq}`, message: { ru: `Изделие ${seq} ушло без проверки кода: снимите его с линии`, en: `product ${seq} left without a verified code: take it off the line` }, detail: { seq } })
+        this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', source: `plc seq ${seq}`, params: { seq }, detail: { seq } })
         this.#gateSeen.set(seq, rejected)
       } else {
         this.#gateSeen.set(seq, rejected)
@@ -150,7 +147,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
     this.#syncCounters()
     this.emit('defect', [row.id])
     if (!rejected) {
-      this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', severity: 'fault', source: `plc seq ${seq}`, message: { ru: `Изделие ${seq} ушло без проверки кода: снимите его с линии`, en: `product ${seq} left without a verified code: take it off the line` }, detail: { seq, codeId: row.id } })
+      this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', source: `plc seq ${seq}`, params: { seq }, detail: { seq, codeId: row.id } })
     }
   }
 
@@ -315,11 +312,11 @@ export class LineRuntime extends EventEmitter implements LineControl {
   }
 
   /** A fault: alarm, and hold (or abort) the line if it is running. */
-  fault (kind: FaultKind, message: Bilingual, source: string): void {
+  fault (kind: FaultKind, message: Bilingual, source: string, detail?: Record<string, unknown>): void {
     // The job's last code is out: products still entering until Completing stops the infeed get no print, and are
     // rejected as NO_PRINT — that is the end of the job, not a printer fault.
     if (kind === 'printer' && source === 'tracker' && this.#job !== null && this.#o.feeder.budget === 0) return
-    this.#o.alarms.raise({ code: `FAULT_${kind.toUpperCase().replace(/-/g, '_')}`, severity: 'fault', source, message })
+    this.#o.alarms.raise({ code: FAULT_ALARMS[kind], source, params: { reason: message }, detail })
     const st = this.#o.machine.state
     if (st === 'Completing' && kind === 'printer') return // the last products are draining; products after the last code carry none
     if (['Execute', 'Starting', 'Unholding', 'Unsuspending', 'Suspended', 'Suspending'].includes(st)) this.#o.machine.fault(kind, message)
@@ -327,15 +324,15 @@ export class LineRuntime extends EventEmitter implements LineControl {
 
   #storeFault (err: unknown): void {
     this.#o.log.error({ err }, 'store error')
-    this.fault('store', { ru: `Ошибка хранилища: ${String(err)}`, en: `store error: ${String(err)}` }, 'store')
+    this.fault('store', { ru: 'запись не выполнена', en: 'a write failed' }, 'store', { error: String(err) })
   }
 
   #onPrinterStatus (p: Printer, s: PrinterStatus): void {
     if (s.state === 'fault' || s.state === 'disconnected') {
       const what = s.faults.join(', ') || s.state
-      this.fault(p === this.#o.labelPrinter ? 'label-printer' : 'printer', { ru: `Принтер ${p.id}: ${what}${s.detail ? ` (${s.detail})` : ''}`, en: `printer ${p.id}: ${what}${s.detail ? ` (${s.detail})` : ''}` }, p.id)
+      this.fault(p === this.#o.labelPrinter ? 'label-printer' : 'printer', { ru: `Принтер ${p.id}: ${what}`, en: `printer ${p.id}: ${what}` }, p.id, s.detail ? { detail: s.detail } : undefined)
     } else if (s.state === 'ready') {
-      for (const k of ['FAULT_PRINTER', 'FAULT_LABEL_PRINTER']) this.#o.alarms.clear(k, p.id)
+      for (const k of [FAULT_ALARMS.printer, FAULT_ALARMS['label-printer']]) this.#o.alarms.clear(k, p.id)
     }
     this.#changed()
   }
@@ -383,7 +380,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
       if (this.#o.machine.state === state) this.#o.machine.stateComplete()
     }, err => {
       this.#o.log.error({ err, state }, 'acting state failed')
-      this.#o.alarms.raise({ code: 'STATE_FAILED', severity: 'fault', source: 'line', message: { ru: `Переход «${state}» не выполнен: ${String(err)}`, en: `${state} failed: ${String(err)}` } })
+      this.#o.alarms.raise({ code: 'STATE_FAILED', source: 'line', params: { state }, detail: { state, error: String(err) } })
       if (this.#o.machine.state === state) this.#o.machine.command(state === 'Stopping' || state === 'Aborting' ? 'abort' : 'stop')
     })
   }
@@ -415,7 +412,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
     if (this.#o.gateConfirmation) {
       while (this.#beforeGate.size > 0 && clock.now() < until + this.#o.settleTimeoutMs) await new Promise(resolve => setTimeout(resolve, 20))
       if (this.#beforeGate.size > 0) {
-        this.#o.alarms.raise({ code: 'GATE_UNCONFIRMED', severity: 'warning', source: 'plc', message: { ru: `ПЛК не подтвердил прохождение ${this.#beforeGate.size} изделий`, en: `the PLC did not confirm ${this.#beforeGate.size} products at the gate` } })
+        this.#o.alarms.raise({ code: 'GATE_UNCONFIRMED', source: 'plc', params: { count: this.#beforeGate.size } })
       }
     }
     this.#releasePastGate(Number.MAX_SAFE_INTEGER)
@@ -432,7 +429,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
     if (ids.length > 0) {
       this.#syncCounters()
       this.emit('defect', ids)
-      this.#o.alarms.raise({ code: 'UNCERTAIN_CODES', severity: 'warning', source: 'pool', message: { ru: `Списано кодов без подтверждения: ${ids.length}`, en: `${ids.length} unconfirmed codes written off` }, detail: { count: ids.length } })
+      this.#o.alarms.raise({ code: 'UNCERTAIN_CODES', source: 'pool', params: { count: ids.length }, detail: { count: ids.length } })
     }
   }
 

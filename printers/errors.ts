@@ -1,5 +1,5 @@
 // The printer drivers' typed error catalogue: a stable LC_ERR_* code to branch on, context an engineer can act on.
-import { LineError } from '../line/codes/index.ts'
+import { LineError } from '../line/domain/errors.ts'
 
 /** Base of every printer error; `printer` is the configured printer id. */
 export class PrinterError extends LineError {}

@@ -1,4 +1,4 @@
-// Chooses and builds a printer driver from its config entry (line/config/sections/devices.ts `printerSchema`).
+// Chooses and builds a printer driver from its config entry (the config schema's `printerSchema`, devices section).
 import type { Printer } from './types.ts'
 import type { DriverOptions } from './options.ts'
 import type { TransportConfig } from './transport.ts'
@@ -8,7 +8,7 @@ import { modbusConnectorFor } from './modbus-head/link.ts'
 import { ZplLabelPrinter } from './zpl-label/driver.ts'
 import { PrinterConfigError } from './errors.ts'
 
-// Structural copies of the config schema's output, so printers/ need not import line/config (DESIGN §2).
+// Structural copies of the config schema's output, so printers/ need not import the line's config module (DESIGN §2: the shared vocabulary only).
 export interface ModbusHeadConfig {
   id: string
   driver: 'modbus-head'

@@ -1,5 +1,5 @@
 // Typed verifier errors with stable codes (subclasses of the shared LineError).
-import { LineError } from '../line/codes/index.ts'
+import { LineError } from '../line/domain/errors.ts'
 
 /** A camera result that is not JSON, or not the DESIGN §6 shape. Counted, logged and alarmed; never thrown out of a handler. */
 export class CameraPayloadError extends LineError {

@@ -5,7 +5,7 @@ import bwipjs from 'bwip-js'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { prepareZXingModule, readBarcodes, type ReadResult } from 'zxing-wasm/reader'
-import { GS } from '../line/codes/index.ts'
+import { GS } from '../line/domain/gs1.ts'
 import { DecoderLoadError, ImageRenderError } from './errors.ts'
 
 /** An 8-bit greyscale image, one byte per pixel, 255 = white. */

@@ -13,7 +13,7 @@ export interface MqttVerifierOptions {
   client: MqttClient
   site: string
   line: string
-  /** Controller clock for `receivedAt` (verifiers/ may not import line/clock: any `{ now() }` will do). */
+  /** Controller clock for `receivedAt` (verifiers/ may not import the line's clock: any `{ now() }` will do). */
   clock: { now(): number }
   logger?: Logger
   /** Known camera ids; a result from any other id is invalid. Undefined accepts every id. */

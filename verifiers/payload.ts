@@ -1,6 +1,6 @@
 // The camera result payload of DESIGN §6 (`cam/<id>/result`) and the camera status payload, as zod schemas.
 import { z } from 'zod'
-import { GS } from '../line/codes/index.ts'
+import { GS } from '../line/domain/gs1.ts'
 import type { Grade } from './types.ts'
 
 export const gradeSchema = z.enum(['A', 'B', 'C', 'D', 'F'])

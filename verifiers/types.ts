@@ -2,14 +2,9 @@
 
 import type { EventEmitter } from 'node:events'
 
-export type Grade = 'A' | 'B' | 'C' | 'D' | 'F'
-
-export const GRADE_ORDER: readonly Grade[] = ['A', 'B', 'C', 'D', 'F']
-
-/** true when `grade` is at least `min` (A best, F fail). */
-export function gradeAtLeast (grade: Grade, min: Grade): boolean {
-  return GRADE_ORDER.indexOf(grade) <= GRADE_ORDER.indexOf(min)
-}
+// Grades are part of the shared vocabulary; re-exported here for the verifiers' callers.
+import type { Grade } from '../line/domain/grades.ts'
+export { type Grade, GRADE_ORDER, gradeAtLeast } from '../line/domain/grades.ts'
 
 export interface VerificationResult {
   camera: string

@@ -233,7 +233,7 @@ export class Aggregator extends EventEmitter {
     } catch (err) {
       // The box stays closed under its SSCC; the operator reprints the label (same SSCC) once the printer is back.
       this.#o.log.error({ err, sscc }, 'label print failed')
-      this.#o.alarms.raise({ code: 'LABEL_FAILED', severity: 'fault', source: p.id, message: { ru: `Этикетка ${level === 'box' ? 'короба' : 'паллеты'} ${sscc} не напечатана`, en: `${level} label ${sscc} not printed` }, detail: { sscc } })
+      this.#o.alarms.raise({ code: 'LABEL_FAILED', source: p.id, params: { level: level === 'box' ? { ru: 'короба', en: 'Box' } : { ru: 'паллеты', en: 'Pallet' }, sscc }, detail: { sscc } })
     }
   }
 

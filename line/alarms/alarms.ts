@@ -1,9 +1,11 @@
 // The alarm book: what the operator must see and acknowledge. One active alarm per (code, source); every raise,
-// clear and acknowledge is persisted, logged and announced.
+// clear and acknowledge is persisted, logged and announced. Severity, text and action come from the catalogue
+// (line/domain/catalogue.ts); technical detail (an API answer, an exception) is kept apart in `detail`.
 
 import { EventEmitter } from 'node:events'
 import type { Clock } from '../clock.ts'
-import type { AlarmView, Bilingual } from '../control.ts'
+import type { AlarmView } from '../control.ts'
+import { CATALOGUE, textOf, type AlarmCode, type AlarmRef } from '../domain/catalogue.ts'
 import type { Logger } from '../log.ts'
 import { migrate, type Db } from '../store/open.ts'
 
@@ -21,13 +23,14 @@ const MIGRATIONS = [`
     acked_at INTEGER,
     acked_by TEXT
   );
+`, `
+  ALTER TABLE alarms ADD COLUMN action_ru TEXT;
+  ALTER TABLE alarms ADD COLUMN action_en TEXT;
 `]
 
-export interface RaiseInput {
-  code: string
-  severity: AlarmView['severity']
+/** A catalogue code with its parameters, where it comes from, and technical detail kept apart from the text. */
+export type RaiseInput = AlarmRef & {
   source: string
-  message: Bilingual
   detail?: Record<string, unknown>
 }
 
@@ -51,7 +54,9 @@ export class AlarmBook extends EventEmitter {
     for (const r of rows.reverse()) {
       const a: AlarmView = {
         id: r.id as number, code: r.code as string, severity: r.severity as AlarmView['severity'], source: r.source as string,
-        message: { ru: r.message_ru as string, en: r.message_en as string }, raisedAt: r.raised_at as number,
+        message: { ru: r.message_ru as string, en: r.message_en as string },
+        action: { ru: (r.action_ru as string | null) ?? '', en: (r.action_en as string | null) ?? '' },
+        detail: parseDetail(r.detail), raisedAt: r.raised_at as number,
         active: r.cleared_at === null, acknowledged: r.acked_at !== null, acknowledgedBy: (r.acked_by as string | null) ?? null,
       }
       this.#alarms.set(a.id, a)
@@ -65,19 +70,29 @@ export class AlarmBook extends EventEmitter {
     const existing = this.#active.get(key)
     if (existing !== undefined) return existing
     const now = this.#clock.now()
-    const id = Number(this.#db.prepare('INSERT INTO alarms (code, severity, source, message_ru, message_en, detail, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(input.code, input.severity, input.source, input.message.ru, input.message.en, input.detail === undefined ? null : JSON.stringify(input.detail), now).lastInsertRowid)
-    const a: AlarmView = { id, code: input.code, severity: input.severity, source: input.source, message: input.message, raisedAt: now, active: true, acknowledged: false, acknowledgedBy: null }
+    const entry = CATALOGUE[input.code]
+    // the type already refuses an unknown code; this is for a caller that got around it (a cast, plain JS)
+    if (entry === undefined) throw new RangeError(`alarm code ${String(input.code)} is not in line/domain/catalogue.ts`)
+    const message = textOf(input)
+    // stored and shown as JSON: an Error or a bigint in it is made readable, an endless API answer is cut
+    const stored = input.detail === undefined ? null : safeJson(input.detail)
+    const detail = parseDetail(stored)
+    const id = Number(this.#db.prepare('INSERT INTO alarms (code, severity, source, message_ru, message_en, action_ru, action_en, detail, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(input.code, entry.severity, input.source, message.ru, message.en, entry.action.ru, entry.action.en, stored, now).lastInsertRowid)
+    const a: AlarmView = {
+      id, code: input.code, severity: entry.severity, source: input.source, message, action: { ru: entry.action.ru, en: entry.action.en },
+      detail, raisedAt: now, active: true, acknowledged: false, acknowledgedBy: null,
+    }
     this.#alarms.set(id, a)
     this.#active.set(key, id)
     this.#trim()
-    this.#log[input.severity === 'fault' ? 'error' : input.severity === 'warning' ? 'warn' : 'info']({ alarm: a, detail: input.detail }, input.message.en)
+    this.#log[entry.severity === 'fault' ? 'error' : entry.severity === 'warning' ? 'warn' : 'info']({ alarm: a }, message.en)
     this.emit('alarm', a)
     return id
   }
 
   /** The condition went away: the alarm stays listed until acknowledged. */
-  clear (code: string, source: string): void {
+  clear (code: AlarmCode, source: string): void {
     const key = `${code}|${source}`
     const id = this.#active.get(key)
     if (id === undefined) return
@@ -101,7 +116,7 @@ export class AlarmBook extends EventEmitter {
     return true
   }
 
-  isActive (code: string, source: string): boolean { return this.#active.has(`${code}|${source}`) }
+  isActive (code: AlarmCode, source: string): boolean { return this.#active.has(`${code}|${source}`) }
 
   /** Newest first: active or unacknowledged alarms, then the recent history up to the cap. */
   list (): AlarmView[] {
@@ -114,5 +129,29 @@ export class AlarmBook extends EventEmitter {
       if (!a.active && a.acknowledged) this.#alarms.delete(id)
       if (this.#alarms.size <= this.#keep) break
     }
+  }
+}
+
+/** Detail kept per alarm, at most: enough for an API's error answer, not for a whole streamed body. */
+const MAX_DETAIL_CHARS = 8_000
+
+/** Detail is for the engineer: whatever it holds (an Error, a bigint, a cycle) it must not stop the alarm. */
+function safeJson (detail: Record<string, unknown>): string {
+  let json: string
+  try {
+    json = JSON.stringify(detail, (_k, v: unknown) => v instanceof Error ? { name: v.name, message: v.message, ...(v as unknown as Record<string, unknown>) } : typeof v === 'bigint' ? String(v) : v)
+  } catch {
+    json = JSON.stringify({ unserialisable: String(detail) })
+  }
+  return json.length <= MAX_DETAIL_CHARS ? json : JSON.stringify({ truncated: true, excerpt: json.slice(0, MAX_DETAIL_CHARS) })
+}
+
+function parseDetail (raw: unknown): Record<string, unknown> | null {
+  if (typeof raw !== 'string') return null
+  try {
+    const v = JSON.parse(raw) as unknown
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : { value: v }
+  } catch {
+    return { value: raw }
   }
 }

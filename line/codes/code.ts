@@ -2,7 +2,7 @@
 // from the human-readable `(01)…(21)…` form, all driven by a group profile.
 
 import { CodeFormatError } from './errors.ts'
-import { GS, firstNonAi82, gs1CheckDigit, isDigits } from './gs1.ts'
+import { GS, firstNonAi82, gs1CheckDigit, isDigits } from '../domain/gs1.ts'
 import type { ElementSpec, GroupProfile } from './profiles.ts'
 
 export interface MarkingCode {

@@ -1,21 +1,7 @@
-// The typed error base every part of the controller shares: a stable `code` to branch on, context to act on.
-// It lives in line/codes because printers/ and verifiers/ may import line/codes and nothing else of line/.
+// Typed errors of marking-code parsing. Their base, LineError, is the shared one of line/domain.
+import { LineError } from '../domain/errors.ts'
 
-export class LineError extends Error {
-  readonly code: string
-  readonly context: Record<string, unknown>
-
-  constructor (code: string, message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = new.target.name
-    this.code = code
-    this.context = context
-  }
-
-  toJSON (): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, ...this.context }
-  }
-}
+export { LineError }
 
 /** A marking code, GTIN or SSCC that does not match its layout; `position` is the 0-based character index. */
 export class CodeFormatError extends LineError {

@@ -1,6 +1,6 @@
-// The marking-code vocabulary shared by every part of the controller: profiles, parsing, SSCC, the error base.
+// Marking codes: profiles, parsing, SSCC. The GS1 primitives and the error base come from the shared vocabulary (line/domain).
 export * from './errors.ts'
-export * from './gs1.ts'
+export * from '../domain/gs1.ts'
 export * from './profiles.ts'
 export * from './code.ts'
 export * from './sscc.ts'

@@ -1,7 +1,7 @@
 // SSCC-18 (AI 00): extension digit + GS1 company prefix + serial reference + check digit.
 
 import { CodeFormatError } from './errors.ts'
-import { gs1CheckDigit, isDigits } from './gs1.ts'
+import { gs1CheckDigit, isDigits } from '../domain/gs1.ts'
 
 export interface Sscc {
   extension: number

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { LineError } from '../codes/errors.ts'
+import { LineError } from '../domain/errors.ts'
 import { configSchema, type LineConfig } from './schema.ts'
 
 export class ConfigError extends LineError {

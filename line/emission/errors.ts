@@ -1,5 +1,5 @@
 // Typed errors of the emission module (OMS client and replenishment), with the OMS error body kept as context.
-import { LineError } from '../codes/errors.ts'
+import { LineError } from '../domain/errors.ts'
 
 /** The OMS error body (`{success:false, globalErrors, fieldErrors}`), as far as the answer carried one. */
 export interface OmsErrorBody {

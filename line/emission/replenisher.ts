@@ -4,7 +4,8 @@
 
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.ts'
-import { LineError } from '../codes/errors.ts'
+import { CATALOGUE, textOf, type AlarmRef, type ErrorCode } from '../domain/catalogue.ts'
+import { LineError } from '../domain/errors.ts'
 import type { ProfileRegistry } from '../codes/profiles.ts'
 import type { Logger } from '../log.ts'
 import { silentLogger } from '../log.ts'
@@ -145,8 +146,7 @@ export class Replenisher {
       if (this.#outageWarned.has(d.gtin) || level >= this.#thresholds(d).low) continue
       this.#outageWarned.add(d.gtin)
       const minutes = Math.floor(level / d.unitsPerMinute)
-      this.#alarm('LC_ERR_EMISSION_OUTAGE', 'warning',
-        { ru: `Нет связи с СУЗ: кодов для GTIN ${d.gtin} осталось на ${minutes} мин (${level})`, en: `OMS unreachable: codes for GTIN ${d.gtin} last ${minutes} min (${level})` },
+      this.#alarm('LC_ERR_EMISSION_OUTAGE', { code: 'EMISSION_OUTAGE', params: { gtin: d.gtin, minutes, level } },
         { gtin: d.gtin, level, minutesLeft: minutes, lastError: this.#lastError?.code })
     }
   }
@@ -204,7 +204,7 @@ export class Replenisher {
       this.#orderHold.set(d.gtin, { failures, until: this.#clock.now() + backoffDelay(failures, { baseMs: this.#sizing.errorBackoffMinMs, maxMs: this.#sizing.errorBackoffMaxMs, jitter: 0 }) })
       this.#recordError(err, { gtin: d.gtin, localId, op: 'createOrder' })
       if (err instanceof OmsHttpError && err.status >= 400 && err.status < 500 && err.status !== 429) {
-        this.#alarm('LC_ERR_EMISSION_ORDER', 'alarm', { ru: `СУЗ отклонил заказ кодов для GTIN ${d.gtin}: ${err.message}`, en: `OMS refused the code order for GTIN ${d.gtin}: ${err.message}` }, { gtin: d.gtin, status: err.status, body: err.body })
+        this.#alarm('LC_ERR_EMISSION_ORDER', { code: 'EMISSION_ORDER_REFUSED', params: { gtin: d.gtin } }, { gtin: d.gtin, status: err.status, body: err.body, error: err.message })
       }
     }
   }
@@ -254,10 +254,10 @@ export class Replenisher {
       }
       case 'REJECTED':
         this.#orders.update(o.localId, now, { state: 'FAILED', lastError: buf.rejectionReason ?? 'REJECTED' })
-        this.#alarm('LC_ERR_EMISSION_ORDER', 'alarm', { ru: `СУЗ отклонил заказ ${orderId}: ${buf.rejectionReason ?? ''}`, en: `OMS rejected order ${orderId}: ${buf.rejectionReason ?? ''}` }, { orderId, gtin: o.gtin })
+        this.#alarm('LC_ERR_EMISSION_ORDER', { code: 'EMISSION_ORDER_REJECTED', params: { order: orderId } }, { orderId, gtin: o.gtin, rejectionReason: buf.rejectionReason ?? null })
         return
       case 'CLOSED':
-        if (o.taken < o.quantity) this.#alarm('LC_ERR_EMISSION_ORDER', 'warning', { ru: `Заказ ${orderId} закрыт СУЗ до получения всех кодов (${o.taken} из ${o.quantity})`, en: `Order ${orderId} was closed by the OMS with ${o.taken} of ${o.quantity} codes taken` }, { orderId, gtin: o.gtin })
+        if (o.taken < o.quantity) this.#alarm('LC_ERR_EMISSION_ORDER', { code: 'EMISSION_ORDER_SHORT', params: { order: orderId, taken: o.taken, quantity: o.quantity } }, { orderId, gtin: o.gtin })
         this.#orders.update(o.localId, now, { state: 'DONE' })
         return
       default: break
@@ -311,7 +311,7 @@ export class Replenisher {
       if (retryOnRefusal) {
         // Damage in transit (a proxy, a cut body that still parsed) heals with one fresh copy of the block.
         this.#decide('retry-refused', `block ${block.blockId} refused by the pool (${err.message}); downloading it once more`, { orderId, blockId: block.blockId })
-        this.#alarm('LC_ERR_EMISSION_BLOCK', 'warning', { ru: `Блок кодов ${block.blockId} от СУЗ не прошёл проверку, запрошен повторно: ${err.message}`, en: `Code block ${block.blockId} from the OMS failed validation, fetching it again: ${err.message}` }, { orderId, gtin: o.gtin, blockId: block.blockId, problems: err.context.problems })
+        this.#alarm('LC_ERR_EMISSION_BLOCK', { code: 'EMISSION_BLOCK_REFETCH', params: { block: block.blockId } }, { orderId, gtin: o.gtin, blockId: block.blockId, error: err.message, problems: err.context.problems })
         return await this.#import(o, await this.#o.client.retryBlock(block.blockId), expiresAt, false)
       }
       // A block the pool refuses stays refused: downloading it again gives the same codes. Nothing of it is in
@@ -319,7 +319,7 @@ export class Replenisher {
       this.#orders.recordBlock({ blockId: block.blockId, orderId, localId: o.localId, gtin: o.gtin, count: block.codes.length, state: 'REFUSED', error: err.message, now: now() })
       const e = new EmissionBlockError(`block ${block.blockId} of order ${orderId} refused: ${err.message}`, { orderId, gtin: o.gtin, blockId: block.blockId, problems: err.context.problems }, { cause: err })
       this.#recordError(e, {})
-      this.#alarm(e.code, 'alarm', { ru: `Блок кодов ${block.blockId} от СУЗ отклонён: ${err.message}`, en: `Code block ${block.blockId} from the OMS refused: ${err.message}` }, e.context)
+      this.#alarm(e.code, { code: 'EMISSION_BLOCK_REFUSED', params: { block: block.blockId } }, { ...e.context, error: err.message })
     }
   }
 
@@ -361,11 +361,12 @@ export class Replenisher {
     this.#log.warn({ err, ...context }, 'emission step failed')
   }
 
-  #alarm (code: string, severity: EmissionAlarm['severity'], text: EmissionAlarm['text'], context: Record<string, unknown>): void {
-    const a: EmissionAlarm = { code, severity, text, context, at: this.#clock.now() }
+  #alarm (code: ErrorCode, alarm: AlarmRef, context: Record<string, unknown>): void {
+    const text = textOf(alarm)
+    const a: EmissionAlarm = { code, alarm, severity: CATALOGUE[alarm.code].severity, text, context, at: this.#clock.now() }
     this.#alarms.push(a)
     if (this.#alarms.length > 50) this.#alarms.shift()
-    this.#log.error({ alarm: code, ...context }, text.en)
+    this.#log.error({ alarm: alarm.code, code, ...context }, text.en)
     try { this.#o.onAlarm?.(a) } catch (err) { this.#log.error({ err }, 'alarm listener failed') }
   }
 }

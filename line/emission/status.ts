@@ -1,9 +1,18 @@
 // What the HMI shows about emission: pool level against its watermarks, orders in flight, last decision and error.
 
+import type { AlarmRef, Bilingual, ErrorCode, Severity } from '../domain/catalogue.ts'
+
+/** An emission alarm: what failed (`code`), the catalogue alarm the line raises for it, and the detail apart. */
 export interface EmissionAlarm {
-  code: string
-  severity: 'warning' | 'alarm'
-  text: { ru: string, en: string }
+  /** The error code of what failed, to branch on. */
+  code: ErrorCode
+  /** The catalogue code and parameters the line raises (one code per situation, never built from `code`). */
+  alarm: AlarmRef
+  /** From the catalogue entry of `alarm`. */
+  severity: Severity
+  /** The catalogue text of `alarm`, parameters filled in: no API answer in it (that is in `context`). */
+  text: Bilingual
+  /** Technical detail for the engineer: the OMS answer, the error message. */
   context: Record<string, unknown>
   at: number
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts'
 import { OmsClient } from './client.ts'
 import type { ReplenishSizing } from './replenisher.ts'
 import { StaticTokenProvider, type RequestSigner, type TokenProvider } from './token.ts'
-import { LineError } from '../codes/errors.ts'
+import { LineError } from '../domain/errors.ts'
 
 export type OmsConfig = z.output<typeof omsSchema>
 export type PoolSizingConfig = z.output<typeof poolSchema>

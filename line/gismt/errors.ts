@@ -1,5 +1,5 @@
 // Typed errors of the True API client; `retryable` tells the caller whether trying again can help.
-import { LineError } from '../codes/errors.ts'
+import { LineError } from '../domain/errors.ts'
 
 /** The API answered with an error status; `body` is what it said (shown to the operator). */
 export class TrueApiHttpError extends LineError {

@@ -1,12 +1,13 @@
 // Typed errors of the operator panel server: each carries the HTTP status and a bilingual text for the panel.
-import { LineError } from '../codes/errors.ts'
+import type { ErrorCode } from '../domain/catalogue.ts'
+import { LineError } from '../domain/errors.ts'
 import type { Bilingual } from '../control.ts'
 import { ACTION_LABELS, type Action } from './roles.ts'
 
 export class HmiError extends LineError {
   readonly status: number
   readonly text: Bilingual
-  constructor (code: string, status: number, text: Bilingual, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+  constructor (code: ErrorCode, status: number, text: Bilingual, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(code, text.en, context, options)
     this.status = status
     this.text = text

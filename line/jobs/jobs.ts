@@ -5,6 +5,8 @@ import { checkGtin14 } from '../codes/index.ts'
 import type { ProfileRegistry } from '../codes/profiles.ts'
 import type { Clock } from '../clock.ts'
 import type { JobInput, JobView } from '../control.ts'
+import { LineError } from '../domain/errors.ts'
+import { MIN_GRADES } from '../domain/grades.ts'
 import { migrate, type Db } from '../store/open.ts'
 
 const MIGRATIONS = [`
@@ -29,14 +31,17 @@ export const jobInputSchema = z.strictObject({
   quantity: z.int().min(1).max(10_000_000),
   unitsPerBox: z.int().min(0).max(10_000),
   boxesPerPallet: z.int().min(0).max(10_000),
-  minGrade: z.enum(['A', 'B', 'C', 'D']),
+  minGrade: z.enum(MIN_GRADES),
   unitsPerMinute: z.number().positive().max(100_000),
   tnvedCode: z.string().regex(/^\d{4,10}$/, 'TN VED: 4–10 digits / ТН ВЭД: 4–10 цифр').optional(),
 })
 
-export class JobError extends Error {
-  readonly code = 'LC_ERR_JOB'
-  constructor (readonly problems: string[]) { super(problems.join('; ')) }
+export class JobError extends LineError {
+  readonly problems: string[]
+  constructor (problems: string[]) {
+    super('LC_ERR_JOB', problems.join('; '), { problems })
+    this.problems = problems
+  }
 }
 
 export class JobStore {

@@ -1,8 +1,8 @@
 // zeromq ROUTER for an MES: job messages in, validated, handed to the line, answered ack or nack. Malformed
 // messages get a nack with the reason and never reach the line. The only file of the feed that owns a ROUTER.
 import { Router } from 'zeromq'
-import { LineError } from '../codes/errors.ts'
 import { systemClock, type Clock } from '../clock.ts'
+import { LineError } from '../domain/errors.ts'
 import type { Logger } from '../log.ts'
 import { secureServer, type CurveServerOptions } from './curve.ts'
 import { MesMessage, type MesAnswer } from './messages.ts'

@@ -2,7 +2,7 @@
 // alarms go out on PUB; job messages from an MES come in on ROUTER and go to the line through LineControl.
 import type { EventEmitter } from 'node:events'
 import type { Clock } from '../clock.ts'
-import { LineError } from '../codes/errors.ts'
+import { LineError } from '../domain/errors.ts'
 import type { JobInput, LineControl } from '../control.ts'
 import type { Logger } from '../log.ts'
 import type { CurveServerOptions } from './curve.ts'

@@ -74,10 +74,7 @@ export class MqttPlc extends EventEmitter implements PlcRejectPort {
   #invalid (topic: string, payload: Buffer, error: string): void {
     this.stats.invalid++
     this.#log.warn({ topic, payload: payload.subarray(0, 200).toString('utf8'), error }, 'invalid PLC payload dropped')
-    this.#alarms.raise({
-      code: 'PLC_PAYLOAD', severity: 'warning', source: 'plc',
-      message: { ru: `Неверное сообщение ПЛК на ${topic}: ${error}`, en: `invalid PLC message on ${topic}: ${error}` },
-    })
+    this.#alarms.raise({ code: 'PLC_PAYLOAD', source: 'plc', params: { topic }, detail: { topic, error } })
   }
 
   /** QoS 1: resolves when the broker acknowledged the reject. */

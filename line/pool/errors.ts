@@ -1,5 +1,5 @@
 // Typed errors of the code pool.
-import { LineError } from '../codes/errors.ts'
+import { LineError } from '../domain/errors.ts'
 
 /** A lifecycle transition the table does not allow, or on codes that do not exist. */
 export class PoolTransitionError extends LineError {

@@ -3,7 +3,7 @@
 
 import type { Statement } from 'better-sqlite3'
 import { parseCode } from '../codes/code.ts'
-import { LineError } from '../codes/errors.ts'
+import { LineError } from '../domain/errors.ts'
 import type { ProfileRegistry } from '../codes/profiles.ts'
 import type { Clock } from '../clock.ts'
 import { systemClock } from '../clock.ts'

@@ -49,6 +49,5 @@ export function stateName (s: number): CodeStateName {
   return n
 }
 
-/** Dropout reasons the OMS knows (DESIGN §6, oms-api.md), plus the controller's own UNCERTAIN, mapped on report. */
-export const DEFECT_REASONS = ['UNCERTAIN', 'UNREADABLE', 'WRONG_CODE', 'LOW_GRADE', 'NO_RESULT', 'EXPIRY', 'SCRAPPED', 'REMOVED', 'PRINTER_FAULT', 'QA_SAMPLES', 'OTHER'] as const
-export type DefectReason = typeof DEFECT_REASONS[number]
+/** Why a code is DEFECT: the one list of reasons lives in the shared vocabulary. */
+export type { DefectReason } from '../domain/reasons.ts'

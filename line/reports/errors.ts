@@ -1,5 +1,6 @@
 // Typed errors and alarms of the report outbox.
-import { LineError } from '../codes/errors.ts'
+import { CATALOGUE, textOf, type AlarmOf, type Bilingual, type Severity } from '../domain/catalogue.ts'
+import { LineError } from '../domain/errors.ts'
 
 export class OutboxError extends LineError {
   constructor (message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
@@ -14,10 +15,19 @@ export class ReportTransitionError extends LineError {
   }
 }
 
-export interface OutboxAlarm {
-  code: 'LC_ERR_REPORT_REJECTED' | 'LC_ERR_SIGNER' | 'LC_ERR_REPORT_SEND'
-  severity: 'warning' | 'error'
+type OutboxAlarmCode = 'LC_ERR_REPORT_REJECTED' | 'LC_ERR_SIGNER' | 'LC_ERR_REPORT_SEND'
+
+/** An outbox alarm: a catalogue code with its parameters; severity and text from the catalogue, detail in `context`. */
+export type OutboxAlarm = AlarmOf<OutboxAlarmCode> & {
+  severity: Severity
   reportId: string
-  text: { ru: string, en: string }
+  /** The catalogue text, parameters filled in: never the API's answer (that is in `context`). */
+  text: Bilingual
+  /** Technical detail for the engineer: the API's reason and errors. */
   context: Record<string, unknown>
+}
+
+/** Build an outbox alarm from its catalogue code: severity and text are the catalogue's. */
+export function outboxAlarm (ref: AlarmOf<OutboxAlarmCode>, reportId: string, context: Record<string, unknown>): OutboxAlarm {
+  return { ...ref, severity: CATALOGUE[ref.code].severity, reportId, text: textOf(ref), context }
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../log.ts'
 import type { CodePool, ReportKind } from '../pool/pool.ts'
 import { SignerError } from '../signer/signer.ts'
 import { migrate } from '../store/open.ts'
-import { OutboxError, type OutboxAlarm } from './errors.ts'
+import { OutboxError, outboxAlarm, type OutboxAlarm } from './errors.ts'
 import { REPORTS_MIGRATIONS } from './schema.ts'
 import { ANSWERED_REPORT_STATES, DUE_REPORT_STATES, REPORT_STATES, ReportState, checkReportTransition, reportTransition, sqlStates } from './states.ts'
 import { classifyFailure, type OutboxReport, type Prepared, type ReportCode, type ReportSender } from './sender.ts'
@@ -391,7 +391,7 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
         const first = r.lastError !== message(err)
         await this.#retryLater(r, ReportState.READY, err, true)
         // One alarm per distinct failure, not one per retry of a days-long token outage.
-        if (first) this.#alarm({ code: 'LC_ERR_SIGNER', severity: 'warning', reportId: r.id, text: { ru: `Отчёт ${r.id} не подписан: ${err.message}. Отчёты ждут, линия работает.`, en: `Report ${r.id} could not be signed: ${err.message}. Reports are held, the line runs on.` }, context: err.context })
+        if (first) this.#alarm(outboxAlarm({ code: 'LC_ERR_SIGNER' }, r.id, { ...err.context, error: err.message }))
         return
       }
       if (isContentError(err)) { await this.#reject(r, `cannot build the report: ${message(err)}`, []); return }
@@ -459,13 +459,10 @@ export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
 
   async #reject (r: OutboxReport, reason: string, errors: string[]): Promise<void> {
     await this.#commit(r, { state: ReportState.REJECTED, reason }, 'REJECTED', { reason, errors: errors.slice(0, 100) })
-    // the operator reads the start of the API's answer; the whole of it is in the report's history
+    // the alarm's detail carries the start of the API's answer (never its text); the whole of it is in the report's history
     const brief = reason.length > 300 ? `${reason.slice(0, 300)}…` : reason
-    this.#alarm({
-      code: 'LC_ERR_REPORT_REJECTED', severity: 'error', reportId: r.id,
-      text: { ru: `Отчёт ${r.id} (${r.kind}, ${r.codes} кодов) отклонён: ${brief}. Коды не отчитаны.`, en: `Report ${r.id} (${r.kind}, ${r.codes} codes) was rejected: ${brief}. Its codes stay unreported.` },
-      context: { kind: r.kind, remoteId: r.remoteId, reason, errors: errors.slice(0, 20) },
-    })
+    this.#alarm(outboxAlarm({ code: 'LC_ERR_REPORT_REJECTED', params: { report: r.id, kind: r.kind, codes: r.codes } }, r.id,
+      { kind: r.kind, remoteId: r.remoteId, reason: brief, errors: errors.slice(0, 20) }))
   }
 
   /** Keep the report in `state` and look at it again after a backoff that grows with every failed attempt. */

@@ -1,5 +1,5 @@
 // The signing contract: reports and sign-ins are signed behind this interface, never by a crypto library in the core.
-import { LineError } from '../codes/errors.ts'
+import { LineError } from '../domain/errors.ts'
 
 export interface SignOptions {
   /** Detached CMS (documents, OMS X-Signature) or attached CMS carrying the data (True API sign-in). */

@@ -1,5 +1,5 @@
 // Typed errors of the durable store.
-import { LineError } from '../codes/errors.ts'
+import { LineError } from '../domain/errors.ts'
 
 export class StoreError extends LineError {
   constructor (message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {

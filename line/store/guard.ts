@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { LineError } from '../codes/errors.ts'
+import { LineError } from '../domain/errors.ts'
 import type { Db } from './open.ts'
 
 /** The store was replaced, lost or is foreign; the line must not start on it without an engineer's decision. */

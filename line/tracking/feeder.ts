@@ -111,7 +111,7 @@ export class Feeder {
         uncertain += lost.length
       } catch (err) {
         this.#o.log.error({ err, printer: p.id }, 'printer buffer could not be cleared')
-        this.#o.alarms.raise({ code: 'CLEAR_FAILED', severity: 'warning', source: p.id, message: { ru: 'Буфер принтера не очищен: коды будут списаны при перезапуске', en: 'printer buffer not cleared: its codes will be written off at restart' } })
+        this.#o.alarms.raise({ code: 'CLEAR_FAILED', source: p.id })
       }
     }
     return { returned, uncertain }

@@ -6,15 +6,17 @@ import { EventEmitter } from 'node:events'
 import type { AlarmBook } from '../alarms/alarms.ts'
 import type { Clock } from '../clock.ts'
 import type { Counters } from '../control.ts'
+import type { RejectReason } from '../domain/reasons.ts'
 import type { Logger } from '../log.ts'
 import type { CodePool } from '../pool/pool.ts'
 import type { PrintDone, PrintMissed } from '../../printers/types.ts'
-import { gradeAtLeast, type Grade, type VerificationResult } from '../../verifiers/types.ts'
+import { gradeAtLeast, type Grade } from '../domain/grades.ts'
+import type { VerificationResult } from '../../verifiers/types.ts'
 
 /** Early results kept at most (a camera publishing for products that never come must not grow memory). */
 const MAX_EARLY_RESULTS = 10_000
 
-export type RejectReason = 'UNREADABLE' | 'WRONG_CODE' | 'LOW_GRADE' | 'NO_RESULT' | 'NO_PRINT' | 'STORE_ERROR'
+export type { RejectReason }
 
 export interface PlcRejectPort {
   /** Tell the PLC to reject item `seq` at the reject gate (QoS 1). */
@@ -121,7 +123,7 @@ export class Tracker extends EventEmitter {
     const now = this.#o.clock.now()
     if (this.#debug) this.#o.log.debug({ seq, awaitingTrigger: this.#awaitingTrigger.length, awaitingPrint: this.#awaitingPrint.length }, 'trigger')
     if (this.#items.has(seq) || seq <= this.#lastSeq) {
-      this.#o.alarms.raise({ code: 'TRIGGER_SEQ', severity: 'warning', source: 'plc', message: { ru: `Повтор или откат номера триггера ${seq}`, en: `trigger sequence ${seq} repeated or went back` }, detail: { seq, last: this.#lastSeq } })
+      this.#o.alarms.raise({ code: 'TRIGGER_SEQ', source: 'plc', params: { seq }, detail: { seq, last: this.#lastSeq } })
       return
     }
     if (this.#lastTriggerAt !== null && seq === this.#lastSeq + 1) {
@@ -194,7 +196,7 @@ export class Tracker extends EventEmitter {
   #orphanPrint (done: PrintDone): void {
     // A print with no product we know of: the code is on nothing we can follow.
     this.#track(this.#o.pool.markPrinted([done.item.id]).then(() => this.#o.pool.markDefect([done.item.id], 'UNCERTAIN')))
-    this.#o.alarms.raise({ code: 'PRINT_WITHOUT_ITEM', severity: 'warning', source: done.printer, message: { ru: 'Печать без изделия: код списан', en: 'print without a product: code written off' }, detail: { codeId: done.item.id } })
+    this.#o.alarms.raise({ code: 'PRINT_WITHOUT_ITEM', source: done.printer, detail: { codeId: done.item.id } })
     this.emit('fault', { kind: 'printer', message: { ru: 'Печать без триггера ПЛК', en: 'a print without a PLC trigger' } })
   }
 
@@ -219,15 +221,14 @@ export class Tracker extends EventEmitter {
     if (item === undefined) {
       const owner = r.code === null ? undefined : this.#inFlight.get(r.code)
       this.#o.alarms.raise({
-        code: 'RESULT_UNKNOWN_SEQ', severity: 'warning', source: r.camera,
-        message: { ru: `Результат камеры для неизвестного изделия ${r.seq}`, en: `camera result for unknown item ${r.seq}` },
-        detail: { seq: r.seq, code: r.code, ownerSeq: owner },
+        code: 'RESULT_UNKNOWN_SEQ', source: r.camera, params: { seq: r.seq },
+        detail: { seq: r.seq, code: r.code, ownerSeq: owner, why: 'no such item' },
       })
       return
     }
     if (item.result !== null || item.decided) {
       if (item.result !== null && item.result.code === r.code) return // duplicate delivery of the same result
-      this.#o.alarms.raise({ code: 'RESULT_LATE_OR_DUPLICATE', severity: 'info', source: r.camera, message: { ru: `Повторный или поздний результат для изделия ${r.seq}`, en: `late or repeated result for item ${r.seq}` }, detail: { seq: r.seq } })
+      this.#o.alarms.raise({ code: 'RESULT_LATE_OR_DUPLICATE', source: r.camera, params: { seq: r.seq }, detail: { seq: r.seq } })
       return
     }
     item.result = r
@@ -247,9 +248,8 @@ export class Tracker extends EventEmitter {
       if (now - e.at <= this.#o.resultTimeoutMs) break // insertion order is arrival order
       this.#earlyResults.delete(seq)
       this.#o.alarms.raise({
-        code: 'RESULT_UNKNOWN_SEQ', severity: 'warning', source: e.r.camera,
-        message: { ru: `Результат камеры для изделия ${seq}, триггера которого не было`, en: `camera result for item ${seq}, whose trigger never came` },
-        detail: { seq, code: e.r.code },
+        code: 'RESULT_UNKNOWN_SEQ', source: e.r.camera, params: { seq },
+        detail: { seq, code: e.r.code, why: 'its trigger never came' },
       })
     }
     while (this.#awaitingTrigger.length > 0 && now - (this.#awaitingTrigger[0] as { at: number }).at > this.#o.printTimeoutMs) {
@@ -284,7 +284,7 @@ export class Tracker extends EventEmitter {
     if (r.code !== item.code) {
       const owner = this.#inFlight.get(r.code)
       if (owner !== undefined && owner !== item.seq) {
-        this.#o.alarms.raise({ code: 'CODE_OF_OTHER_ITEM', severity: 'warning', source: r.camera, message: { ru: `Камера прочла код изделия ${owner} на изделии ${item.seq}`, en: `camera read item ${owner}'s code on item ${item.seq}` }, detail: { seq: item.seq, owner } })
+        this.#o.alarms.raise({ code: 'CODE_OF_OTHER_ITEM', source: r.camera, params: { owner, seq: item.seq }, detail: { seq: item.seq, owner } })
       }
       return this.#decide(item, 'WRONG_CODE', r.grade)
     }
@@ -331,7 +331,7 @@ export class Tracker extends EventEmitter {
     this.#track(persist.catch(err => { this.#o.log.error({ err, seq: item.seq }, 'defect transition failed') })
       .then(() => this.#o.plc.reject(item.seq, reason))
       .catch(err => {
-        this.#o.alarms.raise({ code: 'REJECT_NOT_SENT', severity: 'fault', source: 'plc', message: { ru: `Команда отбраковки изделия ${item.seq} не передана`, en: `reject of item ${item.seq} not delivered` }, detail: { err: String(err) } })
+        this.#o.alarms.raise({ code: 'REJECT_NOT_SENT', source: 'plc', params: { seq: item.seq }, detail: { seq: item.seq, error: String(err) } })
         this.emit('fault', { kind: 'broker', message: { ru: 'Нет связи с ПЛК для отбраковки', en: 'cannot reach the PLC to reject' } })
       })
       .then(() => this.emit('item', event)))

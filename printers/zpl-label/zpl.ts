@@ -1,5 +1,5 @@
 // ZPL for unit and box/pallet labels: GS1 DataMatrix with `_` as escape and `_1` as FNC1, GS1-128 for the SSCC.
-import { GS } from '../../line/codes/index.ts'
+import { GS } from '../../line/domain/gs1.ts'
 import type { PrintItem, SsccLabel } from '../types.ts'
 
 /**

@@ -17,7 +17,7 @@ import { prng } from '../codes/factory.ts'
 import { startTrueApiEmulator } from '../gismt/server.ts'
 import { OmsEmulator } from '../oms/index.ts'
 import { SimWorld } from '../world.ts'
-import { REJECT_REASONS, VERIFIED_DEFECTS } from '../../line/runtime.ts'
+import { REJECT_REASONS, VERIFIED_DEFECTS } from '../../line/domain/reasons.ts'
 import { ControllerProcess } from './controller.ts'
 import type { Scenario, ScenarioFault } from './schema.ts'
 

@@ -3,7 +3,7 @@
 // the reader simulator.
 
 import { z } from 'zod'
-import { GS } from '../../line/codes/index.ts'
+import { GS } from '../../line/domain/gs1.ts'
 import { ReaderFormatError } from '../errors.ts'
 import type { Grade } from '../types.ts'
 

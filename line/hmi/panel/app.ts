@@ -330,9 +330,20 @@ function renderLine (): void {
       h('td', {}, l.grade ?? '—'), h('td', {}, l.verdict === 'good' ? tr('good') : `${tr('reject')}${l.reason !== null ? ` (${l.reason})` : ''}`), h('td', {}, fmtTime(l.at)))))
 }
 
+/** Alarms whose technical detail the operator unfolded: kept open when the list is rebuilt. */
+const openDetails = new Set<number>()
+
+/** Catalogue text in the operator's language, then what to do; the technical detail folded away below. */
 function alarmItem (a: AlarmView): HTMLElement {
+  const action = bi(a.action) !== '' ? h('div', { class: 'alarm-action' }, `${tr('alarmAction')}: ${bi(a.action)}`) : null
+  const detail = a.detail === null ? null
+    : h('details', {
+      class: 'alarm-detail',
+      open: openDetails.has(a.id),
+      ontoggle: (e: Event) => { if ((e.currentTarget as HTMLDetailsElement).open) openDetails.add(a.id); else openDetails.delete(a.id) },
+    }, h('summary', {}, tr('alarmDetail')), h('pre', { class: 'mono' }, JSON.stringify(a.detail, null, 2)))
   return h('li', { class: `alarm sev-${a.severity} ${a.active ? 'active' : 'inactive'} ${a.acknowledged ? 'acked' : ''}`, 'data-alarm-id': a.id, 'data-alarm-code': a.code, 'data-alarm-source': a.source },
-    h('div', {}, h('b', {}, bi(a.message)), h('small', {}, ` ${a.code} · ${a.source} · ${fmtTime(a.raisedAt)}`)),
+    h('div', { class: 'alarm-body' }, h('b', { class: 'alarm-text' }, bi(a.message)), action, h('small', {}, ` ${a.code} · ${a.source} · ${fmtTime(a.raisedAt)}`), detail),
     a.acknowledged ? h('small', { class: 'muted' }, `${tr('acked')}: ${a.acknowledgedBy ?? ''}`)
       : h('button', { class: `btn ack ${can('alarm:ack') ? '' : 'locked'}`, onclick: () => { void run('POST', `/api/alarms/${a.id}/ack`) } }, tr('ack')))
 }

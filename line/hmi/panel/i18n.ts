@@ -56,6 +56,8 @@ export const T = {
   noAlarms: { ru: 'Нет аварий', en: 'No alarms' },
   ack: { ru: 'Квитировать', en: 'Acknowledge' },
   acked: { ru: 'квитировано', en: 'acknowledged' },
+  alarmAction: { ru: 'Что делать', en: 'What to do' },
+  alarmDetail: { ru: 'Подробности для инженера', en: 'Details for the engineer' },
   box: { ru: 'Текущий короб', en: 'Current box' },
   pallet: { ru: 'Паллета', en: 'Pallet' },
   noBox: { ru: 'Короб не открыт', en: 'No box open' },

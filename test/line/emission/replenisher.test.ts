@@ -108,7 +108,7 @@ t.test('bad blocks are refused with an alarm and leave the pool untouched', asyn
     f.emu.inject({ kind: 'wrong-gtin', path: '/api/v3/order/codes/retry' })
     await rep.tick()
     t.equal(pool.level(GTIN), 7_000, 'blocks 1 and 3 imported, block 2 refused')
-    const final = alarms.find(a => a.severity === 'alarm')
+    const final = alarms.find(a => a.severity === 'fault')
     t.equal(final?.code, 'LC_ERR_EMISSION_BLOCK')
     t.match(final?.text.en, /refused/)
     t.equal(rep.status().lastError?.code, 'LC_ERR_EMISSION_BLOCK')

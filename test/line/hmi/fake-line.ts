@@ -132,7 +132,9 @@ export class FakeLine extends EventEmitter implements LineControl {
     this.#inkOut = true
     this.#alarms.unshift({
       id: this.#nextAlarm++, code: 'LC_ALARM_INK_OUT', severity: 'fault', source: 'printer-1', raisedAt: this.#clock.now(),
-      message: { ru: 'Принтер printer-1: закончились чернила', en: 'Printer printer-1: out of ink' }, active: true, acknowledged: false, acknowledgedBy: null,
+      message: { ru: 'Принтер printer-1: закончились чернила', en: 'Printer printer-1: out of ink' },
+      action: { ru: 'Замените картридж, квитируйте аварию и снимите удержание', en: 'Replace the cartridge, acknowledge the alarm and unhold' },
+      detail: { faults: ['ink-out'] }, active: true, acknowledged: false, acknowledgedBy: null,
     })
     this.machine.fault('printer', { ru: 'Закончились чернила в printer-1', en: 'printer-1 is out of ink' })
     this.#changed()

@@ -1,4 +1,4 @@
-// GS1 primitives: the mod-10 check digit, the AI-82 character set, the group separator.
+// GS1 primitives every part of the line shares (printers and verifiers too): the mod-10 check digit, the AI-82 character set, the group separator.
 
 export const GS = '\u001d'
 

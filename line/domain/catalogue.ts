@@ -1,0 +1,616 @@
+// The one catalogue of error and alarm codes: for each code its severity, the operator's text (Russian and English,
+// templates with named `{parameters}`) and what the operator should do. `grep CODE line/domain/catalogue.ts` finds
+// its single definition; a code that is not a key here does not compile (LineError, AlarmBook).
+//
+// One severity scale for the whole line (DESIGN §5: faults hold the line):
+//   info    — something to know, nothing to do now;
+//   warning — the line runs on, somebody should look;
+//   fault   — the line cannot go on safely (it holds or aborts), or a product / report needs a person's hand.
+// The emission module's old 'alarm' and the outbox's old 'error' are 'fault' here.
+
+export type Severity = 'info' | 'warning' | 'fault'
+export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'fault']
+
+export interface Bilingual { ru: string, en: string }
+
+export interface CatalogueEntry {
+  severity: Severity
+  /** What the operator reads; `{name}` is filled in from the raise's parameters. */
+  text: Bilingual
+  /** What the operator should do. */
+  action: Bilingual
+}
+
+const CHECK_LOG: Bilingual = { ru: 'Сообщите инженеру; подробности — в журнале контроллера', en: 'Tell the engineer; the details are in the controller log' }
+
+export const CATALOGUE = {
+  // ---- marking codes and profiles ------------------------------------------------------------------------
+  LC_ERR_CODE_FORMAT: {
+    severity: 'warning',
+    text: { ru: 'Код маркировки не соответствует формату своей товарной группы', en: 'A marking code does not match the layout of its product group' },
+    action: { ru: 'Проверьте товарную группу и шаблон заказа в СУЗ; такой код не печатается', en: 'Check the product group and the order template in the OMS; such a code is never printed' },
+  },
+  LC_ERR_CODE_GTIN: {
+    severity: 'warning',
+    text: { ru: 'Код из блока относится к другому GTIN', en: 'A code in the block is for another GTIN' },
+    action: { ru: 'Проверьте, что заказ в СУЗ сделан на GTIN задания', en: "Check that the OMS order is for the job's GTIN" },
+  },
+  LC_ERR_CODE_DUPLICATE: {
+    severity: 'warning',
+    text: { ru: 'Код встречается в блоке дважды', en: 'A code appears twice in the block' },
+    action: { ru: 'Сообщите в поддержку СУЗ; блок не загружен', en: 'Report it to OMS support; the block was not loaded' },
+  },
+  LC_ERR_PROFILE: {
+    severity: 'fault',
+    text: { ru: 'Неизвестная товарная группа или шаблон кода', en: 'Unknown product group or code template' },
+    action: { ru: 'Исправьте товарную группу в задании или в конфигурации', en: 'Correct the product group in the job or in the configuration' },
+  },
+
+  // ---- code pool and store -------------------------------------------------------------------------------
+  LC_ERR_STORE_IDENTITY: {
+    severity: 'fault',
+    text: { ru: 'Хранилище линии новое или чужое: прежнее потеряно или подменено', en: "The line's store is new or foreign: the previous one was lost or replaced" },
+    action: { ru: 'Верните прежний файл хранилища; если потеря намеренная — запустите один раз с --accept-new-store', en: 'Put the previous store file back; if losing it was intended, start once with --accept-new-store' },
+  },
+  LC_ERR_POOL_TRANSITION: {
+    severity: 'fault',
+    text: { ru: 'Недопустимая смена состояния кода', en: 'A code state change the lifecycle does not allow' },
+    action: CHECK_LOG,
+  },
+  LC_ERR_POOL_IMPORT: {
+    severity: 'warning',
+    text: { ru: 'Блок кодов не принят в пул: ни один код из него не сохранён', en: 'A code block was refused by the pool: none of its codes was stored' },
+    action: { ru: 'Блок будет запрошен повторно; если ошибка повторяется — проверьте заказ в СУЗ', en: 'The block is fetched again; if it repeats, check the order in the OMS' },
+  },
+  LC_ERR_POOL_EMPTY: {
+    severity: 'fault',
+    text: { ru: 'В пуле нет кодов для этого GTIN', en: 'No codes left in the pool for this GTIN' },
+    action: { ru: 'Дождитесь поступления кодов из СУЗ или проверьте заказ кодов', en: 'Wait for codes from the OMS or check the code order' },
+  },
+  LC_ERR_STORE: {
+    severity: 'fault',
+    text: { ru: 'Ошибка хранилища контроллера', en: 'Controller store error' },
+    action: { ru: 'Проверьте свободное место на диске; сообщите инженеру', en: 'Check free disk space; tell the engineer' },
+  },
+  LC_ERR_CONFIG: {
+    severity: 'fault',
+    text: { ru: 'Конфигурация линии содержит ошибки', en: 'The line configuration is invalid' },
+    action: { ru: 'Исправьте конфигурацию по списку ошибок и перезапустите контроллер', en: 'Correct the configuration from the list of problems and restart the controller' },
+  },
+
+  // ---- jobs and L3 ---------------------------------------------------------------------------------------
+  LC_ERR_JOB: {
+    severity: 'warning',
+    text: { ru: 'Задание содержит ошибки', en: 'The job is invalid' },
+    action: { ru: 'Исправьте поля задания и отправьте его снова', en: 'Correct the job fields and send it again' },
+  },
+  LC_ERR_JOB_REFUSED: {
+    severity: 'warning',
+    text: { ru: 'Линия не приняла задание', en: 'The line refused the job' },
+    action: { ru: 'Загрузите задание, когда линия остановлена', en: 'Load the job while the line is stopped' },
+  },
+  LC_ERR_JOB_UNKNOWN: {
+    severity: 'warning',
+    text: { ru: 'Задание не найдено', en: 'No such job' },
+    action: { ru: 'Проверьте номер задания в MES', en: 'Check the job id in the MES' },
+  },
+  LC_ERR_L3_RATE: {
+    severity: 'warning',
+    text: { ru: 'MES присылает слишком много сообщений: лишние отклонены без чтения', en: 'The MES sends too many messages: the excess is refused unread' },
+    action: { ru: 'Сообщите администратору MES', en: 'Tell the MES administrator' },
+  },
+  LC_ERR_L3_MESSAGE: {
+    severity: 'warning',
+    text: { ru: 'Неверное сообщение от MES', en: 'Invalid message from the MES' },
+    action: { ru: 'Сообщите администратору MES; сообщение отклонено', en: 'Tell the MES administrator; the message was refused' },
+  },
+  LC_ERR_L3_UNSUPPORTED: {
+    severity: 'info',
+    text: { ru: 'Эта команда MES выполняется на линии', en: 'This MES command is done at the line' },
+    action: { ru: 'Завершите задание на панели оператора', en: 'End the job on the operator panel' },
+  },
+  LC_ERR_L3_HANDLER: {
+    severity: 'warning',
+    text: { ru: 'Линия не выполнила сообщение MES', en: 'The line could not carry out the MES message' },
+    action: CHECK_LOG,
+  },
+
+  // ---- emission (OMS) ------------------------------------------------------------------------------------
+  LC_ERR_OMS_HTTP: {
+    severity: 'warning',
+    text: { ru: 'СУЗ ответил ошибкой', en: 'The OMS answered with an error' },
+    action: { ru: 'Запрос повторяется автоматически; при повторении проверьте ответ СУЗ в подробностях', en: "The request is retried; if it repeats, read the OMS answer in the details" },
+  },
+  LC_ERR_OMS_AUTH: {
+    severity: 'fault',
+    text: { ru: 'СУЗ не принял токен доступа', en: 'The OMS refused the access token' },
+    action: { ru: 'Проверьте подключение к СУЗ (omsConnection) и сертификат подписи', en: 'Check the OMS connection (omsConnection) and the signing certificate' },
+  },
+  LC_ERR_OMS_RATE_LIMIT: {
+    severity: 'info',
+    text: { ru: 'СУЗ просит снизить частоту запросов', en: 'The OMS asks for fewer requests' },
+    action: { ru: 'Действий не требуется: запросы замедлены', en: 'Nothing to do: requests are slowed down' },
+  },
+  LC_ERR_OMS_NETWORK: {
+    severity: 'warning',
+    text: { ru: 'Нет связи с СУЗ', en: 'No connection to the OMS' },
+    action: { ru: 'Проверьте интернет-подключение контроллера', en: "Check the controller's internet connection" },
+  },
+  LC_ERR_HTTP_STATUS: {
+    severity: 'warning',
+    text: { ru: 'Облачный сервис ответил ошибкой', en: 'A cloud service answered with an error' },
+    action: { ru: 'Запрос повторяется автоматически, если это возможно; подробности — в журнале', en: 'The request is retried where that is safe; the details are in the log' },
+  },
+  LC_ERR_HTTP_TIMEOUT: {
+    severity: 'warning',
+    text: { ru: 'Облачный сервис не ответил вовремя', en: 'A cloud service did not answer in time' },
+    action: { ru: 'Запрос повторяется автоматически; проверьте связь, если повторяется', en: 'The request is retried; check the connection if it repeats' },
+  },
+  LC_ERR_HTTP_NETWORK: {
+    severity: 'warning',
+    text: { ru: 'Нет связи с облачным сервисом', en: 'No connection to a cloud service' },
+    action: { ru: 'Проверьте подключение к интернету; линия работает из пула кодов', en: 'Check the internet connection; the line runs on from its code pool' },
+  },
+  LC_ERR_HTTP_TOO_LARGE: {
+    severity: 'warning',
+    text: { ru: 'Облачный сервис прислал ответ больше допустимого: ответ отброшен', en: 'A cloud service sent an answer over the size limit: it was dropped' },
+    action: CHECK_LOG,
+  },
+  LC_ERR_OMS_TIMEOUT: {
+    severity: 'warning',
+    text: { ru: 'СУЗ не ответил вовремя', en: 'The OMS did not answer in time' },
+    action: { ru: 'Запрос повторяется автоматически; проверьте связь, если повторяется', en: 'The request is retried; check the connection if it repeats' },
+  },
+  LC_ERR_OMS_RESPONSE: {
+    severity: 'warning',
+    text: { ru: 'Ответ СУЗ не соответствует описанию API', en: 'The OMS answer does not match its API' },
+    action: { ru: 'Запрос повторяется автоматически; при повторении сообщите инженеру', en: 'The request is retried; tell the engineer if it repeats' },
+  },
+  LC_ERR_OMS_REQUEST: {
+    severity: 'fault',
+    text: { ru: 'Контроллер не может составить запрос к СУЗ', en: 'The controller cannot build the OMS request' },
+    action: CHECK_LOG,
+  },
+  LC_ERR_EMISSION: {
+    severity: 'warning',
+    text: { ru: 'Шаг получения кодов не выполнен', en: 'A code emission step failed' },
+    action: { ru: 'Повторяется автоматически; при повторении смотрите состояние СУЗ на панели', en: 'Retried automatically; if it repeats, see the OMS status on the panel' },
+  },
+  LC_ERR_EMISSION_OUTAGE: {
+    severity: 'warning',
+    text: { ru: 'Нет связи с СУЗ, а коды в пуле заканчиваются', en: 'The OMS is unreachable while the pool runs down' },
+    action: { ru: 'Проверьте интернет и доступность СУЗ; без кодов линия остановится', en: 'Check the internet and the OMS; the line stops when the codes run out' },
+  },
+  LC_ERR_EMISSION_ORDER: {
+    severity: 'fault',
+    text: { ru: 'СУЗ отклонил или закрыл заказ кодов', en: 'The OMS refused or closed a code order' },
+    action: { ru: 'Проверьте GTIN и заказ в личном кабинете СУЗ', en: 'Check the GTIN and the order in the OMS account' },
+  },
+  LC_ERR_EMISSION_BLOCK: {
+    severity: 'warning',
+    text: { ru: 'Блок кодов от СУЗ не прошёл проверку', en: 'A code block from the OMS failed validation' },
+    action: { ru: 'Проверьте заказ в СУЗ: товарную группу и GTIN', en: 'Check the order in the OMS: product group and GTIN' },
+  },
+  EMISSION_OUTAGE: {
+    severity: 'warning',
+    text: { ru: 'Нет связи с СУЗ: кодов для GTIN {gtin} осталось на {minutes} мин ({level})', en: 'OMS unreachable: codes for GTIN {gtin} last {minutes} min ({level})' },
+    action: { ru: 'Проверьте интернет и доступность СУЗ; без кодов линия остановится', en: 'Check the internet and the OMS; the line stops when the codes run out' },
+  },
+  EMISSION_ORDER_REFUSED: {
+    severity: 'fault',
+    text: { ru: 'СУЗ отклонил заказ кодов для GTIN {gtin}', en: 'OMS refused the code order for GTIN {gtin}' },
+    action: { ru: 'Проверьте GTIN в Национальном каталоге и подключение к СУЗ; ответ СУЗ — в подробностях', en: 'Check the GTIN in the National Catalogue and the OMS connection; the OMS answer is in the details' },
+  },
+  EMISSION_ORDER_REJECTED: {
+    severity: 'fault',
+    text: { ru: 'СУЗ отклонил заказ {order}', en: 'OMS rejected order {order}' },
+    action: { ru: 'Посмотрите причину в подробностях и в личном кабинете СУЗ; новый заказ будет сделан автоматически', en: 'Read the reason in the details and in the OMS account; a new order is placed automatically' },
+  },
+  EMISSION_ORDER_SHORT: {
+    severity: 'warning',
+    text: { ru: 'Заказ {order} закрыт СУЗ до получения всех кодов ({taken} из {quantity})', en: 'Order {order} was closed by the OMS with {taken} of {quantity} codes taken' },
+    action: { ru: 'Действий не требуется: недостающие коды будут заказаны снова', en: 'Nothing to do: the missing codes are ordered again' },
+  },
+  EMISSION_BLOCK_REFETCH: {
+    severity: 'warning',
+    text: { ru: 'Блок кодов {block} от СУЗ не прошёл проверку, запрошен повторно', en: 'Code block {block} from the OMS failed validation, fetching it again' },
+    action: { ru: 'Действий не требуется, если повторная загрузка пройдёт', en: 'Nothing to do if the second download passes' },
+  },
+  EMISSION_BLOCK_REFUSED: {
+    severity: 'fault',
+    text: { ru: 'Блок кодов {block} от СУЗ отклонён', en: 'Code block {block} from the OMS refused' },
+    action: { ru: 'Проверьте заказ в СУЗ (товарная группа, GTIN); коды блока не загружены', en: "Check the order in the OMS (product group, GTIN); the block's codes were not loaded" },
+  },
+
+  // ---- True API, signing, reports -------------------------------------------------------------------------
+  LC_ERR_TRUE_API_HTTP: {
+    severity: 'warning',
+    text: { ru: 'ГИС МТ ответила ошибкой', en: 'The True API answered with an error' },
+    action: { ru: 'Запрос повторяется автоматически; ответ ГИС МТ — в подробностях', en: 'The request is retried; the True API answer is in the details' },
+  },
+  LC_ERR_TRUE_API_TIMEOUT: {
+    severity: 'warning',
+    text: { ru: 'ГИС МТ не ответила вовремя', en: 'The True API did not answer in time' },
+    action: { ru: 'Запрос повторяется автоматически; проверьте связь, если повторяется', en: 'The request is retried; check the connection if it repeats' },
+  },
+  LC_ERR_TRUE_API_NETWORK: {
+    severity: 'warning',
+    text: { ru: 'Нет связи с ГИС МТ', en: 'No connection to the True API' },
+    action: { ru: 'Проверьте интернет-подключение контроллера', en: "Check the controller's internet connection" },
+  },
+  LC_ERR_TRUE_API_RESPONSE: {
+    severity: 'warning',
+    text: { ru: 'Ответ ГИС МТ не соответствует описанию API', en: 'The True API answer does not match its API' },
+    action: CHECK_LOG,
+  },
+  LC_ERR_TRUE_API_DOCUMENT: {
+    severity: 'fault',
+    text: { ru: 'Документ для ГИС МТ не может быть составлен', en: 'The document for the True API cannot be built' },
+    action: CHECK_LOG,
+  },
+  LC_ERR_SIGNER: {
+    severity: 'warning',
+    text: { ru: 'Отчёт не подписан: подпись недоступна. Отчёты ждут, линия работает', en: 'A report could not be signed. Reports are held, the line runs on' },
+    action: { ru: 'Проверьте токен или сертификат электронной подписи', en: 'Check the signing token or certificate' },
+  },
+  LC_ERR_OUTBOX: {
+    severity: 'fault',
+    text: { ru: 'Отчёт не может быть отправлен в таком виде', en: 'The report cannot be sent as it is' },
+    action: CHECK_LOG,
+  },
+  LC_ERR_REPORT_TRANSITION: {
+    severity: 'fault',
+    text: { ru: 'Недопустимая смена состояния отчёта', en: 'A report state change the report table does not allow' },
+    action: CHECK_LOG,
+  },
+  LC_ERR_REPORT_SEND: {
+    severity: 'warning',
+    text: { ru: 'Отчёт пока не отправлен', en: 'A report is not sent yet' },
+    action: { ru: 'Отправка повторяется автоматически; проверьте связь, если повторяется', en: 'Sending is retried; check the connection if it repeats' },
+  },
+  LC_ERR_REPORT_REJECTED: {
+    severity: 'fault',
+    text: { ru: 'Отчёт {report} ({kind}, {codes} кодов) отклонён. Коды не отчитаны', en: 'Report {report} ({kind}, {codes} codes) was rejected. Its codes stay unreported' },
+    action: { ru: 'Прочитайте причину в подробностях, устраните её и отправьте отчёт повторно', en: 'Read the reason in the details, correct it and send the report again' },
+  },
+
+  // ---- printers ------------------------------------------------------------------------------------------
+  LC_ERR_MODBUS_TIMEOUT: {
+    severity: 'warning',
+    text: { ru: 'Принтер не ответил по Modbus', en: 'The printer did not answer over Modbus' },
+    action: { ru: 'Проверьте кабель и питание принтера; связь восстанавливается автоматически', en: "Check the printer's cable and power; the link is rebuilt automatically" },
+  },
+  LC_ERR_MODBUS_EXCEPTION: {
+    severity: 'warning',
+    text: { ru: 'Принтер отказал в запросе Modbus', en: 'The printer refused a Modbus request' },
+    action: { ru: 'Проверьте модель принтера и карту регистров в конфигурации', en: "Check the printer model and its register map in the configuration" },
+  },
+  LC_ERR_PRINTER_LINK: {
+    severity: 'warning',
+    text: { ru: 'Связь с принтером нарушена', en: 'The printer link is broken' },
+    action: { ru: 'Проверьте кабель и разъёмы принтера', en: "Check the printer's cable and connectors" },
+  },
+  LC_ERR_PRINTER_OFFLINE: {
+    severity: 'fault',
+    text: { ru: 'Принтер не подключён', en: 'The printer is not connected' },
+    action: { ru: 'Включите принтер и проверьте кабель', en: 'Switch the printer on and check its cable' },
+  },
+  LC_ERR_PRINT_DATA_TOO_LONG: {
+    severity: 'fault',
+    text: { ru: 'Код длиннее поля сообщения принтера', en: "The code is longer than the printer's message slot" },
+    action: { ru: 'Проверьте шаблон печати и модель принтера в конфигурации', en: 'Check the print template and the printer model in the configuration' },
+  },
+  LC_ERR_PRINTER_BUFFER_FULL: {
+    severity: 'warning',
+    text: { ru: 'Буфер принтера переполнен', en: "The printer's buffer is full" },
+    action: { ru: 'Проверьте глубину буфера принтера в конфигурации', en: "Check the printer's buffer depth in the configuration" },
+  },
+  LC_ERR_PRINTER_STATE: {
+    severity: 'fault',
+    text: { ru: 'Состояние принтера не согласуется с отправленными кодами', en: "The printer's state does not match the codes sent to it" },
+    action: { ru: 'Остановите линию, проверьте принтер; неподтверждённые коды будут списаны', en: 'Stop the line and check the printer; unconfirmed codes are written off' },
+  },
+  LC_ERR_PRINTER_LOAD_INTERRUPTED: {
+    severity: 'warning',
+    text: { ru: 'Загрузка кодов в принтер прервана', en: 'Loading codes into the printer was interrupted' },
+    action: { ru: 'Проверьте связь с принтером; каждый код будет учтён при очистке буфера', en: 'Check the printer link; every code is accounted for when the buffer is cleared' },
+  },
+  LC_ERR_PRINTER_CONFIG: {
+    severity: 'fault',
+    text: { ru: 'Настройка принтера неверна', en: 'The printer configuration is invalid' },
+    action: { ru: 'Исправьте раздел принтеров в конфигурации', en: 'Correct the printers section of the configuration' },
+  },
+  LC_ERR_ZPL_STATUS_TIMEOUT: {
+    severity: 'warning',
+    text: { ru: 'Этикеточный принтер не отвечает на запрос состояния', en: 'The label printer does not answer the status request' },
+    action: { ru: 'Проверьте бумагу, ленту, головку и температуру принтера', en: "Check the printer's media, ribbon, head and temperature" },
+  },
+  LC_ERR_LABEL_NOT_CONFIRMED: {
+    severity: 'warning',
+    text: { ru: 'Печать этикетки не подтверждена', en: 'A label print was not confirmed' },
+    action: { ru: 'Проверьте этикеточный принтер и напечатайте этикетку повторно', en: 'Check the label printer and reprint the label' },
+  },
+
+  // ---- verifiers -----------------------------------------------------------------------------------------
+  LC_ERR_CAMERA_PAYLOAD: {
+    severity: 'warning',
+    text: { ru: 'Камера прислала неверный результат', en: 'A camera sent an invalid result' },
+    action: { ru: 'Проверьте настройку формата результата камеры', en: "Check the camera's result format settings" },
+  },
+  LC_ERR_IMAGE_RENDER: {
+    severity: 'info',
+    text: { ru: 'Изображение кода не построено', en: 'The code image could not be drawn' },
+    action: CHECK_LOG,
+  },
+  LC_ERR_DECODER_LOAD: {
+    severity: 'fault',
+    text: { ru: 'Декодер изображений не загружен', en: 'The image decoder could not be loaded' },
+    action: { ru: 'Переустановите контроллер (не хватает файлов декодера)', en: "Reinstall the controller (the decoder's files are missing)" },
+  },
+  LC_ERR_READER_FORMAT: {
+    severity: 'warning',
+    text: { ru: 'Сканер прислал строку не в настроенном формате', en: "A reader's result is not in the configured format" },
+    action: { ru: 'Сверьте формат вывода сканера с конфигурацией', en: "Match the reader's output format with the configuration" },
+  },
+  LC_ERR_READER_LINK: {
+    severity: 'fault',
+    text: { ru: 'Нет связи со сканером', en: 'No link to the reader' },
+    action: { ru: 'Проверьте кабель, питание и IP-адрес сканера', en: "Check the reader's cable, power and IP address" },
+  },
+
+  // ---- broker --------------------------------------------------------------------------------------------
+  LC_ERR_BROKER_START: {
+    severity: 'fault',
+    text: { ru: 'Встроенный брокер MQTT не запущен', en: 'The embedded MQTT broker did not start' },
+    action: { ru: 'Проверьте, что порт брокера свободен и файлы TLS на месте', en: "Check that the broker's port is free and its TLS files exist" },
+  },
+  LC_ERR_BROKER_PERSISTENCE: {
+    severity: 'warning',
+    text: { ru: 'Хранилище сессий брокера MQTT недоступно', en: "The MQTT broker's session store failed" },
+    action: { ru: 'Проверьте свободное место на диске; сообщения QoS 1 могут не пережить перезапуск', en: 'Check free disk space; queued QoS 1 messages may not survive a restart' },
+  },
+  LC_ERR_MQTT_CONNECT: {
+    severity: 'fault',
+    text: { ru: 'Нет подключения к брокеру MQTT', en: 'Cannot connect to the MQTT broker' },
+    action: { ru: 'Проверьте адрес брокера, логин и пароль', en: "Check the broker's address, user and password" },
+  },
+
+  // ---- operator panel ------------------------------------------------------------------------------------
+  LC_ERR_HMI_AUTH: {
+    severity: 'info',
+    text: { ru: 'Требуется вход в систему', en: 'Please log in' },
+    action: { ru: 'Войдите под своим именем', en: 'Log in with your user name' },
+  },
+  LC_ERR_HMI_LOGIN: {
+    severity: 'info',
+    text: { ru: 'Вход не выполнен', en: 'Login failed' },
+    action: { ru: 'Проверьте имя и пароль; после нескольких ошибок вход блокируется на время', en: 'Check the user name and password; repeated failures lock the account for a while' },
+  },
+  LC_ERR_HMI_FORBIDDEN: {
+    severity: 'info',
+    text: { ru: 'Действие недоступно для вашей роли', en: 'The action is not allowed for your role' },
+    action: { ru: 'Попросите пользователя с нужной ролью', en: 'Ask a user with the right role' },
+  },
+  LC_ERR_HMI_CROSS_SITE: {
+    severity: 'warning',
+    text: { ru: 'Команда отклонена: не со страницы панели или не в формате JSON', en: "Command refused: not from the panel's page or not JSON" },
+    action: { ru: 'Работайте через панель; о повторах сообщите администратору', en: 'Use the panel; tell the administrator if it repeats' },
+  },
+  LC_ERR_HMI_INPUT: {
+    severity: 'info',
+    text: { ru: 'Неверные данные', en: 'Invalid input' },
+    action: { ru: 'Исправьте отмеченные поля', en: 'Correct the marked fields' },
+  },
+  LC_ERR_HMI_UNKNOWN: {
+    severity: 'info',
+    text: { ru: 'Неизвестная команда или адрес', en: 'Unknown command or path' },
+    action: { ru: 'Обновите страницу панели', en: 'Reload the panel page' },
+  },
+  LC_ERR_HMI_REFUSED: {
+    severity: 'info',
+    text: { ru: 'Линия отклонила действие', en: 'The line refused the action' },
+    action: { ru: 'Прочитайте причину и повторите, когда она устранена', en: 'Read the reason and try again once it is resolved' },
+  },
+  LC_ERR_HMI_LINE: {
+    severity: 'warning',
+    text: { ru: 'Линия не выполнила действие', en: 'The line could not carry out the action' },
+    action: { ru: 'Повторите; если не проходит — сообщите инженеру', en: 'Try again; tell the engineer if it keeps failing' },
+  },
+  LC_ERR_HMI_INTERNAL: {
+    severity: 'warning',
+    text: { ru: 'Внутренняя ошибка панели', en: 'Internal panel error' },
+    action: CHECK_LOG,
+  },
+  LC_ERR_HMI_NO_IMAGE: {
+    severity: 'info',
+    text: { ru: 'Камера ещё не прислала изображение', en: 'No camera image yet' },
+    action: { ru: 'Дождитесь первого изделия под камерой', en: 'Wait for the first product under the camera' },
+  },
+  LC_ERR_HMI_BUILD: {
+    severity: 'fault',
+    text: { ru: 'Не удалось собрать панель оператора', en: 'Cannot build the operator panel' },
+    action: CHECK_LOG,
+  },
+  LC_ERR_HMI_HTTP: {
+    severity: 'warning',
+    text: { ru: 'Контроллер ответил ошибкой', en: 'The controller answered with an error' },
+    action: { ru: 'Повторите действие', en: 'Try the action again' },
+  },
+  LC_ERR_HMI_NETWORK: {
+    severity: 'warning',
+    text: { ru: 'Нет связи с контроллером', en: 'No connection to the controller' },
+    action: { ru: 'Проверьте сеть панели; страница переподключится сама', en: "Check the panel's network; the page reconnects by itself" },
+  },
+
+  // ---- line alarms: products at the gate ------------------------------------------------------------------
+  REJECT_MISSED: {
+    severity: 'fault',
+    text: { ru: 'Изделие {seq} не отбраковано', en: 'Product {seq} was not rejected' },
+    action: { ru: 'Снимите изделие с линии вручную и проверьте отбраковщик', en: 'Take the product off the line by hand and check the rejector' },
+  },
+  SHIPPED_UNVERIFIED: {
+    severity: 'fault',
+    text: { ru: 'Изделие {seq} ушло без проверки кода', en: 'Product {seq} left without a verified code' },
+    action: { ru: 'Снимите изделие с линии вручную', en: 'Take the product off the line by hand' },
+  },
+  REJECT_NOT_SENT: {
+    severity: 'fault',
+    text: { ru: 'Команда отбраковки изделия {seq} не передана', en: 'Reject of item {seq} not delivered' },
+    action: { ru: 'Снимите изделие с линии вручную и проверьте связь с ПЛК', en: 'Take the product off the line by hand and check the PLC link' },
+  },
+  GATE_UNCONFIRMED: {
+    severity: 'warning',
+    text: { ru: 'ПЛК не подтвердил прохождение {count} изделий', en: 'The PLC did not confirm {count} products at the gate' },
+    action: { ru: 'Проверьте датчик на выходе и программу ПЛК', en: 'Check the exit sensor and the PLC program' },
+  },
+  TRIGGER_SEQ: {
+    severity: 'warning',
+    text: { ru: 'Повтор или откат номера триггера {seq}', en: 'Trigger sequence {seq} repeated or went back' },
+    action: { ru: 'Проверьте счётчик энкодера в ПЛК; если ПЛК перезапускался — освободите конвейер', en: "Check the PLC's encoder counter; if the PLC restarted, clear the conveyor" },
+  },
+  PRINT_WITHOUT_ITEM: {
+    severity: 'warning',
+    text: { ru: 'Печать без изделия: код списан', en: 'Print without a product: code written off' },
+    action: { ru: 'Проверьте датчик продукта и триггер печати', en: 'Check the product sensor and the print trigger' },
+  },
+  RESULT_UNKNOWN_SEQ: {
+    severity: 'warning',
+    text: { ru: 'Результат камеры для изделия {seq}, которого линия не ждёт', en: 'Camera result for item {seq}, which the line is not expecting' },
+    action: { ru: 'Проверьте триггер камеры и её расстояние от принтера в конфигурации', en: "Check the camera's trigger and its distance from the printer in the configuration" },
+  },
+  RESULT_LATE_OR_DUPLICATE: {
+    severity: 'info',
+    text: { ru: 'Повторный или поздний результат для изделия {seq}', en: 'Late or repeated result for item {seq}' },
+    action: { ru: 'Если повторяется часто — проверьте задержку камеры', en: "If it happens often, check the camera's latency" },
+  },
+  CODE_OF_OTHER_ITEM: {
+    severity: 'warning',
+    text: { ru: 'Камера прочла код изделия {owner} на изделии {seq}', en: "Camera read item {owner}'s code on item {seq}" },
+    action: { ru: 'Проверьте расстояние принтер–камера и синхронизацию триггеров', en: 'Check the printer-to-camera distance and the trigger timing' },
+  },
+  CAMERA_PAYLOAD: {
+    severity: 'warning',
+    text: { ru: 'Неверный результат камеры {camera}', en: 'Invalid result from camera {camera}' },
+    action: { ru: 'Проверьте настройку формата результата камеры', en: "Check the camera's result format settings" },
+  },
+  PLC_PAYLOAD: {
+    severity: 'warning',
+    text: { ru: 'Неверное сообщение ПЛК на {topic}', en: 'Invalid PLC message on {topic}' },
+    action: { ru: 'Проверьте программу ПЛК (формат сообщений — docs/plc-mqtt.md)', en: 'Check the PLC program (message format: docs/plc-mqtt.md)' },
+  },
+
+  // ---- line alarms: printers, pool, state ------------------------------------------------------------------
+  LABEL_FAILED: {
+    severity: 'fault',
+    text: { ru: 'Этикетка {level} {sscc} не напечатана', en: '{level} label {sscc} not printed' },
+    action: { ru: 'Проверьте этикеточный принтер (бумага, лента, головка) и перепечатайте этикетку', en: 'Check the label printer (media, ribbon, head) and reprint the label' },
+  },
+  CLEAR_FAILED: {
+    severity: 'warning',
+    text: { ru: 'Буфер принтера не очищен: коды будут списаны при перезапуске', en: 'Printer buffer not cleared: its codes will be written off at restart' },
+    action: { ru: 'Проверьте связь с принтером', en: 'Check the printer link' },
+  },
+  UNCERTAIN_CODES: {
+    severity: 'warning',
+    text: { ru: 'Списано кодов с неизвестной судьбой: {count}', en: '{count} codes of unknown fate written off' },
+    action: { ru: 'Действий не требуется: коды уйдут в отчёт о выбытии', en: 'Nothing to do: the codes go out in the dropout report' },
+  },
+  STATE_FAILED: {
+    severity: 'fault',
+    text: { ru: 'Переход «{state}» не выполнен', en: '{state} failed' },
+    action: { ru: 'Повторите команду; если не проходит — сообщите инженеру', en: 'Try the command again; tell the engineer if it keeps failing' },
+  },
+  FAULT_PRINTER: {
+    severity: 'fault',
+    text: { ru: 'Неисправность принтера: {reason}', en: 'Printer fault: {reason}' },
+    action: { ru: 'Устраните неисправность принтера (чернила, головка, кабель), квитируйте аварию и снимите удержание', en: 'Fix the printer (ink, head, cable), acknowledge the alarm and unhold' },
+  },
+  FAULT_LABEL_PRINTER: {
+    severity: 'fault',
+    text: { ru: 'Неисправность этикеточного принтера: {reason}', en: 'Label printer fault: {reason}' },
+    action: { ru: 'Проверьте бумагу, ленту и головку, квитируйте аварию и снимите удержание', en: 'Check media, ribbon and head, acknowledge the alarm and unhold' },
+  },
+  FAULT_CAMERA: {
+    severity: 'fault',
+    text: { ru: 'Камера не работает: {reason}', en: 'Camera fault: {reason}' },
+    action: { ru: 'Проверьте питание и сеть камеры; линия продолжит, когда камера вернётся', en: "Check the camera's power and network; the line goes on when it is back" },
+  },
+  FAULT_POOL_LOW: {
+    severity: 'fault',
+    text: { ru: 'Не хватает кодов: {reason}', en: 'Codes running out: {reason}' },
+    action: { ru: 'Проверьте заказ кодов в СУЗ; линия продолжит, когда коды поступят', en: 'Check the code order in the OMS; the line goes on when codes arrive' },
+  },
+  FAULT_REJECTS: {
+    severity: 'fault',
+    text: { ru: 'Брак подряд: {reason}', en: 'Rejects in a row: {reason}' },
+    action: { ru: 'Проверьте печать и камеру (положение, фокус, загрязнение), затем снимите удержание', en: 'Check the print and the camera (position, focus, dirt), then unhold' },
+  },
+  FAULT_BROKER: {
+    severity: 'fault',
+    text: { ru: 'Нет связи с брокером: {reason}', en: 'Broker link lost: {reason}' },
+    action: { ru: 'Проверьте сеть и брокер MQTT; связь восстанавливается автоматически', en: 'Check the network and the MQTT broker; the link is restored automatically' },
+  },
+  FAULT_STORE: {
+    severity: 'fault',
+    text: { ru: 'Сбой хранилища: {reason}', en: 'Store failure: {reason}' },
+    action: { ru: 'Проверьте свободное место на диске и сообщите инженеру', en: 'Check free disk space and tell the engineer' },
+  },
+  FAULT_CONFIG: {
+    severity: 'fault',
+    text: { ru: 'Ошибка конфигурации: {reason}', en: 'Configuration fault: {reason}' },
+    action: { ru: 'Исправьте конфигурацию и перезапустите контроллер', en: 'Correct the configuration and restart the controller' },
+  },
+} as const satisfies Record<string, CatalogueEntry>
+
+/** Every code of the catalogue. */
+export type CatalogueCode = keyof typeof CATALOGUE
+/** The codes a LineError may carry. */
+export type ErrorCode = Extract<CatalogueCode, `LC_ERR_${string}`>
+/** Any catalogue code may be raised as an alarm. */
+export type AlarmCode = CatalogueCode
+
+type NamesIn<S extends string> = S extends `${string}{${infer P}}${infer Rest}` ? P | NamesIn<Rest> : never
+/** The `{parameters}` of a code's text. */
+export type ParamNames<C extends CatalogueCode> = NamesIn<typeof CATALOGUE[C]['text']['ru']> | NamesIn<typeof CATALOGUE[C]['text']['en']>
+/** A parameter: a number, a string used as it is in both languages, or a bilingual word. */
+export type ParamValue = string | number | Bilingual
+export type Params<C extends CatalogueCode> = { [K in ParamNames<C>]: ParamValue }
+
+/** A code with the parameters its text needs (none: `params` may be left out). */
+export type AlarmOf<C extends CatalogueCode> = C extends CatalogueCode
+  ? ([ParamNames<C>] extends [never] ? { code: C, params?: Record<string, never> } : { code: C, params: Params<C> })
+  : never
+/** Any catalogue code with its parameters: what a module hands over to be raised. */
+export type AlarmRef = AlarmOf<CatalogueCode>
+
+/** Just the code and its parameters of anything that carries them (an outbox alarm, an emission alarm). */
+export function alarmRef (a: AlarmRef): AlarmRef {
+  return (a.params === undefined ? { code: a.code } : { code: a.code, params: a.params }) as AlarmRef
+}
+
+export const CODES: readonly CatalogueCode[] = Object.keys(CATALOGUE) as CatalogueCode[]
+
+export function isCatalogueCode (s: string): s is CatalogueCode { return Object.hasOwn(CATALOGUE, s) }
+
+export function entryOf (code: CatalogueCode): CatalogueEntry { return CATALOGUE[code] }
+
+/** The names of `{parameters}` in a template, in order. */
+export function paramNames (template: string): string[] {
+  return [...template.matchAll(/\{([A-Za-z][A-Za-z0-9]*)\}/g)].map(m => m[1] as string)
+}
+
+function fill (template: string, params: Readonly<Record<string, ParamValue>> | undefined, lang: keyof Bilingual): string {
+  return template.replace(/\{([A-Za-z][A-Za-z0-9]*)\}/g, (whole, name: string) => {
+    const v: ParamValue | null | undefined = params?.[name]
+    // a missing value shows as the visible gap `{name}`, never as a crash in the middle of raising an alarm
+    if (v === undefined || v === null) return whole
+    return typeof v === 'object' ? String(v[lang]) : String(v)
+  })
+}
+
+/** The operator's text of a code in both languages, parameters filled in. */
+export function textOf (ref: AlarmRef): Bilingual {
+  const e = CATALOGUE[ref.code]
+  const params = ref.params as Readonly<Record<string, ParamValue>> | undefined
+  return { ru: fill(e.text.ru, params, 'ru'), en: fill(e.text.en, params, 'en') }
+}
