@@ -1,6 +1,6 @@
 // Typed errors of the HTTP channel: one stable code per way a call to an upstream API can fail, with the context
 // an engineer needs (method, url path without the query, attempt, status). The API clients map them to their own.
-import { LineError } from '../codes/errors.ts'
+import { LineError } from '../domain/errors.ts'
 
 export interface HttpErrorContext {
   /** Who was called (`OMS`, `True API`, …), for logs and messages. */
