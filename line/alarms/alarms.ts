@@ -60,15 +60,31 @@ export class AlarmBook extends EventEmitter {
         active: r.cleared_at === null, acknowledged: r.acked_at !== null, acknowledgedBy: (r.acked_by as string | null) ?? null,
       }
       this.#alarms.set(a.id, a)
-      if (a.active) this.#active.set(`${a.code}|${a.source}`, a.id)
+      if (a.active) {
+        this.#active.set(`${a.code}|${a.source}`, a.id)
+        if (a.source !== 'many') this.#sourcesPerCode.set(a.code, (this.#sourcesPerCode.get(a.code) ?? 0) + 1)
+      }
     }
   }
 
+  /** Active alarms per code: past this many sources, further ones share one alarm (a flood cannot fill the panel). */
+  static readonly MAX_SOURCES_PER_CODE = 50
+  readonly #sourcesPerCode = new Map<string, number>()
+
   /** Raise an alarm, or return the id of the same one still active. */
   raise (input: RaiseInput): number {
-    const key = `${input.code}|${input.source}`
+    let key = `${input.code}|${input.source}`
     const existing = this.#active.get(key)
     if (existing !== undefined) return existing
+    if ((this.#sourcesPerCode.get(input.code) ?? 0) >= AlarmBook.MAX_SOURCES_PER_CODE) {
+      // the same alarm for many more sources: one shared entry stands for all of them
+      input = { ...input, source: 'many' }
+      key = `${input.code}|many`
+      const shared = this.#active.get(key)
+      if (shared !== undefined) return shared
+    } else {
+      this.#sourcesPerCode.set(input.code, (this.#sourcesPerCode.get(input.code) ?? 0) + 1)
+    }
     const now = this.#clock.now()
     const entry = CATALOGUE[input.code]
     // the type already refuses an unknown code; this is for a caller that got around it (a cast, plain JS)
@@ -97,6 +113,7 @@ export class AlarmBook extends EventEmitter {
     const id = this.#active.get(key)
     if (id === undefined) return
     this.#active.delete(key)
+    if (source !== 'many') this.#sourcesPerCode.set(code, Math.max(0, (this.#sourcesPerCode.get(code) ?? 1) - 1))
     const a = this.#alarms.get(id)
     if (a !== undefined) a.active = false
     this.#db.prepare('UPDATE alarms SET cleared_at = ? WHERE id = ?').run(this.#clock.now(), id)

@@ -94,3 +94,17 @@ t.test('alarms survive a reopen of the SQLite file: text, action, detail, active
   t.equal(book.raise({ code: 'LC_ERR_REPORT_REJECTED', source: 'report r-1', params: { report: 'r-1', kind: 'utilisation', codes: 120 } }), open,
     'still active after the reopen: raising it again returns the same alarm')
 })
+
+t.test('a flood of sources for one code is bounded: past the limit they share one alarm', async t => {
+  const db = openDatabase(join(tempDir(t), 'line.db'))
+  t.teardown(() => db.close())
+  const book = new AlarmBook(db, { clock: new ManualClock(), log: silentLogger() })
+  const ids = new Set<number>()
+  for (let i = 0; i < 3000; i++) ids.add(book.raise({ code: 'CAMERA_PAYLOAD', source: `fake${i}`, params: { error: 'x' } } as never))
+  t.equal(ids.size, AlarmBook.MAX_SOURCES_PER_CODE + 1, 'one each up to the limit, then one for all the others')
+  t.ok(book.isActive('CAMERA_PAYLOAD', 'many'))
+  t.ok(book.list().length <= 200, 'the list stays bounded')
+  book.clear('CAMERA_PAYLOAD', 'fake0')
+  const again = book.raise({ code: 'CAMERA_PAYLOAD', source: 'fake-new', params: { error: 'x' } } as never)
+  t.notOk(ids.has(again), 'a cleared source makes room for a new one')
+})
