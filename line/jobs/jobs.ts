@@ -5,6 +5,7 @@ import { checkGtin14 } from '../codes/index.ts'
 import type { ProfileRegistry } from '../codes/profiles.ts'
 import type { Clock } from '../clock.ts'
 import type { JobInput, JobView } from '../control.ts'
+import { issueLines } from '../domain/validation.ts'
 import { migrate, type Db } from '../store/open.ts'
 
 const MIGRATIONS = [`
@@ -53,7 +54,7 @@ export class JobStore {
   /** Validate a job: schema, GTIN check digit, known group, dates in order. Throws JobError listing problems. */
   validate (input: unknown): JobInput {
     const r = jobInputSchema.safeParse(input)
-    if (!r.success) throw new JobError(r.error.issues.map(i => `${i.path.join('.')}: ${i.message}`))
+    if (!r.success) throw new JobError(issueLines(r.error.issues))
     const job = r.data
     const problems: string[] = []
     try { checkGtin14(job.gtin) } catch (err) { problems.push(`gtin: ${(err as Error).message}`) }

@@ -2,6 +2,7 @@
 // messages get a nack with the reason and never reach the line. The only file of the feed that owns a ROUTER.
 import { Router } from 'zeromq'
 import { LineError } from '../codes/errors.ts'
+import { issueList } from '../domain/validation.ts'
 import type { Logger } from '../log.ts'
 import { MesMessage, type MesAnswer } from './messages.ts'
 
@@ -70,7 +71,7 @@ export class L3JobRouter {
     const msgId = typeof (raw as { msgId?: unknown })?.msgId === 'string' ? (raw as { msgId: string }).msgId : null
     const parsed = MesMessage.safeParse(raw)
     if (!parsed.success) {
-      const issues = parsed.error.issues.map(i => ({ path: i.path.join('.'), message: i.message }))
+      const issues = issueList(parsed.error.issues)
       return this.#nack(msgId, new L3MessageError('message does not match the L3 schema', { issues }), issues)
     }
     try {
