@@ -1,6 +1,6 @@
 // Group commit on a real SQLite file: promises settle only after COMMIT, a failing operation rejects only its caller,
 // operations run and settle in the order they were submitted, and a failed COMMIT rejects the whole batch.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { GroupCommit } from '../../../line/store/group-commit.ts'
@@ -8,7 +8,7 @@ import { StoreError } from '../../../line/store/errors.ts'
 import { openDatabase, type Db } from '../../../line/store/open.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 
-function fixture (t: Parameters<Parameters<typeof t.test>[1]>[0], options: { maxBatch?: number } = {}) {
+function fixture (t: Test, options: { maxBatch?: number } = {}) {
   const path = join(tempDir(t), 'gc.db')
   const db = openDatabase(path, { synchronous: 'FULL' })
   db.exec(`CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
