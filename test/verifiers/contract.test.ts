@@ -81,7 +81,9 @@ for (const [label, format] of readerFormats) {
     const invalid: string[] = []
     bridge.on('invalid', (e: Error & { code: string }) => invalid.push(`${e.code}: ${e.message}`))
     t.teardown(async () => { await bridge.stop(); await endMqtt(bridgeClient, true) })
+    const linkedOnce = new Promise(resolve => bridge.once('connected', resolve))
     bridge.start()
+    await linkedOnce
     const term = format.terminator ?? '\r\n'
     const rig: VerifierRig = {
       camera: 'cam1',
@@ -89,13 +91,8 @@ for (const [label, format] of readerFormats) {
       results: line.results,
       statuses: line.statuses,
       invalid,
-      read: async r => {
-        const end = Date.now() + 5000
-        while (reader.clients === 0 && Date.now() < end) await new Promise(resolve => setTimeout(resolve, 5))
-        reader.trigger(r)
-      },
+      read: async r => { reader.trigger(r) },
       garbage: async () => {
-        while (reader.clients === 0) await new Promise(resolve => setTimeout(resolve, 5))
         reader.send(`hello${term}`)
         reader.send(`\u0000\u00ff\u0013garbage,,,${term}`)
         reader.send(`x${'y'.repeat(5000)}`) // no terminator within the limit
