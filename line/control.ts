@@ -128,9 +128,17 @@ export interface ShiftRow {
 export type ControlResult<T = unknown> = { ok: true, value?: T } | { ok: false, reason: Bilingual }
 
 /**
+ * What the line did for an actor (event 'operation'), in the audit trail's words: `action` is a panel action name
+ * (line/hmi/roles.ts), `detail` what it changed (`ok: false` and `reason` when refused). The audit trail (line/hmi)
+ * records each once: merged into the panel's row for a panel action, as a row of its own for the PLC or the config.
+ */
+export interface LineOperation { actor: string, action: string, detail: Record<string, unknown> }
+
+/**
  * Every method that changes something takes the acting user (for the audit trail); the caller has already
  * checked the user's role. Events: 'snapshot' (no payload) whenever something visible changed — consumers call
- * snapshot() at their own bounded rate, so a line at speed never builds snapshots nobody reads.
+ * snapshot() at their own bounded rate, so a line at speed never builds snapshots nobody reads; 'operation'
+ * (LineOperation) for every change made on someone's behalf.
  */
 export interface LineControl extends EventEmitter {
   snapshot(): LineSnapshot

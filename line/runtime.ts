@@ -7,7 +7,7 @@ import { FAULT_ALARMS } from './alarms/faults.ts'
 import type { Aggregator } from './aggregation/aggregator.ts'
 import type { Clock } from './clock.ts'
 import type {
-  Bilingual, ControlResult, Counters, DeviceView, JobInput, JobView, LastCode, LineControl, LineSnapshot, PoolView, ShiftRow,
+  Bilingual, ControlResult, Counters, DeviceView, JobInput, JobView, LastCode, LineControl, LineOperation, LineSnapshot, PoolView, ShiftRow,
 } from './control.ts'
 import { JobError, type JobStore } from './jobs/jobs.ts'
 import { REJECT_REASONS, VERIFIED_DEFECTS } from './domain/reasons.ts'
@@ -201,6 +201,11 @@ export class LineRuntime extends EventEmitter implements LineControl {
     return { ...c, rejectsByReason: { ...c.rejectsByReason } }
   }
 
+  /** What the line did for `actor`, told to the audit trail (line/hmi): one trail, one row per action. */
+  #operation (actor: string, action: string, detail: Record<string, unknown>): void {
+    this.emit('operation', { actor, action, detail } satisfies LineOperation)
+  }
+
   async command (cmd: string, actor: string): Promise<CommandResult> {
     if (cmd === 'start' && this.#job === null) {
       return { ok: false, reason: { ru: 'Нет активного задания: запустите задание', en: 'no active job: start a job first' } }
@@ -210,19 +215,19 @@ export class LineRuntime extends EventEmitter implements LineControl {
       const blockers = this.#blockers()
       if (blockers.length > 0) {
         const r: CommandResult = { ok: false, reason: { ru: `Нельзя продолжить: ${blockers.map(b => b.ru).join('; ')}`, en: `cannot resume: ${blockers.map(b => b.en).join('; ')}` } }
-        await this.#o.pool.audit(actor, `command:${cmd}`, { ok: false, reason: r.reason.en })
+        this.#operation(actor, `cmd:${cmd}`, { ok: false, reason: r.reason.en })
         return r
       }
     }
     const r = this.#o.machine.command(cmd)
-    await this.#o.pool.audit(actor, `command:${cmd}`, { ok: r.ok, ...(r.ok ? { from: r.from, to: r.to } : { reason: r.reason.en }) })
+    this.#operation(actor, `cmd:${cmd}`, { ok: r.ok, ...(r.ok ? { from: r.from, to: r.to } : { reason: r.reason.en }) })
     this.#o.log.info({ actor, cmd, result: r }, 'command')
     return r
   }
 
   async setMode (mode: PackmlMode, actor: string): Promise<CommandResult> {
     const r = this.#o.machine.setMode(mode)
-    await this.#o.pool.audit(actor, 'mode', { mode, ok: r.ok })
+    this.#operation(actor, 'mode:set', { mode, ok: r.ok })
     return r
   }
 
@@ -243,27 +248,27 @@ export class LineRuntime extends EventEmitter implements LineControl {
     }
     this.#attach(job)
     this.emit('job', job)
-    await this.#o.pool.audit(actor, 'job:start', { jobId: job.id, gtin: job.gtin, batch: job.batch, quantity: job.quantity })
+    this.#operation(actor, 'job:start', { jobId: job.id, gtin: job.gtin, batch: job.batch, quantity: job.quantity })
     this.#changed()
     return { ok: true, value: job }
   }
 
   async ackAlarm (id: number, actor: string): Promise<ControlResult> {
     const ok = this.#o.alarms.ack(id, actor)
-    await this.#o.pool.audit(actor, 'alarm:ack', { id, ok })
+    this.#operation(actor, 'alarm:ack', { id, ok })
     return ok ? { ok: true } : { ok: false, reason: { ru: 'Нет такой неподтверждённой тревоги', en: 'no such unacknowledged alarm' } }
   }
 
   async closePartialBox (actor: string): Promise<ControlResult<{ sscc: string }>> {
     const sscc = await this.#o.aggregator.closePartial()
-    await this.#o.pool.audit(actor, 'box:close-partial', { sscc })
+    this.#operation(actor, 'box:close', { sscc })
     return sscc === null ? { ok: false, reason: { ru: 'Открытый короб пуст', en: 'the open box is empty' } } : { ok: true, value: { sscc } }
   }
 
   async removeUnit (code: string, actor: string): Promise<ControlResult> {
     const row = this.#findCode(code)
     const ok = row !== undefined && await this.#o.aggregator.removeUnit(row.id).catch(() => false)
-    await this.#o.pool.audit(actor, 'box:remove-unit', { code, ok })
+    this.#operation(actor, 'unit:remove', { code, ok })
     // its code is DEFECT now: the dropout goes out with the next report, not at the next sweep
     if (ok) this.emit('defect', [row.id])
     return ok ? { ok: true } : { ok: false, reason: { ru: 'Этого кода нет в открытом коробе', en: 'that code is not in the open box' } }
@@ -271,13 +276,13 @@ export class LineRuntime extends EventEmitter implements LineControl {
 
   async reprintLabel (sscc: string, actor: string): Promise<ControlResult> {
     const ok = await this.#o.aggregator.reprint(sscc.replace(/^(\(00\)|00(?=\d{18}$))/, ''))
-    await this.#o.pool.audit(actor, 'box:reprint', { sscc, ok })
+    this.#operation(actor, 'label:reprint', { sscc, ok })
     return ok ? { ok: true } : { ok: false, reason: { ru: 'Нет закрытого короба с таким SSCC', en: 'no closed box with that SSCC' } }
   }
 
   async scrapBox (sscc: string, reason: string, actor: string): Promise<ControlResult> {
     const r = await this.#o.aggregator.scrap(sscc.replace(/^(\(00\)|00(?=\d{18}$))/, ''))
-    await this.#o.pool.audit(actor, 'box:scrap', { sscc, reason, units: Array.isArray(r) ? r.length : 0, ...(Array.isArray(r) ? {} : { refused: r }) })
+    this.#operation(actor, 'box:scrap', { sscc, reason, units: Array.isArray(r) ? r.length : 0, ...(Array.isArray(r) ? {} : { refused: r }) })
     if (r === 'unknown') return { ok: false, reason: { ru: 'Нет закрытого короба с таким SSCC', en: 'no closed box with that SSCC' } }
     if (r === 'reported') {
       return { ok: false, reason: { ru: `Агрегация короба ${sscc} уже принята: списать его можно только после расформирования в ГИС МТ`, en: `the aggregation of box ${sscc} is already accepted: it can be scrapped only after disaggregation in GIS MT` } }

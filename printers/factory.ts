@@ -52,6 +52,7 @@ const drivers: { [K in PrinterConfig['driver']]: (c: Extract<PrinterConfig, { dr
     stream: streamFor(c.transport, c.timeoutMs),
     statusIntervalMs: c.statusIntervalMs,
     timeoutMs: c.timeoutMs,
+    dpi: c.dpi,
     ...(c.bufferDepth !== undefined ? { bufferDepth: c.bufferDepth } : {}),
     ...(c.reconnectMs !== undefined ? { reconnectMs: c.reconnectMs } : {}),
     ...(c.template !== undefined ? (c.role === 'unit' ? { unitTemplate: c.template } : { ssccTemplate: c.template }) : {}),

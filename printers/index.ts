@@ -7,5 +7,5 @@ export { createPrinter, type PrinterConfig, type ModbusHeadConfig, type ZplLabel
 export { ModbusHeadPrinter, type ModbusHeadOptions } from './modbus-head/driver.ts'
 export { ModbusLink, modbusTcp, modbusRtu, modbusConnectorFor, type ModbusConnector } from './modbus-head/link.ts'
 export { ZplLabelPrinter, type ZplLabelOptions } from './zpl-label/driver.ts'
-export { dataMatrixData, humanReadable, unitLabel, ssccLabel, DEFAULT_UNIT_TEMPLATE, DEFAULT_SSCC_TEMPLATE } from './zpl-label/zpl.ts'
+export { dataMatrixData, humanReadable, unitLabel, ssccLabel, unitTemplateFor, ssccTemplateFor, BASE_DPI, DEFAULT_UNIT_TEMPLATE, DEFAULT_SSCC_TEMPLATE } from './zpl-label/zpl.ts'
 export { parseHostStatus, formatHostStatus, type HostStatus } from './zpl-label/host-status.ts'

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events'
 import type { MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import type { z } from 'zod'
+import { issueLines } from '../line/domain/validation.ts'
 import { CameraPayloadError } from './errors.ts'
 import { MAX_PAYLOAD_BYTES, cameraResultSchema, cameraStatusSchema } from './payload.ts'
 import type { InvalidResult, VerificationResult, Verifier } from './types.ts'
@@ -25,7 +26,7 @@ export interface MqttVerifierOptions {
 const PREVIEW = 256
 
 function issuesOf (err: z.ZodError): string[] {
-  return err.issues.map(i => `${i.path.join('.') || '(payload)'}: ${i.message}`)
+  return issueLines(err.issues, '(payload)')
 }
 
 export class MqttVerifier extends EventEmitter implements Verifier {

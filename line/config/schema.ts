@@ -61,6 +61,19 @@ export const configSchema = z.strictObject({
   if (c.pool.targetMinutes < c.pool.lowWatermarkMinutes) {
     ctx.addIssue({ code: 'custom', path: ['pool', 'targetMinutes'], message: 'must not be below lowWatermarkMinutes' })
   }
+  // The tracker decides a product `rejectMargin` pitches before the gate (line/tracking/tracker.ts): with no pitch
+  // left between print and decision every product would be rejected unseen.
+  const decision = c.plc.rejectDistance - c.plc.rejectMargin
+  if (decision < 1) {
+    ctx.addIssue({ code: 'custom', path: ['plc', 'rejectMargin'], message: `must be below plc.rejectDistance (${c.plc.rejectDistance}): products are decided rejectMargin pitches before the gate` })
+  } else {
+    // A unit camera at or past the decision point reports after its product was already decided (rejected as unseen).
+    c.cameras.forEach((cam, i) => {
+      if (cam.role === 'unit' && cam.distance >= decision) {
+        ctx.addIssue({ code: 'custom', path: ['cameras', i, 'distance'], message: `must be below plc.rejectDistance − plc.rejectMargin (${c.plc.rejectDistance} − ${c.plc.rejectMargin} = ${decision}): the camera must see the product before it is decided` })
+      }
+    })
+  }
 })
 
 export type LineConfig = z.infer<typeof configSchema>

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { checkGtin14, gs1CheckDigit } from '../codes/index.ts'
 import { ProfileRegistry } from '../codes/profiles.ts'
 import type { Bilingual, JobInput } from '../control.ts'
+import { formatPath } from '../domain/validation.ts'
 import { ValidationError } from './errors.ts'
 import { ROLES } from './roles.ts'
 
@@ -23,7 +24,7 @@ export function parse<T> (schema: z.ZodType<T>, input: unknown, what: string): T
   if (r.success) return r.data
   const fields: Record<string, Bilingual> = {}
   for (const issue of r.error.issues) {
-    const key = issue.path.length === 0 ? '_' : issue.path.join('.')
+    const key = formatPath(issue.path, '_')
     if (fields[key] === undefined) fields[key] = bilingual(issue.message)
   }
   throw new ValidationError(fields, { form: what })

@@ -2,7 +2,7 @@
 import websocket from '@fastify/websocket'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Clock } from '../clock.ts'
-import type { Bilingual, ControlResult, LineControl } from '../control.ts'
+import type { Bilingual, ControlResult, LineControl, LineOperation } from '../control.ts'
 import type { Logger } from '../log.ts'
 import type { CommandResult } from '../state/packml.ts'
 import type { Db } from '../store/open.ts'
@@ -109,12 +109,45 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
 
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true })
 
-  const audit = (s: { username: string, role: string | null } | null, action: string, detail: unknown, result: AuditResult, message?: Bilingual | null): void => {
+  const audit = (s: { username: string, role: string | null } | null, action: string, detail: unknown, result: AuditResult, message?: Bilingual | string | null): void => {
     try {
-      store.audit({ at: clock.now(), actor: s?.username ?? 'anonymous', role: s?.role ?? null, action, detail, result, message: message?.en ?? null })
+      store.audit({ at: clock.now(), actor: s?.username ?? 'anonymous', role: s?.role ?? null, action, detail, result, message: typeof message === 'string' ? message : message?.en ?? null })
     } catch (err) {
       log.error({ err, action }, 'cannot write the HMI audit trail')
     }
+  }
+
+  // The line's audit trail is this one (hmi_audit). A panel action is one row: who, the input, the outcome, and what the
+  // line reported doing ('operation', merged in). What the line did for anyone else (the PLC's buttons, the job from
+  // the config) is a row of its own.
+  const waiting = new Map<string, Array<Array<Record<string, unknown>>>>()
+  const onOperation = (op: LineOperation): void => {
+    const slot = waiting.get(`${op.actor}|${op.action}`)?.[0]
+    if (slot !== undefined) { slot.push(op.detail); return }
+    const refused = op.detail.ok === false
+    audit({ username: op.actor, role: null }, op.action, op.detail, refused ? 'refused' : 'ok', refused && typeof op.detail.reason === 'string' ? op.detail.reason : null)
+  }
+  control.on('operation', onOperation)
+  /** Run a panel action and collect the line's own account of it. */
+  async function withLineAccount<T> (actor: string, action: string, run: () => Promise<T>): Promise<{ r: T, line: Record<string, unknown> | undefined }> {
+    const key = `${actor}|${action}`
+    const slot: Array<Record<string, unknown>> = []
+    const slots = waiting.get(key) ?? []
+    slots.push(slot)
+    waiting.set(key, slots)
+    try {
+      const r = await run()
+      return { r, line: slot.length === 0 ? undefined : Object.assign({}, ...slot) as Record<string, unknown> }
+    } finally {
+      slots.splice(slots.indexOf(slot), 1)
+      if (slots.length === 0) waiting.delete(key)
+    }
+  }
+  /** The row's detail: the panel's input with the line's account merged in. */
+  const detailOf = (input: unknown, line: Record<string, unknown> | undefined): unknown => {
+    if (line === undefined) return input
+    if (input === null || input === undefined) return line
+    return typeof input === 'object' && !Array.isArray(input) ? { ...input, ...line } : { input, ...line }
   }
 
   /** The caller's session; one that must still change its temporary password may do only that (and log out). */
@@ -146,8 +179,9 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
       throw err
     }
     let r: ControlResult<R> | CommandResult
+    let line: Record<string, unknown> | undefined
     try {
-      r = await run(value, s)
+      ({ r, line } = await withLineAccount(s.username, action, async () => await run(value, s)))
     } catch (err) {
       const e = new LineUnavailableError(action, err)
       log.error({ err, action, actor: s.username }, 'line failed an HMI action')
@@ -155,10 +189,10 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
       throw e
     }
     if (!r.ok) {
-      audit(s, action, value, 'refused', r.reason)
+      audit(s, action, detailOf(value, line), 'refused', r.reason)
       throw new RefusedError(r.reason, { action })
     }
-    audit(s, action, value, 'ok')
+    audit(s, action, detailOf(value, line), 'ok')
     return { ok: true, result: 'value' in r ? r.value ?? null : r }
   }
 
@@ -367,6 +401,7 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
       return url
     },
     async close () {
+      control.off('operation', onOperation)
       live.close()
       await app.close()
     },

@@ -1,4 +1,5 @@
-// The panel's own tables: users, sessions and the audit trail of everything people did through the panel.
+// The panel's own tables: users, sessions and the line's one audit trail (everything people did through the panel, and
+// what the line did for the PLC or the config).
 import { createHash, randomBytes } from 'node:crypto'
 import { migrate, type Db } from '../store/open.ts'
 import type { Role } from './roles.ts'

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.ts'
 import type { JobInput, JobView } from '../control.ts'
 import { LineError } from '../domain/errors.ts'
 import { MIN_GRADES } from '../domain/grades.ts'
+import { issueLines } from '../domain/validation.ts'
 import { migrate, type Db } from '../store/open.ts'
 
 const MIGRATIONS = [`
@@ -59,7 +60,7 @@ export class JobStore {
   /** Validate a job: schema, GTIN check digit, known group, dates in order. Throws JobError listing problems. */
   validate (input: unknown): JobInput {
     const r = jobInputSchema.safeParse(input)
-    if (!r.success) throw new JobError(r.error.issues.map(i => `${i.path.join('.')}: ${i.message}`))
+    if (!r.success) throw new JobError(issueLines(r.error.issues))
     const job = r.data
     const problems: string[] = []
     try { checkGtin14(job.gtin) } catch (err) { problems.push(`gtin: ${(err as Error).message}`) }

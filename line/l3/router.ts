@@ -3,6 +3,7 @@
 import { Router } from 'zeromq'
 import { systemClock, type Clock } from '../clock.ts'
 import { LineError } from '../domain/errors.ts'
+import { issueList } from '../domain/validation.ts'
 import type { Logger } from '../log.ts'
 import { secureServer, type CurveServerOptions } from './curve.ts'
 import { MesMessage, type MesAnswer } from './messages.ts'
@@ -100,7 +101,7 @@ export class L3JobRouter {
     const msgId = typeof (raw as { msgId?: unknown })?.msgId === 'string' ? (raw as { msgId: string }).msgId : null
     const parsed = MesMessage.safeParse(raw)
     if (!parsed.success) {
-      const issues = parsed.error.issues.map(i => ({ path: i.path.join('.'), message: i.message }))
+      const issues = issueList(parsed.error.issues)
       return this.#nack(msgId, new L3MessageError('message does not match the L3 schema', { issues }), issues)
     }
     try {

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events'
 import type { MqttClient } from 'mqtt'
 import type { AlarmBook } from '../alarms/alarms.ts'
 import type { AlarmView, Counters } from '../control.ts'
+import { issueLines } from '../domain/validation.ts'
 import type { Logger } from '../log.ts'
 import type { StateSnapshot } from '../state/machine.ts'
 import type { PlcRejectPort } from '../tracking/tracker.ts'
@@ -55,17 +56,17 @@ export class MqttPlc extends EventEmitter implements PlcRejectPort {
     }
     if (topic === this.#topics.gate) {
       const r = plcGateSchema.safeParse(data)
-      if (!r.success) return this.#invalid(topic, payload, r.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '))
+      if (!r.success) return this.#invalid(topic, payload, issueLines(r.error.issues).join('; '))
       this.stats.gates++
       this.#deliver('gate', r.data)
     } else if (topic === this.#topics.trigger) {
       const r = plcTriggerSchema.safeParse(data)
-      if (!r.success) return this.#invalid(topic, payload, r.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '))
+      if (!r.success) return this.#invalid(topic, payload, issueLines(r.error.issues).join('; '))
       this.stats.triggers++
       this.#deliver('trigger', r.data)
     } else {
       const r = plcCommandSchema.safeParse(data)
-      if (!r.success) return this.#invalid(topic, payload, r.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '))
+      if (!r.success) return this.#invalid(topic, payload, issueLines(r.error.issues).join('; '))
       this.stats.commands++
       this.#deliver('command', r.data.cmd)
     }

@@ -8,7 +8,7 @@ import { ReconnectLoop } from '../reconnect.ts'
 import { StatusKeeper } from '../status.ts'
 import type { StreamFactory } from '../transport.ts'
 import { type HostStatus, parseHostStatus, StxEtxReader } from './host-status.ts'
-import { ssccLabel, unitLabel } from './zpl.ts'
+import { ssccLabel, ssccTemplateFor, unitLabel, unitTemplateFor } from './zpl.ts'
 
 export interface ZplLabelOptions extends DriverOptions {
   id: string
@@ -25,6 +25,8 @@ export interface ZplLabelOptions extends DriverOptions {
   /** ZPL with {{dm}} {{hri}} (unit) or {{sscc}} {{dm}} {{title}} {{gtin}} {{batch}} {{count}} {{text}} (box/pallet). */
   unitTemplate?: string
   ssccTemplate?: string
+  /** The printer's dot density: the built-in layouts are scaled to it (a template given above is already in dots). */
+  dpi?: number
 }
 
 interface Job {
@@ -46,8 +48,8 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
   readonly #statusMs: number
   readonly #timeoutMs: number
   readonly #reconnect: ReconnectLoop
-  readonly #unitTemplate: string | undefined
-  readonly #ssccTemplate: string | undefined
+  readonly #unitTemplate: string
+  readonly #ssccTemplate: string
   readonly #clock: PrinterClock
   readonly #log: PrinterLogger
   readonly #status: StatusKeeper
@@ -83,8 +85,8 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
       maxMs: o.reconnectMaxMs ?? 5 * reconnectMs,
       onFailure: (err, failures, delayMs) => { this.#log.warn({ printer: this.id, err, failures, retryInMs: delayMs }, 'label printer connect failed') },
     })
-    this.#unitTemplate = o.unitTemplate
-    this.#ssccTemplate = o.ssccTemplate
+    this.#unitTemplate = o.unitTemplate ?? unitTemplateFor(o.dpi)
+    this.#ssccTemplate = o.ssccTemplate ?? ssccTemplateFor(o.dpi)
     this.#clock = o.clock ?? wallClock
     this.#log = o.logger ?? silentPrinterLogger
     this.#status = new StatusKeeper(this)

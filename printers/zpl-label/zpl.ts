@@ -26,15 +26,32 @@ export function humanReadable (code: string): string {
   return code.split(GS)[0] as string
 }
 
-export const DEFAULT_UNIT_TEMPLATE =
-  '^XA^CI28^PW400^LL300^FO30,30^BXN,6,200,0,0,,_^FD{{dm}}^FS^FO30,250^A0N,22,22^FD{{hri}}^FS^XZ'
+/** The dot density the built-in layouts are drawn at; other printers get them scaled (ZPL positions are in dots). */
+export const BASE_DPI = 203
 
-export const DEFAULT_SSCC_TEMPLATE =
-  '^XA^CI28^PW800^LL600^FO40,30^A0N,34,34^FD{{title}}^FS' +
-  '^FO40,80^BY3^BCN,150,Y,N,N,D^FD(00){{sscc}}^FS' +
-  '^FO40,300^BXN,8,200,0,0,,_^FD{{dm}}^FS' +
-  '^FO300,300^A0N,28,28^FDGTIN {{gtin}}^FS^FO300,340^A0N,28,28^FD{{batch}}^FS^FO300,380^A0N,28,28^FD{{count}}^FS' +
-  '^FO300,420^A0N,24,24^FD{{text}}^FS^XZ'
+/** A length in dots at `BASE_DPI`, in dots at `dpi` (at least one dot). */
+const dots = (n: number, dpi: number): number => Math.max(1, Math.round(n * dpi / BASE_DPI))
+
+/** The built-in unit label (about 50 × 37 mm) for a printer of `dpi` dots per inch. */
+export function unitTemplateFor (dpi = BASE_DPI): string {
+  const d = (n: number): number => dots(n, dpi)
+  return `^XA^CI28^PW${d(400)}^LL${d(300)}^FO${d(30)},${d(30)}^BXN,${d(6)},200,0,0,,_^FD{{dm}}^FS^FO${d(30)},${d(250)}^A0N,${d(22)},${d(22)}^FD{{hri}}^FS^XZ`
+}
+
+/** The built-in box/pallet label (about 100 × 75 mm) for a printer of `dpi` dots per inch. */
+export function ssccTemplateFor (dpi = BASE_DPI): string {
+  const d = (n: number): number => dots(n, dpi)
+  const text = (x: number, y: number, h: number, field: string): string => `^FO${d(x)},${d(y)}^A0N,${d(h)},${d(h)}^FD${field}^FS`
+  return `^XA^CI28^PW${d(800)}^LL${d(600)}` + text(40, 30, 34, '{{title}}') +
+    `^FO${d(40)},${d(80)}^BY${d(3)}^BCN,${d(150)},Y,N,N,D^FD(00){{sscc}}^FS` +
+    `^FO${d(40)},${d(300)}^BXN,${d(8)},200,0,0,,_^FD{{dm}}^FS` +
+    text(300, 300, 28, 'GTIN {{gtin}}') + text(300, 340, 28, '{{batch}}') + text(300, 380, 28, '{{count}}') +
+    text(300, 420, 24, '{{text}}') + '^XZ'
+}
+
+export const DEFAULT_UNIT_TEMPLATE = unitTemplateFor(BASE_DPI)
+
+export const DEFAULT_SSCC_TEMPLATE = ssccTemplateFor(BASE_DPI)
 
 function fill (template: string, values: Record<string, string>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (_m, k: string) => values[k] ?? '')

@@ -1,10 +1,9 @@
 // A simulated TIJ/CIJ print head speaking the project's Modbus map (docs/modbus-head.md) over TCP or RTU on a pty.
 // Prints happen only when something calls trigger() — the conveyor simulator's photocell — never on a timer.
 import { EventEmitter } from 'node:events'
-import { createServer, type Server, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { SerialPort } from 'serialport'
 import { COMMANDS, COMMS_ONLINE, EXCEPTIONS, HR, HR_COMMIT, IR, IR_BLOCK_LENGTH, MAX_SLOT_CHARS, MSG_DATA_REGISTERS, STATUS_BITS, unpackAscii } from '../../printers/modbus-head/map.ts'
+import { DeviceListener } from './listener.ts'
 import { exceptionPdu, type Framing, serveModbus } from './modbus-slave.ts'
 
 export interface ModbusHeadSimOptions {
@@ -53,9 +52,7 @@ export class ModbusHeadSim extends EventEmitter {
   requests = 0
   #misbehave: { how: Misbehaviour, left: number } | undefined
   readonly #holding = new Map<number, number>()
-  readonly #streams = new Set<Duplex>()
-  readonly #servers: Server[] = []
-  #serial: SerialPort | undefined
+  readonly #link = new DeviceListener((stream, link) => { this.handle(stream, link === 'tcp' ? 'tcp' : 'rtu') })
 
   constructor (o: ModbusHeadSimOptions = {}) {
     super()
@@ -203,37 +200,18 @@ export class ModbusHeadSim extends EventEmitter {
 
   /** Serve one connection (a TCP socket, a serial port, an in-memory stream). */
   handle (stream: Duplex, framing: Framing): void {
-    this.#streams.add(stream)
-    stream.once('close', () => this.#streams.delete(stream))
+    this.#link.track(stream)
     serveModbus(stream, framing, async (unit, pdu) => await this.#handle(stream, unit, pdu), bytes => this.emit('garbage', bytes))
   }
 
   /** Modbus TCP on 127.0.0.1; port 0 picks a free one. Resolves with the port. */
-  async listenTcp (port = 0, host = '127.0.0.1'): Promise<number> {
-    const server = createServer((s: Socket) => { s.setNoDelay(true); this.handle(s, 'tcp') })
-    this.#servers.push(server)
-    await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, () => resolve()) })
-    return (server.address() as { port: number }).port
-  }
+  async listenTcp (port = 0, host = '127.0.0.1'): Promise<number> { return await this.#link.listenTcp(port, host) }
 
   /** Modbus RTU on a serial device (one end of a socat pty pair in tests). */
-  async openSerial (path: string, baudRate = 9600): Promise<void> {
-    const port = new SerialPort({ path, baudRate, autoOpen: false })
-    await new Promise<void>((resolve, reject) => port.open(err => { if (err != null) reject(err); else resolve() }))
-    this.#serial = port
-    this.handle(port, 'rtu')
-  }
+  async openSerial (path: string, baudRate = 9600): Promise<void> { await this.#link.openSerial(path, baudRate) }
 
   /** Cut every open connection (cable pulled); the TCP server keeps listening. */
-  dropConnections (): void {
-    for (const s of this.#streams) if (s !== this.#serial) s.destroy()
-  }
+  dropConnections (): void { this.#link.dropConnections() }
 
-  async close (): Promise<void> {
-    this.dropConnections()
-    for (const server of this.#servers.splice(0)) await new Promise<void>(resolve => server.close(() => resolve()))
-    const serial = this.#serial
-    this.#serial = undefined
-    if (serial?.isOpen === true) await new Promise<void>(resolve => serial.close(() => resolve()))
-  }
+  async close (): Promise<void> { await this.#link.close() }
 }

@@ -1,13 +1,12 @@
 // A simulated ZPL label printer on TCP 9100 or a pty: parses what it receives, answers ~HS, runs out of paper,
 // and renders every printed label's barcodes to PNG (bwip-js) for tests and the HMI.
 import { EventEmitter } from 'node:events'
-import { createServer, type Server, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import bwipjs from 'bwip-js'
-import { SerialPort } from 'serialport'
 import { GS } from '../../line/codes/index.ts'
 import { formatHostStatus } from '../../printers/zpl-label/host-status.ts'
+import { DeviceListener } from './listener.ts'
 import { type ZplBarcode, type ZplLabel, ZplParser } from './zpl-parse.ts'
 
 export interface ZplPrinterSimOptions {
@@ -33,9 +32,7 @@ export class ZplPrinterSim extends EventEmitter {
   readonly printed: PrintedLabel[] = []
   statusRequests = 0
   misbehaviour: ZplMisbehaviour | undefined
-  readonly #streams = new Set<Duplex>()
-  readonly #servers: Server[] = []
-  #serial: SerialPort | undefined
+  readonly #link = new DeviceListener(stream => { this.handle(stream) })
 
   constructor (o: ZplPrinterSimOptions = {}) {
     super()
@@ -73,8 +70,7 @@ export class ZplPrinterSim extends EventEmitter {
   }
 
   handle (stream: Duplex): void {
-    this.#streams.add(stream)
-    stream.once('close', () => this.#streams.delete(stream))
+    this.#link.track(stream)
     stream.on('error', () => {})
     const parser = new ZplParser()
     const utf8 = new StringDecoder('utf8') // ^CI28: field data is UTF-8, possibly split across chunks
@@ -104,31 +100,16 @@ export class ZplPrinterSim extends EventEmitter {
     return await renderBarcode(b)
   }
 
-  async listenTcp (port = 0, host = '127.0.0.1'): Promise<number> {
-    const server = createServer((s: Socket) => { this.handle(s) })
-    this.#servers.push(server)
-    await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, () => resolve()) })
-    return (server.address() as { port: number }).port
-  }
+  /** ZPL over TCP (port 9100 on a real printer); port 0 picks a free one. Resolves with the port. */
+  async listenTcp (port = 0, host = '127.0.0.1'): Promise<number> { return await this.#link.listenTcp(port, host) }
 
-  async openSerial (path: string, baudRate = 9600): Promise<void> {
-    const port = new SerialPort({ path, baudRate, autoOpen: false })
-    await new Promise<void>((resolve, reject) => port.open(err => { if (err != null) reject(err); else resolve() }))
-    this.#serial = port
-    this.handle(port)
-  }
+  /** ZPL over a serial device (one end of a socat pty pair in tests). */
+  async openSerial (path: string, baudRate = 9600): Promise<void> { await this.#link.openSerial(path, baudRate) }
 
-  dropConnections (): void {
-    for (const s of this.#streams) if (s !== this.#serial) s.destroy()
-  }
+  /** Cut every open connection (cable pulled); the TCP server keeps listening. */
+  dropConnections (): void { this.#link.dropConnections() }
 
-  async close (): Promise<void> {
-    this.dropConnections()
-    for (const server of this.#servers.splice(0)) await new Promise<void>(resolve => server.close(() => resolve()))
-    const serial = this.#serial
-    this.#serial = undefined
-    if (serial?.isOpen === true) await new Promise<void>(resolve => serial.close(() => resolve()))
-  }
+  async close (): Promise<void> { await this.#link.close() }
 }
 
 export async function renderBarcode (b: ZplBarcode): Promise<Buffer> {

@@ -3,6 +3,9 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError, loadConfig, parseConfig } from '../../line/config/load.ts'
 import { tempDir } from '../helpers/tmp.ts'
+import { createPrinter, type ZplLabelConfig } from '../../printers/factory.ts'
+import { DEFAULT_UNIT_TEMPLATE, ssccTemplateFor, unitTemplateFor } from '../../printers/zpl-label/zpl.ts'
+import { ZplPrinterSim } from '../../sim/printers/zpl-printer.ts'
 
 t.test('the demo config is valid and gets defaults', async t => {
   const c = loadConfig('config/demo.yaml')
@@ -81,4 +84,56 @@ t.test('missing required keys, YAML syntax errors and unreadable files', async t
   writeFileSync(join(dir, 'x.yaml'), 'site: s\nline: l\njob: { group: water, gtin: "123", batch: b, productionDate: "25.11.2026", quantity: 0 }\n')
   const e4 = t.throws(() => loadConfig(join(dir, 'x.yaml'))) as ConfigError
   t.same(e4.problems.sort(), ['job.gtin: expected 14 digits', 'job.productionDate: expected a date yyyy-MM-dd', 'job.quantity: must be at least 1'].sort())
+})
+
+t.test('box and pallet cameras are refused until their results have somewhere to go', async t => {
+  const err = t.throws(() => parseConfig('site: s\nline: l\ncameras: [{ id: u }, { id: b, role: box }, { id: p, role: pallet }]\n')) as ConfigError
+  t.same(err.problems, [
+    'cameras[1].role: box and pallet cameras are not supported yet (their results would be dropped); only "unit"',
+    'cameras[2].role: box and pallet cameras are not supported yet (their results would be dropped); only "unit"',
+  ])
+  t.equal(parseConfig('site: s\nline: l\ncameras: [{ id: u, role: unit }]\n').cameras[0]?.role, 'unit')
+})
+
+t.test('a unit camera must see the product before the reject decision point', async t => {
+  // decision point: rejectDistance − rejectMargin = 10 − 2 = 8 pitches after the print station
+  const ok = parseConfig('site: s\nline: l\nplc: { rejectDistance: 10, rejectMargin: 2 }\ncameras: [{ id: c, distance: 7 }]\n')
+  t.equal(ok.cameras[0]?.distance, 7, 'one pitch before the decision point is fine')
+  const err = t.throws(() => parseConfig('site: s\nline: l\nplc: { rejectDistance: 10, rejectMargin: 2 }\ncameras: [{ id: a, distance: 3 }, { id: c, distance: 8 }, { id: d, distance: 12 }]\n')) as ConfigError
+  t.equal(err.problems.length, 2)
+  t.match(err.problems[0], /^cameras\[1\]\.distance: must be below plc\.rejectDistance − plc\.rejectMargin \(10 − 2 = 8\)/)
+  t.match(err.problems[1], /^cameras\[2\]\.distance: must be below plc\.rejectDistance − plc\.rejectMargin/)
+  // the defaults (camera 2 pitches, gate 5, margin 2) hold together
+  t.equal(parseConfig('site: s\nline: l\ncameras: [{ id: c }]\n').cameras[0]?.distance, 2)
+})
+
+t.test('a reject margin that leaves no pitch before the decision is refused', async t => {
+  const over = t.throws(() => parseConfig('site: s\nline: l\nplc: { rejectDistance: 3, rejectMargin: 4 }\n')) as ConfigError
+  t.same(over.problems, ['plc.rejectMargin: must be below plc.rejectDistance (3): products are decided rejectMargin pitches before the gate'])
+  const equal = t.throws(() => parseConfig('site: s\nline: l\nplc: { rejectDistance: 3, rejectMargin: 3 }\ncameras: [{ id: c, distance: 0 }]\n')) as ConfigError
+  t.same(equal.problems, ['plc.rejectMargin: must be below plc.rejectDistance (3): products are decided rejectMargin pitches before the gate'], 'named once, not once per camera')
+  t.equal(parseConfig('site: s\nline: l\nplc: { rejectDistance: 3, rejectMargin: 2 }\n').plc.rejectMargin, 2)
+})
+
+t.test('label dpi: validated and used to scale the built-in layouts', async t => {
+  const err = t.throws(() => parseConfig('site: s\nline: l\nprinters: [{ id: z, driver: zpl-label, dpi: 250, transport: { kind: tcp, port: 9100 } }]\n')) as ConfigError
+  t.same(err.problems, ['printers[0].dpi: expected 203, 300 or 600'])
+  const c = parseConfig('site: s\nline: l\nprinters: [{ id: z, driver: zpl-label, dpi: 300, transport: { kind: tcp, port: 9100 } }]\n')
+  const p = c.printers[0]
+  t.equal(p?.driver === 'zpl-label' ? p.dpi : undefined, 300)
+  t.equal(unitTemplateFor(203), DEFAULT_UNIT_TEMPLATE, 'the built-in layout is drawn at 203 dpi')
+  const at300 = unitTemplateFor(300)
+  t.match(at300, /\^PW591\^LL443\^/, 'a 50 mm label is 591 dots wide at 300 dpi')
+  t.match(at300, /\^BXN,9,/, 'the DataMatrix module keeps its size in millimetres')
+  t.match(ssccTemplateFor(600), /\^PW2365\^LL1773\^/)
+  // the printer built from that entry prints the 300-dpi layout on a real (simulated) printer over TCP
+  const sim = new ZplPrinterSim()
+  const port = await sim.listenTcp()
+  const printer = createPrinter({ ...p as ZplLabelConfig, statusIntervalMs: 20, transport: { kind: 'tcp', host: '127.0.0.1', port } })
+  t.teardown(async () => { await printer.close(); await sim.close() })
+  await printer.connect()
+  await printer.load([{ id: 1, code: '0104601653003004215abcdef\u001d93xyzw' }])
+  const end = Date.now() + 5000
+  while (sim.printed.length === 0 && Date.now() < end) await new Promise(resolve => setTimeout(resolve, 5))
+  t.match(sim.printed[0]?.zpl, /\^PW591\^LL443\^FO44,44\^BXN,9,/, 'the label on the wire is the 300-dpi layout')
 })

@@ -42,18 +42,22 @@ export async function untilStatus (p: Printer, cond: (s: PrinterStatus) => boole
   return p.status()
 }
 
+const BAUD = 115200
+
+/** Put a simulator on the wire: TCP on 127.0.0.1, or one end of a socat pty pair. Returns the driver's end. */
+async function simLink (sim: { listenTcp(): Promise<number>, openSerial(path: string, baudRate: number): Promise<void> }, serial: boolean):
+Promise<({ kind: 'tcp', port: number } | { kind: 'serial', path: string }) & { close: () => Promise<void> }> {
+  if (!serial) return { kind: 'tcp', port: await sim.listenTcp(), close: async () => {} }
+  const pty = await openPtyPair()
+  await sim.openSerial(pty.a, BAUD)
+  return { kind: 'serial', path: pty.b, close: pty.close }
+}
+
 export async function modbusRig (t: T, o: { serial?: boolean, sim?: ModbusHeadSimOptions, timeoutMs?: number, pollIntervalMs?: number, bufferDepth?: number } = {}): Promise<PrinterRig & { sim: ModbusHeadSim, head: ModbusHeadPrinter }> {
   const sim = new ModbusHeadSim(o.sim)
-  let ptyClose = async (): Promise<void> => {}
-  let connector
-  if (o.serial === true) {
-    const pty = await openPtyPair()
-    ptyClose = pty.close
-    await sim.openSerial(pty.a, 115200)
-    connector = modbusRtu({ path: pty.b, baudRate: 115200 })
-  } else {
-    connector = modbusTcp('127.0.0.1', await sim.listenTcp(), o.timeoutMs ?? 1000)
-  }
+  const link = await simLink(sim, o.serial === true)
+  const ptyClose = link.close
+  const connector = link.kind === 'serial' ? modbusRtu({ path: link.path, baudRate: BAUD }) : modbusTcp('127.0.0.1', link.port, o.timeoutMs ?? 1000)
   const head = new ModbusHeadPrinter({ id: 'head1', connector, timeoutMs: o.timeoutMs ?? 1000, pollIntervalMs: o.pollIntervalMs ?? 5, reconnectMs: 30, bufferDepth: o.bufferDepth ?? 16, ...(process.env.PRINTER_DEBUG !== undefined ? { logger: { info: () => {}, debug: () => {}, warn: (o: object, m?: string) => { console.error(m, o) } } } : {}) })
   t.teardown(async () => { await head.close(); await sim.close(); await ptyClose() })
   await head.connect()
@@ -70,16 +74,9 @@ export async function modbusRig (t: T, o: { serial?: boolean, sim?: ModbusHeadSi
 
 export async function zplRig (t: T, o: { serial?: boolean, timeoutMs?: number, statusIntervalMs?: number } = {}): Promise<PrinterRig & { sim: ZplPrinterSim, zpl: ZplLabelPrinter }> {
   const sim = new ZplPrinterSim()
-  let ptyClose = async (): Promise<void> => {}
-  let stream
-  if (o.serial === true) {
-    const pty = await openPtyPair()
-    ptyClose = pty.close
-    await sim.openSerial(pty.a, 115200)
-    stream = serialStream({ path: pty.b, baudRate: 115200 })
-  } else {
-    stream = tcpStream('127.0.0.1', await sim.listenTcp(), 1000)
-  }
+  const link = await simLink(sim, o.serial === true)
+  const ptyClose = link.close
+  const stream = link.kind === 'serial' ? serialStream({ path: link.path, baudRate: BAUD }) : tcpStream('127.0.0.1', link.port, 1000)
   const zpl = new ZplLabelPrinter({ id: 'label1', stream, timeoutMs: o.timeoutMs ?? 1000, statusIntervalMs: o.statusIntervalMs ?? 20, reconnectMs: 30, bufferDepth: 8 })
   t.teardown(async () => { await zpl.close(); await sim.close(); await ptyClose() })
   await zpl.connect()

@@ -23,6 +23,7 @@ export const zplLabelSchema = z.strictObject({
   transport: transport(),
   /** What the printer prints: unit labels (one code each) or box/pallet labels (SSCC). */
   role: z.enum(['unit', 'box', 'pallet']).default('unit'),
+  /** Dot density: the built-in layouts are scaled to it (printers/zpl-label/zpl.ts); a `template` is already in dots. */
   dpi: integer().refine(d => [203, 300, 600].includes(d), 'expected 203, 300 or 600').default(203),
   statusIntervalMs: duration().default(1000),
   timeoutMs: duration().default(2000),
@@ -39,9 +40,13 @@ export const printerSchema = z.discriminatedUnion('driver', [modbusHeadSchema, z
 
 export const cameraSchema = z.strictObject({
   id: id(),
-  /** What it looks at: units after the print head, or box labels. */
-  role: z.enum(['unit', 'box', 'pallet']).default('unit'),
-  /** Pitches (trigger positions) from the print station to this camera. */
+  /**
+   * What it looks at. Only units are verified today: a box or pallet camera's results would have nowhere to go, so
+   * such a camera is refused rather than accepted and silently ignored.
+   */
+  role: z.enum(['unit', 'box', 'pallet']).default('unit')
+    .refine(r => r === 'unit', 'box and pallet cameras are not supported yet (their results would be dropped); only "unit"'),
+  /** Pitches (trigger positions) from the print station to this camera; must be before the reject decision point. */
   distance: integer().min(0).default(2),
   /** A result later than this after the trigger counts as missing: the item is rejected. */
   resultTimeoutMs: duration().default(1500),
