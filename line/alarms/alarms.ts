@@ -1,9 +1,9 @@
 // The alarm book: what the operator must see and acknowledge. One active alarm per (code, source); every raise,
 // clear and acknowledge is persisted, logged and announced.
 
-import { EventEmitter } from 'node:events'
 import type { Clock } from '../clock.ts'
 import type { AlarmView, Bilingual } from '../control.ts'
+import { TypedEmitter } from '../events.ts'
 import type { Logger } from '../log.ts'
 import { migrate, type Db } from '../store/open.ts'
 
@@ -31,7 +31,12 @@ export interface RaiseInput {
   detail?: Record<string, unknown>
 }
 
-export class AlarmBook extends EventEmitter {
+export interface AlarmEvents {
+  /** An alarm raised, cleared or acknowledged (its view after the change). */
+  alarm: [AlarmView]
+}
+
+export class AlarmBook extends TypedEmitter<AlarmEvents> {
   readonly #db: Db
   readonly #clock: Clock
   readonly #log: Logger
@@ -86,7 +91,7 @@ export class AlarmBook extends EventEmitter {
     if (a !== undefined) a.active = false
     this.#db.prepare('UPDATE alarms SET cleared_at = ? WHERE id = ?').run(this.#clock.now(), id)
     this.#trim()
-    this.emit('alarm', a)
+    if (a !== undefined) this.emit('alarm', a)
   }
 
   ack (id: number, actor: string): boolean {
