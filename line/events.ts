@@ -2,6 +2,14 @@
 // map, so a listener's payload type comes from the map, never from an inline annotation.
 
 import { EventEmitter } from 'node:events'
+import type { AggregatorEvents } from './aggregation/aggregator.ts'
+import type { AlarmEvents } from './alarms/alarms.ts'
+import type { JobView } from './control.ts'
+import type { PlcEvents } from './plc/link.ts'
+import type { ReportOutboxEvents } from './reports/outbox.ts'
+import type { MachineEvents } from './state/machine.ts'
+import type { TrackerEvents } from './tracking/tracker.ts'
+import type { InvalidResult, VerificationResult } from '../verifiers/types.ts'
 
 /** An event map: event name → the arguments its listeners receive. */
 export type EventMap<E> = { [K in keyof E]: unknown[] }
@@ -19,20 +27,13 @@ export interface TypedEmitter<E extends EventMap<E>> {
   listenerCount<K extends keyof E & string>(event: K): number
 }
 
-/** node:events' EventEmitter with the event names and payloads of map `E` checked at compile time. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+/**
+ * node:events' EventEmitter with the event names and payloads of map `E` checked at compile time. The interface
+ * above merges into this class: it only narrows the signatures, the behaviour is node's.
+ */
 export class TypedEmitter<E extends EventMap<E>> extends EventEmitter {}
 
 // ---- the line's event map ------------------------------------------------------------------------------------
-
-import type { AggregatorEvents } from './aggregation/aggregator.ts'
-import type { AlarmEvents } from './alarms/alarms.ts'
-import type { JobView } from './control.ts'
-import type { PlcEvents } from './plc/link.ts'
-import type { ReportOutboxEvents } from './reports/outbox.ts'
-import type { MachineEvents } from './state/machine.ts'
-import type { TrackerEvents } from './tracking/tracker.ts'
-import type { InvalidResult, VerificationResult } from '../verifiers/types.ts'
 
 /** What the cameras report (verifiers/ speak untyped node events; the line relays them under this map). */
 export interface CameraEvents {
