@@ -310,9 +310,10 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
 
   /** Execute only once codes sit in every unit printer's buffer (DESIGN §5a): the first product must find one. */
   async #primed (): Promise<void> {
-    const until = this.#o.clock.now() + this.#t.primeTimeoutMs
-    while (!this.#o.mode.primed()) {
-      if (this.#o.clock.now() > until) throw new Error(`printer buffers not filled within ${this.#t.primeTimeoutMs / 1000} s (pool empty or printer not accepting codes)`)
+    // Filling the heads is device I/O, which a faster simulated clock does not speed up: the timeout counts the
+    // waits themselves (each at least waitPollMs of real time), so it is never shorter than primeTimeoutMs.
+    for (let waited = 0; !this.#o.mode.primed(); waited += this.#t.waitPollMs) {
+      if (waited > this.#t.primeTimeoutMs) throw new Error(`printer buffers not filled within ${this.#t.primeTimeoutMs / 1000} s (pool empty or printer not accepting codes)`)
       await sleep(this.#t.waitPollMs)
     }
   }
