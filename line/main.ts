@@ -1,5 +1,7 @@
-// The composition root: the only place that knows every concrete class. `startLine(config)` builds one line's
-// controller from its validated config and returns a handle to stop it. Run directly: `tsx line/main.ts <config>`.
+// The composition root: the only place that knows every concrete class. It constructs and connects, nothing more:
+// the rules live in the application modules (line/app/) on the line's event bus (docs/architecture.md).
+// `startLine(config)` builds one line's controller from its validated config and returns a handle to stop it.
+// Run directly: `tsx line/main.ts <config>`.
 
 import type { MqttClient } from 'mqtt'
 import { connectMqtt, controllerConnectOptions, embeddedOptions, endMqtt, startBroker, usesEmbeddedBroker, waitConnected, type EmbeddedBroker } from '../broker/index.ts'
