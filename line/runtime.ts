@@ -1,49 +1,55 @@
-// The running line: PackML machine, jobs, tracker, feeder and aggregator wired together, behind LineControl.
-// Acting PackML states do their work here and then report "state complete".
+// The running line behind LineControl: jobs, HMI/PLC commands and faults. Its concerns live in line/runtime/:
+// the PackML state work (a table), gate reconciliation, the counters (their one owner) and the panel's views.
 
-import { EventEmitter } from 'node:events'
 import type { AlarmBook } from './alarms/alarms.ts'
 import { FAULT_ALARMS } from './alarms/faults.ts'
 import type { Aggregator } from './aggregation/aggregator.ts'
 import type { Clock } from './clock.ts'
+import { CodeFormatError, parseCode, parseHri, parseSscc, type ProfileRegistry } from './codes/index.ts'
 import type {
-  Bilingual, ControlResult, Counters, DeviceView, JobInput, JobView, LastCode, LineControl, LineOperation, LineSnapshot, PoolView, ShiftRow,
+  Bilingual, ControlResult, Counters, DeviceView, JobInput, JobView, LineControl, LineOperation, LineSnapshot, ShiftRow,
 } from './control.ts'
+import { TypedEmitter, type LineBus } from './events.ts'
 import { JobError, type JobStore } from './jobs/jobs.ts'
-import { REJECT_REASONS, VERIFIED_DEFECTS } from './domain/reasons.ts'
 import type { Logger } from './log.ts'
+import type { LineMode } from './modes/mode.ts'
 import type { CodePool } from './pool/pool.ts'
-import type { FaultKind, PackmlMachine, StateSnapshot } from './state/machine.ts'
-import type { CommandResult, PackmlMode, PackmlState } from './state/packml.ts'
-import type { Feeder } from './tracking/feeder.ts'
-import type { ItemEvent, Tracker } from './tracking/tracker.ts'
+import { LineCounters } from './runtime/counters.ts'
+import { GateReconciler } from './runtime/gate.ts'
+import { StateWorker } from './runtime/state-work.ts'
+import { LineViews } from './runtime/views.ts'
+import type { FaultKind, PackmlMachine } from './state/machine.ts'
+import type { CommandResult, PackmlMode } from './state/packml.ts'
+import type { Tracker } from './tracking/tracker.ts'
+import { DEFAULT_TIMINGS, type LineTimings } from './timings.ts'
 import type { Printer, PrinterStatus } from '../printers/types.ts'
 
-// How a job's counters are derived from the store: REJECT_REASONS (camera or store rejects) and VERIFIED_DEFECTS
-// (removed from a box, scrapped with it, or pushed off by the PLC after its verdict) come from the one list of reasons.
+export { REJECT_REASONS, VERIFIED_DEFECTS } from './runtime/counters.ts'
 
 export interface RuntimeOptions {
   site: string
   line: string
   clock: Clock
   log: Logger
+  /** The line's events: the runtime listens to its components here and announces defects and jobs. */
+  bus: LineBus
   pool: CodePool
   alarms: AlarmBook
   jobs: JobStore
   machine: PackmlMachine
   tracker: Tracker
-  feeder: Feeder
+  /** How codes reach the products (line mode). */
+  mode: LineMode
   aggregator: Aggregator
-  unitPrinters: Printer[]
-  labelPrinter?: Printer
+  labelPrinter?: Printer | undefined
+  profiles: ProfileRegistry
   /** Pool level below which the line is held. */
   criticalCodes: number
   /** Pitches from the printer to the reject gate. */
   rejectDistance: number
   /** The PLC confirms every product at the gate (`plc/gate`); otherwise the trigger count stands in for it. */
   gateConfirmation: boolean
-  /** How long Stopping/Completing wait for products still between printer and camera. */
-  settleTimeoutMs: number
+  timings?: Pick<LineTimings, 'settleMs' | 'runtimeTickMs' | 'primeTimeoutMs' | 'waitPollMs' | 'drainOnCloseMs'>
   /** Conditions outside the runtime that forbid running (camera offline, broker lost). */
   blockers?: () => Bilingual[]
   /** Device tiles owned by the composition root (broker, OMS, True API, cameras, L3). */
@@ -54,42 +60,64 @@ export interface RuntimeOptions {
   lastImageInfo?: () => LineSnapshot['lastImage']
 }
 
-export class LineRuntime extends EventEmitter implements LineControl {
+/** LineControl's events: 'snapshot' whenever something visible changed. */
+export interface LineControlEvents { snapshot: [], operation: [LineOperation] }
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
+export class LineRuntime extends TypedEmitter<LineControlEvents> implements LineControl {
   readonly #o: RuntimeOptions
+  readonly #t: NonNullable<RuntimeOptions['timings']>
   #job: JobView | null = null
-  readonly #lastCodes: LastCode[] = []
-  #poolCache: { at: number, level: number } = { at: 0, level: 0 }
   #timer: NodeJS.Timeout | null = null
-  #acting: Promise<void> = Promise.resolve()
-  /** Good units between camera and reject gate, by seq. */
-  readonly #beforeGate = new Map<number, { id: number, seq: number }>()
-  /** Gate confirmations that came before the unit's verdict was committed. */
-  readonly #gateSeen = new Map<number, boolean>()
-  #lastSeq = 0
+  readonly #counters: LineCounters
+  readonly #gate: GateReconciler
+  readonly #views: LineViews
+  readonly #worker: StateWorker
 
   constructor (options: RuntimeOptions) {
     super()
     this.#o = options
-    const { machine, tracker, feeder, aggregator, alarms } = options
-    machine.on('change', (s: StateSnapshot) => { this.#onState(s); this.#changed() })
-    tracker.on('item', (e: ItemEvent) => this.#onItem(e))
-    // A good unit goes into its box only once it has passed the reject gate: until then the PLC may still push it
-    // off (e.g. if the controller dies, every product on the conveyor is rejected — docs/plc-mqtt.md).
-    tracker.on('good', (u: { id: number, seq: number }) => {
-      const gate = this.#gateSeen.get(u.seq)
-      if (gate !== undefined) { this.#gateSeen.delete(u.seq); this.#atGate(u, gate) } else this.#beforeGate.set(u.seq, u)
-      if (!options.gateConfirmation) this.#releasePastGate(this.#lastSeq - this.#o.rejectDistance)
+    this.#t = options.timings ?? DEFAULT_TIMINGS
+    const { bus, machine, tracker, mode, aggregator, alarms, pool } = options
+    this.#counters = new LineCounters({ pool, containers: aggregator, tally: tracker })
+    this.#gate = new GateReconciler({
+      tracker, aggregator, pool, alarms,
+      rejectDistance: options.rejectDistance,
+      gateConfirmation: options.gateConfirmation,
+      jobId: () => this.#job?.id ?? null,
+      onDefect: ids => bus.emit('line:defect', ids),
+      onWrittenOff: () => this.#syncCounters(),
+      onStoreFault: err => this.#storeFault(err),
     })
-    tracker.on('fault', (f: { kind: FaultKind, message: Bilingual }) => this.fault(f.kind, f.message, 'tracker'))
-    aggregator.on('change', () => this.#changed())
-    aggregator.on('closed', (c: { level: string }) => {
-      if (c.level === 'box') tracker.counters.boxes++
-      else tracker.counters.pallets++
+    this.#views = new LineViews({
+      clock: options.clock, pool, unitPrinters: mode.appliers, labelPrinter: options.labelPrinter,
+      extraDevices: options.extraDevices, emissionStatus: options.emissionStatus,
     })
-    alarms.on('alarm', () => this.#changed())
-    feeder.onEmpty = printer => this.fault('pool-low', { ru: `Нет кодов для принтера ${printer}`, en: `no codes left for printer ${printer}` }, printer)
-    feeder.onLoadError = (printer, err) => this.fault('printer', { ru: `Принтер ${printer} не принял коды`, en: `printer ${printer} refused the codes` }, printer, { error: String(err) })
-    for (const p of [...options.unitPrinters, ...(options.labelPrinter === undefined ? [] : [options.labelPrinter])]) {
+    this.#worker = new StateWorker({
+      machine, alarms, log: options.log,
+      context: {
+        mode, tracker, aggregator,
+        hasJob: () => this.#job !== null,
+        primed: () => this.#primed(),
+        settle: () => this.#settle(),
+        writeOffLeftovers: () => this.#writeOffLeftovers(),
+        completeJob: () => {
+          if (this.#job === null) return
+          this.#o.jobs.end(this.#job.id, 'complete')
+          this.#job = { ...this.#job, status: 'complete', endedAt: this.#o.clock.now() }
+        },
+      },
+    })
+    bus.on('machine:change', s => { this.#worker.entered(s); this.#changed() })
+    bus.on('tracker:item', e => { this.#views.item(e); this.#changed() })
+    bus.on('tracker:good', u => this.#gate.onGood(u))
+    bus.on('tracker:fault', f => this.fault(f.kind, f.message, 'tracker'))
+    bus.on('aggregator:change', () => this.#changed())
+    bus.on('aggregator:closed', c => this.#counters.closed(c.level))
+    bus.on('alarms:alarm', () => this.#changed())
+    mode.onFault((kind, message, source, detail) => this.fault(kind, message, source, detail))
+    for (const p of [...mode.appliers, ...(options.labelPrinter === undefined ? [] : [options.labelPrinter])]) {
       p.on('status', (s: PrinterStatus) => this.#onPrinterStatus(p, s))
     }
     // Resume the job that was active when the controller stopped.
@@ -97,72 +125,15 @@ export class LineRuntime extends EventEmitter implements LineControl {
     if (active !== null) this.#attach(active)
   }
 
-  /** A PLC trigger. Without gate confirmations, products `rejectDistance` pitches back count as past the gate. */
-  onTrigger (seq: number): void {
-    this.#lastSeq = seq
-    if (!this.#o.gateConfirmation) this.#releasePastGate(seq - this.#o.rejectDistance)
-  }
+  /** A PLC trigger (after the tracker has it). */
+  onTrigger (seq: number): void { this.#gate.onTrigger(seq) }
 
-  /**
-   * The PLC's account of product `seq` at the reject station (`plc/gate`). A good unit that passed goes into its
-   * box; one the PLC pushed off anyway becomes DEFECT. For products from before a restart the store's `seq`
-   * column says which code they carry.
-   */
-  onGate (seq: number, rejected: boolean): void {
-    const u = this.#beforeGate.get(seq)
-    if (u !== undefined) { this.#beforeGate.delete(seq); this.#atGate(u, rejected); return }
-    if (this.#o.tracker.knows(seq)) {
-      // decided as a reject, or its verdict is still being committed
-      const verdict = this.#o.tracker.verdict(seq)
-      if (verdict === 'reject') {
-        if (!rejected) this.#o.alarms.raise({ code: 'REJECT_MISSED', source: `plc seq ${seq}`, params: { seq }, detail: { seq } })
-      } else if (verdict === undefined && !rejected) {
-        // it left the line before its verdict: whatever comes now, the product is out there unchecked
-        this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', source: `plc seq ${seq}`, params: { seq }, detail: { seq } })
-        this.#gateSeen.set(seq, rejected)
-      } else {
-        this.#gateSeen.set(seq, rejected)
-      }
-      return
-    }
-    this.#gateFromStore(seq, rejected).catch(err => this.#storeFault(err))
-  }
-
-  #atGate (u: { id: number, seq: number }, rejected: boolean): void {
-    if (!rejected) this.#o.aggregator.addUnit(u.id).catch(err => this.#storeFault(err))
-    else this.#o.pool.markDefect([u.id], 'PLC_REJECT').then(() => this.emit('defect', [u.id]), err => this.#storeFault(err))
-  }
-
-  async #gateFromStore (seq: number, rejected: boolean): Promise<void> {
-    const job = this.#job
-    if (job === null) return
-    const row = this.#o.aggregator.unboxedBySeq(seq, job.id)
-    if (row === undefined) return
-    if (row.state === 'VERIFIED') {
-      if (rejected) { await this.#o.pool.markDefect([row.id], 'PLC_REJECT'); this.emit('defect', [row.id]) } else await this.#o.aggregator.addUnit(row.id)
-      return
-    }
-    // PRINTED: the controller stopped before its verdict
-    await this.#o.pool.markDefect([row.id], 'UNCERTAIN')
-    this.#syncCounters()
-    this.emit('defect', [row.id])
-    if (!rejected) {
-      this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', source: `plc seq ${seq}`, params: { seq }, detail: { seq, codeId: row.id } })
-    }
-  }
-
-  /** Without gate confirmations: good units with seq ≤ upTo count as past the gate. */
-  #releasePastGate (upTo: number): void {
-    for (const [seq, u] of this.#beforeGate) {
-      if (seq > upTo) continue
-      this.#beforeGate.delete(seq)
-      this.#o.aggregator.addUnit(u.id).catch(err => this.#storeFault(err))
-    }
-  }
+  /** The PLC's account of product `seq` at the reject station (`plc/gate`). */
+  onGate (seq: number, rejected: boolean): void { this.#gate.onGate(seq, rejected) }
 
   /** Periodic work: deadlines, pool level, job completion. */
   start (): void {
-    this.#timer ??= setInterval(() => this.#tick(), 100)
+    this.#timer ??= setInterval(() => this.#tick(), this.#t.runtimeTickMs)
   }
 
   async close (): Promise<void> {
@@ -170,9 +141,9 @@ export class LineRuntime extends EventEmitter implements LineControl {
     this.#timer = null
     // A clean shutdown empties the heads so their codes go back to the pool instead of being written off at the
     // next start; if a head cannot be reached its codes stay SENT and are written off then (DESIGN §4).
-    await Promise.race([this.#o.feeder.drain().catch(() => {}), new Promise(resolve => setTimeout(resolve, 3000))])
-    this.#o.feeder.close()
-    await this.#acting.catch(() => {})
+    await Promise.race([this.#o.mode.drain().catch(() => {}), sleep(this.#t.drainOnCloseMs)])
+    this.#o.mode.close()
+    await this.#worker.idle()
     await this.#o.tracker.settled()
     await this.#o.aggregator.settled()
   }
@@ -186,20 +157,17 @@ export class LineRuntime extends EventEmitter implements LineControl {
       state: this.#o.machine.snapshot(),
       job: this.#job,
       counters: this.counters(),
-      pool: this.#poolView(),
-      devices: this.#devices(),
+      pool: this.#views.pool(this.#job),
+      devices: this.#views.devices(),
       alarms: this.#o.alarms.list(),
       box: this.#o.aggregator.view(),
-      lastCodes: [...this.#lastCodes],
+      lastCodes: this.#views.lastCodes(),
       lastImage: this.#o.lastImageInfo?.() ?? null,
       at: this.#o.clock.now(),
     }
   }
 
-  counters (): Counters {
-    const c = this.#o.tracker.counters
-    return { ...c, rejectsByReason: { ...c.rejectsByReason } }
-  }
+  counters (): Counters { return this.#counters.current() }
 
   /** What the line did for `actor`, told to the audit trail (line/hmi): one trail, one row per action. */
   #operation (actor: string, action: string, detail: Record<string, unknown>): void {
@@ -247,7 +215,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
       throw err
     }
     this.#attach(job)
-    this.emit('job', job)
+    this.#o.bus.emit('line:job', job)
     this.#operation(actor, 'job:start', { jobId: job.id, gtin: job.gtin, batch: job.batch, quantity: job.quantity })
     this.#changed()
     return { ok: true, value: job }
@@ -270,33 +238,35 @@ export class LineRuntime extends EventEmitter implements LineControl {
     const ok = row !== undefined && await this.#o.aggregator.removeUnit(row.id).catch(() => false)
     this.#operation(actor, 'unit:remove', { code, ok })
     // its code is DEFECT now: the dropout goes out with the next report, not at the next sweep
-    if (ok) this.emit('defect', [row.id])
+    if (ok) this.#o.bus.emit('line:defect', [row.id])
     return ok ? { ok: true } : { ok: false, reason: { ru: 'Этого кода нет в открытом коробе', en: 'that code is not in the open box' } }
   }
 
   async reprintLabel (sscc: string, actor: string): Promise<ControlResult> {
-    const ok = await this.#o.aggregator.reprint(sscc.replace(/^(\(00\)|00(?=\d{18}$))/, ''))
+    const digits = ssccDigits(sscc)
+    const ok = digits !== null && await this.#o.aggregator.reprint(digits)
     this.#operation(actor, 'label:reprint', { sscc, ok })
     return ok ? { ok: true } : { ok: false, reason: { ru: 'Нет закрытого короба с таким SSCC', en: 'no closed box with that SSCC' } }
   }
 
   async scrapBox (sscc: string, reason: string, actor: string): Promise<ControlResult> {
-    const r = await this.#o.aggregator.scrap(sscc.replace(/^(\(00\)|00(?=\d{18}$))/, ''))
+    const digits = ssccDigits(sscc)
+    const r = digits === null ? 'unknown' : await this.#o.aggregator.scrap(digits)
     this.#operation(actor, 'box:scrap', { sscc, reason, units: Array.isArray(r) ? r.length : 0, ...(Array.isArray(r) ? {} : { refused: r }) })
     if (r === 'unknown') return { ok: false, reason: { ru: 'Нет закрытого короба с таким SSCC', en: 'no closed box with that SSCC' } }
     if (r === 'reported') {
       return { ok: false, reason: { ru: `Агрегация короба ${sscc} уже принята: списать его можно только после расформирования в ГИС МТ`, en: `the aggregation of box ${sscc} is already accepted: it can be scrapped only after disaggregation in GIS MT` } }
     }
     // a scrapped box is no longer a box (the store counts closed ones), and its units go out as dropout now
-    this.#o.tracker.counters.boxes--
-    this.emit('defect', r)
+    this.#counters.scrapped()
+    this.#o.bus.emit('line:defect', r)
     this.#changed()
     return { ok: true }
   }
 
   shiftReport (fromMs: number, toMs: number): ShiftRow[] {
     return this.#o.jobs.between(fromMs, toMs).map(job => {
-      const c = this.#derivedCounters(job.id)
+      const c = this.#counters.derived(job.id)
       return { jobId: job.id, gtin: job.gtin, batch: job.batch, printed: c.printed, verified: c.verified, rejected: c.rejected, boxes: c.boxes, pallets: c.pallets, reported: c.reported, dropped: c.dropped, startedAt: job.startedAt, endedAt: job.endedAt }
     })
   }
@@ -308,7 +278,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
   /** Conditions that forbid running: faulted printers, offline cameras or broker (from the composition root). */
   #blockers (): Bilingual[] {
     const out: Bilingual[] = []
-    for (const p of this.#o.unitPrinters) {
+    for (const p of this.#o.mode.appliers) {
       const s = p.status()
       if (s.state !== 'ready') out.push({ ru: `принтер ${p.id}: ${s.faults.join(', ') || s.state}`, en: `printer ${p.id}: ${s.faults.join(', ') || s.state}` })
     }
@@ -320,7 +290,7 @@ export class LineRuntime extends EventEmitter implements LineControl {
   fault (kind: FaultKind, message: Bilingual, source: string, detail?: Record<string, unknown>): void {
     // The job's last code is out: products still entering until Completing stops the infeed get no print, and are
     // rejected as NO_PRINT — that is the end of the job, not a printer fault.
-    if (kind === 'printer' && source === 'tracker' && this.#job !== null && this.#o.feeder.budget === 0) return
+    if (kind === 'printer' && source === 'tracker' && this.#job !== null && this.#o.mode.budget === 0) return
     this.#o.alarms.raise({ code: FAULT_ALARMS[kind], source, params: { reason: message }, detail })
     const st = this.#o.machine.state
     if (st === 'Completing' && kind === 'printer') return // the last products are draining; products after the last code carry none
@@ -342,85 +312,36 @@ export class LineRuntime extends EventEmitter implements LineControl {
     this.#changed()
   }
 
-  // ---- states ---------------------------------------------------------------------------------------------
-
-  #onState (s: StateSnapshot): void {
-    const { feeder, tracker } = this.#o
-    const work: Partial<Record<PackmlState, () => Promise<void>>> = {
-      Resetting: async () => {
-        for (const p of this.#o.unitPrinters) if (p.status().state !== 'ready') throw new Error(`printer ${p.id} is not ready`)
-        // Empty the heads: after a restart they may still hold records whose codes are already written off.
-        await feeder.drain()
-        this.#writeOffLeftovers()
-      },
-      Starting: async () => {
-        if (this.#job === null) throw new Error('no active job')
-        tracker.expectNoPrints(false)
-        tracker.resync()
-        feeder.start()
-        await this.#buffersLoaded()
-      },
-      Unholding: async () => { feeder.start() },
-      Unsuspending: async () => { feeder.start() },
-      Holding: async () => { feeder.pause() },
-      Suspending: async () => { feeder.pause() },
-      Stopping: async () => { await feeder.drain(); await this.#settle() },
-      Aborting: async () => { await feeder.drain().catch(() => {}); tracker.dropUndecided('NO_RESULT') },
-      Completing: async () => {
-        tracker.expectNoPrints(true)
-        await feeder.drain()
-        await this.#settle()
-        await this.#o.aggregator.closePartial()
-        if (this.#job !== null) {
-          this.#o.jobs.end(this.#job.id, 'complete')
-          this.#job = { ...this.#job, status: 'complete', endedAt: this.#o.clock.now() }
-        }
-      },
-      Clearing: async () => {},
-    }
-    const fn = work[s.state]
-    if (fn === undefined) return
-    const state = s.state
-    this.#acting = this.#acting.then(fn).then(() => {
-      if (this.#o.machine.state === state) this.#o.machine.stateComplete()
-    }, err => {
-      this.#o.log.error({ err, state }, 'acting state failed')
-      this.#o.alarms.raise({ code: 'STATE_FAILED', source: 'line', params: { state }, detail: { state, error: String(err) } })
-      if (this.#o.machine.state === state) this.#o.machine.command(state === 'Stopping' || state === 'Aborting' ? 'abort' : 'stop')
-    })
-  }
+  // ---- acting states' waits -------------------------------------------------------------------------------
 
   /** Execute only once codes sit in every unit printer's buffer (DESIGN §5a): the first product must find one. */
-  async #buffersLoaded (): Promise<void> {
-    const until = Date.now() + 15_000
-    for (;;) {
-      const want = Math.min(8, this.#o.feeder.budget)
-      if (this.#o.unitPrinters.every(p => p.status().bufferLevel >= Math.min(want, 1) || this.#o.feeder.budget === 0)) {
-        if (this.#o.unitPrinters.every(p => p.status().bufferLevel >= want || p.room() === 0)) return
-      }
-      if (Date.now() > until) throw new Error('printer buffers not filled within 15 s (pool empty or printer not accepting codes)')
-      await new Promise(resolve => setTimeout(resolve, 20))
+  async #primed (): Promise<void> {
+    // Filling the heads is device I/O, which a faster simulated clock does not speed up: the timeout counts the
+    // waits themselves (each at least waitPollMs of real time), so it is never shorter than primeTimeoutMs.
+    for (let waited = 0; !this.#o.mode.primed(); waited += this.#t.waitPollMs) {
+      if (waited > this.#t.primeTimeoutMs) throw new Error(`printer buffers not filled within ${this.#t.primeTimeoutMs / 1000} s (pool empty or printer not accepting codes)`)
+      await sleep(this.#t.waitPollMs)
     }
   }
 
   /** Wait for products between printer and camera to be decided, up to the settle timeout. */
   async #settle (): Promise<void> {
     const { tracker, clock } = this.#o
-    const until = clock.now() + this.#o.settleTimeoutMs
+    const until = clock.now() + this.#t.settleMs
     while (tracker.inFlight() > 0 && clock.now() < until) {
-      await new Promise(resolve => setTimeout(resolve, 20))
+      await sleep(this.#t.waitPollMs)
       tracker.tick()
     }
     tracker.dropUndecided('NO_RESULT')
     await tracker.settled()
     // the infeed has stopped: the conveyor runs the last products past the gate
     if (this.#o.gateConfirmation) {
-      while (this.#beforeGate.size > 0 && clock.now() < until + this.#o.settleTimeoutMs) await new Promise(resolve => setTimeout(resolve, 20))
-      if (this.#beforeGate.size > 0) {
-        this.#o.alarms.raise({ code: 'GATE_UNCONFIRMED', source: 'plc', params: { count: this.#beforeGate.size } })
+      while (this.#gate.waiting > 0 && clock.now() < until + this.#t.settleMs) await sleep(this.#t.waitPollMs)
+      if (this.#gate.waiting > 0) {
+        this.#o.alarms.raise({ code: 'GATE_UNCONFIRMED', source: 'plc', params: { count: this.#gate.waiting } })
       }
     }
-    this.#releasePastGate(Number.MAX_SAFE_INTEGER)
+    this.#gate.releasePastGate(Number.MAX_SAFE_INTEGER)
     await this.#o.aggregator.settled()
   }
 
@@ -429,69 +350,30 @@ export class LineRuntime extends EventEmitter implements LineControl {
    * confirmation never came, are written off (DEFECT UNCERTAIN, dropped out).
    */
   #writeOffLeftovers (): void {
-    if (this.#beforeGate.size > 0 || this.#o.tracker.inFlight() > 0) return
+    if (this.#gate.waiting > 0 || this.#o.tracker.inFlight() > 0) return
     const ids = [...this.#o.pool.recoverUnverified(), ...this.#o.aggregator.recoverBeforeGate(this.#job)]
     if (ids.length > 0) {
       this.#syncCounters()
-      this.emit('defect', ids)
+      this.#o.bus.emit('line:defect', ids)
       this.#o.alarms.raise({ code: 'UNCERTAIN_CODES', source: 'pool', params: { count: ids.length }, detail: { count: ids.length } })
     }
   }
 
-  /**
-   * Live counters from the store again, after codes were written off outside the tracker's view (UNCERTAIN after a
-   * restart): the panel and the PLC must show what the store holds.
-   */
+  // ---- job and periodic work ------------------------------------------------------------------------------
+
   #syncCounters (): void {
     if (this.#job === null) return
-    const used = this.#derivedCounters(this.#job.id)
-    const t = this.#o.tracker
-    // products that passed unprinted carry no code: the store cannot count them, the tracker did
-    const noPrint = t.counters.rejectsByReason.NO_PRINT
-    const rejectsByReason = noPrint === undefined ? used.rejectsByReason : { ...used.rejectsByReason, NO_PRINT: noPrint }
-    Object.assign(t.counters, { printed: used.printed, verified: used.verified, rejected: used.rejected, rejectsByReason, boxes: used.boxes, pallets: used.pallets, reported: used.reported, dropped: used.dropped })
+    this.#counters.sync(this.#job.id)
     this.#changed()
   }
 
   #attach (job: JobView): void {
     this.#job = job
-    const used = this.#derivedCounters(job.id)
-    const t = this.#o.tracker
-    Object.assign(t.counters, { printed: used.printed, verified: used.verified, rejected: used.rejected, rejectsByReason: used.rejectsByReason, boxes: used.boxes, pallets: used.pallets, reported: used.reported, dropped: used.dropped })
-    t.setJob({ id: job.id, minGrade: job.minGrade })
-    this.#o.feeder.setJob({ id: job.id, gtin: job.gtin, budget: Math.max(0, job.quantity - used.reserved) })
+    this.#counters.attach(job.id)
+    const used = this.#counters.derived(job.id)
+    this.#o.tracker.setJob({ id: job.id, minGrade: job.minGrade })
+    this.#o.mode.setJob({ id: job.id, gtin: job.gtin, budget: Math.max(0, job.quantity - used.reserved) })
     this.#o.aggregator.setJob({ id: job.id, gtin: job.gtin, batch: job.batch, unitsPerBox: job.unitsPerBox, boxesPerPallet: job.boxesPerPallet })
-  }
-
-  /** A job's counters from the store: exact after any restart. */
-  #derivedCounters (jobId: number): Counters & { reserved: number } {
-    const { states, defects } = this.#o.pool.jobCounts(jobId)
-    const sum = (reasons: readonly string[]): number => reasons.reduce((n, r) => n + (defects[r] ?? 0), 0)
-    const verified = states.VERIFIED + states.AGGREGATED + states.REPORTED + sum(VERIFIED_DEFECTS)
-    const rejected = sum(REJECT_REASONS)
-    const rejectsByReason: Record<string, number> = {}
-    for (const r of REJECT_REASONS) if ((defects[r] ?? 0) > 0) rejectsByReason[r] = defects[r] as number
-    const boxes = this.#o.aggregator.counts(jobId)
-    let reserved = 0
-    for (const [k, v] of Object.entries(states)) if (k !== 'AVAILABLE') reserved += v
-    return {
-      triggered: this.#o.tracker.counters.triggered,
-      printed: verified + rejected + states.PRINTED,
-      verified,
-      rejected,
-      rejectsByReason,
-      boxes: boxes.boxes,
-      pallets: boxes.pallets,
-      reported: states.REPORTED,
-      dropped: states.DROPPED,
-      reserved,
-    }
-  }
-
-  #onItem (e: ItemEvent): void {
-    this.#lastCodes.unshift({ seq: e.seq, code: e.code, grade: e.grade, verdict: e.verdict, reason: e.reason, at: e.at })
-    if (this.#lastCodes.length > 20) this.#lastCodes.pop()
-    this.#changed()
   }
 
   #tick (): void {
@@ -499,54 +381,43 @@ export class LineRuntime extends EventEmitter implements LineControl {
     const st = this.#o.machine.state
     const job = this.#job
     if (job === null || st !== 'Execute') return
-    // pool level (cached: counting is not free on a large pool)
-    const level = this.#poolLevel()
-    if (this.#o.feeder.budget > 0 && level < Math.min(this.#o.criticalCodes, this.#o.feeder.budget)) {
+    const level = this.#views.poolLevel(job)
+    if (this.#o.mode.budget > 0 && level < Math.min(this.#o.criticalCodes, this.#o.mode.budget)) {
       this.fault('pool-low', { ru: `Мало кодов: ${level}`, en: `code pool low: ${level} left` }, 'pool')
     } else {
       this.#o.alarms.clear('FAULT_POOL_LOW', 'pool')
     }
     // the job's quantity is reserved and printed: complete (the PLC stops the infeed; Completing waits for the
     // products still between printer and gate)
-    if (this.#o.feeder.budget === 0 && this.#o.unitPrinters.every(p => p.status().bufferLevel === 0)) {
-      this.#o.machine.command('complete')
-    }
+    if (this.#o.mode.exhausted()) this.#o.machine.command('complete')
   }
 
-  #poolLevel (): number {
-    const now = this.#o.clock.now()
-    if (this.#job !== null && now - this.#poolCache.at > 1000) this.#poolCache = { at: now, level: this.#o.pool.level(this.#job.gtin) }
-    return this.#poolCache.level
-  }
-
-  #poolView (): PoolView {
-    const job = this.#job
-    const available = job === null ? 0 : this.#poolLevel()
-    const e = this.#o.emissionStatus?.() ?? { ordersInFlight: 0, lastError: null }
-    return { gtin: job?.gtin ?? null, available, minutesLeft: job === null ? null : Math.round(available / job.unitsPerMinute), ordersInFlight: e.ordersInFlight, lastError: e.lastError }
-  }
-
-  #devices (): DeviceView[] {
-    const printers = [...this.#o.unitPrinters, ...(this.#o.labelPrinter === undefined ? [] : [this.#o.labelPrinter])].map((p): DeviceView => {
-      const s = p.status()
-      return {
-        id: p.id,
-        kind: p === this.#o.labelPrinter ? 'label-printer' : 'printer',
-        online: s.state !== 'disconnected',
-        state: s.state === 'fault' ? 'fault' : s.state === 'ready' ? (s.warnings.length > 0 ? 'warning' : 'ok') : 'offline',
-        detail: [s.faults.join(', '), s.warnings.join(', '), `buffer ${s.bufferLevel}`, s.detail ?? ''].filter(Boolean).join(' · '),
-      }
-    })
-    return [...printers, ...(this.#o.extraDevices?.() ?? [])]
-  }
-
+  /** The store row of a code the HMI names: scanned (raw, GS between fields) or typed in human-readable form. */
   #findCode (code: string) {
     const c = code.trim()
-    // the HMI may send the human-readable form; identities are what the store keys on
-    const m = /^\(01\)(\d{14})\(21\)(.+?)(\(9[123]\).*)?$/.exec(c)
-    const identity = m !== null ? `01${m[1]}21${m[2]}` : c.split('\u001d')[0] as string
+    const job = this.#job
+    let identity = c.split('\u001d')[0] as string
+    if (job !== null) {
+      try {
+        const profile = this.#o.profiles.get(job.group)
+        identity = (c.startsWith('(') ? parseHri(profile, c) : parseCode(profile, c)).identity
+      } catch (err) {
+        if (!(err instanceof CodeFormatError)) throw err
+        // not a code of this job's group: looked up as given (the identity a raw code starts with)
+      }
+    }
     return this.#o.pool.findByIdentity(identity)
   }
 
   #changed (): void { this.emit('snapshot') }
+}
+
+/** The 18 digits of an SSCC as typed (18 digits, `00`+18 or `(00)`+18), or null when it is none. */
+function ssccDigits (input: string): string | null {
+  try {
+    return parseSscc(input.trim()).digits
+  } catch (err) {
+    if (err instanceof CodeFormatError) return null
+    throw err
+  }
 }

@@ -2,12 +2,12 @@
 // box camera (when one is configured) and is closed — its units AGGREGATED under it; boxes fill pallets alike.
 // Membership of open boxes is persisted, so a restart continues the same box.
 
-import { EventEmitter } from 'node:events'
 import type { Statement } from 'better-sqlite3'
 import { buildSscc } from '../codes/index.ts'
 import type { AlarmBook } from '../alarms/alarms.ts'
 import type { Clock } from '../clock.ts'
 import type { BoxView } from '../control.ts'
+import { TypedEmitter } from '../events.ts'
 import type { Logger } from '../log.ts'
 import type { CodePool } from '../pool/pool.ts'
 import { migrate, type Db } from '../store/open.ts'
@@ -58,8 +58,14 @@ export interface AggregatorOptions {
   labelPrinter?: Printer
 }
 
-/** Events: 'closed' (ClosedContainer, after it is committed), 'change'. */
-export class Aggregator extends EventEmitter {
+export interface AggregatorEvents {
+  /** A box or pallet, after its close is committed. */
+  closed: [ClosedContainer]
+  /** The open box or pallet changed (what the panel shows). */
+  change: []
+}
+
+export class Aggregator extends TypedEmitter<AggregatorEvents> {
   readonly #o: AggregatorOptions
   readonly #db: Db
   #job: { id: number, gtin: string, batch: string, unitsPerBox: number, boxesPerPallet: number } | null = null

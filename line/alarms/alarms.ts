@@ -2,10 +2,10 @@
 // clear and acknowledge is persisted, logged and announced. Severity, text and action come from the catalogue
 // (line/domain/catalogue.ts); technical detail (an API answer, an exception) is kept apart in `detail`.
 
-import { EventEmitter } from 'node:events'
 import type { Clock } from '../clock.ts'
-import type { AlarmView } from '../control.ts'
+import type { AlarmView, Bilingual } from '../control.ts'
 import { CATALOGUE, textOf, type AlarmCode, type AlarmRef } from '../domain/catalogue.ts'
+import { TypedEmitter } from '../events.ts'
 import type { Logger } from '../log.ts'
 import { migrate, type Db } from '../store/open.ts'
 
@@ -34,7 +34,12 @@ export type RaiseInput = AlarmRef & {
   detail?: Record<string, unknown>
 }
 
-export class AlarmBook extends EventEmitter {
+export interface AlarmEvents {
+  /** An alarm raised, cleared or acknowledged (its view after the change). */
+  alarm: [AlarmView]
+}
+
+export class AlarmBook extends TypedEmitter<AlarmEvents> {
   readonly #db: Db
   readonly #clock: Clock
   readonly #log: Logger
@@ -118,7 +123,7 @@ export class AlarmBook extends EventEmitter {
     if (a !== undefined) a.active = false
     this.#db.prepare('UPDATE alarms SET cleared_at = ? WHERE id = ?').run(this.#clock.now(), id)
     this.#trim()
-    this.emit('alarm', a)
+    if (a !== undefined) this.emit('alarm', a)
   }
 
   ack (id: number, actor: string): boolean {

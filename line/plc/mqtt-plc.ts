@@ -1,27 +1,27 @@
 // The PLC over MQTT: commands and triggers in, rejects out (QoS 1), retained state, counters and alarms out.
 // The one file of line/ that talks MQTT to the PLC; a bad payload is counted, logged and alarmed, never thrown.
 
-import { EventEmitter } from 'node:events'
 import type { MqttClient } from 'mqtt'
 import type { AlarmBook } from '../alarms/alarms.ts'
 import type { AlarmView, Counters } from '../control.ts'
 import { issueLines } from '../domain/validation.ts'
+import { TypedEmitter } from '../events.ts'
 import type { Logger } from '../log.ts'
 import type { StateSnapshot } from '../state/machine.ts'
-import type { PlcRejectPort } from '../tracking/tracker.ts'
+import type { PlcEvents, PlcLink, PlcStats } from './link.ts'
 import { lineTopics, plcCommandSchema, plcGateSchema, plcTriggerSchema } from './topics.ts'
 
 const MAX_PAYLOAD = 4096
 
-/** Events: 'command' (cmd string), 'trigger' ({ seq, ts }), 'gate' ({ seq, rejected }). */
-export class MqttPlc extends EventEmitter implements PlcRejectPort {
+/** The PLC link over MQTT (docs/plc-mqtt.md). */
+export class MqttPlc extends TypedEmitter<PlcEvents> implements PlcLink {
   readonly #client: MqttClient
   readonly #topics: ReturnType<typeof lineTopics>
   readonly #log: Logger
   readonly #alarms: AlarmBook
-  readonly stats = { commands: 0, triggers: 0, rejects: 0, gates: 0, invalid: 0 }
+  readonly stats: PlcStats = { commands: 0, triggers: 0, rejects: 0, gates: 0, invalid: 0 }
   /** Messages that arrive before start() (a durable session delivers its queue right after connecting). */
-  #early: Array<[string, unknown]> | null = []
+  #early: Array<() => void> | null = []
 
   constructor (options: { client: MqttClient, site: string, line: string, log: Logger, alarms: AlarmBook }) {
     super()
@@ -37,12 +37,12 @@ export class MqttPlc extends EventEmitter implements PlcRejectPort {
     await this.#client.subscribeAsync([this.#topics.cmd, this.#topics.trigger, this.#topics.gate], { qos: 1 })
     const early = this.#early ?? []
     this.#early = null
-    for (const [event, data] of early) this.emit(event, data)
+    for (const deliver of early) deliver()
   }
 
-  #deliver (event: string, data: unknown): void {
-    if (this.#early !== null) this.#early.push([event, data])
-    else this.emit(event, data)
+  #deliver<K extends keyof PlcEvents & string> (event: K, ...args: PlcEvents[K]): void {
+    if (this.#early !== null) this.#early.push(() => this.emit(event, ...args))
+    else this.emit(event, ...args)
   }
 
   #onMessage (topic: string, payload: Buffer): void {

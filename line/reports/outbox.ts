@@ -3,10 +3,10 @@
 // Idempotence: a report id is assigned locally; SENDING + body hash are committed before the request, so after a
 // crash or a lost answer the server is asked (reconcile) before anything is sent again. Residual risk: docs/true-api.md.
 import { randomUUID } from 'node:crypto'
-import { EventEmitter } from 'node:events'
 import type { Statement } from 'better-sqlite3'
 import type { Clock } from '../clock.ts'
 import { backoffDelay } from '../domain/backoff.ts'
+import { TypedEmitter } from '../events.ts'
 import type { Logger } from '../log.ts'
 import type { CodePool, ReportKind } from '../pool/pool.ts'
 import { SignerError } from '../signer/signer.ts'
@@ -111,7 +111,7 @@ export interface ReportOutboxEvents {
   alarm: [OutboxAlarm]
 }
 
-export class ReportOutbox extends EventEmitter<ReportOutboxEvents> {
+export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
   readonly #pool: CodePool
   readonly #clock: Clock
   readonly #senders: Partial<Record<ReportKind, ReportSender>>

@@ -1,6 +1,6 @@
 // The line's PackML machine: holds the current state and mode, applies commands and faults, tells listeners.
 
-import { EventEmitter } from 'node:events'
+import { TypedEmitter } from '../events.ts'
 import {
   MODE_CHANGE_STATES, PACKML_STATES, STATE_COMPLETE, STATE_NAMES_RU, applyCommand, allowedCommands,
   type CommandResult, type PackmlCommand, type PackmlMode, type PackmlState,
@@ -21,7 +21,12 @@ export interface StateSnapshot {
 export type FaultKind = 'printer' | 'camera' | 'pool-low' | 'rejects' | 'broker' | 'label-printer' | 'store' | 'config'
 const ABORTING_FAULTS: readonly FaultKind[] = ['store', 'config']
 
-export class PackmlMachine extends EventEmitter {
+export interface MachineEvents {
+  /** A new state or mode; `from` is the state left (absent on a mode change). */
+  change: [snapshot: StateSnapshot, from?: PackmlState]
+}
+
+export class PackmlMachine extends TypedEmitter<MachineEvents> {
   #state: PackmlState
   #mode: PackmlMode = 'Production'
   #fault: StateSnapshot['fault'] = null

@@ -2,12 +2,13 @@
 // camera result for its sequence number decides it. Rejects are persisted before the PLC is told. Nothing is
 // matched by guesswork: a missing print, a missing result or a foreign code rejects and raises an alarm.
 
-import { EventEmitter } from 'node:events'
 import type { AlarmBook } from '../alarms/alarms.ts'
 import type { Clock } from '../clock.ts'
-import type { Counters } from '../control.ts'
+import type { Bilingual, Counters } from '../control.ts'
 import type { RejectReason } from '../domain/reasons.ts'
+import { TypedEmitter } from '../events.ts'
 import type { Logger } from '../log.ts'
+import type { FaultKind } from '../state/machine.ts'
 import type { CodePool } from '../pool/pool.ts'
 import type { PrintDone, PrintMissed } from '../../printers/types.ts'
 import { gradeAtLeast, type Grade } from '../domain/grades.ts'
@@ -62,10 +63,18 @@ export interface TrackerOptions {
   maxConsecutiveRejects: number
 }
 
-/**
- * Events: 'good' (GoodUnit, after VERIFIED is committed), 'item' (ItemEvent), 'fault' ({ kind, message }).
- */
-export class Tracker extends EventEmitter {
+/** A condition the tracker cannot decide around: the line holds (or aborts) on it. */
+export interface TrackerFault { kind: FaultKind, message: Bilingual }
+
+export interface TrackerEvents {
+  /** A good unit, after VERIFIED is committed. */
+  good: [GoodUnit]
+  /** Every decided item, good or rejected. */
+  item: [ItemEvent]
+  fault: [TrackerFault]
+}
+
+export class Tracker extends TypedEmitter<TrackerEvents> {
   readonly #o: TrackerOptions
   readonly #items = new Map<number, Item>()
   readonly #awaitingPrint: Item[] = []

@@ -1,0 +1,83 @@
+// The cameras as the line sees them: which results reach the tracker, whether each camera is online (a unit
+// camera offline holds the line and blocks a start), its status re-read while offline, and its panel tile.
+
+import type { Bilingual, DeviceView } from '../control.ts'
+import type { LineBus } from '../events.ts'
+import type { Logger } from '../log.ts'
+import type { AlarmBook } from '../alarms/alarms.ts'
+import type { FaultKind } from '../state/machine.ts'
+import type { Tracker } from '../tracking/tracker.ts'
+
+export interface CameraSpec { id: string, role: 'unit' | 'box' | 'pallet' }
+
+export interface CamerasOptions {
+  bus: LineBus
+  cameras: readonly CameraSpec[]
+  tracker: Pick<Tracker, 'onResult'>
+  alarms: Pick<AlarmBook, 'raise' | 'clear'>
+  /** Holds the line (the runtime's fault). */
+  fault: (kind: FaultKind, message: Bilingual, source: string) => void
+  /** Re-read the cameras' retained status (re-subscribe). */
+  refreshStatus: () => Promise<void>
+  log: Logger
+  /** While a unit camera is believed offline, its status is re-read this often. */
+  refreshMs: number
+}
+
+export class Cameras {
+  readonly #o: CamerasOptions
+  readonly #online = new Map<string, boolean>()
+  readonly #unit: ReadonlySet<string>
+  /** Box/pallet cameras whose results were seen: aggregation does not check them yet (said once per camera). */
+  readonly #unused = new Set<string>()
+  #timer: NodeJS.Timeout | null = null
+
+  constructor (options: CamerasOptions) {
+    this.#o = options
+    this.#unit = new Set(options.cameras.filter(c => c.role === 'unit').map(c => c.id))
+    const { bus, alarms } = options
+    bus.on('camera:result', r => {
+      if (this.#unit.has(r.camera)) { this.#o.tracker.onResult(r); return }
+      if (!this.#unused.has(r.camera)) {
+        this.#unused.add(r.camera)
+        this.#o.log.warn({ camera: r.camera }, 'results of box and pallet cameras are not checked yet: ignored')
+      }
+    })
+    bus.on('camera:invalid', e => {
+      alarms.raise({ code: 'CAMERA_PAYLOAD', source: e.camera ?? 'camera', params: { camera: e.camera ?? '?' }, detail: { error: e.error } })
+    })
+    bus.on('camera:status', s => {
+      this.#online.set(s.camera, s.online)
+      if (!s.online && this.#unit.has(s.camera)) this.#o.fault('camera', { ru: `Камера ${s.camera} не в сети`, en: `camera ${s.camera} offline` }, s.camera)
+      else if (s.online) alarms.clear('FAULT_CAMERA', s.camera)
+    })
+  }
+
+  /** Re-read the status while a unit camera is believed offline: a status message lost on the way must not keep the line held. */
+  start (): void {
+    this.#timer ??= setInterval(() => {
+      if (this.#unitOffline().length > 0) this.#o.refreshStatus().catch(err => this.#o.log.warn({ err }, 'camera status refresh failed'))
+    }, this.#o.refreshMs)
+  }
+
+  stop (): void {
+    if (this.#timer !== null) clearInterval(this.#timer)
+    this.#timer = null
+  }
+
+  /** Why the line may not run: unit cameras known to be offline. */
+  blockers (): Bilingual[] {
+    return this.#unitOffline().map(id => ({ ru: `камера ${id} не в сети`, en: `camera ${id} offline` }))
+  }
+
+  views (): DeviceView[] {
+    return this.#o.cameras.map((c): DeviceView => {
+      const on = this.#online.get(c.id) ?? false
+      return { id: c.id, kind: 'camera', online: on, state: on ? 'ok' : 'offline', detail: c.role }
+    })
+  }
+
+  #unitOffline (): string[] {
+    return this.#o.cameras.filter(c => c.role === 'unit' && this.#online.get(c.id) === false).map(c => c.id)
+  }
+}

@@ -1,0 +1,47 @@
+// Which printer does what (from its configured role), and the panel tiles and start blockers of the links the
+// runtime does not own: the broker, the PLC, the cameras.
+
+import type { Bilingual, DeviceView } from '../control.ts'
+import type { LineConfig } from '../config/schema.ts'
+import type { PlcLink } from '../plc/link.ts'
+import type { Printer } from '../../printers/types.ts'
+
+/** The role a printer's config gives it; a print head has none to give: it always prints units. */
+export function printerRole (c: PrinterConfig): 'unit' | 'box' | 'pallet' {
+  return c.driver === 'modbus-head' ? 'unit' : c.role
+}
+
+/** Unit printers put codes on products; the first box or pallet printer prints the SSCC labels. */
+export function printersByRole (configs: readonly PrinterConfig[], printers: readonly Printer[]): { unit: Printer[], label: Printer | undefined } {
+  const role = (i: number): 'unit' | 'box' | 'pallet' | undefined => { const c = configs[i]; return c === undefined ? undefined : printerRole(c) }
+  return {
+    unit: printers.filter((_, i) => role(i) === 'unit'),
+    label: printers.find((_, i) => role(i) === 'box' || role(i) === 'pallet'),
+  }
+}
+
+type PrinterConfig = LineConfig['printers'][number]
+
+export interface LinkViewsOptions {
+  broker: { connected: () => boolean, detail: string }
+  plc: Pick<PlcLink, 'stats'>
+  cameras: { views(): DeviceView[], blockers(): Bilingual[] }
+}
+
+export function linkViews (o: LinkViewsOptions): { devices: () => DeviceView[], blockers: () => Bilingual[] } {
+  return {
+    devices: () => {
+      const connected = o.broker.connected()
+      const st = o.plc.stats
+      return [
+        { id: 'broker', kind: 'broker', online: connected, state: connected ? 'ok' : 'fault', detail: o.broker.detail },
+        ...o.cameras.views(),
+        { id: 'plc', kind: 'plc', online: st.triggers + st.commands > 0, state: 'ok', detail: `triggers ${st.triggers}, rejects ${st.rejects}` },
+      ]
+    },
+    blockers: () => [
+      ...(o.broker.connected() ? [] : [{ ru: 'нет связи с брокером MQTT', en: 'MQTT broker not connected' }]),
+      ...o.cameras.blockers(),
+    ],
+  }
+}

@@ -1,0 +1,46 @@
+// The line-mode seam (DESIGN §6 "Line modes"): how a code reaches the pack. The runtime and the tracker go
+// through this interface only; `direct` (heads print the code) is the one mode today, `label` (unit labels printed
+// and applied) and `preapplied` (codes printed elsewhere, read and checked here) implement it next.
+
+import type { Bilingual } from '../control.ts'
+import type { FaultKind } from '../state/machine.ts'
+import type { Printer, PrintDone, PrintMissed } from '../../printers/types.ts'
+
+export type LineModeKind = 'direct' | 'label' | 'preapplied'
+
+/**
+ * Where a mode tells which code each product now carries, in the order of the products (the tracker pairs the
+ * k-th mark with the k-th trigger). A mode that reads codes instead of printing them reports through the same sink.
+ */
+export interface MarkSink {
+  onPrinted(done: PrintDone): void
+  onMissed(miss: PrintMissed): void
+}
+
+/** A fault of the code supply: the line holds on it like on any device fault. */
+export type ModeFault = (kind: Extract<FaultKind, 'pool-low' | 'printer'>, message: Bilingual, source: string, detail?: Record<string, unknown>) => void
+
+export interface LineMode {
+  readonly kind: LineModeKind
+  /** Devices that put codes on products: they must be ready for Reset and Start, and are shown on the panel. */
+  readonly appliers: readonly Printer[]
+  /** Codes the current job may still take from the pool. */
+  readonly budget: number
+  /** The job whose codes go on the products; `budget` is its quantity less the codes it already used. */
+  setJob(job: { id: number, gtin: string, budget: number } | null): void
+  /** From now on every mark goes to `sink`. */
+  connect(sink: MarkSink): void
+  /** Supply faults go to `fault` (the runtime holds the line). */
+  onFault(fault: ModeFault): void
+  /** Keep codes ahead of the products. */
+  start(): void
+  /** Stop supplying codes; what is already loaded stays. */
+  pause(): void
+  /** Take back every code not on a product, accounting each (DESIGN §4). */
+  drain(): Promise<unknown>
+  /** Codes sit ahead of the first product (DESIGN §5a): Starting waits for this. */
+  primed(): boolean
+  /** The job's codes are all out of the pool and off the devices: nothing more will be marked. */
+  exhausted(): boolean
+  close(): void
+}

@@ -1,0 +1,112 @@
+// Gate reconciliation: a good unit goes into its box only once it has passed the reject gate, since until then the
+// PLC may still push it off (e.g. if the controller dies, every product on the conveyor is rejected —
+// docs/plc-mqtt.md). The PLC's confirmations (`plc/gate`), or without them the trigger count, say when.
+
+import type { AlarmBook } from '../alarms/alarms.ts'
+import type { Aggregator } from '../aggregation/aggregator.ts'
+import type { CodePool } from '../pool/pool.ts'
+import type { Tracker } from '../tracking/tracker.ts'
+
+export interface GateOptions {
+  tracker: Pick<Tracker, 'knows' | 'verdict'>
+  aggregator: Pick<Aggregator, 'addUnit' | 'unboxedBySeq'>
+  pool: Pick<CodePool, 'markDefect'>
+  alarms: Pick<AlarmBook, 'raise'>
+  /** Pitches from the printer to the reject gate. */
+  rejectDistance: number
+  /** The PLC confirms every product at the gate; otherwise the trigger count stands in for it. */
+  gateConfirmation: boolean
+  /** The active job's id (products from before a restart are looked up in its codes). */
+  jobId: () => number | null
+  /** Codes that became DEFECT here. */
+  onDefect: (ids: number[]) => void
+  /** Codes were written off outside the tracker's view: counters must be derived again. */
+  onWrittenOff: () => void
+  onStoreFault: (err: unknown) => void
+}
+
+export class GateReconciler {
+  readonly #o: GateOptions
+  /** Good units between camera and reject gate, by seq. */
+  readonly #beforeGate = new Map<number, { id: number, seq: number }>()
+  /** Gate confirmations that came before the unit's verdict was committed. */
+  readonly #gateSeen = new Map<number, boolean>()
+  #lastSeq = 0
+
+  constructor (options: GateOptions) {
+    this.#o = options
+  }
+
+  /** Good units still between camera and gate. */
+  get waiting (): number { return this.#beforeGate.size }
+
+  /** A PLC trigger. Without gate confirmations, products `rejectDistance` pitches back count as past the gate. */
+  onTrigger (seq: number): void {
+    this.#lastSeq = seq
+    if (!this.#o.gateConfirmation) this.releasePastGate(seq - this.#o.rejectDistance)
+  }
+
+  /** A good unit (VERIFIED committed). */
+  onGood (u: { id: number, seq: number }): void {
+    const gate = this.#gateSeen.get(u.seq)
+    if (gate !== undefined) { this.#gateSeen.delete(u.seq); this.#atGate(u, gate) } else this.#beforeGate.set(u.seq, u)
+    if (!this.#o.gateConfirmation) this.releasePastGate(this.#lastSeq - this.#o.rejectDistance)
+  }
+
+  /**
+   * The PLC's account of product `seq` at the reject station (`plc/gate`). A good unit that passed goes into its
+   * box; one the PLC pushed off anyway becomes DEFECT. For products from before a restart the store's `seq`
+   * column says which code they carry.
+   */
+  onGate (seq: number, rejected: boolean): void {
+    const u = this.#beforeGate.get(seq)
+    if (u !== undefined) { this.#beforeGate.delete(seq); this.#atGate(u, rejected); return }
+    if (this.#o.tracker.knows(seq)) {
+      // decided as a reject, or its verdict is still being committed
+      const verdict = this.#o.tracker.verdict(seq)
+      if (verdict === 'reject') {
+        if (!rejected) this.#o.alarms.raise({ code: 'REJECT_MISSED', source: `plc seq ${seq}`, params: { seq }, detail: { seq } })
+      } else if (verdict === undefined && !rejected) {
+        // it left the line before its verdict: whatever comes now, the product is out there unchecked
+        this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', source: `plc seq ${seq}`, params: { seq }, detail: { seq } })
+        this.#gateSeen.set(seq, rejected)
+      } else {
+        this.#gateSeen.set(seq, rejected)
+      }
+      return
+    }
+    this.#fromStore(seq, rejected).catch(err => this.#o.onStoreFault(err))
+  }
+
+  #atGate (u: { id: number, seq: number }, rejected: boolean): void {
+    if (!rejected) this.#o.aggregator.addUnit(u.id).catch(err => this.#o.onStoreFault(err))
+    else this.#o.pool.markDefect([u.id], 'PLC_REJECT').then(() => this.#o.onDefect([u.id]), err => this.#o.onStoreFault(err))
+  }
+
+  async #fromStore (seq: number, rejected: boolean): Promise<void> {
+    const jobId = this.#o.jobId()
+    if (jobId === null) return
+    const row = this.#o.aggregator.unboxedBySeq(seq, jobId)
+    if (row === undefined) return
+    if (row.state === 'VERIFIED') {
+      if (rejected) { await this.#o.pool.markDefect([row.id], 'PLC_REJECT'); this.#o.onDefect([row.id]) } else await this.#o.aggregator.addUnit(row.id)
+      return
+    }
+    // PRINTED: the controller stopped before its verdict
+    await this.#o.pool.markDefect([row.id], 'UNCERTAIN')
+    this.#o.onWrittenOff()
+    this.#o.onDefect([row.id])
+    if (!rejected) {
+      this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', source: `plc seq ${seq}`, params: { seq }, detail: { seq, codeId: row.id } })
+    }
+  }
+
+  /** Good units with seq ≤ upTo count as past the gate (no confirmations, or the line has stopped). */
+  releasePastGate (upTo: number): void {
+    for (const [seq, u] of this.#beforeGate) {
+      if (seq > upTo) continue
+      this.#beforeGate.delete(seq)
+      this.#o.aggregator.addUnit(u.id).catch(err => this.#o.onStoreFault(err))
+    }
+  }
+}
