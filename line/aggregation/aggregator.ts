@@ -2,6 +2,7 @@
 // box camera (when one is configured) and is closed — its units AGGREGATED under it; boxes fill pallets alike.
 // Membership of open boxes is persisted, so a restart continues the same box.
 
+import type { Statement } from 'better-sqlite3'
 import { EventEmitter } from 'node:events'
 import { buildSscc } from '../codes/index.ts'
 import type { AlarmBook } from '../alarms/alarms.ts'
@@ -70,7 +71,19 @@ export class Aggregator extends EventEmitter {
   #chain: Promise<unknown> = Promise.resolve()
   #nextId: number
   readonly #inflight = new Set<Promise<unknown>>()
+  /** Container work queued through #serial and not yet finished: while any, boxes close through it too. */
+  #serialPending = 0
   readonly #insertItem: { run(...args: unknown[]): unknown }
+  /** Statements of the box-close path, prepared once: it runs for every box, up to thousands a second. */
+  readonly #st: {
+    openContainer: Statement
+    sscc: Statement
+    items: Statement
+    close: Statement
+    setParent: Statement
+    insertChild: Statement
+    children: Statement
+  }
 
   constructor (options: AggregatorOptions) {
     super()
@@ -79,6 +92,16 @@ export class Aggregator extends EventEmitter {
     migrate(this.#db, 'aggregation', MIGRATIONS)
     this.#nextId = (this.#db.prepare('SELECT coalesce(max(id), 0) + 1 AS n FROM containers').get() as { n: number }).n
     this.#insertItem = this.#db.prepare('INSERT INTO container_items (container_id, code_id) VALUES (?, ?)')
+    const db = this.#db
+    this.#st = {
+      openContainer: db.prepare("INSERT INTO containers (id, level, job_id, state, capacity, opened_at) VALUES (?, ?, ?, 'open', ?, ?)"),
+      sscc: db.prepare('UPDATE sscc_counter SET next = next + 1 WHERE id = 1 RETURNING next - 1 AS n'),
+      items: db.prepare('SELECT code_id FROM container_items WHERE container_id = ? ORDER BY rowid').pluck(),
+      close: db.prepare("UPDATE containers SET sscc = ?, state = 'closed', closed_at = ? WHERE id = ?"),
+      setParent: db.prepare('UPDATE containers SET parent_id = ? WHERE id = ?'),
+      insertChild: db.prepare('INSERT INTO container_items (container_id, child_id) VALUES (?, ?)'),
+      children: db.prepare("SELECT sscc FROM containers WHERE parent_id = ? AND state = 'closed' ORDER BY id").pluck(),
+    }
   }
 
   /** Attach to a job; reopens the job's open box and pallet after a restart. */
@@ -127,8 +150,11 @@ export class Aggregator extends EventEmitter {
 
   /** Serialise container work: box closes must not interleave. */
   #serial<T> (fn: () => Promise<T>): Promise<T> {
+    this.#serialPending++
     const p = this.#chain.then(fn, fn)
     this.#chain = p.catch(() => {})
+    const done = (): void => { this.#serialPending-- }
+    p.then(done, done)
     return p
   }
 
@@ -144,9 +170,15 @@ export class Aggregator extends EventEmitter {
     const stored = this.#o.pool.commit.submit(() => { insert.run(box.id, codeId) }, { savepoint: false })
     box.count++
     this.emit('change')
-    const done = box.count >= box.capacity
-      ? (this.#box = null, stored.then(() => this.#serial(() => this.#closeBox(box))))
-      : stored
+    let done: Promise<void> = stored
+    if (box.count >= box.capacity) {
+      this.#box = null
+      // Without a label to print between the SSCC and the close, the whole close is one operation queued right
+      // behind the box's last unit: boxes then close at the commit rate, not one box per two or three commits.
+      done = this.#o.labelPrinter?.printSscc === undefined && this.#serialPending === 0
+        ? this.#closeBoxQueued(box, job)
+        : stored.then(() => this.#serial(() => this.#closeBox(box)))
+    }
     this.#inflight.add(done)
     const forget = (): void => { this.#inflight.delete(done) }
     done.then(forget, forget)
@@ -156,9 +188,8 @@ export class Aggregator extends EventEmitter {
   #open (jobId: number, level: 'box' | 'pallet', capacity: number): OpenContainer {
     const id = this.#nextId++
     // queued: it commits before (or with) the first unit that goes into it
-    void this.#o.pool.commit.submit(db => {
-      db.prepare("INSERT INTO containers (id, level, job_id, state, capacity, opened_at) VALUES (?, ?, ?, 'open', ?, ?)").run(id, level, jobId, capacity, this.#o.clock.now())
-    }, { savepoint: false })
+    const st = this.#st.openContainer
+    void this.#o.pool.commit.submit(() => { st.run(id, level, jobId, capacity, this.#o.clock.now()) }, { savepoint: false })
     return { id, level, capacity, count: 0 }
   }
 
@@ -169,6 +200,45 @@ export class Aggregator extends EventEmitter {
       db.prepare('UPDATE sscc_counter SET next = next + 1 WHERE id = 1').run()
       return buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, n).digits
     })
+  }
+
+  /**
+   * Close a full box (no label printer) as one operation in the group commit: next SSCC, close, units
+   * AGGREGATED, pallet membership — all or nothing, in queue order behind the box's units. A full pallet closes
+   * in the operation queued right after. 'closed' is emitted once the commit returned.
+   */
+  #closeBoxQueued (box: OpenContainer, job: { id: number, boxesPerPallet: number }): Promise<void> {
+    const st = this.#st
+    let pallet: OpenContainer | null = null
+    if (job.boxesPerPallet > 0) {
+      pallet = this.#pallet ?? (this.#pallet = this.#open(job.id, 'pallet', job.boxesPerPallet))
+      pallet.count++
+      if (pallet.count >= pallet.capacity) this.#pallet = null
+    }
+    const parent = pallet
+    const closed = this.#o.pool.commit.submit(() => {
+      const sscc = buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, st.sscc.get() as number).digits
+      const codeIds = st.items.all(box.id) as number[]
+      st.close.run(sscc, this.#o.clock.now(), box.id)
+      this.#o.pool.transitionSync({ ids: codeIds, to: 'AGGREGATED', parent: `00${sscc}` })
+      if (parent !== null) { st.setParent.run(parent.id, box.id); st.insertChild.run(parent.id, box.id) }
+      return { sscc, codeIds }
+    }).then(({ sscc, codeIds }) => {
+      this.emit('closed', { level: 'box', sscc, jobId: job.id, codeIds, children: [] } satisfies ClosedContainer)
+      this.emit('change')
+    })
+    if (parent === null || parent.count < parent.capacity) return closed
+    const palletClosed = this.#o.pool.commit.submit(() => {
+      const sscc = buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, st.sscc.get() as number).digits
+      st.close.run(sscc, this.#o.clock.now(), parent.id)
+      return { sscc, children: st.children.all(parent.id) as string[] }
+    })
+    // the pallet is announced after its last box, whether or not that box's close went through
+    const palletDone = closed.then(() => palletClosed, () => palletClosed).then(({ sscc, children }) => {
+      this.emit('closed', { level: 'pallet', sscc, jobId: job.id, codeIds: [], children } satisfies ClosedContainer)
+      this.emit('change')
+    })
+    return Promise.all([closed, palletDone]).then(() => {})
   }
 
   async #closeBox (box: OpenContainer): Promise<void> {

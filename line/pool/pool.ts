@@ -166,7 +166,7 @@ export class CodePool {
     // Validation runs before the commit queue so a bad block costs nobody else's latency.
     let parsed: Array<{ identity: string, raw: string }>
     try { parsed = this.#validateBlock(block) } catch (err) { return Promise.reject(err) }
-    return this.commit.submit(() => this.#insertBlock(block, parsed))
+    return this.commit.submit(() => this.#insertBlock(block, parsed), { statements: parsed.length + 2 })
   }
 
   importBlockSync (block: ImportBlock): ImportResult {
@@ -225,7 +225,7 @@ export class CodePool {
    * committed, so the caller may send the codes. Without `partial`, fewer than `n` available is a PoolEmptyError.
    */
   reserve (gtin: string, n: number, printer: string, options: ReserveOptions = {}): Promise<ReservedCode[]> {
-    return this.commit.submit(() => this.#reserve(gtin, n, printer, options), { savepoint: false })
+    return this.commit.submit(() => this.#reserve(gtin, n, printer, options), { savepoint: false, statements: Number.isInteger(n) && n > 0 ? n + 1 : 1 })
   }
 
   reserveSync (gtin: string, n: number, printer: string, options: ReserveOptions = {}): ReservedCode[] {
@@ -249,7 +249,7 @@ export class CodePool {
   /** Move codes to `op.to`; all or none. Refuses transitions outside the table with PoolTransitionError. */
   transition (op: TransitionOp): Promise<number> {
     try { this.#checkOp(op) } catch (err) { return Promise.reject(err) }
-    return this.commit.submit(() => this.#transition(op), { savepoint: op.ids.length > 1 })
+    return this.commit.submit(() => this.#transition(op), { savepoint: op.ids.length > 1, statements: Math.max(1, op.ids.length) })
   }
 
   transitionSync (op: TransitionOp): number {
@@ -302,7 +302,7 @@ export class CodePool {
   /** Record that report `reportId` of `kind` covers these codes (the reporting track, separate from state). */
   linkReport (kind: ReportKind, reportId: string, ids: readonly number[]): Promise<void> {
     const st = this.db.prepare(`UPDATE codes SET ${REPORT_COLUMNS[kind]} = ? WHERE id = ?`)
-    return this.commit.submit(() => { for (const id of ids) st.run(reportId, id) }, { savepoint: false })
+    return this.commit.submit(() => { for (const id of ids) st.run(reportId, id) }, { savepoint: false, statements: Math.max(1, ids.length) })
   }
 
   // ---- recovery and expiry ------------------------------------------------------------------------------
