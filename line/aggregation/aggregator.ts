@@ -95,7 +95,7 @@ export class Aggregator extends EventEmitter {
     const db = this.#db
     this.#st = {
       openContainer: db.prepare("INSERT INTO containers (id, level, job_id, state, capacity, opened_at) VALUES (?, ?, ?, 'open', ?, ?)"),
-      sscc: db.prepare('UPDATE sscc_counter SET next = next + 1 WHERE id = 1 RETURNING next - 1 AS n'),
+      sscc: db.prepare('UPDATE sscc_counter SET next = next + 1 WHERE id = 1 RETURNING next - 1 AS n').pluck(),
       items: db.prepare('SELECT code_id FROM container_items WHERE container_id = ? ORDER BY rowid').pluck(),
       close: db.prepare("UPDATE containers SET sscc = ?, state = 'closed', closed_at = ? WHERE id = ?"),
       setParent: db.prepare('UPDATE containers SET parent_id = ? WHERE id = ?'),
@@ -223,7 +223,7 @@ export class Aggregator extends EventEmitter {
       this.#o.pool.transitionSync({ ids: codeIds, to: 'AGGREGATED', parent: `00${sscc}` })
       if (parent !== null) { st.setParent.run(parent.id, box.id); st.insertChild.run(parent.id, box.id) }
       return { sscc, codeIds }
-    }).then(({ sscc, codeIds }) => {
+    }, { statements: box.capacity + 6 }).then(({ sscc, codeIds }) => {
       this.emit('closed', { level: 'box', sscc, jobId: job.id, codeIds, children: [] } satisfies ClosedContainer)
       this.emit('change')
     })
