@@ -35,6 +35,8 @@ export interface GroupCommitStats {
   maxBatch: number
   /** The most statements (as declared by the operations) one transaction held. */
   maxStatements: number
+  /** The longest batch, from BEGIN to COMMIT returned (ms): the longest the store held the event loop. */
+  maxCommitMs: number
 }
 
 export interface GroupCommitOptions {
@@ -53,7 +55,7 @@ export class GroupCommit {
   #head = 0
   #scheduled = false
   #closed = false
-  readonly stats: GroupCommitStats = { commits: 0, ops: 0, maxBatch: 0, maxStatements: 0 }
+  readonly stats: GroupCommitStats = { commits: 0, ops: 0, maxBatch: 0, maxStatements: 0, maxCommitMs: 0 }
   readonly #begin: { run(): unknown }
   readonly #commit: { run(): unknown }
   readonly #rollback: { run(): unknown }
@@ -121,6 +123,7 @@ export class GroupCommit {
       this.#head = 0
     } else this.#head = end
     const db = this.#db
+    const t0 = performance.now()
     try {
       this.#begin.run()
       for (let i = start; i < end; i++) {
@@ -143,6 +146,8 @@ export class GroupCommit {
       return
     }
     const n = end - start
+    const ms = performance.now() - t0
+    if (ms > this.stats.maxCommitMs) this.stats.maxCommitMs = ms
     this.stats.commits++
     this.stats.ops += n
     if (n > this.stats.maxBatch) this.stats.maxBatch = n

@@ -142,6 +142,7 @@ export default {
         rss_growth_mb_per_100k: round(slope(rss.filter(r => r.items > n / 5)) * 100_000, 2),
         commits: stats.commits,
         max_statements_per_commit: stats.maxStatements,
+        commit_max_ms: round(stats.maxCommitMs, 1),
         items: tracker.counters.verified,
       }
     } finally {
