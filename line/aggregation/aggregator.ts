@@ -233,8 +233,8 @@ export class Aggregator extends EventEmitter {
       st.close.run(sscc, this.#o.clock.now(), parent.id)
       return { sscc, children: st.children.all(parent.id) as string[] }
     })
-    // the pallet is announced after its last box, whether or not that box's close went through
-    const palletDone = closed.then(() => palletClosed, () => palletClosed).then(({ sscc, children }) => {
+    // announced right after its last box (the operations resolve in queue order, each one callback away)
+    const palletDone = palletClosed.then(({ sscc, children }) => {
       this.emit('closed', { level: 'pallet', sscc, jobId: job.id, codeIds: [], children } satisfies ClosedContainer)
       this.emit('change')
     })
