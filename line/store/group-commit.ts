@@ -42,7 +42,7 @@ export interface GroupCommitStats {
 export interface GroupCommitOptions {
   /** Operations queued at most before a submit commits synchronously (a bound on memory). */
   maxBatch?: number
-  /** Statements per transaction at most (1,000): bounds how long one commit holds the event loop. */
+  /** Statements per transaction at most (500): bounds how long one commit holds the event loop (a few ms here). */
   maxStatements?: number
 }
 
@@ -71,7 +71,7 @@ export class GroupCommit {
   constructor (db: Db, options: GroupCommitOptions = {}) {
     this.#db = db
     this.#maxBatch = options.maxBatch ?? 20_000
-    this.#maxStatements = options.maxStatements ?? 1000
+    this.#maxStatements = options.maxStatements ?? 500
     this.#begin = db.prepare('BEGIN IMMEDIATE')
     this.#commit = db.prepare('COMMIT')
     this.#rollback = db.prepare('ROLLBACK')
