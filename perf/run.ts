@@ -2,7 +2,7 @@
 // and merges the figures into perf/results/latest.json as { "<bench>": { "<figure>": number }, "machine": {…} }.
 
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -100,8 +100,15 @@ function runProfiled (bench: string): number {
   if (fallback) {
     const name = `${bench}-${stamp}.cpuprofile`
     process.stderr.write(`profiling ${bench} under node --cpu-prof\n`)
-    const r = runChild(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profilesDir}`, `--cpu-prof-name=${name}`, '--import=tsx', ...childArgs])
-    if (r.error !== null || !existsSync(join(profilesDir, name))) { console.log(`node --cpu-prof failed: ${r.error ?? 'no profile written'}`); return 1 }
+    // Every thread writes a profile (tsx runs its loader in a worker): with one fixed --cpu-prof-name the worker's
+    // idle profile could overwrite the main thread's. Node's own names carry the thread id; the main thread's is 0.
+    const tmp = join(profilesDir, `.cpu-prof-${process.pid}`)
+    rmSync(tmp, { recursive: true, force: true })
+    const r = runChild(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${tmp}`, '--import=tsx', ...childArgs])
+    const main = existsSync(tmp) ? readdirSync(tmp).find(f => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f)) : undefined
+    if (main !== undefined) renameSync(join(tmp, main), join(profilesDir, name))
+    rmSync(tmp, { recursive: true, force: true })
+    if (r.error !== null || main === undefined) { console.log(`node --cpu-prof failed: ${r.error ?? 'no profile of the main thread written'}`); return 1 }
     if (!r.ok) failed = true
     written.push(`node --cpu-prof: ${join(profilesDir, name)} (open in Chrome DevTools → Performance, or speedscope)`)
   }

@@ -25,6 +25,44 @@ export const cameraResultSchema = z.object({
 
 export type CameraResultPayload = z.infer<typeof cameraResultSchema>
 
+const GRADES: ReadonlySet<unknown> = new Set(gradeSchema.options)
+const SYMBOLOGY = /^\][A-Za-z][0-9A-Za-z]$/
+
+/**
+ * The common case of `cameraResultSchema`, checked by hand: a well-formed result, at every product, without the
+ * cost of the schema walk. It accepts a subset of what the schema accepts (anything unusual returns undefined),
+ * so the schema still decides — and explains — every doubtful payload. Unknown keys are left out, as the schema
+ * strips them.
+ */
+export function fastCameraResult (json: unknown): CameraResultPayload | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined
+  const o = json as Record<string, unknown>
+  const { seq, ts, code, grade, params, symbology } = o
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined
+  if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) return undefined
+  if (!GRADES.has(grade)) return undefined
+  if (code === null) {
+    if (grade !== 'F') return undefined
+  } else if (typeof code !== 'string' || code.length < 1 || code.length > 1024 || !CODE_CHARS.test(code) || code.startsWith(GS) || code.endsWith(GS)) return undefined
+  const out: CameraResultPayload = { seq, ts, code, grade: grade as Grade }
+  if (params !== undefined) {
+    if (typeof params !== 'object' || params === null || Array.isArray(params) || Object.getPrototypeOf(params) !== Object.prototype) return undefined
+    const copy: Record<string, Grade | number> = {}
+    for (const k of Object.keys(params)) {
+      const v = (params as Record<string, unknown>)[k]
+      if (k.length > 64 || k === '__proto__') return undefined
+      if (typeof v === 'number') { if (!Number.isFinite(v)) return undefined } else if (!GRADES.has(v)) return undefined
+      copy[k] = v as Grade | number
+    }
+    out.params = copy
+  }
+  if (symbology !== undefined) {
+    if (typeof symbology !== 'string' || !SYMBOLOGY.test(symbology)) return undefined
+    out.symbology = symbology
+  }
+  return out
+}
+
 export const cameraStatusSchema = z.object({
   online: z.boolean(),
   ts: z.number().finite().min(0).optional(),

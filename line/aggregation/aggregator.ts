@@ -74,9 +74,21 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
   #chain: Promise<unknown> = Promise.resolve()
   #nextId: number
   readonly #inflight = new Set<Promise<unknown>>()
+  /** Container work queued through #serial and not yet finished: while any, boxes close through it too. */
+  #serialPending = 0
   readonly #insertItem: { run(...args: unknown[]): unknown }
   readonly #inAContainer: Statement
   readonly #closedPallets: Statement
+  /** Statements of the box-close path, prepared once: it runs for every box, up to thousands a second. */
+  readonly #st: {
+    openContainer: Statement
+    sscc: Statement
+    items: Statement
+    close: Statement
+    setParent: Statement
+    insertChild: Statement
+    children: Statement
+  }
 
   constructor (options: AggregatorOptions) {
     super()
@@ -88,6 +100,16 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
     this.#inAContainer = this.#db.prepare('SELECT 1 FROM container_items WHERE code_id = ?')
     this.#closedPallets = this.#db.prepare(`SELECT p.sscc, p.job_id AS jobId, group_concat(b.sscc) AS boxes FROM containers p
       JOIN containers b ON b.parent_id = p.id AND b.state = 'closed' WHERE p.level = 'pallet' AND p.state = 'closed' GROUP BY p.id ORDER BY p.id`)
+    const db = this.#db
+    this.#st = {
+      openContainer: db.prepare("INSERT INTO containers (id, level, job_id, state, capacity, opened_at) VALUES (?, ?, ?, 'open', ?, ?)"),
+      sscc: db.prepare('UPDATE sscc_counter SET next = next + 1 WHERE id = 1 RETURNING next - 1 AS n').pluck(),
+      items: db.prepare('SELECT code_id FROM container_items WHERE container_id = ? ORDER BY rowid').pluck(),
+      close: db.prepare("UPDATE containers SET sscc = ?, state = 'closed', closed_at = ? WHERE id = ?"),
+      setParent: db.prepare('UPDATE containers SET parent_id = ? WHERE id = ?'),
+      insertChild: db.prepare('INSERT INTO container_items (container_id, child_id) VALUES (?, ?)'),
+      children: db.prepare("SELECT sscc FROM containers WHERE parent_id = ? AND state = 'closed' ORDER BY id").pluck(),
+    }
   }
 
   /** Attach to a job; reopens the job's open box and pallet after a restart. */
@@ -144,8 +166,11 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
 
   /** Serialise container work: box closes must not interleave. */
   #serial<T> (fn: () => Promise<T>): Promise<T> {
+    this.#serialPending++
     const p = this.#chain.then(fn, fn)
     this.#chain = p.catch(() => {})
+    const done = (): void => { this.#serialPending-- }
+    p.then(done, done)
     return p
   }
 
@@ -161,9 +186,15 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
     const stored = this.#o.pool.commit.submit(() => { insert.run(box.id, codeId) }, { savepoint: false })
     box.count++
     this.emit('change')
-    const done = box.count >= box.capacity
-      ? (this.#box = null, stored.then(() => this.#serial(() => this.#closeBox(box))))
-      : stored
+    let done: Promise<void> = stored
+    if (box.count >= box.capacity) {
+      this.#box = null
+      // Without a label to print between the SSCC and the close, the whole close is one operation queued right
+      // behind the box's last unit: boxes then close at the commit rate, not one box per two or three commits.
+      done = this.#o.labelPrinter?.printSscc === undefined && this.#serialPending === 0
+        ? this.#closeBoxQueued(box, job)
+        : stored.then(() => this.#serial(() => this.#closeBox(box)))
+    }
     this.#inflight.add(done)
     const forget = (): void => { this.#inflight.delete(done) }
     done.then(forget, forget)
@@ -173,9 +204,8 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
   #open (jobId: number, level: 'box' | 'pallet', capacity: number): OpenContainer {
     const id = this.#nextId++
     // queued: it commits before (or with) the first unit that goes into it
-    void this.#o.pool.commit.submit(db => {
-      db.prepare("INSERT INTO containers (id, level, job_id, state, capacity, opened_at) VALUES (?, ?, ?, 'open', ?, ?)").run(id, level, jobId, capacity, this.#o.clock.now())
-    }, { savepoint: false })
+    const st = this.#st.openContainer
+    void this.#o.pool.commit.submit(() => { st.run(id, level, jobId, capacity, this.#o.clock.now()) }, { savepoint: false })
     return { id, level, capacity, count: 0 }
   }
 
@@ -186,6 +216,45 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
       db.prepare('UPDATE sscc_counter SET next = next + 1 WHERE id = 1').run()
       return buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, n).digits
     })
+  }
+
+  /**
+   * Close a full box (no label printer) as one operation in the group commit: next SSCC, close, units
+   * AGGREGATED, pallet membership — all or nothing, in queue order behind the box's units. A full pallet closes
+   * in the operation queued right after. 'closed' is emitted once the commit returned.
+   */
+  #closeBoxQueued (box: OpenContainer, job: { id: number, boxesPerPallet: number }): Promise<void> {
+    const st = this.#st
+    let pallet: OpenContainer | null = null
+    if (job.boxesPerPallet > 0) {
+      pallet = this.#pallet ?? (this.#pallet = this.#open(job.id, 'pallet', job.boxesPerPallet))
+      pallet.count++
+      if (pallet.count >= pallet.capacity) this.#pallet = null
+    }
+    const parent = pallet
+    const closed = this.#o.pool.commit.submit(() => {
+      const sscc = buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, st.sscc.get() as number).digits
+      const codeIds = st.items.all(box.id) as number[]
+      st.close.run(sscc, this.#o.clock.now(), box.id)
+      this.#o.pool.transitionSync({ ids: codeIds, to: 'AGGREGATED', parent: `00${sscc}` })
+      if (parent !== null) { st.setParent.run(parent.id, box.id); st.insertChild.run(parent.id, box.id) }
+      return { sscc, codeIds }
+    }, { statements: box.capacity + 6 }).then(({ sscc, codeIds }) => {
+      this.emit('closed', { level: 'box', sscc, jobId: job.id, codeIds, children: [] } satisfies ClosedContainer)
+      this.emit('change')
+    })
+    if (parent === null || parent.count < parent.capacity) return closed
+    const palletClosed = this.#o.pool.commit.submit(() => {
+      const sscc = buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, st.sscc.get() as number).digits
+      st.close.run(sscc, this.#o.clock.now(), parent.id)
+      return { sscc, children: st.children.all(parent.id) as string[] }
+    })
+    // announced right after its last box (the operations resolve in queue order, each one callback away)
+    const palletDone = palletClosed.then(({ sscc, children }) => {
+      this.emit('closed', { level: 'pallet', sscc, jobId: job.id, codeIds: [], children } satisfies ClosedContainer)
+      this.emit('change')
+    })
+    return Promise.all([closed, palletDone]).then(() => {})
   }
 
   async #closeBox (box: OpenContainer): Promise<void> {

@@ -65,6 +65,8 @@ export function parseCode (profile: GroupProfile, input: string): MarkingCode {
   let gtin = ''
   let serial = ''
   let p = 0
+  /** A GS after a fixed-length element is tolerated but not canonical: the raw form is then rebuilt without it. */
+  let canonical = true
   const els = profile.elements
   for (let e = 0; e < els.length; e++) {
     const spec = els[e] as ElementSpec
@@ -98,6 +100,7 @@ export function parseCode (profile: GroupProfile, input: string): MarkingCode {
     }
     p = end
     if (p < input.length && input.charCodeAt(p) === 0x1d) {
+      if (spec.predefined) canonical = false
       p++
       if (p === input.length) fail(input, p - 1, group, 'code ends with a group separator')
     } else if (p < input.length && !spec.predefined) {
@@ -105,7 +108,8 @@ export function parseCode (profile: GroupProfile, input: string): MarkingCode {
     }
   }
   if (p < input.length) fail(input, p, group, 'unexpected data after the last element')
-  return finish(profile, gtin, serial, crypto, attributes)
+  // elements in profile order, GS exactly where build() puts one: the input is its own canonical form
+  return finish(profile, gtin, serial, crypto, attributes, canonical ? input : undefined)
 }
 
 function parseTobaccoPack (profile: GroupProfile, input: string): MarkingCode {
@@ -120,8 +124,8 @@ function parseTobaccoPack (profile: GroupProfile, input: string): MarkingCode {
   return finish(profile, gtin, input.slice(14, 21), { crypto: input.slice(25, 29) }, { mrp: input.slice(21, 25) })
 }
 
-function finish (profile: GroupProfile, gtin: string, serial: string, crypto: Record<string, string>, attributes: Record<string, string>): MarkingCode {
-  const raw = build(profile, gtin, serial, crypto, attributes)
+function finish (profile: GroupProfile, gtin: string, serial: string, crypto: Record<string, string>, attributes: Record<string, string>, canonicalRaw?: string): MarkingCode {
+  const raw = canonicalRaw ?? build(profile, gtin, serial, crypto, attributes)
   return { group: profile.group, gtin, serial, crypto, attributes, raw, identity: identityOf(profile, gtin, serial) }
 }
 
