@@ -3,6 +3,7 @@
 // `startLine(config)` builds one line's controller from its validated config and returns a handle to stop it.
 // Run directly: `tsx line/main.ts <config>`.
 
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { MqttClient } from 'mqtt'
 import { connectMqtt, controllerConnectOptions, embeddedOptions, endMqtt, startBroker, usesEmbeddedBroker, waitConnected, type EmbeddedBroker } from '../broker/index.ts'
 import { createPrinter } from '../printers/index.ts'
@@ -13,7 +14,7 @@ import { Aggregator } from './aggregation/aggregator.ts'
 import { Cameras } from './app/cameras.ts'
 import { linkViews, printersByRole } from './app/devices.ts'
 import { emissionStatus, followJobDemand } from './app/emission-demand.ts'
-import { emissionAlarms, watchFaults } from './app/faults.ts'
+import { emissionAlarms, watchFaults, watchStore } from './app/faults.ts'
 import { followProducts } from './app/gate.ts'
 import { obeyPlc } from './app/plc-commands.ts'
 import { publishToPlc } from './app/plc-publish.ts'
@@ -22,6 +23,7 @@ import { loadConfigJob, writeOffUncertain } from './app/start-up.ts'
 import { ProfileRegistry } from './codes/index.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { loadConfig } from './config/load.ts'
+import { preflight } from './config/preflight.ts'
 import type { LineConfig } from './config/schema.ts'
 import { LineBus, relayBroker, relayCameras } from './events.ts'
 import { JobStore } from './jobs/jobs.ts'
@@ -40,6 +42,7 @@ import { MqttPlc } from './plc/mqtt-plc.ts'
 import { CodePool } from './pool/pool.ts'
 import { LineRuntime } from './runtime.ts'
 import { PackmlMachine } from './state/machine.ts'
+import { StoreWatch, checkStoreIdentity } from './store/guard.ts'
 import { openDatabase, type Db } from './store/open.ts'
 import { lineTimings, type LineTimings } from './timings.ts'
 import { Feeder } from './tracking/feeder.ts'
@@ -75,6 +78,8 @@ export interface StartOptions {
   hmiBootstrap?: BootstrapOptions
   /** The controller's own timings (line/timings.ts); the defaults suit a real line. */
   timings?: Partial<LineTimings>
+  /** Start on a store that is new or not the one this line used (an engineer's decision: `--accept-new-store`). */
+  acceptNewStore?: boolean
 }
 
 export async function startLine (config: LineConfig, options: StartOptions = {}): Promise<LineHandle> {
@@ -89,11 +94,15 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     }
   }
   try {
+    // ports, endpoints and the store path checked before anything is started or ordered, each problem by its key
+    await preflight(config)
     const profiles = new ProfileRegistry()
     for (const [group, ais] of Object.entries(config.profiles)) profiles.withOptionalAis(group, ais)
 
     const db = openDatabase(config.store.path, { synchronous: config.store.synchronous })
     closers.push(() => { if (db.open) db.close() })
+    // a line that had a store does not start on an empty or foreign one unless an engineer says so
+    if (config.store.path !== ':memory:') checkStoreIdentity(db, { storePath: config.store.path, identityFile: config.store.identityFile, acceptNew: options.acceptNewStore === true, now: clock.now() })
     const pool = new CodePool(db, { profiles, clock, minRemainingMs: config.pool.minRemainingValidity })
     closers.push(() => pool.commit.close())
     const alarms = new AlarmBook(db, { clock, log: log.child({ module: 'alarms' }) })
@@ -117,13 +126,18 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     // listening before the first CONNACK: the durable session's queued messages arrive right after it
     const plc = new MqttPlc({ client: mqtt, site: config.site, line: config.line, log: log.child({ module: 'plc' }), alarms })
     bus.relay('plc', plc, ['command', 'trigger', 'gate'])
-    await waitConnected(mqtt)
+    // an unreachable broker holds the line (a blocker), not the start-up: the panel must come up to say so
+    await waitConnected(mqtt, timings.startupWaitMs).catch((err: unknown) => {
+      if ((err as { context?: { returnCode?: unknown } }).context?.returnCode != null) throw err // a refused login does not heal
+      log.warn({ err }, 'broker not reachable yet; the line waits for it')
+    })
 
     // printers
     const printers = config.printers.map(p => createPrinter(p, { logger: log.child({ printer: p.id }), clock }))
     closers.push(async () => { for (const p of printers) await p.close() })
     const { unit: unitPrinters, label: labelPrinter } = printersByRole(config.printers, printers)
-    await Promise.all(printers.map(p => p.connect().catch(err => log.warn({ err, printer: p.id }, 'printer not reachable yet; reconnecting'))))
+    // never waited for: a printer that is off is an alarm and a device that is not ready, not a start-up that hangs
+    for (const p of printers) p.connect().catch(err => log.warn({ err, printer: p.id }, 'printer not reachable yet; reconnecting'))
 
     const machine = new PackmlMachine({ now: () => clock.now() })
     bus.relay('machine', machine, ['change'])
@@ -219,12 +233,14 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     obeyPlc({ bus, control: runtime, log })
     closers.push(publishToPlc({ bus, plc, counters: () => runtime.counters(), countersMs: timings.countersPublishMs }))
 
-    await verifier.start()
+    // subscriptions complete when the broker answers; start-up goes on after a bounded wait either way
+    const subscribed = Promise.all([verifier.start(), plc.start()]).then(() => { plc.publishState(machine.snapshot()) })
+    subscribed.catch(err => log.error({ err }, 'subscriptions failed'))
     closers.push(() => verifier.stop())
     cameras.start()
     closers.push(() => cameras.stop())
-    await plc.start()
-    plc.publishState(machine.snapshot())
+    await Promise.race([subscribed, sleep(timings.startupWaitMs)])
+    closers.push(watchStore({ watch: new StoreWatch(db, { path: config.store.path }), intervalMs: timings.storeWatchMs, alarms, fault: (kind, message, source, detail) => runtime.fault(kind, message, source, detail) }))
 
     await loadConfigJob({ job: config.job, jobs, control: runtime, log })
     if (replenisher !== null) followJobDemand({ bus, jobs, replenisher, intervalMs: timings.replenishMs })
@@ -256,9 +272,10 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const path = process.argv[2] ?? 'config/line.yaml'
+  const args = process.argv.slice(2)
+  const path = args.find(a => !a.startsWith('--')) ?? 'config/line.yaml'
   try {
-    const handle = await startLine(loadConfig(path))
+    const handle = await startLine(loadConfig(path), { acceptNewStore: args.includes('--accept-new-store') })
     const stop = (): void => { handle.close().then(() => process.exit(0), () => process.exit(1)) }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)

@@ -66,6 +66,7 @@ export interface LineControlEvents { snapshot: [], operation: [LineOperation] }
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
 export class LineRuntime extends TypedEmitter<LineControlEvents> implements LineControl {
+  #closing = false
   readonly #o: RuntimeOptions
   readonly #t: NonNullable<RuntimeOptions['timings']>
   #job: JobView | null = null
@@ -137,6 +138,8 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
   }
 
   async close (): Promise<void> {
+    // what closing does to the devices (a printer disconnected, the broker gone) is not a fault of the line
+    this.#closing = true
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
     // A clean shutdown empties the heads so their codes go back to the pool instead of being written off at the
@@ -291,6 +294,7 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     // The job's last code is out: products still entering until Completing stops the infeed get no print, and are
     // rejected as NO_PRINT — that is the end of the job, not a printer fault.
     if (kind === 'printer' && source === 'tracker' && this.#job !== null && this.#o.mode.budget === 0) return
+    if (this.#closing) return
     this.#o.alarms.raise({ code: FAULT_ALARMS[kind], source, params: { reason: message }, detail })
     const st = this.#o.machine.state
     if (st === 'Completing' && kind === 'printer') return // the last products are draining; products after the last code carry none

@@ -25,6 +25,10 @@ export interface LineTimings {
   reportSweepMs: number
   /** The replenisher's loop (orders, their status, codes fetched). */
   replenishMs: number
+  /** Start-up waits at most this long for the broker and the subscriptions, then goes on (the panel comes up). */
+  startupWaitMs: number
+  /** The store file is checked this often for being deleted, replaced or its WAL growing. */
+  storeWatchMs: number
 }
 
 export const DEFAULT_TIMINGS: Readonly<LineTimings> = {
@@ -39,6 +43,8 @@ export const DEFAULT_TIMINGS: Readonly<LineTimings> = {
   cameraStatusRefreshMs: 3000,
   reportSweepMs: 30_000,
   replenishMs: 1000,
+  startupWaitMs: 5000,
+  storeWatchMs: 2000,
 }
 
 export function lineTimings (overrides: Partial<LineTimings> = {}): LineTimings {

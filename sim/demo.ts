@@ -47,6 +47,8 @@ async function main (): Promise<void> {
     log: createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, name: `${config.site}/${config.line}` }),
     lastImage: { png: () => lastPng, info: () => lastInfo },
     hmiBootstrap: { adminUser: 'admin', adminPassword },
+    // the demo starts from a fresh store on purpose (above)
+    acceptNewStore: true,
   })
   await world.attach(config, line.broker?.url ?? String(config.broker.url))
   const cam = world.cameras.get(config.cameras.find(c => c.role === 'unit')?.id ?? '')

@@ -11,6 +11,7 @@ import { ProfileRegistry } from '../../line/codes/index.ts'
 import { validateConfig } from '../../line/config/load.ts'
 import type { LineConfig } from '../../line/config/schema.ts'
 import { CodePool } from '../../line/pool/pool.ts'
+import { defaultIdentityFile } from '../../line/store/guard.ts'
 import { openDatabase } from '../../line/store/open.ts'
 import type { ChildStatus } from '../line-child.ts'
 import { prng } from '../codes/factory.ts'
@@ -305,6 +306,9 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   await broker?.close()
   await oms.close()
   await trueApi.close()
-  if (options.keepDir !== true) rmSync(dir, { recursive: true, force: true })
+  if (options.keepDir !== true) {
+    rmSync(dir, { recursive: true, force: true })
+    rmSync(defaultIdentityFile(config.store.path), { force: true }) // the store's identity, kept beside its folder
+  }
   return summary
 }

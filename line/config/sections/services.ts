@@ -5,6 +5,8 @@ import { duration, integer, nonEmpty, port } from './common.ts'
 
 export const storeSchema = z.strictObject({
   path: nonEmpty().default('var/line.db'),
+  /** Where the store's identity is remembered (default: beside the store's folder, `.<folder>-<file>.store-id`). */
+  identityFile: nonEmpty().optional(),
   synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
 })
 

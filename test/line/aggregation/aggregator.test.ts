@@ -137,7 +137,7 @@ t.test('a label that cannot be printed: the box stays closed, an alarm is raised
   await a.agg.settled()
   const sscc = a.closed[0]!.sscc
   t.ok(ids.every(id => f.pool.get(id)?.state === 'AGGREGATED'), 'the box is closed all the same')
-  t.match(a.raised, [{ code: 'LABEL_FAILED', severity: 'fault', source: 'box-label', message: { en: `box label ${sscc} not printed` } }])
+  t.match(a.raised, [{ code: 'LABEL_FAILED', severity: 'fault', source: 'box-label', message: { en: `Box label ${sscc} not printed` } }])
   t.ok(a.alarms.list().some(x => x.code === 'LABEL_FAILED' && x.active))
   fail = false
   t.equal(await a.agg.reprint(sscc), true)

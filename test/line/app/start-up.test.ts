@@ -18,7 +18,7 @@ t.test('codes left SENT are written off, and the operator is told how many', asy
   t.same(writeOffUncertain({ recoverUncertain: () => [] }, alarms), [])
   t.same(raised, [], 'none: no alarm')
   t.same(writeOffUncertain({ recoverUncertain: () => [4, 5] }, alarms), [4, 5])
-  t.match(raised, [{ code: 'UNCERTAIN_CODES', severity: 'warning', detail: { count: 2 } }])
+  t.match(raised, [{ code: 'UNCERTAIN_CODES', source: 'pool', params: { count: 2 }, detail: { count: 2 } }])
 })
 
 t.test('the config job is loaded only when no job is active', async t => {
