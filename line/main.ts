@@ -250,7 +250,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       const l3 = await startL3({
         pub: config.l3.pub, router: config.l3.router, queueLimit: config.l3.queueLimit, curve: config.l3.curve, fullCodes: config.l3.fullCodes, maxMessagesPerSecond: config.l3.maxMessagesPerSecond,
         line: `${config.site}/${config.line}`, clock, log: log.child({ module: 'l3' }),
-        control: runtime, tracker, aggregator, outbox, alarms,
+        control: runtime, state: () => machine.state, tracker, aggregator, outbox, alarms,
         jobDefaults: { unitsPerMinute: config.job?.unitsPerMinute ?? 300, minGrade: config.job?.minGrade ?? 'C', unitsPerBox: config.job?.unitsPerBox ?? 12, boxesPerPallet: config.job?.boxesPerPallet ?? 40 },
       })
       l3Feed = l3

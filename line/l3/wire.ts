@@ -24,6 +24,8 @@ export interface L3WiringOptions {
   clock: Clock
   log: Logger
   control: LineControl
+  /** The PackML state name, cheaply: a ping must not build a whole snapshot (default: from the snapshot). */
+  state?: () => string
   /** Emits 'item' (tracker verdicts). */
   tracker: EventEmitter
   /** Emits 'closed' (boxes and pallets). */
@@ -105,7 +107,7 @@ export async function startL3 (o: L3WiringOptions): Promise<L3Wiring> {
 async function handle (msg: MesMessage, o: L3WiringOptions): Promise<unknown> {
   switch (msg.type) {
     case 'ping':
-      return { state: o.control.snapshot().state.state }
+      return { state: o.state?.() ?? o.control.snapshot().state.state }
     case 'job.load': {
       const today = new Date(o.clock.now()).toISOString().slice(0, 10)
       const r = await o.control.startJob(jobFromSpec(msg.job, today, o.jobDefaults), `l3:${msg.job.jobId}`)
