@@ -342,7 +342,9 @@ export class Tracker extends EventEmitter {
     for (const item of this.#undecided.values()) {
       const overdue = now - item.triggeredAt > gateMs || this.#lastSeq - item.seq >= gate
       if (item.code === null && item.pairNo < 0 && (now - item.triggeredAt > this.#o.printTimeoutMs || this.#lastSeq - item.seq >= gate)) {
-        // It stays in the print queue as a placeholder: a late print is its, not the next product's.
+        // It stays in the print queue as a placeholder: a late print is its, not the next product's. If it was
+        // printed after all, the camera will say so: that result is expected, not an alarm.
+        item.resynced = true
         this.#decide(item, 'NO_PRINT', null)
         if (this.#noPrintIsExpected) continue
         this.emit('fault', { kind: 'printer', message: { ru: `Нет подтверждения печати для изделия ${item.seq}`, en: `no print confirmation for item ${item.seq}` } })

@@ -149,6 +149,9 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   let powerCuts = 0
   let recoveredUncertain = 0
   let last: ChildStatus | undefined
+  /** When the conveyor went on the clock: the pace is measured from there (start-up is not line time). */
+  let conveyorFrom = { real: Date.now(), pitches: 0 }
+  let conveyorTo = { real: Date.now(), pitches: 0 }
   const holds: HoldRecord[] = []
   let hold = null as { startedAt: number, rec: HoldRecord } | null
   let prevAlarms: string[] = []
@@ -178,6 +181,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     const conveyor = world.conveyor!
     // on the clock, not on a real-time interval: the line speed is per simulated minute
     world.conveyor!.runOnClock(sc.unitsPerMinute, rate)
+    conveyorFrom = { real: Date.now(), pitches: world.conveyor!.stats.pitches }
     const poll = async (): Promise<ChildStatus | undefined> => { const s = await ctl.status(); if (s !== undefined) { last = s; watchHolds(s) } return s }
     await until('codes from the OMS emulator', async () => ((await poll())?.available ?? 0) >= Math.min(sc.quantity, 20_000), 120_000)
     note(`pool ready after ${Date.now() - started} ms`)
@@ -230,6 +234,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
       }
       await sleep(100)
     }
+    conveyorTo = { real: Date.now(), pitches: conveyor.stats.pitches }
     note(`job complete after ${Date.now() - started} ms`)
     for (const f of pending) violations.push(`fault ${f.kind} at unit ${f.at} never fired: the job ended first`)
     await Promise.all(ended)
@@ -394,7 +399,9 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const byReason: HeldSummary['byReason'] = {}
   for (const h of holds) for (const r of h.reasons.length > 0 ? h.reasons : ['(no alarm)']) { const b = byReason[r] ??= { holds: 0, realSeconds: 0 }; b.holds++; b.realSeconds = Math.round((b.realSeconds + h.realSeconds) * 10) / 10 }
   const heldReal = holds.reduce((n, h) => n + h.realSeconds, 0)
-  const conveyorSimMin = conv.pitches / sc.unitsPerMinute
+  if (conveyorTo.pitches === 0) conveyorTo = { real: Date.now(), pitches: conv.pitches }
+  const conveyorSimMin = (conveyorTo.pitches - conveyorFrom.pitches) / sc.unitsPerMinute
+  const conveyorRealMin = (conveyorTo.real - conveyorFrom.real) / 60_000
   const summary: ScenarioSummary = {
     scenario: sc.name,
     ci: sc.ci,
@@ -404,7 +411,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     clockRate: rate,
     simulatedMinutes: Math.round(seconds * rate / 6) / 10,
     pace: {
-      realMinutesPerSimulatedHour: conveyorSimMin > 0 ? Math.round(seconds / 60 / (conveyorSimMin / 60) * 100) / 100 : null,
+      realMinutesPerSimulatedHour: conveyorSimMin > 0 ? Math.round(conveyorRealMin / (conveyorSimMin / 60) * 100) / 100 : null,
       nominal: Math.round(60 / rate * 100) / 100,
       conveyorSimulatedMinutes: Math.round(conveyorSimMin * 10) / 10,
       stalledPitches: conv.stalledPitches,
