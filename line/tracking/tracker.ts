@@ -53,6 +53,8 @@ interface Item {
   pairNo: number
   /** Written off by a re-alignment: its camera result, when it comes, is expected and ignored. */
   resynced: boolean
+  /** A code printed on it after it was given up (written off): forgotten with it. */
+  lateCode: string | null
 }
 
 /** One event of the head's stream, in the order of the products under it. `lost`: printed, confirmation lost. */
@@ -171,7 +173,7 @@ export class Tracker extends EventEmitter {
 
   #newItem (seq: number, now: number): void {
     this.#lastSeq = seq
-    const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false, pairNo: -1, resynced: false }
+    const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false, pairNo: -1, resynced: false, lateCode: null }
     const early = this.#earlyResults.get(seq)
     if (early !== undefined) { this.#earlyResults.delete(seq); item.result = early.r }
     this.#items.set(seq, item)
@@ -250,12 +252,14 @@ export class Tracker extends EventEmitter {
     }
     if (e.kind === 'print') this.#assign(item, e.done)
     else if (e.kind === 'miss') this.#missedPrint(item)
-    else this.#decide(item, 'NO_PRINT', null) // printed with a code nobody told us: it must leave the line
+    else { item.resynced = true; this.#decide(item, 'NO_PRINT', null) } // printed with a code nobody told us: it must leave the line
   }
 
   /** The late print of a product already rejected for want of it: the code left the line on that product. */
   #latePrint (item: Item, done: PrintDone): void {
     this.#inFlight.set(done.item.code, { seq: item.seq, pairNo: item.pairNo })
+    const known = this.#items.get(item.seq)
+    if (known !== undefined) known.lateCode = done.item.code
     this.#track(this.#o.pool.markPrinted([done.item.id], item.seq).then(() => this.#o.pool.markDefect([done.item.id], 'UNCERTAIN')))
     this.#o.alarms.raise({ code: 'PRINT_CONFIRMED_LATE', severity: 'info', source: done.printer, message: { ru: `Печать изделия ${item.seq} подтверждена после его отбраковки: код списан`, en: `print of product ${item.seq} confirmed after it was rejected: code written off` }, detail: { seq: item.seq, codeId: done.item.id } })
   }
@@ -355,7 +359,12 @@ export class Tracker extends EventEmitter {
     // forget decided items far behind the newest trigger
     for (const [seq, item] of this.#items) {
       if (seq > this.#lastSeq - 2000) break
-      if (item.decided) { this.#items.delete(seq); this.#verdicts.delete(seq); if (item.code !== null) this.#inFlight.delete(item.code) }
+      if (item.decided) {
+        this.#items.delete(seq)
+        this.#verdicts.delete(seq)
+        if (item.code !== null) this.#inFlight.delete(item.code)
+        if (item.lateCode !== null) this.#inFlight.delete(item.lateCode)
+      }
     }
   }
 

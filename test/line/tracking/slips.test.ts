@@ -166,3 +166,34 @@ t.test('a stray code further away in the stream is a wrong code, not a slip', as
   t.same(s.rejects.map(r => [r.seq, r.reason]), [[4, 'WRONG_CODE']])
   t.notOk(s.alarmCodes().includes('TRACKING_RESYNC'))
 })
+
+t.test('a placeholder waits ten print timeouts for its late print, then the next print is not its', async t => {
+  const s = await setup(t)
+  s.tracker.onTrigger(1)
+  s.f.clock.advance(301)
+  s.tracker.tick() // product 1 given up: no print came, no miss reported
+  s.f.clock.advance(10 * 300)
+  s.tracker.tick()
+  s.tracker.onTrigger(2); s.print(0)
+  s.tracker.onResult(s.result(2, s.codes[0]!.code))
+  await s.tracker.settled()
+  t.same(s.good.map(g => [g.seq, g.id]), [[2, s.codes[0]!.id]])
+  t.same(s.rejects.map(r => [r.seq, r.reason]), [[1, 'NO_PRINT']])
+})
+
+t.test('after a new start (resync), placeholders, head counters and the PLC numbering start afresh', async t => {
+  const s = await setup(t)
+  s.tracker.onTrigger(1); s.print(0)
+  s.tracker.onResult(s.result(1, s.codes[0]!.code))
+  s.tracker.onTrigger(2)
+  s.f.clock.advance(301)
+  s.tracker.tick() // product 2 given up
+  s.tracker.resync()
+  s.print(1, false); s.print(1, false) // the head printed during the clear: its counter moved on
+  s.tracker.onTrigger(40) // the PLC numbered products while the line was stopped
+  s.print(1)
+  s.tracker.onResult(s.result(40, s.codes[1]!.code))
+  await s.tracker.settled()
+  t.same(s.good.map(g => g.seq), [1, 40])
+  t.notOk(s.alarmCodes().some(a => a === 'TRIGGER_LOST' || a === 'PRINT_CONFIRMATION_LOST'), 'no slip inferred across a new start')
+})
