@@ -19,7 +19,12 @@ const MAX_EARLY_RESULTS = 10_000
 const MAX_LOST_TRIGGERS = 32
 /** A jump of the head's print counter up to this many prints is lost confirmations; beyond it, a new count. */
 const MAX_LOST_PRINTS = 32
-/** A product given up for want of a print confirmation waits this many print timeouts for its late print. */
+/**
+ * A product given up for want of a print confirmation waits this many result timeouts for its late print: a head
+ * that reports its misses always sends a head event, late only by a stalled poll or a reconnect, so the wait is long.
+ */
+const LATE_PRINT_RESULT_TIMEOUTS = 4
+/** ...and at least this many print timeouts. */
 const LATE_PRINT_TIMEOUTS = 10
 
 export type RejectReason = 'UNREADABLE' | 'WRONG_CODE' | 'LOW_GRADE' | 'NO_RESULT' | 'NO_PRINT' | 'STORE_ERROR'
@@ -338,9 +343,10 @@ export class Tracker extends EventEmitter {
       if (e.kind === 'print') this.#orphanPrint(e.done)
     }
     // a placeholder whose late print never came: the next print is not its
+    const latePrintMs = Math.max(this.#o.printTimeoutMs * LATE_PRINT_TIMEOUTS, this.#o.resultTimeoutMs * LATE_PRINT_RESULT_TIMEOUTS)
     while (this.#awaitingPrint.length > 0) {
       const front = this.#awaitingPrint[0] as Item
-      if (!front.decided || now - front.triggeredAt <= this.#o.printTimeoutMs * LATE_PRINT_TIMEOUTS) break
+      if (!front.decided || now - front.triggeredAt <= latePrintMs) break
       this.#awaitingPrint.shift()
     }
     for (const item of this.#undecided.values()) {
