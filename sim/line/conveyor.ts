@@ -67,6 +67,9 @@ export class Conveyor extends EventEmitter {
   /** Stop the infeed after this many products (scenario job size); Infinity runs on. */
   limit = Infinity
   readonly stats: ConveyorStats = { produced: 0, unmarked: 0, rejected: 0, shipped: 0, shippedCodes: [], rejectedCodes: [], rejectsUnknown: 0, pitches: 0, stalledPitches: 0, extraPrints: 0, lostTriggers: 0 }
+  /** When the state the conveyor acts on began (the controller's `since`): an older state message is stale. */
+  #stateSince = -Infinity
+  #stateTimer: NodeJS.Timeout | null = null
   /** Trigger messages still to drop (fault injection: a PLC message lost on the way). */
   #dropTriggers = 0
   /** On the clock: the pitch in clock ms and the clock time the next pitch is due. */
@@ -87,6 +90,7 @@ export class Conveyor extends EventEmitter {
 
   #lost (): void {
     this.#state = 'Offline'
+    this.#stateSince = -Infinity
     for (const p of this.#onConveyor) this.#rejects.add(p.seq)
   }
 
@@ -96,6 +100,12 @@ export class Conveyor extends EventEmitter {
 
   async start (): Promise<void> {
     await this.#o.client.subscribeAsync([this.#topics.reject, this.#topics.state], { qos: 1 })
+    // Re-read the retained state every 2 s (a SUBSCRIBE re-sends it): state messages can arrive out of order
+    // through a broker with persistence, and a PLC left believing "Held" while the controller runs would stop the
+    // infeed for good (a shift stalled so; the operator saw Execute and had nothing to press).
+    this.#stateTimer ??= setInterval(() => {
+      if (this.#o.client.connected) this.#o.client.subscribe(this.#topics.state, { qos: 1 })
+    }, 2000)
     this.setSpeed(this.#o.unitsPerMinute)
   }
 
@@ -144,12 +154,18 @@ export class Conveyor extends EventEmitter {
   stop (): void {
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
+    if (this.#stateTimer !== null) clearInterval(this.#stateTimer)
+    this.#stateTimer = null
   }
 
   #onMessage (topic: string, payload: Buffer): void {
     try {
       if (topic === this.#topics.state) {
-        this.#state = (JSON.parse(payload.toString()) as { state: string }).state
+        const m = JSON.parse(payload.toString()) as { state: string, since?: number }
+        // an older state than the one acted on (reordered delivery): the newer one stands
+        if (typeof m.since === 'number' && m.since < this.#stateSince) return
+        this.#state = m.state
+        this.#stateSince = typeof m.since === 'number' ? m.since : -Infinity
         // The controller is gone: nobody can vouch for the products on the conveyor, so all of them are rejected.
         if (this.#state === 'Offline') for (const p of this.#onConveyor) this.#rejects.add(p.seq)
       }
