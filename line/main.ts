@@ -239,6 +239,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
         if (e.verdict === 'reject' && e.codeId !== null && job !== null) pl.defect(job.group, [e.codeId], e.reason ?? 'DEFECT')
       })
       runtime.on('defect', (ids: number[]) => { const job = jobs.active(); if (job !== null) pl.defect(job.group, ids, 'DEFECT') })
+      tracker.on('writtenOff', (w: { codeIds: number[], reason: string }) => { const job = jobs.active(); if (job !== null) pl.defect(job.group, w.codeIds, w.reason) })
       aggregator.on('closed', (c: { level: string, sscc: string, codeIds: number[], children: string[], jobId: number }) => {
         const job = jobs.get(c.jobId)
         if (c.level === 'box' && job !== null) pl.boxClosed(job, c.codeIds)

@@ -85,8 +85,12 @@ export interface TrackerOptions {
   maxConsecutiveRejects: number
 }
 
+/** Codes the tracker wrote off outside a product's verdict (a print without its product, a late print). */
+export interface WrittenOff { codeIds: number[], reason: 'UNCERTAIN' }
+
 /**
- * Events: 'good' (GoodUnit, after VERIFIED is committed), 'item' (ItemEvent), 'fault' ({ kind, message }).
+ * Events: 'good' (GoodUnit, after VERIFIED is committed), 'item' (ItemEvent), 'fault' ({ kind, message }),
+ * 'writtenOff' (WrittenOff, after DEFECT is committed: their dropout must be reported).
  */
 export class Tracker extends EventEmitter {
   readonly #o: TrackerOptions
@@ -265,8 +269,16 @@ export class Tracker extends EventEmitter {
     this.#inFlight.set(done.item.code, { seq: item.seq, pairNo: item.pairNo })
     const known = this.#items.get(item.seq)
     if (known !== undefined) known.lateCode = done.item.code
-    this.#track(this.#o.pool.markPrinted([done.item.id], item.seq).then(() => this.#o.pool.markDefect([done.item.id], 'UNCERTAIN')))
+    this.#writeOff(done.item.id, item.seq)
     this.#o.alarms.raise({ code: 'PRINT_CONFIRMED_LATE', severity: 'info', source: done.printer, message: { ru: `Печать изделия ${item.seq} подтверждена после его отбраковки: код списан`, en: `print of product ${item.seq} confirmed after it was rejected: code written off` }, detail: { seq: item.seq, codeId: done.item.id } })
+  }
+
+  /** A printed code no product we follow carries: PRINTED (with the product it went to, if known), then DEFECT. */
+  #writeOff (codeId: number, seq?: number): void {
+    this.#track(this.#o.pool.markPrinted([codeId], seq)
+      .then(() => this.#o.pool.markDefect([codeId], 'UNCERTAIN'))
+      .then(() => { this.emit('writtenOff', { codeIds: [codeId], reason: 'UNCERTAIN' } satisfies WrittenOff) })
+      .catch(err => { this.#o.log.error({ err, codeId, seq }, 'write-off of a code without its product failed') }))
   }
 
   #missedPrint (item: Item): void {
@@ -278,7 +290,7 @@ export class Tracker extends EventEmitter {
 
   #orphanPrint (done: PrintDone): void {
     // A print with no product we know of: the code is on nothing we can follow.
-    this.#track(this.#o.pool.markPrinted([done.item.id]).then(() => this.#o.pool.markDefect([done.item.id], 'UNCERTAIN')))
+    this.#writeOff(done.item.id)
     this.#o.alarms.raise({ code: 'PRINT_WITHOUT_ITEM', severity: 'warning', source: done.printer, message: { ru: 'Печать без изделия: код списан', en: 'print without a product: code written off' }, detail: { codeId: done.item.id } })
     this.emit('fault', { kind: 'printer', message: { ru: 'Печать без триггера ПЛК', en: 'a print without a PLC trigger' } })
   }

@@ -25,6 +25,8 @@ async function setup (t: { teardown(fn: () => void): void }) {
   const faults: string[] = []
   tracker.on('good', u => good.push(u))
   tracker.on('fault', x => faults.push(x.kind))
+  const writtenOff: number[] = []
+  tracker.on('writtenOff', (w: { codeIds: number[] }) => writtenOff.push(...w.codeIds))
   let counter = 0
   /** The head prints code `i` (its counter advances); `confirm: false` loses the confirmation. */
   const print = (i: number, confirm = true) => {
@@ -36,7 +38,7 @@ async function setup (t: { teardown(fn: () => void): void }) {
   const result = (seq: number, code: string | null, grade: Grade = 'A'): VerificationResult => ({ camera: 'cam-1', seq, ts: f.clock.now(), code, grade, receivedAt: f.clock.now() })
   const state = (i: number) => f.pool.get(codes[i]!.id)
   const alarmCodes = () => alarms.list().map(a => a.code)
-  return { f, tracker, alarms, rejects, storeAtReject, good, faults, print, result, codes, state, alarmCodes }
+  return { f, tracker, alarms, rejects, storeAtReject, good, faults, print, result, codes, state, alarmCodes, writtenOff }
 }
 
 t.test('late print confirmation: the given-up product takes its late print, the next product keeps its own code', async t => {
@@ -57,6 +59,7 @@ t.test('late print confirmation: the given-up product takes its late print, the 
   t.same(s.rejects.map(r => [r.seq, r.reason]), [[2, 'NO_PRINT']])
   t.match(s.state(1), { state: 'DEFECT', reason: 'UNCERTAIN', seq: 2 }, 'the late code is written off with the product that carries it')
   t.ok(s.alarmCodes().includes('PRINT_CONFIRMED_LATE'))
+  t.same(s.writtenOff, [s.codes[1]!.id], 'announced once committed, so its dropout is reported')
   t.notOk(s.alarmCodes().includes('CODE_OF_OTHER_ITEM'), 'no code lands on a neighbour')
   t.same(s.faults, ['printer'], 'the missing confirmation itself still holds the line')
   t.match(s.tracker.counters, { printed: 2, verified: 2, rejected: 0 }, 'the written-off code is not a printed unit: counters agree with the store')
@@ -98,6 +101,7 @@ t.test('extra print (print-go without a product): the camera shows the shift, th
       t.same(s.rejects.map(r => [r.seq, r.reason]), [[2, 'WRONG_CODE'], [3, 'WRONG_CODE'], [4, 'WRONG_CODE']], 'only the products between the slip and the camera are written off')
       for (const i of [1, 2, 3, 4]) t.equal(s.state(i)?.state, 'DEFECT', `code ${i} (on a rejected product or on nothing) is DEFECT`)
       t.equal(s.state(4)?.reason, 'UNCERTAIN', 'the print that landed on a product already written off')
+      t.same(s.writtenOff, [s.codes[4]!.id])
       t.ok(s.storeAtReject.every((st, k) => k > 0 || st[s.codes[1]!.id] === 'DEFECT'), 'DEFECT committed before the PLC is told')
       t.ok(s.alarmCodes().includes('TRACKING_RESYNC'))
       t.notOk(s.alarmCodes().includes('RESULT_LATE_OR_DUPLICATE'), 'results of written-off products are expected, not alarms')
