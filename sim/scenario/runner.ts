@@ -161,8 +161,10 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const watchHolds = (s: ChildStatus): void => {
     const held = s.state === 'Held' || s.state === 'Holding'
     if (held && hold === null) {
+      // the line's own fault alarms (FAULT_<kind>) say why it held; other alarms new at that moment are context
       const fresh = s.alarms.filter(a => !prevAlarms.includes(a))
-      hold = { startedAt: Date.now(), rec: { atSimulatedMinute: simMinute(), realSeconds: 0, reasons: fresh.length > 0 ? fresh : s.alarms } }
+      const faults = (fresh.length > 0 ? fresh : s.alarms).filter(a => a.startsWith('FAULT_'))
+      hold = { startedAt: Date.now(), rec: { atSimulatedMinute: simMinute(), realSeconds: 0, reasons: faults.length > 0 ? faults : fresh.length > 0 ? fresh : s.alarms } }
       holds.push(hold.rec)
     } else if (!held && hold !== null) {
       hold.rec.realSeconds = Math.round((Date.now() - hold.startedAt) / 100) / 10
