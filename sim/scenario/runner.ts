@@ -163,8 +163,10 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     if (held && hold === null) {
       // the line's own fault alarms (FAULT_<kind>) say why it held; other alarms new at that moment are context
       const fresh = s.alarms.filter(a => !prevAlarms.includes(a))
-      const faults = (fresh.length > 0 ? fresh : s.alarms).filter(a => a.startsWith('FAULT_'))
-      hold = { startedAt: Date.now(), rec: { atSimulatedMinute: simMinute(), realSeconds: 0, reasons: faults.length > 0 ? faults : fresh.length > 0 ? fresh : s.alarms } }
+      const active = s.alarms.filter(a => a.startsWith('FAULT_'))
+      const faults = active.filter(a => fresh.includes(a))
+      const reasons = faults.length > 0 ? faults : active.length > 0 ? active : fresh.length > 0 ? fresh : s.alarms
+      hold = { startedAt: Date.now(), rec: { atSimulatedMinute: simMinute(), realSeconds: 0, reasons } }
       holds.push(hold.rec)
     } else if (!held && hold !== null) {
       hold.rec.realSeconds = Math.round((Date.now() - hold.startedAt) / 100) / 10
