@@ -463,6 +463,31 @@ export const CATALOGUE = {
     text: { ru: 'ПЛК не подтвердил прохождение {count} изделий', en: 'The PLC did not confirm {count} products at the gate' },
     action: { ru: 'Проверьте датчик на выходе и программу ПЛК', en: 'Check the exit sensor and the PLC program' },
   },
+  TRIGGER_LOST: {
+    severity: 'warning',
+    text: { ru: 'Потеряны триггеры ПЛК: {missing} перед {seq}', en: '{missing} PLC trigger(s) lost before {seq}' },
+    action: { ru: 'Изделия без триггера отслежены на своих местах; если повторяется — проверьте выход триггера ПЛК и сеть', en: "The products without a trigger were followed in their places; if it repeats, check the PLC's trigger output and the network" },
+  },
+  TRIGGER_JUMP: {
+    severity: 'warning',
+    text: { ru: 'Номер триггера скачком изменился: {last} → {seq}', en: 'Trigger sequence jumped from {last} to {seq}' },
+    action: { ru: 'Если ПЛК перезапускался или его счётчик сброшен — освободите конвейер и нажмите «Сброс»; иначе проверьте программу ПЛК', en: "If the PLC restarted or its counter was reset, clear the conveyor and press Reset; otherwise check the PLC program" },
+  },
+  PRINT_CONFIRMATION_LOST: {
+    severity: 'warning',
+    text: { ru: 'Потеряно подтверждений печати: {lost}', en: '{lost} print confirmation(s) lost' },
+    action: { ru: 'Изделия без подтверждённой печати отбракованы; если повторяется — проверьте связь с печатающей головкой', en: 'The products without a confirmed print were rejected; if it repeats, check the connection to the print head' },
+  },
+  PRINT_CONFIRMED_LATE: {
+    severity: 'info',
+    text: { ru: 'Печать изделия {seq} подтверждена после его отбраковки: код списан', en: 'Print of product {seq} confirmed after it was rejected: code written off' },
+    action: { ru: 'Ничего делать не нужно; если повторяется — проверьте нагрузку и связь с головкой', en: 'Nothing to do now; if it repeats, check the load and the connection to the head' },
+  },
+  TRACKING_RESYNC: {
+    severity: 'warning',
+    text: { ru: 'Сдвиг печати относительно изделий ({shift}) исправлен, списаны изделия {products}', en: 'Prints slipped against products ({shift}); re-aligned, products {products} written off' },
+    action: { ru: 'Списанные изделия отбракованы; проверьте сигнал печати головки и датчик триггера', en: "The written-off products were rejected; check the head's print-go signal and the trigger photocell" },
+  },
   TRIGGER_SEQ: {
     severity: 'warning',
     text: { ru: 'Повтор или откат номера триггера {seq}', en: 'Trigger sequence {seq} repeated or went back' },

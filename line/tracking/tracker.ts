@@ -1,6 +1,8 @@
 // Item tracking (DESIGN §5a): every PLC trigger is an item; the head's confirmed print gives it its code; the
-// camera result for its sequence number decides it. Rejects are persisted before the PLC is told. Nothing is
-// matched by guesswork: a missing print, a missing result or a foreign code rejects and raises an alarm.
+// camera result for its sequence number decides it. Rejects are persisted before the PLC is told. When the trigger
+// and print streams slip (a lost or late confirmation, an extra print, a lost trigger), the tracker re-aligns them on
+// the evidence the line has — PLC sequence numbers, the head's print counter, the code the camera read — and writes
+// off only the products whose code is uncertain (docs/tracking.md).
 
 import type { AlarmBook } from '../alarms/alarms.ts'
 import type { Clock } from '../clock.ts'
@@ -16,6 +18,17 @@ import type { VerificationResult } from '../../verifiers/types.ts'
 
 /** Early results kept at most (a camera publishing for products that never come must not grow memory). */
 const MAX_EARLY_RESULTS = 10_000
+/** A jump of the PLC's sequence number up to this many products is lost triggers; beyond it, a new numbering. */
+const MAX_LOST_TRIGGERS = 32
+/** A jump of the head's print counter up to this many prints is lost confirmations; beyond it, a new count. */
+const MAX_LOST_PRINTS = 32
+/**
+ * A product given up for want of a print confirmation waits this many result timeouts for its late print: a head
+ * that reports its misses always sends a head event, late only by a stalled poll or a reconnect, so the wait is long.
+ */
+const LATE_PRINT_RESULT_TIMEOUTS = 4
+/** ...and at least this many print timeouts. */
+const LATE_PRINT_TIMEOUTS = 10
 
 export type { RejectReason }
 
@@ -44,7 +57,19 @@ interface Item {
   printed: Promise<unknown> | null
   result: VerificationResult | null
   decided: boolean
+  /** Its place in the head's event stream (prints and misses in order); -1 until a head event is paired with it. */
+  pairNo: number
+  /** Written off by a re-alignment: its camera result, when it comes, is expected and ignored. */
+  resynced: boolean
+  /** A code printed on it after it was given up (written off): forgotten with it. */
+  lateCode: string | null
 }
+
+/** One event of the head's stream, in the order of the products under it. `lost`: printed, confirmation lost. */
+type HeadEvent = { kind: 'print', done: PrintDone } | { kind: 'miss' } | { kind: 'lost' }
+
+/** Who carries a code the tracker paired: the product, and the code's place in the head's stream. */
+interface Owner { seq: number, pairNo: number }
 
 export interface TrackerOptions {
   pool: CodePool
@@ -66,26 +91,45 @@ export interface TrackerOptions {
 /** A condition the tracker cannot decide around: the line holds (or aborts) on it. */
 export interface TrackerFault { kind: FaultKind, message: Bilingual }
 
+/** Codes the tracker wrote off outside a product's verdict (a print without its product, a late print). */
+export interface WrittenOff { codeIds: number[], reason: 'UNCERTAIN' }
+
 export interface TrackerEvents {
   /** A good unit, after VERIFIED is committed. */
   good: [GoodUnit]
   /** Every decided item, good or rejected. */
   item: [ItemEvent]
   fault: [TrackerFault]
+  /** After DEFECT is committed for codes written off without a product verdict: their dropout must be reported. */
+  writtenOff: [WrittenOff]
 }
 
 export class Tracker extends TypedEmitter<TrackerEvents> {
   readonly #o: TrackerOptions
   readonly #items = new Map<number, Item>()
+  /** Items not yet decided, in sequence order: deadlines scan only these. */
+  readonly #undecided = new Map<number, Item>()
+  /**
+   * Items waiting for their head event, in trigger order. An item given up for want of a print confirmation stays
+   * here (decided) as a placeholder, so its late print is taken by it and not by the next product.
+   */
   readonly #awaitingPrint: Item[] = []
-  /** Prints confirmed before their trigger arrived (the head's counter poll can beat the PLC's message). */
-  readonly #awaitingTrigger: Array<{ done: PrintDone | null, at: number }> = []
+  /** Head events that came before their trigger (the head's counter poll can beat the PLC's message). */
+  readonly #awaitingTrigger: Array<{ e: HeadEvent, at: number }> = []
+  /** The last print counter seen per head: a jump proves confirmations were lost. */
+  readonly #headCounters = new Map<string, number>()
+  /** Head events paired so far: each paired item's place in the head's stream. */
+  #pairNo = 0
+  /** Products still to come whose print was already paired with an earlier product (a slip back, see #slip). */
+  #skipTriggers = 0
+  /** After a new start the next trigger sets the numbering: no lost triggers are inferred across it. */
+  #anchorSeq = true
   /**
    * Camera results that overtook their product's trigger: the PLC and the camera publish over separate MQTT
    * connections, so a result may arrive first. Kept by sequence number until the trigger comes or they expire.
    */
   readonly #earlyResults = new Map<number, { r: VerificationResult, at: number }>()
-  readonly #inFlight = new Map<string, number>()
+  readonly #inFlight = new Map<string, Owner>()
   #job: { id: number, minGrade: Grade } | null = null
   #lastSeq = -1
   #consecutiveRejects = 0
@@ -94,8 +138,6 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
   /** Average time between triggers: when the infeed stops, products still move, and deadlines go by time. */
   #pitchMs: number | null = null
   #lastTriggerAt: number | null = null
-  /** Products given up as NO_PRINT whose print may still be confirmed late. */
-  #latePrints = 0
   readonly #verdicts = new Map<number, 'good' | 'reject'>()
   #idleWaiters: Array<() => void> = []
 
@@ -121,11 +163,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
   verdict (seq: number): 'good' | 'reject' | undefined { return this.#verdicts.get(seq) }
 
   /** Items triggered and not yet decided. */
-  inFlight (): number {
-    let n = 0
-    for (const it of this.#items.values()) if (!it.decided) n++
-    return n
-  }
+  inFlight (): number { return this.#undecided.size }
 
   /** A product reached the print station (PLC shift-register sequence number). */
   onTrigger (seq: number): void {
@@ -139,46 +177,73 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
       const dt = now - this.#lastTriggerAt
       this.#pitchMs = this.#pitchMs === null ? dt : this.#pitchMs * 0.9 + dt * 0.1
     }
+    const missing = this.#lastSeq < 0 || this.#anchorSeq ? 0 : seq - this.#lastSeq - 1
+    this.#anchorSeq = false
+    if (missing > 0 && missing <= MAX_LOST_TRIGGERS) {
+      // The PLC numbers every product that passes the photocell, and the same photocell fires the head: the
+      // products whose trigger message was lost had their print-go too, so they take their place in the stream.
+      this.#o.alarms.raise({ code: 'TRIGGER_LOST', source: 'plc', params: { missing, seq }, detail: { seq, last: this.#lastSeq, missing } })
+      for (let s = this.#lastSeq + 1; s < seq; s++) this.#newItem(s, now)
+    } else if (missing > MAX_LOST_TRIGGERS) {
+      this.#o.alarms.raise({ code: 'TRIGGER_JUMP', source: 'plc', params: { last: this.#lastSeq, seq }, detail: { seq, last: this.#lastSeq } })
+    }
     this.#lastTriggerAt = now
-    this.#lastSeq = seq
-    const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false }
-    const early = this.#earlyResults.get(seq)
-    if (early !== undefined) { this.#earlyResults.delete(seq); item.result = early.r }
-    this.#items.set(seq, item)
-    this.counters.triggered++
-    const earlyPrint = this.#awaitingTrigger.shift()
-    if (earlyPrint === undefined) this.#awaitingPrint.push(item)
-    else if (earlyPrint.done === null) this.#missedPrint(item)
-    else this.#assign(item, earlyPrint.done)
+    this.#newItem(seq, now)
     this.tick()
   }
 
-  /**
-   * The head confirmed a print. Triggers and prints are two ordered streams of the same photocell events: the
-   * k-th print belongs to the k-th trigger, whichever arrives first.
-   */
-  onPrinted (done: PrintDone): void {
-    const item = this.#awaitingPrint.shift()
-    if (item === undefined) {
-      if (this.#latePrints > 0) {
-        // the print of a product already given up as NO_PRINT (and rejected): pairing it with the next trigger
-        // would shift every code onto the wrong product
-        this.#latePrints--
-        this.#orphanPrint(done)
-        return
-      }
-      this.#awaitingTrigger.push({ done, at: this.#o.clock.now() })
+  #newItem (seq: number, now: number): void {
+    this.#lastSeq = seq
+    const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false, pairNo: -1, resynced: false, lateCode: null }
+    const early = this.#earlyResults.get(seq)
+    if (early !== undefined) { this.#earlyResults.delete(seq); item.result = early.r }
+    this.#items.set(seq, item)
+    this.#undecided.set(seq, item)
+    this.counters.triggered++
+    if (this.#skipTriggers > 0) {
+      // its print went to the product before it, and that code is written off with that product (see #slip)
+      this.#skipTriggers--
+      item.pairNo = this.#pairNo++
+      item.resynced = true
+      this.#decide(item, 'WRONG_CODE', null)
       return
     }
-    this.#assign(item, done)
+    const early2 = this.#awaitingTrigger.shift()
+    if (early2 === undefined) this.#awaitingPrint.push(item)
+    else this.#pair(item, early2.e)
   }
 
   /**
-   * A new start after Stop and Reset (the heads were cleared): prints given up long ago are no longer expected.
-   * Fresh early prints stay: their triggers may still be on the way.
+   * The head confirmed a print. Triggers and head events (prints and misses) are two ordered streams of the same
+   * photocell events: the k-th head event belongs to the k-th trigger, whichever arrives first. The head's counter
+   * says whether prints were confirmed to nobody in between.
+   */
+  onPrinted (done: PrintDone): void {
+    const last = this.#headCounters.get(done.printer)
+    this.#headCounters.set(done.printer, done.counter)
+    if (last !== undefined) {
+      const lost = (done.counter - last - 1) >>> 0 // 32-bit counter, wraps
+      if (lost > 0 && lost <= MAX_LOST_PRINTS) {
+        // Printed, never confirmed to us: those prints sit on the next products in the stream, codes unknown.
+        this.#o.alarms.raise({ code: 'PRINT_CONFIRMATION_LOST', source: done.printer, params: { lost }, detail: { counter: done.counter, last, lost } })
+        for (let i = 0; i < lost; i++) this.#headEvent({ kind: 'lost' })
+      } else if (lost > MAX_LOST_PRINTS) {
+        this.#o.log.warn({ printer: done.printer, counter: done.counter, last }, 'print counter jumped: counting anew')
+      }
+    }
+    this.#headEvent({ kind: 'print', done })
+  }
+
+  /**
+   * A new start after Stop and Reset (the heads were cleared): prints given up long ago are no longer expected,
+   * the head counters and the PLC numbering are taken as they come. Fresh early prints stay: their triggers may
+   * still be on the way.
    */
   resync (): void {
-    this.#latePrints = 0
+    for (let i = this.#awaitingPrint.length - 1; i >= 0; i--) if ((this.#awaitingPrint[i] as Item).decided) this.#awaitingPrint.splice(i, 1)
+    this.#headCounters.clear()
+    this.#skipTriggers = 0
+    this.#anchorSeq = true
   }
 
   /**
@@ -190,9 +255,42 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     if (miss.ambiguous) {
       this.emit('fault', { kind: 'printer', message: { ru: 'Пропуск печати вперемешку с печатью: порядок неизвестен', en: 'a missed print among prints: order unknown' } })
     }
+    this.#headEvent({ kind: 'miss' })
+  }
+
+  #headEvent (e: HeadEvent): void {
     const item = this.#awaitingPrint.shift()
-    if (item === undefined) this.#awaitingTrigger.push({ done: null, at: this.#o.clock.now() })
-    else this.#missedPrint(item)
+    if (item === undefined) this.#awaitingTrigger.push({ e, at: this.#o.clock.now() })
+    else this.#pair(item, e)
+  }
+
+  #pair (item: Item, e: HeadEvent): void {
+    item.pairNo = this.#pairNo++
+    if (item.decided) {
+      // a placeholder: the product was given up (and rejected) before its head event came
+      if (e.kind === 'print') this.#latePrint(item, e.done)
+      return
+    }
+    if (e.kind === 'print') this.#assign(item, e.done)
+    else if (e.kind === 'miss') this.#missedPrint(item)
+    else { item.resynced = true; this.#decide(item, 'NO_PRINT', null) } // printed with a code nobody told us: it must leave the line
+  }
+
+  /** The late print of a product already rejected for want of it: the code left the line on that product. */
+  #latePrint (item: Item, done: PrintDone): void {
+    this.#inFlight.set(done.item.code, { seq: item.seq, pairNo: item.pairNo })
+    const known = this.#items.get(item.seq)
+    if (known !== undefined) known.lateCode = done.item.code
+    this.#writeOff(done.item.id, item.seq)
+    this.#o.alarms.raise({ code: 'PRINT_CONFIRMED_LATE', source: done.printer, params: { seq: item.seq }, detail: { seq: item.seq, codeId: done.item.id } })
+  }
+
+  /** A printed code no product we follow carries: PRINTED (with the product it went to, if known), then DEFECT. */
+  #writeOff (codeId: number, seq?: number): void {
+    this.#track(this.#o.pool.markPrinted([codeId], seq)
+      .then(() => this.#o.pool.markDefect([codeId], 'UNCERTAIN'))
+      .then(() => { this.emit('writtenOff', { codeIds: [codeId], reason: 'UNCERTAIN' } satisfies WrittenOff) })
+      .catch(err => { this.#o.log.error({ err, codeId, seq }, 'write-off of a code without its product failed') }))
   }
 
   #missedPrint (item: Item): void {
@@ -204,7 +302,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
 
   #orphanPrint (done: PrintDone): void {
     // A print with no product we know of: the code is on nothing we can follow.
-    this.#track(this.#o.pool.markPrinted([done.item.id]).then(() => this.#o.pool.markDefect([done.item.id], 'UNCERTAIN')))
+    this.#writeOff(done.item.id)
     this.#o.alarms.raise({ code: 'PRINT_WITHOUT_ITEM', source: done.printer, detail: { codeId: done.item.id } })
     this.emit('fault', { kind: 'printer', message: { ru: 'Печать без триггера ПЛК', en: 'a print without a PLC trigger' } })
   }
@@ -213,7 +311,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     if (this.#debug) this.#o.log.debug({ seq: item.seq, codeId: done.item.id, counter: done.counter }, 'print assigned')
     item.codeId = done.item.id
     item.code = done.item.code
-    this.#inFlight.set(done.item.code, item.seq)
+    this.#inFlight.set(done.item.code, { seq: item.seq, pairNo: item.pairNo })
     this.counters.printed++
     item.printed = this.#track(this.#o.pool.markPrinted([done.item.id], item.seq))
     if (item.result !== null) this.#evaluate(item)
@@ -228,7 +326,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
       return
     }
     if (item === undefined) {
-      const owner = r.code === null ? undefined : this.#inFlight.get(r.code)
+      const owner = r.code === null ? undefined : this.#inFlight.get(r.code)?.seq
       this.#o.alarms.raise({
         code: 'RESULT_UNKNOWN_SEQ', source: r.camera, params: { seq: r.seq },
         detail: { seq: r.seq, code: r.code, ownerSeq: owner, why: 'no such item' },
@@ -237,6 +335,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     }
     if (item.result !== null || item.decided) {
       if (item.result !== null && item.result.code === r.code) return // duplicate delivery of the same result
+      if (item.resynced && item.result === null) { item.result = r; return } // written off by a re-alignment: expected
       this.#o.alarms.raise({ code: 'RESULT_LATE_OR_DUPLICATE', source: r.camera, params: { seq: r.seq }, detail: { seq: r.seq } })
       return
     }
@@ -262,18 +361,23 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
       })
     }
     while (this.#awaitingTrigger.length > 0 && now - (this.#awaitingTrigger[0] as { at: number }).at > this.#o.printTimeoutMs) {
-      const e = this.#awaitingTrigger.shift() as { done: PrintDone | null }
-      if (e.done !== null) this.#orphanPrint(e.done)
+      const { e } = this.#awaitingTrigger.shift() as { e: HeadEvent }
+      if (e.kind === 'print') this.#orphanPrint(e.done)
     }
-    for (const item of this.#items.values()) {
-      if (item.decided) continue
+    // a placeholder whose late print never came: the next print is not its
+    const latePrintMs = Math.max(this.#o.printTimeoutMs * LATE_PRINT_TIMEOUTS, this.#o.resultTimeoutMs * LATE_PRINT_RESULT_TIMEOUTS)
+    while (this.#awaitingPrint.length > 0) {
+      const front = this.#awaitingPrint[0] as Item
+      if (!front.decided || now - front.triggeredAt <= latePrintMs) break
+      this.#awaitingPrint.shift()
+    }
+    for (const item of this.#undecided.values()) {
       const overdue = now - item.triggeredAt > gateMs || this.#lastSeq - item.seq >= gate
-      if (item.code === null && (now - item.triggeredAt > this.#o.printTimeoutMs || this.#lastSeq - item.seq >= gate)) {
-        const i = this.#awaitingPrint.indexOf(item)
-        if (i >= 0) this.#awaitingPrint.splice(i, 1)
+      if (item.code === null && item.pairNo < 0 && (now - item.triggeredAt > this.#o.printTimeoutMs || this.#lastSeq - item.seq >= gate)) {
+        // It stays in the print queue as a placeholder: a late print is its, not the next product's. If it was
+        // printed after all, the camera will say so: that result is expected, not an alarm.
+        item.resynced = true
         this.#decide(item, 'NO_PRINT', null)
-        this.#latePrints++
-        // The print queue and the products may be out of step now: stop before a code lands on the wrong item.
         if (this.#noPrintIsExpected) continue
         this.emit('fault', { kind: 'printer', message: { ru: `Нет подтверждения печати для изделия ${item.seq}`, en: `no print confirmation for item ${item.seq}` } })
       } else if (item.code !== null && item.result === null && overdue) {
@@ -283,7 +387,12 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     // forget decided items far behind the newest trigger
     for (const [seq, item] of this.#items) {
       if (seq > this.#lastSeq - 2000) break
-      if (item.decided) { this.#items.delete(seq); this.#verdicts.delete(seq); if (item.code !== null) this.#inFlight.delete(item.code) }
+      if (item.decided) {
+        this.#items.delete(seq)
+        this.#verdicts.delete(seq)
+        if (item.code !== null) this.#inFlight.delete(item.code)
+        if (item.lateCode !== null) this.#inFlight.delete(item.lateCode)
+      }
     }
   }
 
@@ -292,8 +401,12 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     if (r.code === null) return this.#decide(item, 'UNREADABLE', r.grade)
     if (r.code !== item.code) {
       const owner = this.#inFlight.get(r.code)
-      if (owner !== undefined && owner !== item.seq) {
-        this.#o.alarms.raise({ code: 'CODE_OF_OTHER_ITEM', source: r.camera, params: { owner, seq: item.seq }, detail: { seq: item.seq, owner } })
+      if (owner !== undefined && owner.seq !== item.seq) {
+        this.#o.alarms.raise({ code: 'CODE_OF_OTHER_ITEM', source: r.camera, params: { owner: owner.seq, seq: item.seq }, detail: { seq: item.seq, owner: owner.seq } })
+        const other = this.#items.get(owner.seq)
+        // The code of the product next to it in the head's stream, which did not read it on itself: the streams
+        // slipped by one. Further apart, it is a stray code (a label from elsewhere), not a slip.
+        if (Math.abs(owner.pairNo - item.pairNo) === 1 && other !== undefined && other.result?.code !== r.code) return this.#slip(item, owner, r)
       }
       return this.#decide(item, 'WRONG_CODE', r.grade)
     }
@@ -302,9 +415,56 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     this.#decide(item, null, r.grade)
   }
 
+  /**
+   * The camera read on `item` the code paired with its neighbour in the head's stream: every pairing from here on is
+   * off by one. Write off the products whose code is now uncertain — this one, the owner of the code it carries,
+   * and those paired after it (their codes are on the product before or after them) — and re-align the streams:
+   * shift +1 (an extra print): the next print lands on a product already written off; shift −1 (a product without
+   * its print-go, or a placeholder that took the next product's print): the next product's print is already paired.
+   */
+  #slip (item: Item, owner: Owner, r: VerificationResult): void {
+    const shift = owner.pairNo - item.pairNo
+    const off: number[] = []
+    const writeOff = (it: Item): void => {
+      if (it.decided) return
+      it.resynced = true
+      off.push(it.seq)
+      this.#decide(it, 'WRONG_CODE', null)
+    }
+    this.#decide(item, 'WRONG_CODE', r.grade)
+    off.push(item.seq)
+    const other = this.#items.get(owner.seq)
+    if (other !== undefined && other.pairNo === owner.pairNo) writeOff(other)
+    let newest: Item = item
+    for (const it of this.#undecided.values()) {
+      if (it.pairNo > item.pairNo) { if (it.pairNo > newest.pairNo) newest = it; writeOff(it) }
+    }
+    if (shift > 0) {
+      // the next print in the stream is on a product already written off: a placeholder takes it
+      const slot: Item = { ...newest, pairNo: -1, decided: true, triggeredAt: this.#o.clock.now() }
+      const p = this.#awaitingTrigger.findIndex(x => x.e.kind === 'print')
+      if (p >= 0) {
+        const [x] = this.#awaitingTrigger.splice(p, 1)
+        slot.pairNo = this.#pairNo++
+        this.#latePrint(slot, (x?.e as { done: PrintDone }).done)
+      } else this.#awaitingPrint.unshift(slot)
+    } else {
+      // the next entry of the stream already had its print: it leaves the queue (a live product is written off)
+      const front = this.#awaitingPrint.shift()
+      if (front === undefined) this.#skipTriggers++
+      else if (!front.decided) { front.pairNo = this.#pairNo++; writeOff(front) }
+    }
+    this.#o.alarms.raise({
+      code: 'TRACKING_RESYNC', source: r.camera,
+      params: { shift: shift > 0 ? '+1' : '−1', products: off.join(', ') },
+      detail: { seq: item.seq, owner: owner.seq, shift, writtenOff: off },
+    })
+  }
+
   #decide (item: Item, reason: RejectReason | null, grade: Grade | null): void {
     if (item.decided) return
     item.decided = true
+    this.#undecided.delete(item.seq)
     if (this.#debug) this.#o.log.debug({ seq: item.seq, codeId: item.codeId, reason, grade }, 'item decided')
     const at = this.#o.clock.now()
     const event: ItemEvent = { seq: item.seq, code: item.code, codeId: item.codeId, grade, verdict: reason === null ? 'good' : 'reject', reason, at }
@@ -367,12 +527,10 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
 
   /** Items triggered but never printed (queue to clear when the line stops). */
   dropUndecided (reason: RejectReason): void {
-    for (const item of this.#items.values()) {
-      if (!item.decided) {
-        const i = this.#awaitingPrint.indexOf(item)
-        if (i >= 0) this.#awaitingPrint.splice(i, 1)
-        this.#decide(item, item.code === null ? 'NO_PRINT' : reason, null)
-      }
+    for (const item of [...this.#undecided.values()]) {
+      const i = this.#awaitingPrint.indexOf(item)
+      if (i >= 0) this.#awaitingPrint.splice(i, 1)
+      this.#decide(item, item.code === null ? 'NO_PRINT' : reason, null)
     }
   }
 }

@@ -1,6 +1,7 @@
 // The runner's handle on the controller process (sim/line-child.ts): start it, ask it for its status, send operator
 // commands, cut its power (SIGKILL) or stop it gracefully.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ChildRequest, ChildStatus } from '../line-child.ts'
 
@@ -47,6 +48,14 @@ export class ControllerProcess {
   }
 
   get alive (): boolean { return !this.#exited }
+
+  /** Resident memory of the controller process in MB (Linux /proc), undefined when unknown. */
+  rssMb (): number | undefined {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.#proc.pid}/status`, 'utf8'))
+      return m === null ? undefined : Math.round(Number(m[1]) / 1024)
+    } catch { return undefined }
+  }
 
   #ask (req: { op: ChildRequest['op'], cmd?: string }, timeoutMs = 15_000): Promise<unknown> {
     if (this.#exited) return Promise.resolve(undefined)

@@ -19,12 +19,28 @@ import { startTrueApiEmulator } from '../gismt/server.ts'
 import { OmsEmulator } from '../oms/index.ts'
 import { SimWorld } from '../world.ts'
 import { REJECT_REASONS, VERIFIED_DEFECTS } from '../../line/domain/reasons.ts'
+import type { ConveyorStats } from '../line/conveyor.ts'
 import { ControllerProcess } from './controller.ts'
 import type { Scenario, ScenarioFault } from './schema.ts'
 
 const GTIN = '04601653030046'
 
 export interface FaultRecord { kind: string, at: number, firedAtProduced: number, observed: Record<string, number | boolean | string> }
+
+/** One spell of Held (Holding included): when, for how long, and the alarms that came with it. */
+export interface HoldRecord { atSimulatedMinute: number, realSeconds: number, reasons: string[] }
+
+/** How long the line was Held and why, over the whole run. */
+export interface HeldSummary {
+  count: number
+  realSeconds: number
+  /** The same time on the simulated clock. */
+  simulatedMinutes: number
+  /** Per alarm code present when a hold began: how many holds, and their real seconds. */
+  byReason: Record<string, { holds: number, realSeconds: number }>
+  /** The longest holds (at most 10). */
+  longest: HoldRecord[]
+}
 
 export interface ScenarioSummary {
   scenario: string
@@ -34,16 +50,28 @@ export interface ScenarioSummary {
   seconds: number
   clockRate: number
   simulatedMinutes: number
+  /**
+   * Real minutes per simulated hour, measured by the conveyor's pitches (its own clock-driven steps): 60 / clockRate
+   * when everything keeps up. `nominal` is what clockRate promises.
+   */
+  pace: { realMinutesPerSimulatedHour: number | null, nominal: number, conveyorSimulatedMinutes: number, stalledPitches: number }
   realUnitsPerSecond: number
+  held: HeldSummary
   counters: ChildStatus['counters'] | null
   store: Record<string, number> | undefined
-  physical: { produced: number, shipped: number, rejected: number, unmarked: number, prints: number }
+  physical: { produced: number, shipped: number, rejected: number, unmarked: number, prints: number, extraPrints: number, lostTriggers: number }
   oms: { utilised: number, dropped: number, aggregatedUnits: number }
   powerCuts: number
   recoveredUncertain: number
   faults: FaultRecord[]
   alarms: string[]
   violations: string[]
+}
+
+/** `h:mm` of a simulated duration. */
+function hhmm (ms: number): string {
+  const m = Math.floor(ms / 60_000)
+  return `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`
 }
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
@@ -65,8 +93,13 @@ export function schedule (sc: Scenario): ScenarioFault[] {
   return list.sort((a, b) => a.at - b.at)
 }
 
-export async function runScenario (sc: Scenario, options: { keepDir?: boolean, log?: (line: string) => void } = {}): Promise<ScenarioSummary> {
+/** A progress line every this much simulated time. */
+const PROGRESS_EVERY_MS = 15 * 60_000
+
+export async function runScenario (sc: Scenario, options: { keepDir?: boolean, log?: (line: string) => void, progress?: (line: string) => void } = {}): Promise<ScenarioSummary> {
   const note = options.log ?? (() => {})
+  // progress goes to stderr unless the caller takes it: a long run must show it is alive
+  const progress = options.progress ?? options.log ?? ((line: string) => { process.stderr.write(`${line}\n`) })
   const dir = mkdtempSync(join(tmpdir(), `sim-${sc.name}-`))
   const started = Date.now()
   const rate = sc.clockRate
@@ -75,7 +108,8 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const clockArg = `${t0},${started},${rate}`
   const realMs = (simMs: number): number => simMs / rate
 
-  const oms = new OmsEmulator({ port: 0, clientToken: 'sim-token', activationDelayMs: 500, rateLimitPerSecond: 0, reportProcessingMs: 200 })
+  // the emulators' delays are simulated time: an order activates after 500 ms, a report is processed in 200 ms
+  const oms = new OmsEmulator({ port: 0, clientToken: 'sim-token', activationDelayMs: realMs(500), rateLimitPerSecond: 0, reportProcessingMs: realMs(200) })
   await oms.start()
   const trueApi = await startTrueApiEmulator({ port: 0 })
   const pool = sc.pool ?? { lowWatermarkCodes: sc.quantity + 500, targetCodes: sc.quantity + 1000, lowWatermarkMinutes: 1e-6, targetMinutes: 1e-6 }
@@ -98,7 +132,10 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     hmi: { host: '127.0.0.1', port: 0 },
     job: { group: 'water', gtin: GTIN, batch: `SIM-${sc.name}`, productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: sc.quantity, unitsPerBox: sc.unitsPerBox, boxesPerPallet: sc.boxesPerPallet, minGrade: 'C', unitsPerMinute: sc.unitsPerMinute },
   })
-  const { world, config: withDevices } = await SimWorld.devices(base, { camera: sc.camera, now: simNow })
+  // a camera's late results are simulated milliseconds too (its timers run in real ones)
+  const lateMs = sc.camera.faults?.lateMs
+  const camera = lateMs === undefined ? sc.camera : { ...sc.camera, faults: { ...sc.camera.faults, lateMs: [realMs(lateMs[0]), realMs(lateMs[1])] as [number, number] } }
+  const { world, config: withDevices } = await SimWorld.devices(base, { camera, now: simNow })
   const users = [...withDevices.broker.users, { username: 'controller', password: 'controller-sim', role: 'controller' as const }]
   const persistencePath = join(dir, 'broker.db')
   let broker: EmbeddedBroker | null = await startBroker({ site: base.site, line: base.line, port: 0, users, persistencePath })
@@ -113,6 +150,31 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   let powerCuts = 0
   let recoveredUncertain = 0
   let last: ChildStatus | undefined
+  /** When the conveyor went on the clock: the pace is measured from there (start-up is not line time). */
+  let conveyorFrom = { real: Date.now(), pitches: 0 }
+  let conveyorTo = { real: Date.now(), pitches: 0 }
+  const holds: HoldRecord[] = []
+  let hold = null as { startedAt: number, rec: HoldRecord } | null
+  let prevAlarms: string[] = []
+  let nextProgress = simNow() + PROGRESS_EVERY_MS
+  const simMinute = (): number => Math.round((simNow() - t0) / 6000) / 10
+  /** Held bookkeeping on every status the runner sees. */
+  const watchHolds = (s: ChildStatus): void => {
+    const held = s.state === 'Held' || s.state === 'Holding'
+    if (held && hold === null) {
+      // the line's own fault alarms (FAULT_<kind>) say why it held; other alarms new at that moment are context
+      const fresh = s.alarms.filter(a => !prevAlarms.includes(a))
+      const active = s.alarms.filter(a => a.startsWith('FAULT_'))
+      const faults = active.filter(a => fresh.includes(a))
+      const reasons = faults.length > 0 ? faults : active.length > 0 ? active : fresh.length > 0 ? fresh : s.alarms
+      hold = { startedAt: Date.now(), rec: { atSimulatedMinute: simMinute(), realSeconds: 0, reasons } }
+      holds.push(hold.rec)
+    } else if (!held && hold !== null) {
+      hold.rec.realSeconds = Math.round((Date.now() - hold.startedAt) / 100) / 10
+      hold = null
+    }
+    prevAlarms = s.alarms
+  }
   let ctl = await ControllerProcess.start(configPath, clockArg)
   const ended: Array<Promise<void>> = []
   try {
@@ -122,7 +184,10 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     const head = world.heads.get('head-1')!
     const cam = world.cameras.get('cam-1')!
     const conveyor = world.conveyor!
-    const poll = async (): Promise<ChildStatus | undefined> => { const s = await ctl.status(); if (s !== undefined) last = s; return s }
+    // on the clock, not on a real-time interval: the line speed is per simulated minute
+    world.conveyor!.runOnClock(sc.unitsPerMinute, rate)
+    conveyorFrom = { real: Date.now(), pitches: world.conveyor!.stats.pitches }
+    const poll = async (): Promise<ChildStatus | undefined> => { const s = await ctl.status(); if (s !== undefined) { last = s; watchHolds(s) } return s }
     await until('codes from the OMS emulator', async () => ((await poll())?.available ?? 0) >= Math.min(sc.quantity, 20_000), 120_000)
     note(`pool ready after ${Date.now() - started} ms`)
 
@@ -135,6 +200,12 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
       const s = await poll()
       if (s === undefined) { await sleep(100); continue }
       if (s.state === 'Complete') break
+      if (simNow() >= nextProgress) {
+        nextProgress += PROGRESS_EVERY_MS
+        const st = conveyor.stats
+        const heldS = holds.reduce((n, h) => n + h.realSeconds, 0) + (hold === null ? 0 : (Date.now() - hold.startedAt) / 1000)
+        progress(`[${sc.name} ${hhmm(simNow() - t0)} simulated, ${Math.round((Date.now() - started) / 60_000)} min real] units ${st.produced}/${sc.quantity} (shipped ${st.shipped}, rejected ${st.rejected}) · verified ${s.counters.verified} · state ${s.state} · holds ${holds.length} (${Math.round(heldS)} s real) · controller RSS ${ctl.rssMb() ?? '?'} MB · runner RSS ${Math.round(process.memoryUsage().rss / 1048576)} MB`)
+      }
       const f = pending[0]
       if (f !== undefined && conveyor.stats.produced >= f.at) {
         pending.shift()
@@ -168,6 +239,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
       }
       await sleep(100)
     }
+    conveyorTo = { real: Date.now(), pitches: conveyor.stats.pitches }
     note(`job complete after ${Date.now() - started} ms`)
     for (const f of pending) violations.push(`fault ${f.kind} at unit ${f.at} never fired: the job ended first`)
     await Promise.all(ended)
@@ -219,6 +291,35 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
         rec.observed = { controllerSawBrokerGone: disconnected }
         break
       }
+      case 'lost-confirmation': {
+        // the head answers one poll late — 1.5 s of simulated time, short of the driver's 500 ms (real) timeout — so
+        // the products under it are given up before their prints are confirmed
+        const before = (await ctl.status())?.alarms ?? []
+        head.misbehave({ mode: 'delay', ms: Math.min(realMs(1500), 400) }, 1)
+        const seen = new Set<string>()
+        await during(s => { for (const a of s.alarms) if (!before.includes(a)) seen.add(a) })
+        rec.observed = { alarms: [...seen].sort().join(',') }
+        break
+      }
+      case 'extra-print': {
+        const code = world.conveyor!.extraPrint()
+        rec.observed = { printed: code !== undefined }
+        break
+      }
+      case 'lost-trigger': {
+        const seq = world.conveyor!.nextSeq
+        world.conveyor!.loseTriggers(1)
+        rec.observed = { seq }
+        break
+      }
+      case 'duplicate-result': {
+        const dup = cam.stats().duplicates
+        await cam.setFaults({ duplicateRate: 1 })
+        await during(() => {})
+        await cam.setFaults({ duplicateRate: 0 })
+        rec.observed = { duplicates: cam.stats().duplicates - dup }
+        break
+      }
       case 'power-cut': break
     }
   }
@@ -230,7 +331,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const st = acc.gtins[GTIN]?.states
   const head = world.heads.get('head-1')!
   const printed = head.printed.map(p => p.code)
-  const conv = world.conveyor?.stats ?? { produced: 0, shipped: 0, rejected: 0, unmarked: 0, shippedCodes: [], rejectedCodes: [] }
+  const conv: ConveyorStats = world.conveyor?.stats ?? { produced: 0, shipped: 0, rejected: 0, unmarked: 0, shippedCodes: [], rejectedCodes: [], rejectsUnknown: 0, pitches: 0, stalledPitches: 0, extraPrints: 0, lostTriggers: 0 }
   const byIdentity = (code: string): ReturnType<CodePool['findByIdentity']> => codes.findByIdentity(code.split('\u001d')[0] as string)
   const check = (ok: boolean, what: string): void => { if (!ok) violations.push(what) }
   check(new Set(printed).size === printed.length, `${printed.length - new Set(printed).size} codes were printed twice`)
@@ -280,9 +381,32 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     if (r.kind === 'broker-restart' && r.observed.controllerSawBrokerGone !== true) violations.push(`broker restart at ${r.at}: the controller never noticed`)
   }
   const alarms = (db.prepare('SELECT DISTINCT code FROM alarms').all() as Array<{ code: string }>).map(a => a.code)
+  // slips: each was seen and re-aligned, and the write-offs stayed local (before, one slip shifted every later code)
+  const slipAlarm: Record<string, string> = { 'extra-print': 'TRACKING_RESYNC', 'lost-trigger': 'TRIGGER_LOST' }
+  for (const r of faults) {
+    const want = slipAlarm[r.kind]
+    if (want !== undefined && !alarms.includes(want)) violations.push(`${r.kind} at ${r.at}: no ${want} alarm, the slip was not re-aligned`)
+    if (r.kind === 'extra-print' && r.observed.printed !== true) violations.push(`extra print at ${r.at}: the head had nothing to print`)
+    if (r.kind === 'duplicate-result' && !((r.observed.duplicates as number) > 0)) violations.push(`duplicate results at ${r.at}: the camera sent none`)
+  }
+  const slips = faults.filter(r => ['extra-print', 'lost-confirmation', 'lost-trigger'].includes(r.kind)).length
+  if (slips > 0 && (sc.camera.faults?.ghostRate ?? 0) === 0) {
+    const wrong = (db.prepare("SELECT count(*) AS n FROM codes WHERE reason = 'WRONG_CODE'").get() as { n: number }).n
+    // a re-alignment writes off the products between the slip and the camera (a few pitches), never the rest
+    const bound = slips * (config.plc.rejectDistance + 4)
+    check(wrong <= bound, `${wrong} WRONG_CODE write-offs for ${slips} slips (bound ${bound}): a slip was not contained`)
+  }
   db.close()
 
   const seconds = (Date.now() - started) / 1000
+  const open = hold as { startedAt: number, rec: HoldRecord } | null
+  if (open !== null) { const h = open; h.rec.realSeconds = Math.round((Date.now() - h.startedAt) / 100) / 10 }
+  const byReason: HeldSummary['byReason'] = {}
+  for (const h of holds) for (const r of h.reasons.length > 0 ? h.reasons : ['(no alarm)']) { const b = byReason[r] ??= { holds: 0, realSeconds: 0 }; b.holds++; b.realSeconds = Math.round((b.realSeconds + h.realSeconds) * 10) / 10 }
+  const heldReal = holds.reduce((n, h) => n + h.realSeconds, 0)
+  if (conveyorTo.pitches === 0) conveyorTo = { real: Date.now(), pitches: conv.pitches }
+  const conveyorSimMin = (conveyorTo.pitches - conveyorFrom.pitches) / sc.unitsPerMinute
+  const conveyorRealMin = (conveyorTo.real - conveyorFrom.real) / 60_000
   const summary: ScenarioSummary = {
     scenario: sc.name,
     ci: sc.ci,
@@ -291,10 +415,23 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     seconds: Math.round(seconds * 10) / 10,
     clockRate: rate,
     simulatedMinutes: Math.round(seconds * rate / 6) / 10,
+    pace: {
+      realMinutesPerSimulatedHour: conveyorSimMin > 0 ? Math.round(conveyorRealMin / (conveyorSimMin / 60) * 100) / 100 : null,
+      nominal: Math.round(60 / rate * 100) / 100,
+      conveyorSimulatedMinutes: Math.round(conveyorSimMin * 10) / 10,
+      stalledPitches: conv.stalledPitches,
+    },
     realUnitsPerSecond: Math.round(conv.produced / seconds * 10) / 10,
+    held: {
+      count: holds.length,
+      realSeconds: Math.round(heldReal * 10) / 10,
+      simulatedMinutes: Math.round(heldReal * rate / 6) / 10,
+      byReason,
+      longest: [...holds].sort((a, b) => b.realSeconds - a.realSeconds).slice(0, 10),
+    },
     counters: c,
     store: st,
-    physical: { produced: conv.produced, shipped: conv.shipped, rejected: conv.rejected, unmarked: conv.unmarked, prints: printed.length },
+    physical: { produced: conv.produced, shipped: conv.shipped, rejected: conv.rejected, unmarked: conv.unmarked, prints: printed.length, extraPrints: conv.extraPrints, lostTriggers: conv.lostTriggers },
     oms: { utilised: utilised.size, dropped: dropped.size, aggregatedUnits },
     powerCuts,
     recoveredUncertain,

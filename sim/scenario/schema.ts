@@ -10,7 +10,11 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 
 const duration = z.union([z.number().min(0), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration like 500ms, 30s, 10m, 6h')])
   .transform(v => typeof v === 'number' ? v : Number(/^[\d.]+/.exec(v)![0]) * UNITS[/[a-z]+$/.exec(v)![0]]!)
 
-export const FAULT_KINDS = ['ink-out', 'camera-offline', 'camera-ghosts', 'oms-down', 'true-api-down', 'internet-down', 'broker-restart', 'power-cut'] as const
+export const FAULT_KINDS = [
+  'ink-out', 'camera-offline', 'camera-ghosts', 'oms-down', 'true-api-down', 'internet-down', 'broker-restart', 'power-cut',
+  // slips between the trigger and print streams (docs/tracking.md)
+  'lost-confirmation', 'extra-print', 'lost-trigger', 'duplicate-result',
+] as const
 export type FaultKind = typeof FAULT_KINDS[number]
 
 const fault = z.strictObject({

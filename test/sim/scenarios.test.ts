@@ -55,3 +55,13 @@ t.test('shift-8h (ci): the start of a shift on the simulated clock', { timeout: 
   t.ok(s.physical.produced >= 600, `produced ${s.physical.produced}`)
   t.ok(s.counters !== null && s.counters.boxes >= 40, 'boxes closed')
 })
+
+t.test('slips (ci): lost and late confirmations, extra prints, lost triggers and duplicated results stay local', { timeout: 300_000 }, async t => {
+  const s = await scenario(t, 'slips')
+  for (const kind of ['lost-confirmation', 'extra-print', 'lost-trigger', 'duplicate-result']) t.ok(s.faults.some(f => f.kind === kind), `${kind} injected`)
+  t.equal(s.physical.extraPrints, 2, 'two print-gos without a product')
+  t.equal(s.physical.lostTriggers, 2, 'two triggers lost')
+  t.ok(s.alarms.includes('TRACKING_RESYNC') && s.alarms.includes('TRIGGER_LOST'), 'each slip seen and re-aligned')
+  t.ok(s.counters !== null && s.counters.verified >= 540, `the line kept making good units after each slip (${s.counters?.verified} of 600)`)
+  t.ok(s.pace.realMinutesPerSimulatedHour !== null, `pace measured (${s.pace.realMinutesPerSimulatedHour} real min per simulated hour, nominal ${s.pace.nominal})`)
+})

@@ -36,6 +36,7 @@ t.test('good units, rejects with a code, codes written off and closed containers
   s.bus.emit('tracker:item', { seq: 3, code: null, codeId: null, grade: null, verdict: 'reject', reason: 'NO_PRINT', at: 0 })
   s.bus.emit('tracker:item', { seq: 4, code: 'z', codeId: 7, grade: 'A', verdict: 'good', reason: null, at: 0 })
   s.bus.emit('line:defect', [8, 9])
+  s.bus.emit('tracker:writtenOff', { codeIds: [12], reason: 'UNCERTAIN' })
   s.bus.emit('aggregator:closed', { level: 'box', sscc: '146000000000000017', jobId: 1, codeIds: [5, 10], children: [] })
   s.bus.emit('aggregator:closed', { level: 'pallet', sscc: '146000000000000024', jobId: 1, codeIds: [], children: ['146000000000000017'] })
   s.bus.emit('aggregator:closed', { level: 'box', sscc: '146000000000000031', jobId: 99, codeIds: [11], children: [] })
@@ -44,6 +45,7 @@ t.test('good units, rejects with a code, codes written off and closed containers
     ['verified', 1, [5]],
     ['defect', 'water', [6], 'LOW_GRADE'],
     ['defect', 'water', [8, 9], 'DEFECT'],
+    ['defect', 'water', [12], 'UNCERTAIN'],
     ['boxClosed', 1, [5, 10]],
     ['palletClosed', 1, '146000000000000024', ['146000000000000017']],
     ['reportChanged', { id: 'r1', kind: 'utilisation', state: 'ACCEPTED', codes: 1, remoteId: null, reason: null }],
