@@ -18,12 +18,15 @@ function canListen (host: string, port: number): Promise<string | null> {
   })
 }
 
-/** `tcp://host:port` → host and port (`*` = all addresses); null for ipc/inproc or a form zeromq would refuse. */
+/**
+ * `tcp://host:port` → host and port (`*` host = all addresses, `*` port = any free port, given as 0); 'local' for
+ * ipc/inproc; null for a form zeromq would refuse.
+ */
 export function tcpEndpoint (e: string): { host: string, port: number } | 'local' | null {
   if (/^(ipc|inproc):\/\/.+/.test(e)) return 'local'
-  const m = /^tcp:\/\/(\*|\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(e)
+  const m = /^tcp:\/\/(\*|\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5}|\*)$/.exec(e)
   if (m === null) return null
-  const port = Number(m[2])
+  const port = m[2] === '*' ? 0 : Number(m[2])
   if (port > 65535) return null
   const host = (m[1] as string) === '*' ? '0.0.0.0' : (m[1] as string).replace(/^\[|\]$/g, '')
   return { host, port }

@@ -35,7 +35,7 @@ t.test(`the controller killed ${KILLS} times mid-job resumes and accounts for ev
   const base = lineConfig(dir, { job: { group: 'water', gtin: '04601653030046', batch: 'K-1', productionDate: '2026-11-25', quantity: 400, unitsPerBox: 12, boxesPerPallet: 10, minGrade: 'C', unitsPerMinute: 1500 } })
   const { world, config: withDevices } = await SimWorld.devices(base, { camera: { mode: 'fast', noReadRate: 0.02 } })
   t.teardown(() => world.close())
-  const broker = await startBroker({ site: base.site, line: base.line, port: 0, users: [...withDevices.broker.users, { username: 'controller', password: 'controller', role: 'controller' }], persistencePath: null })
+  const broker = await startBroker({ site: base.site, line: base.line, port: 0, users: [...withDevices.broker.users, { username: 'controller', password: withDevices.broker.password, role: 'controller' }], persistencePath: null })
   t.teardown(() => broker.close())
   const config = { ...withDevices, broker: { ...withDevices.broker, url: broker.url } }
   const configPath = join(dir, 'line.json')

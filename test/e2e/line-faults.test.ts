@@ -19,7 +19,7 @@ t.test('ink out, camera offline, wrong codes, pool exhausted, broker restart', a
     job: { group: 'water', gtin, batch: 'F-1', productionDate: '2026-11-25', quantity: 100_000, unitsPerBox: 12, boxesPerPallet: 10, minGrade: 'C', unitsPerMinute: 1500 },
   })
   const { world, config: withDevices } = await SimWorld.devices(base, { camera: { mode: 'fast' } })
-  const users = [...withDevices.broker.users, { username: 'controller', password: 'controller', role: 'controller' as const }]
+  const users = [...withDevices.broker.users, { username: 'controller', password: withDevices.broker.password, role: 'controller' as const }]
   // a plant broker keeps sessions across its restarts: QoS 1 gate confirmations queued for the controller survive
   const persistencePath = `${dir}/broker.db`
   let broker: EmbeddedBroker = await startBroker({ site: base.site, line: base.line, port: 0, users, persistencePath })

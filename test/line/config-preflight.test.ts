@@ -10,6 +10,7 @@ import { tempDir } from '../helpers/tmp.ts'
 t.test('zeromq endpoints are read as the socket would', async t => {
   t.same(tcpEndpoint('tcp://127.0.0.1:5557'), { host: '127.0.0.1', port: 5557 })
   t.same(tcpEndpoint('tcp://*:5556'), { host: '0.0.0.0', port: 5556 })
+  t.same(tcpEndpoint('tcp://127.0.0.1:*'), { host: '127.0.0.1', port: 0 }, 'any free port')
   t.equal(tcpEndpoint('ipc:///tmp/l3'), 'local')
   t.equal(tcpEndpoint('tcp://127.0.0.1'), null)
   t.equal(tcpEndpoint('http://x:1'), null)
