@@ -18,7 +18,7 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
   // A camera reports only as itself; it may listen to its own commands and the line state.
   camera: { publish: ['cam/{id}/#'], subscribe: ['cam/{id}/#', 'state'] },
   // The PLC reports triggers and commands, and listens to the rejects it must execute and the line state.
-  plc: { publish: ['plc/#'], subscribe: ['plc/reject', 'plc/+/reject', 'state'] },
+  plc: { publish: ['plc/#'], subscribe: ['plc/reject', 'plc/+/reject', 'plc/accept', 'state'] },
   // The HMI watches everything and sends nothing on MQTT (operator commands go through its HTTP API).
   hmi: { publish: [], subscribe: ['#'] },
   observer: { publish: [], subscribe: ['#'] },

@@ -15,7 +15,7 @@ import { Cameras } from './app/cameras.ts'
 import { linkViews, printersByRole } from './app/devices.ts'
 import { emissionStatus, followJobDemand } from './app/emission-demand.ts'
 import { emissionAlarms, watchFaults, watchStore } from './app/faults.ts'
-import { followProducts } from './app/gate.ts'
+import { acceptGoodProducts, followProducts } from './app/gate.ts'
 import { obeyPlc } from './app/plc-commands.ts'
 import { publishToPlc } from './app/plc-publish.ts'
 import { ON_ACCEPTED, routeReports, startReporting } from './app/reporting.ts'
@@ -230,6 +230,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       outbox?.start()
     }
     followProducts({ bus, tracker, runtime, pool })
+    if (config.plc.failSafe) acceptGoodProducts({ bus, plc, log: log.child({ module: 'plc' }) })
     obeyPlc({ bus, control: runtime, log })
     closers.push(publishToPlc({ bus, plc, counters: () => runtime.counters(), countersMs: timings.countersPublishMs }))
 

@@ -88,6 +88,7 @@ export class SimWorld {
         return { id: c.id, distance: c.distance, trigger: (seq: number, printed: string | null, ts?: number) => sim.trigger(seq, printed, ts) }
       }),
       rejectDistance: config.plc.rejectDistance,
+      failSafe: config.plc.failSafe,
       unitsPerMinute: config.job?.unitsPerMinute ?? 300,
       now,
     })

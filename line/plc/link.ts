@@ -21,7 +21,7 @@ export interface PlcEvents {
   gate: [PlcGate]
 }
 
-export interface PlcStats { commands: number, triggers: number, rejects: number, gates: number, invalid: number }
+export interface PlcStats { commands: number, triggers: number, rejects: number, accepts: number, gates: number, invalid: number }
 
 /**
  * Inputs arrive as events, in the PLC's order; a link delivers nothing before start() (a link that receives
@@ -31,6 +31,8 @@ export interface PlcStats { commands: number, triggers: number, rejects: number,
 export interface PlcLink extends TypedEmitter<PlcEvents>, PlcRejectPort {
   readonly stats: Readonly<PlcStats>
   start(): Promise<void>
+  /** A product verified good (fail-safe verdicts, `plc.failSafe`): confirmed like a reject. */
+  accept(seq: number): Promise<void>
   publishState(s: StateSnapshot): void
   publishCounters(c: Counters): void
   publishAlarm(a: AlarmView): void

@@ -19,7 +19,7 @@ export class MqttPlc extends TypedEmitter<PlcEvents> implements PlcLink {
   readonly #topics: ReturnType<typeof lineTopics>
   readonly #log: Logger
   readonly #alarms: AlarmBook
-  readonly stats: PlcStats = { commands: 0, triggers: 0, rejects: 0, gates: 0, invalid: 0 }
+  readonly stats: PlcStats = { commands: 0, triggers: 0, rejects: 0, accepts: 0, gates: 0, invalid: 0 }
   /** Messages that arrive before start() (a durable session delivers its queue right after connecting). */
   #early: Array<() => void> | null = []
 
@@ -82,6 +82,12 @@ export class MqttPlc extends TypedEmitter<PlcEvents> implements PlcLink {
   async reject (seq: number, reason: string): Promise<void> {
     await this.#client.publishAsync(this.#topics.reject, JSON.stringify({ seq, reason }), { qos: 1 })
     this.stats.rejects++
+  }
+
+  /** QoS 1: resolves when the broker acknowledged the accept. */
+  async accept (seq: number): Promise<void> {
+    await this.#client.publishAsync(this.#topics.accept, JSON.stringify({ seq }), { qos: 1 })
+    this.stats.accepts++
   }
 
   publishState (s: StateSnapshot): void {

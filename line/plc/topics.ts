@@ -8,6 +8,7 @@ export function lineTopics (site: string, line: string) {
     cmd: `${base}/plc/cmd`,
     trigger: `${base}/plc/trigger`,
     reject: `${base}/plc/reject`,
+    accept: `${base}/plc/accept`,
     gate: `${base}/plc/gate`,
     state: `${base}/state`,
     counters: `${base}/counters`,
@@ -30,6 +31,11 @@ export const plcTriggerSchema = z.strictObject({
 export const plcGateSchema = z.strictObject({
   seq: z.int().min(0),
   rejected: z.boolean(),
+})
+
+/** A product verified good (fail-safe verdicts): the PLC passes it at the gate; without one it rejects it. */
+export const plcAcceptSchema = z.strictObject({
+  seq: z.int().min(0),
 })
 
 export const plcRejectSchema = z.strictObject({

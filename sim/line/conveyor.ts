@@ -29,6 +29,8 @@ export interface ConveyorOptions {
   now: () => number
   /** Start numbering here (a real PLC keeps its shift register across controller restarts). */
   firstSeq?: number
+  /** Fail-safe verdicts (docs/plc-mqtt.md): a product without `plc/accept` is rejected at the gate. */
+  failSafe?: boolean
 }
 
 interface Product { seq: number, code: string | null, position: number }
@@ -43,6 +45,8 @@ export interface ConveyorStats {
   /** Codes on products that were rejected at the gate. */
   rejectedCodes: string[]
   rejectsUnknown: number
+  /** Accepts for products already past the gate (fail-safe: those were rejected). */
+  acceptsLate: number
   /** Pitches the conveyor moved (with or without a product): its own account of simulated time. */
   pitches: number
   /** Pitches the clock called for that the process was too busy to make (stalls beyond the catch-up). */
@@ -58,15 +62,17 @@ const MAX_CATCH_UP = 3
 /** Events: 'product' (Product), 'shipped' (Product), 'rejected' (Product). */
 export class Conveyor extends EventEmitter {
   readonly #o: ConveyorOptions
-  readonly #topics: { trigger: string, reject: string, state: string, gate: string }
+  readonly #topics: { trigger: string, reject: string, accept: string, state: string, gate: string }
   #seq: number
   #state = 'Stopped'
   #timer: NodeJS.Timeout | null = null
   readonly #onConveyor: Product[] = []
   readonly #rejects = new Set<number>()
+  /** Products the controller accepted (fail-safe verdicts). */
+  readonly #accepts = new Set<number>()
   /** Stop the infeed after this many products (scenario job size); Infinity runs on. */
   limit = Infinity
-  readonly stats: ConveyorStats = { produced: 0, unmarked: 0, rejected: 0, shipped: 0, shippedCodes: [], rejectedCodes: [], rejectsUnknown: 0, pitches: 0, stalledPitches: 0, extraPrints: 0, lostTriggers: 0 }
+  readonly stats: ConveyorStats = { produced: 0, unmarked: 0, rejected: 0, shipped: 0, shippedCodes: [], rejectedCodes: [], rejectsUnknown: 0, acceptsLate: 0, pitches: 0, stalledPitches: 0, extraPrints: 0, lostTriggers: 0 }
   /** When the state the conveyor acts on began (the controller's `since`): an older state message is stale. */
   #stateSince = -Infinity
   #stateTimer: NodeJS.Timeout | null = null
@@ -79,7 +85,7 @@ export class Conveyor extends EventEmitter {
     super()
     this.#o = options
     const base = `${options.site}/${options.line}`
-    this.#topics = { trigger: `${base}/plc/trigger`, reject: `${base}/plc/reject`, state: `${base}/state`, gate: `${base}/plc/gate` }
+    this.#topics = { trigger: `${base}/plc/trigger`, reject: `${base}/plc/reject`, accept: `${base}/plc/accept`, state: `${base}/state`, gate: `${base}/plc/gate` }
     this.#seq = options.firstSeq ?? 1
     options.client.on('message', (topic, payload) => this.#onMessage(topic, payload))
     // A PLC that cannot reach the controller stops the infeed and rejects what is on the conveyor: nobody can
@@ -99,7 +105,7 @@ export class Conveyor extends EventEmitter {
   get onConveyor (): number { return this.#onConveyor.length }
 
   async start (): Promise<void> {
-    await this.#o.client.subscribeAsync([this.#topics.reject, this.#topics.state], { qos: 1 })
+    await this.#o.client.subscribeAsync([this.#topics.reject, this.#topics.accept, this.#topics.state], { qos: 1 })
     // Re-read the retained state every 2 s (a SUBSCRIBE re-sends it): state messages can arrive out of order
     // through a broker with persistence, and a PLC left believing "Held" while the controller runs would stop the
     // infeed for good (a shift stalled so; the operator saw Execute and had nothing to press).
@@ -173,6 +179,11 @@ export class Conveyor extends EventEmitter {
         const { seq } = JSON.parse(payload.toString()) as { seq: number }
         if (this.#onConveyor.some(p => p.seq === seq)) this.#rejects.add(seq)
         else this.stats.rejectsUnknown++
+      } else if (topic === this.#topics.accept) {
+        const { seq } = JSON.parse(payload.toString()) as { seq: number }
+        // an accept for a product already past the gate came too late: it was rejected there
+        if (this.#onConveyor.some(p => p.seq === seq)) this.#accepts.add(seq)
+        else this.stats.acceptsLate++
       }
     } catch {
       // a PLC ignores what it cannot parse
@@ -201,7 +212,8 @@ export class Conveyor extends EventEmitter {
     }
     while (this.#onConveyor.length > 0 && (this.#onConveyor[0] as Product).position >= this.#o.rejectDistance) {
       const p = this.#onConveyor.shift() as Product
-      const rejected = this.#rejects.delete(p.seq)
+      const accepted = this.#accepts.delete(p.seq)
+      const rejected = this.#rejects.delete(p.seq) || (this.#o.failSafe === true && !accepted)
       // QoS 1: the controller's durable session keeps these while it is down
       this.#o.client.publish(this.#topics.gate, JSON.stringify({ seq: p.seq, rejected }), { qos: 1 })
       if (rejected) {

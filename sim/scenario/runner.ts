@@ -331,7 +331,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const st = acc.gtins[GTIN]?.states
   const head = world.heads.get('head-1')!
   const printed = head.printed.map(p => p.code)
-  const conv: ConveyorStats = world.conveyor?.stats ?? { produced: 0, shipped: 0, rejected: 0, unmarked: 0, shippedCodes: [], rejectedCodes: [], rejectsUnknown: 0, pitches: 0, stalledPitches: 0, extraPrints: 0, lostTriggers: 0 }
+  const conv: ConveyorStats = world.conveyor?.stats ?? { produced: 0, shipped: 0, rejected: 0, unmarked: 0, shippedCodes: [], rejectedCodes: [], rejectsUnknown: 0, acceptsLate: 0, pitches: 0, stalledPitches: 0, extraPrints: 0, lostTriggers: 0 }
   const byIdentity = (code: string): ReturnType<CodePool['findByIdentity']> => codes.findByIdentity(code.split('\u001d')[0] as string)
   const check = (ok: boolean, what: string): void => { if (!ok) violations.push(what) }
   check(new Set(printed).size === printed.length, `${printed.length - new Set(printed).size} codes were printed twice`)

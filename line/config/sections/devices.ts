@@ -72,4 +72,10 @@ export const plcSchema = z.strictObject({
   maxConsecutiveRejects: integer().min(1).default(5),
   /** The PLC confirms every product at the reject gate on `plc/gate` (docs/plc-mqtt.md); false: count triggers. */
   gateConfirmation: z.boolean().default(true),
+  /**
+   * Fail-safe verdicts: the controller sends `plc/accept` for every product it verified good, and the PLC rejects
+   * any product without one at the gate (a verdict that comes too late, a controller starved of CPU). False: the
+   * PLC passes every product it got no reject for (docs/plc-mqtt.md).
+   */
+  failSafe: z.boolean().default(true),
 })

@@ -88,7 +88,7 @@ t.test('link tiles and blockers: broker, cameras, PLC', async t => {
   let connected = false
   const v = linkViews({
     broker: { connected: () => connected, detail: 'mqtt://x' },
-    plc: { stats: { commands: 0, triggers: 3, rejects: 1, gates: 0, invalid: 0 } },
+    plc: { stats: { commands: 0, triggers: 3, rejects: 1, accepts: 0, gates: 0, invalid: 0 } },
     cameras: { views: () => [], blockers: () => [{ ru: 'к', en: 'c' }] },
   })
   t.same(v.blockers(), [{ ru: 'нет связи с брокером MQTT', en: 'MQTT broker not connected' }, { ru: 'к', en: 'c' }])

@@ -58,8 +58,9 @@ t.test('marks go to the sink in the heads\' order; supply faults are named', asy
   a.emit('printed', { printer: 'a', item: { id: 2, code: 'c2' }, counter: 2, at: 0 })
   t.same(marks, ['printed 1', 'missed false', 'printed 2'])
   const faults: string[] = []
-  m.onFault((kind, message, source) => faults.push(`${kind} ${source} ${message.en}`))
+  m.onFault((kind, message, source, detail) => faults.push(`${kind} ${source} ${message.en}${detail === undefined ? '' : ` (${String(detail.error)})`}`))
   feeder.onEmpty('a')
   feeder.onLoadError('a', new Error('nak'))
-  t.same(faults, ['pool-low a no codes left for printer a', 'printer a printer a refused the codes: Error: nak'])
+  // the printer's own words are technical detail, kept apart from the operator's text
+  t.same(faults, ['pool-low a no codes left for printer a', 'printer a printer a refused the codes (Error: nak)'])
 })
