@@ -56,6 +56,8 @@ export class CodeQueries {
     unreportedBoxed: Statement
     boxedToIntroduce: Statement
     singleToIntroduce: Statement
+    codesIn: Statement
+    withReason: Statement
   }
 
   constructor (db: Db) {
@@ -90,7 +92,19 @@ export class CodeQueries {
       boxedToIntroduce: db.prepare('SELECT id, job_id AS jobId, parent FROM codes WHERE agg_report IS NOT NULL AND parent IS NOT NULL AND intro_report IS NULL ORDER BY id'),
       singleToIntroduce: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE state = ${CodeState.VERIFIED} AND util_report IS NOT NULL
         AND parent IS NULL AND intro_report IS NULL ORDER BY id`),
+      codesIn: db.prepare('SELECT code, identity FROM codes WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id'),
+      withReason: db.prepare('SELECT count(*) AS n FROM codes WHERE reason = ?'),
     }
+  }
+
+  /** Every code in one of these states, full and as its identity: audits of a finished run (the scenario runner). */
+  codesIn (states: readonly CodeStateName[]): Array<{ code: string, identity: string }> {
+    return this.#st.codesIn.all(JSON.stringify(states.map(s => CodeState[s]))) as Array<{ code: string, identity: string }>
+  }
+
+  /** How many codes carry this defect reason (UNCERTAIN, WRONG_CODE, …). */
+  countWithReason (reason: string): number {
+    return (this.#st.withReason.get(reason) as { n: number }).n
   }
 
   /** Whether the pool holds a code with this id. */

@@ -169,6 +169,14 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
   onTrigger (seq: number): void {
     const now = this.#o.clock.now()
     if (this.#debug) this.#o.log.debug({ seq, awaitingTrigger: this.#awaitingTrigger.length, awaitingPrint: this.#awaitingPrint.length }, 'trigger')
+    if (!this.#items.has(seq) && seq < this.#lastSeq - MAX_LOST_TRIGGERS) {
+      // Far behind the last number: the PLC restarted its counter (a reboot), or the last number was forged far
+      // ahead. Numbering starts again here — never a line that ignores every trigger until a restart; the
+      // products in flight keep their verdicts under their old numbers.
+      this.#o.alarms.raise({ code: 'TRIGGER_JUMP', source: 'plc', params: { last: this.#lastSeq, seq }, detail: { seq, last: this.#lastSeq, restarted: true } })
+      this.#anchorSeq = true
+      this.#lastSeq = seq - 1
+    }
     if (this.#items.has(seq) || seq <= this.#lastSeq) {
       this.#o.alarms.raise({ code: 'TRIGGER_SEQ', source: 'plc', params: { seq }, detail: { seq, last: this.#lastSeq } })
       return

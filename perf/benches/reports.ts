@@ -69,7 +69,7 @@ async function world (n: number, pollIntervalMs: number) {
     for (let j = 0; j < r.length; j += BOX) await pool.aggregate(r.slice(j, j + BOX), buildSscc(0, '4601653', ++box).digits)
     ids.push(...r)
   }
-  const identities = (db.prepare('SELECT identity FROM codes').all() as Array<{ identity: string }>).map(r => r.identity)
+  const identities = pool.queries.codesIn(['AGGREGATED']).map(r => r.identity)
   for (let i = 0; i < identities.length; i += 50_000) await emu.control('POST', '/_emulator/codes', { codes: identities.slice(i, i + 50_000) })
   const close = async (): Promise<void> => { await outbox.stop(); await client.close(); await emu.close(); pool.commit.close(); db.close(); rmSync(dir, { recursive: true, force: true }) }
   return { pool, outbox, emu, ids, close }

@@ -358,17 +358,17 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   } else violations.push('no job or no counters from the controller')
   // reports against the OMS emulator, code for code
   const utilised = new Set(oms.utilised())
-  const good = db.prepare('SELECT code FROM codes WHERE state IN (3, 4, 5)').all() as Array<{ code: string }>
+  const good = codes.queries.codesIn(['VERIFIED', 'AGGREGATED', 'REPORTED'])
   check(good.every(r => utilised.has(r.code)), `${good.filter(r => !utilised.has(r.code)).length} verified codes missing from the OMS utilisation reports`)
   const dropped = new Set(oms.dropped().map(d => d.code))
-  const defects = db.prepare('SELECT code FROM codes WHERE state IN (6, 7)').all() as Array<{ code: string }>
+  const defects = codes.queries.codesIn(['DEFECT', 'DROPPED'])
   check(defects.every(r => dropped.has(r.code)), `${defects.filter(r => !dropped.has(r.code)).length} defect codes missing from the OMS dropout reports`)
   const aggregatedUnits = oms.aggregated().reduce((n, u) => n + u.sntins.length, 0)
   check(aggregatedUnits === (st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0), `OMS aggregated ${aggregatedUnits} units, the store ${(st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0)}`)
   // the faults really happened
   if (powerCuts > 0) {
     check(recoveredUncertain > 0, `${powerCuts} power cuts left no code of unknown fate: the cuts did not hit a running line`)
-    const uncertain = (db.prepare("SELECT count(*) AS n FROM codes WHERE reason = 'UNCERTAIN'").get() as { n: number }).n
+    const uncertain = codes.queries.countWithReason('UNCERTAIN')
     check(uncertain >= recoveredUncertain, `${recoveredUncertain} codes written off at restarts, only ${uncertain} UNCERTAIN in the store`)
   }
   for (const r of faults) {
@@ -391,7 +391,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   }
   const slips = faults.filter(r => ['extra-print', 'lost-confirmation', 'lost-trigger'].includes(r.kind)).length
   if (slips > 0 && (sc.camera.faults?.ghostRate ?? 0) === 0) {
-    const wrong = (db.prepare("SELECT count(*) AS n FROM codes WHERE reason = 'WRONG_CODE'").get() as { n: number }).n
+    const wrong = codes.queries.countWithReason('WRONG_CODE')
     // a re-alignment writes off the products between the slip and the camera (a few pitches), never the rest
     const bound = slips * (config.plc.rejectDistance + 4)
     check(wrong <= bound, `${wrong} WRONG_CODE write-offs for ${slips} slips (bound ${bound}): a slip was not contained`)

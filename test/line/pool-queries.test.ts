@@ -157,3 +157,18 @@ t.test('statements are prepared once, with the pool, not per call', async t => {
   }
   t.equal(prepared, 0)
 })
+
+t.test('audits of a finished run: codes in given states, and counts by defect reason', async t => {
+  const f = poolFixture(t)
+  await f.pool.importBlock(block(f, 'audit', 6))
+  const [a, b, c] = await f.pool.reserve(GTIN_A, 3, 'head-1')
+  await f.pool.markPrinted([a!.id, b!.id])
+  await f.pool.markVerified([a!.id])
+  await f.pool.markDefect([b!.id], 'WRONG_CODE')
+  await f.pool.markDefect([c!.id], 'UNCERTAIN')
+  t.same(f.pool.queries.codesIn(['VERIFIED']).map(r => r.code), [a!.code])
+  t.same(f.pool.queries.codesIn(['DEFECT', 'DROPPED']).map(r => r.code).sort(), [b!.code, c!.code].sort())
+  t.equal(f.pool.queries.codesIn(['AVAILABLE']).length, 3)
+  t.equal(f.pool.queries.countWithReason('WRONG_CODE'), 1)
+  t.equal(f.pool.queries.countWithReason('UNCERTAIN'), 1)
+})

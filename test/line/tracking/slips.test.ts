@@ -204,3 +204,27 @@ t.test('after a new start (resync), placeholders, head counters and the PLC numb
   t.same(s.good.map(g => g.seq), [1, 40])
   t.notOk(s.alarmCodes().some(a => a === 'TRIGGER_LOST' || a === 'PRINT_CONFIRMATION_LOST'), 'no slip inferred across a new start')
 })
+
+t.test('a PLC that restarts its counter, or one trigger forged far ahead: numbering starts again, the line goes on', async t => {
+  const s = await setup(t)
+  // normal products 100..102
+  for (const [seq, i] of [[100, 0], [101, 1], [102, 2]] as const) { s.tracker.onTrigger(seq); s.print(i); s.tracker.onResult(s.result(seq, s.codes[i]!.code)) }
+  // one forged trigger a million ahead: no print-go came with it
+  s.tracker.onTrigger(1_000_102)
+  t.ok(s.alarmCodes().includes('TRIGGER_JUMP'), 'the jump is an alarm')
+  // the PLC's real counter goes on at 103: far behind the forged number, so numbering starts again there
+  s.tracker.onTrigger(103); s.print(3)
+  s.tracker.onTrigger(104); s.print(4)
+  s.tracker.onResult(s.result(103, s.codes[3]!.code))
+  s.tracker.onResult(s.result(104, s.codes[4]!.code))
+  // then the PLC reboots and counts from 1
+  s.tracker.onTrigger(1); s.print(5)
+  s.tracker.onTrigger(2); s.print(6)
+  s.tracker.onResult(s.result(1, s.codes[5]!.code))
+  s.tracker.onResult(s.result(2, s.codes[6]!.code))
+  await s.tracker.settled()
+  const goodSeqs = s.good.map(g => g.seq)
+  for (const seq of [100, 101, 102, 1, 2]) t.ok(goodSeqs.includes(seq), `product ${seq} verified good`)
+  t.ok(s.good.every(g => s.codes.some(c => c.id === g.id && c.code === g.code)), 'each with the code it carries')
+  t.notOk(s.faults.includes('printer'), 'no hold that only a restart clears')
+})
