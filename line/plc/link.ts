@@ -31,7 +31,7 @@ export interface PlcStats { commands: number, triggers: number, rejects: number,
 export interface PlcLink extends TypedEmitter<PlcEvents>, PlcRejectPort {
   readonly stats: Readonly<PlcStats>
   start(): Promise<void>
-  /** A product verified good (fail-safe verdicts, `plc.failSafe`): confirmed like a reject. */
+  /** A product verified good (fail-safe verdicts, `plc.failSafe`): best effort, a lost one costs a good product. */
   accept(seq: number): Promise<void>
   publishState(s: StateSnapshot): void
   publishCounters(c: Counters): void

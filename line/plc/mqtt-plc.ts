@@ -84,9 +84,12 @@ export class MqttPlc extends TypedEmitter<PlcEvents> implements PlcLink {
     this.stats.rejects++
   }
 
-  /** QoS 1: resolves when the broker acknowledged the accept. */
+  /**
+   * QoS 0: one per good product at line speed, and a lost accept only costs a good product (the PLC rejects it),
+   * never ships an unchecked one; QoS 1 would journal every accept in the broker beside the camera results.
+   */
   async accept (seq: number): Promise<void> {
-    await this.#client.publishAsync(this.#topics.accept, JSON.stringify({ seq }), { qos: 1 })
+    await this.#client.publishAsync(this.#topics.accept, JSON.stringify({ seq }), { qos: 0 })
     this.stats.accepts++
   }
 
