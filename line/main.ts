@@ -150,7 +150,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       printTimeoutMs: timings.printConfirmMs,
       maxConsecutiveRejects: config.plc.maxConsecutiveRejects,
     })
-    bus.relay('tracker', tracker, ['good', 'item', 'fault', 'writtenOff'])
+    bus.relay('tracker', tracker, ['good', 'item', 'fault', 'writtenOff', 'renumbered'])
     // line mode `direct`: the unit heads print the codes the feeder keeps in their buffers
     const mode = new DirectMode({ feeder: new Feeder({ pool, printers: unitPrinters, log: log.child({ module: 'feeder' }), alarms }), printers: unitPrinters })
     mode.connect(tracker)

@@ -113,6 +113,7 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     bus.on('machine:change', s => { this.#worker.entered(s); this.#changed() })
     bus.on('tracker:item', e => { this.#views.item(e); this.#changed() })
     bus.on('tracker:good', u => this.#gate.onGood(u))
+    bus.on('tracker:renumbered', () => this.#gate.renumbered())
     bus.on('tracker:fault', f => this.fault(f.kind, f.message, 'tracker'))
     bus.on('aggregator:change', () => this.#changed())
     bus.on('aggregator:closed', c => this.#counters.closed(c.level))

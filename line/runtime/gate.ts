@@ -46,6 +46,13 @@ export class GateReconciler {
     if (!this.#o.gateConfirmation) this.releasePastGate(seq - this.#o.rejectDistance)
   }
 
+  /**
+   * The PLC's numbering started again: gate reports kept for products whose verdict had not come (or never came,
+   * e.g. rejected ones) would be taken for the new products that now carry those numbers. They are forgotten; good
+   * units still waiting for their gate keep their place.
+   */
+  renumbered (): void { this.#gateSeen.clear() }
+
   /** A good unit (VERIFIED committed). */
   onGood (u: { id: number, seq: number }): void {
     const gate = this.#gateSeen.get(u.seq)

@@ -63,6 +63,8 @@ interface Item {
   resynced: boolean
   /** A code printed on it after it was given up (written off): forgotten with it. */
   lateCode: string | null
+  /** Order of creation: items are forgotten oldest first, whatever their numbers (the PLC may restart its count). */
+  order: number
 }
 
 /** One event of the head's stream, in the order of the products under it. `lost`: printed, confirmation lost. */
@@ -102,6 +104,8 @@ export interface TrackerEvents {
   fault: [TrackerFault]
   /** After DEFECT is committed for codes written off without a product verdict: their dropout must be reported. */
   writtenOff: [WrittenOff]
+  /** The PLC's numbering started again (a counter restart, or a number forged far ahead): `seq` follows `last`. */
+  renumbered: [{ last: number, seq: number }]
 }
 
 export class Tracker extends TypedEmitter<TrackerEvents> {
@@ -138,6 +142,8 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
   /** Average time between triggers: when the infeed stops, products still move, and deadlines go by time. */
   #pitchMs: number | null = null
   #lastTriggerAt: number | null = null
+  /** Items created so far: their `order`. */
+  #order = 0
   readonly #verdicts = new Map<number, 'good' | 'reject'>()
   #idleWaiters: Array<() => void> = []
 
@@ -169,13 +175,18 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
   onTrigger (seq: number): void {
     const now = this.#o.clock.now()
     if (this.#debug) this.#o.log.debug({ seq, awaitingTrigger: this.#awaitingTrigger.length, awaitingPrint: this.#awaitingPrint.length }, 'trigger')
-    if (!this.#items.has(seq) && seq < this.#lastSeq - MAX_LOST_TRIGGERS) {
+    const known = this.#items.get(seq)
+    if (seq < this.#lastSeq - MAX_LOST_TRIGGERS && (known === undefined || known.decided)) {
       // Far behind the last number: the PLC restarted its counter (a reboot), or the last number was forged far
-      // ahead. Numbering starts again here — never a line that ignores every trigger until a restart; the
-      // products in flight keep their verdicts under their old numbers.
+      // ahead. Numbering starts again here — never a line that ignores every trigger until a restart. Decided
+      // products are forgotten so that their numbers are the PLC's again (the gate finds those still on the way
+      // by the store's seq column, as after a restart); undecided ones keep theirs.
       this.#o.alarms.raise({ code: 'TRIGGER_JUMP', source: 'plc', params: { last: this.#lastSeq, seq }, detail: { seq, last: this.#lastSeq, restarted: true } })
+      for (const [s, item] of this.#items) if (item.decided) this.#forget(s, item)
+      const last = this.#lastSeq
       this.#anchorSeq = true
       this.#lastSeq = seq - 1
+      this.emit('renumbered', { last, seq })
     }
     if (this.#items.has(seq) || seq <= this.#lastSeq) {
       this.#o.alarms.raise({ code: 'TRIGGER_SEQ', source: 'plc', params: { seq }, detail: { seq, last: this.#lastSeq } })
@@ -202,7 +213,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
 
   #newItem (seq: number, now: number): void {
     this.#lastSeq = seq
-    const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false, pairNo: -1, resynced: false, lateCode: null }
+    const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false, pairNo: -1, resynced: false, lateCode: null, order: this.#order++ }
     const early = this.#earlyResults.get(seq)
     if (early !== undefined) { this.#earlyResults.delete(seq); item.result = early.r }
     this.#items.set(seq, item)
@@ -392,16 +403,18 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
         this.#decide(item, 'NO_RESULT', null)
       }
     }
-    // forget decided items far behind the newest trigger
+    // forget decided items created long before the newest (Map order is creation order)
     for (const [seq, item] of this.#items) {
-      if (seq > this.#lastSeq - 2000) break
-      if (item.decided) {
-        this.#items.delete(seq)
-        this.#verdicts.delete(seq)
-        if (item.code !== null) this.#inFlight.delete(item.code)
-        if (item.lateCode !== null) this.#inFlight.delete(item.lateCode)
-      }
+      if (item.order > this.#order - 2000) break
+      if (item.decided) this.#forget(seq, item)
     }
+  }
+
+  #forget (seq: number, item: Item): void {
+    this.#items.delete(seq)
+    this.#verdicts.delete(seq)
+    if (item.code !== null) this.#inFlight.delete(item.code)
+    if (item.lateCode !== null) this.#inFlight.delete(item.lateCode)
   }
 
   #evaluate (item: Item): void {

@@ -157,6 +157,9 @@ export class Conveyor extends EventEmitter {
   /** Fault: the next `n` products' trigger messages never reach the controller (the head still prints them). */
   loseTriggers (n = 1): void { this.#dropTriggers += n }
 
+  /** The PLC rebooted: its shift register counts from `first` again (products on the conveyor keep their numbers). */
+  restartNumbering (first = 1): void { this.#seq = first }
+
   stop (): void {
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null

@@ -3,10 +3,10 @@
 // label-printer simulators, cameras and the PLC/conveyor. The controller runs in its own process
 // (sim/line-child.ts), so a power cut is a real kill -9 of it, followed by a restart and the operator's reset/start.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startBroker, type EmbeddedBroker } from '../../broker/index.ts'
+import { connectMqtt, endMqtt, startBroker, waitConnected, type EmbeddedBroker } from '../../broker/index.ts'
 import { ProfileRegistry } from '../../line/codes/index.ts'
 import { validateConfig } from '../../line/config/load.ts'
 import type { LineConfig } from '../../line/config/schema.ts'
@@ -320,6 +320,74 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
         rec.observed = { duplicates: cam.stats().duplicates - dup }
         break
       }
+      case 'client-id-collision': {
+        // a camera's login under the controller's client id, durable like the controller's session: refused at the
+        // broker, and the controller is never disconnected (docs/security.md)
+        const clientId = config.broker.clientId ?? `controller-${base.site}-${base.line}`
+        const rogue = connectMqtt({ url: config.broker.url as string, username: 'cam-1', password: 'cam-1-sim', clientId, clean: false, reconnectPeriodMs: 0 })
+        const refused = await waitConnected(rogue, 3000).then(() => false, () => true)
+        await endMqtt(rogue, true)
+        let dropped = false
+        await during(s => { if (!s.mqttConnected) dropped = true })
+        rec.observed = { refused, controllerDropped: dropped }
+        break
+      }
+      case 'plc-counter-reset': {
+        const from = world.conveyor!.nextSeq
+        world.conveyor!.restartNumbering(1)
+        rec.observed = { from }
+        break
+      }
+      case 'forged-trigger': {
+        // one trigger a million ahead from the PLC's login (a faulty or compromised PLC program)
+        const plc = connectMqtt({ url: config.broker.url as string, username: 'plc', password: 'plc-sim', clientId: `sim-forger-${process.pid}`, reconnectPeriodMs: 0 })
+        await waitConnected(plc, 3000)
+        const seq = world.conveyor!.nextSeq + 1_000_000
+        await plc.publishAsync(`${base.site}/${base.line}/plc/trigger`, JSON.stringify({ seq }), { qos: 1 })
+        await endMqtt(plc, true)
+        rec.observed = { seq }
+        break
+      }
+      case 'garbage-flood': {
+        // garbage on the PLC's and the camera's topics from their own logins
+        const plc = connectMqtt({ url: config.broker.url as string, username: 'plc', password: 'plc-sim', clientId: `sim-flood-plc-${process.pid}`, reconnectPeriodMs: 0 })
+        const cam = connectMqtt({ url: config.broker.url as string, username: 'cam-1', password: 'cam-1-sim', clientId: `sim-flood-cam-${process.pid}`, reconnectPeriodMs: 0 })
+        await Promise.all([waitConnected(plc, 3000), waitConnected(cam, 3000)])
+        const garbage = ['{', 'null', '{"seq":"x"}', '{"seq":-1}', '{"cmd":"explode"}', 'A'.repeat(5000), '{"seq":1.5,"rejected":"yes"}']
+        let sent = 0
+        for (let i = 0; i < 2000; i++) {
+          const g = garbage[i % garbage.length] as string
+          plc.publish(`${base.site}/${base.line}/plc/${['trigger', 'gate', 'cmd'][i % 3]}`, g, { qos: 0 })
+          cam.publish(`${base.site}/${base.line}/cam/cam-1/result`, g, { qos: 0 })
+          sent += 2
+          if (i % 200 === 0) await sleep(5)
+        }
+        await sleep(200)
+        await Promise.all([endMqtt(plc, true), endMqtt(cam, true)])
+        await during(() => {})
+        rec.observed = { sent, controllerAlive: ctl.alive }
+        break
+      }
+      case 'upstream-garbage': {
+        // the OMS answers garbage and cut-off bodies; the True API answers 5xx
+        oms.faults.inject({ kind: 'garbage', times: 5 })
+        oms.faults.inject({ kind: 'truncate', times: 5 })
+        trueApi.outage({ mode: '5xx' })
+        await during(() => {})
+        trueApi.outage(undefined)
+        rec.observed = { served: (oms.faults.served.garbage ?? 0) + (oms.faults.served.truncate ?? 0) }
+        break
+      }
+      case 'store-fault': {
+        // the store file moved away under the running line, then put back
+        const moved = `${config.store.path}.moved`
+        renameSync(config.store.path, moved)
+        let alarmed = false
+        await during(s => { if (s.alarms.includes('FAULT_STORE')) alarmed = true; if (s.state === 'Held' || s.state === 'Holding') rec.observed.held = true })
+        if (existsSync(moved)) renameSync(moved, config.store.path)
+        rec.observed = { ...rec.observed, alarmed }
+        break
+      }
       case 'power-cut': break
     }
   }
@@ -341,7 +409,8 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   // every code is accounted for: printed ones in a state that says what happened to them, physically too
   const shippedBad = conv.shippedCodes.filter(x => !['VERIFIED', 'AGGREGATED', 'REPORTED'].includes(byIdentity(x)?.state ?? ''))
   const warned = new Set((db.prepare("SELECT source FROM alarms WHERE code IN ('REJECT_MISSED', 'SHIPPED_UNVERIFIED')").all() as Array<{ source: string }>).map(a => a.source))
-  check(shippedBad.every(x => warned.has(`plc seq ${byIdentity(x)?.seq}`)), `${shippedBad.length} shipped products carry codes that are not good, without an alarm`)
+  const unwarned = shippedBad.filter(x => !warned.has(`plc seq ${byIdentity(x)?.seq}`))
+  check(unwarned.length === 0, `${unwarned.length} shipped products carry codes that are not good, without an alarm (seq:state/reason ${unwarned.slice(0, 5).map(x => { const r = byIdentity(x); return `${r?.seq}:${r?.state}/${r?.reason}` }).join(', ')})`)
   check(conv.rejectedCodes.every(x => ['DEFECT', 'DROPPED'].includes(byIdentity(x)?.state ?? '')), 'a rejected product carries a good code')
   // the controller's counters against the store
   const jobRow = db.prepare('SELECT id FROM jobs ORDER BY id DESC LIMIT 1').get() as { id: number } | undefined
@@ -379,10 +448,16 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
       if (!((r.observed.printedDuringOutage as number) > 0)) violations.push(`${r.kind} at ${r.at}: the line did not print through the outage`)
     }
     if (r.kind === 'broker-restart' && r.observed.controllerSawBrokerGone !== true) violations.push(`broker restart at ${r.at}: the controller never noticed`)
+    if (r.kind === 'client-id-collision') {
+      if (r.observed.refused !== true) violations.push(`client id collision at ${r.at}: the broker let another login take the controller's id`)
+      if (r.observed.controllerDropped === true) violations.push(`client id collision at ${r.at}: the controller was disconnected`)
+    }
+    if (r.kind === 'garbage-flood' && r.observed.controllerAlive !== true) violations.push(`garbage flood at ${r.at}: the controller died`)
+    if (r.kind === 'store-fault' && r.observed.alarmed !== true) violations.push(`store moved away at ${r.at}: no FAULT_STORE alarm`)
   }
   const alarms = (db.prepare('SELECT DISTINCT code FROM alarms').all() as Array<{ code: string }>).map(a => a.code)
   // slips: each was seen and re-aligned, and the write-offs stayed local (before, one slip shifted every later code)
-  const slipAlarm: Record<string, string> = { 'extra-print': 'TRACKING_RESYNC', 'lost-trigger': 'TRIGGER_LOST' }
+  const slipAlarm: Record<string, string> = { 'extra-print': 'TRACKING_RESYNC', 'lost-trigger': 'TRIGGER_LOST', 'plc-counter-reset': 'TRIGGER_JUMP', 'forged-trigger': 'TRIGGER_JUMP' }
   for (const r of faults) {
     const want = slipAlarm[r.kind]
     if (want !== undefined && !alarms.includes(want)) violations.push(`${r.kind} at ${r.at}: no ${want} alarm, the slip was not re-aligned`)

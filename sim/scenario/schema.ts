@@ -14,6 +14,8 @@ export const FAULT_KINDS = [
   'ink-out', 'camera-offline', 'camera-ghosts', 'oms-down', 'true-api-down', 'internet-down', 'broker-restart', 'power-cut',
   // slips between the trigger and print streams (docs/tracking.md)
   'lost-confirmation', 'extra-print', 'lost-trigger', 'duplicate-result',
+  // attacks and faults from outside the line's own devices (docs/security.md)
+  'client-id-collision', 'plc-counter-reset', 'forged-trigger', 'garbage-flood', 'upstream-garbage', 'store-fault',
 ] as const
 export type FaultKind = typeof FAULT_KINDS[number]
 

@@ -65,3 +65,13 @@ t.test('slips (ci): lost and late confirmations, extra prints, lost triggers and
   t.ok(s.counters !== null && s.counters.verified >= 540, `the line kept making good units after each slip (${s.counters?.verified} of 600)`)
   t.ok(s.pace.realMinutesPerSimulatedHour !== null, `pace measured (${s.pace.realMinutesPerSimulatedHour} real min per simulated hour, nominal ${s.pace.nominal})`)
 })
+
+t.test('chaos (ci): attacks and faults from outside the line, the usual invariants hold', { timeout: 300_000 }, async t => {
+  const s = await scenario(t, 'chaos')
+  const seen = (kind: string) => s.faults.find(f => f.kind === kind)?.observed ?? {}
+  t.match(seen('client-id-collision'), { refused: true, controllerDropped: false }, 'the rogue login was refused and the controller stayed')
+  t.match(seen('garbage-flood'), { controllerAlive: true })
+  t.match(seen('store-fault'), { alarmed: true }, 'the store moved away was a fault')
+  t.ok((seen('upstream-garbage').served as number) > 0, 'the OMS answered garbage')
+  t.ok(s.alarms.includes('TRIGGER_JUMP'), 'the counter restart and the forged trigger were seen')
+})

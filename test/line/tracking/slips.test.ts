@@ -228,3 +228,19 @@ t.test('a PLC that restarts its counter, or one trigger forged far ahead: number
   t.ok(s.good.every(g => s.codes.some(c => c.id === g.id && c.code === g.code)), 'each with the code it carries')
   t.notOk(s.faults.includes('printer'), 'no hold that only a restart clears')
 })
+
+t.test('a PLC reboot early in a job, its new numbers still remembered as decided products: counted again, not ignored', async t => {
+  const s = await setup(t)
+  for (let i = 0; i < 40; i++) { s.tracker.onTrigger(i + 1); s.print(i); s.tracker.onResult(s.result(i + 1, s.codes[i]!.code)) }
+  await s.tracker.settled()
+  t.equal(s.good.length, 40)
+  // the PLC reboots and counts from 1: numbers the tracker still holds, all decided
+  s.tracker.onTrigger(1); s.print(40)
+  s.tracker.onTrigger(2); s.print(41)
+  s.tracker.onResult(s.result(1, s.codes[40]!.code))
+  s.tracker.onResult(s.result(2, s.codes[41]!.code))
+  await s.tracker.settled()
+  t.same(s.good.slice(40).map(g => [g.seq, g.id]), [[1, s.codes[40]!.id], [2, s.codes[41]!.id]], 'the new products 1 and 2 are verified with their own codes')
+  t.ok(s.alarmCodes().includes('TRIGGER_JUMP'))
+  t.notOk(s.alarmCodes().includes('TRIGGER_SEQ'), 'not taken for repeats')
+})
