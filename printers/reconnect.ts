@@ -62,3 +62,21 @@ export class ReconnectLoop {
     }
   }
 }
+
+/**
+ * The reconnect loop of one printer driver: offline once closed, the pause from the driver's `reconnectMs`
+ * (1 s) doubling up to `reconnectMaxMs` (5 × reconnectMs), each failure logged as `what connect failed`.
+ */
+export function printerReconnect (o: {
+  printer: string, open: () => Promise<void>, reconnectMs?: number | undefined, reconnectMaxMs?: number | undefined,
+  closedError: () => Error, log: { warn(obj: object, msg: string): void }, what: string,
+}): ReconnectLoop {
+  const baseMs = o.reconnectMs ?? 1000
+  return new ReconnectLoop({
+    open: o.open,
+    closedError: o.closedError,
+    baseMs,
+    maxMs: o.reconnectMaxMs ?? 5 * baseMs,
+    onFailure: (err, failures, delayMs) => { o.log.warn({ printer: o.printer, err, failures, retryInMs: delayMs }, `${o.what} connect failed`) },
+  })
+}

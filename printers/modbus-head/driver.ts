@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events'
 import type { ClearResult, Printer, PrinterFault, PrinterStatus, PrinterWarning, PrintItem } from '../types.ts'
 import { BufferFullError, DataTooLongError, LoadInterruptedError, ModbusExceptionError, PrinterOfflineError, PrinterStateError } from '../errors.ts'
 import { type DriverOptions, type PrinterClock, type PrinterLogger, silentPrinterLogger, wallClock } from '../options.ts'
-import { ReconnectLoop } from '../reconnect.ts'
+import { printerReconnect, type ReconnectLoop } from '../reconnect.ts'
 import { StatusKeeper } from '../status.ts'
 import { ModbusLink, type ModbusConnector } from './link.ts'
 import { COMMANDS, COMMS_ONLINE, EXCEPTIONS, HEAD_ERRORS, HR, IR, IR_BLOCK_LENGTH, recordBlock, STATUS_BITS } from './map.ts'
@@ -92,13 +92,9 @@ export class ModbusHeadPrinter extends EventEmitter implements Printer {
     this.#depth = o.bufferDepth ?? 64
     this.#pollMs = o.pollIntervalMs ?? 20
     this.#timeoutMs = o.timeoutMs ?? 500
-    const reconnectMs = o.reconnectMs ?? 1000
-    this.#reconnect = new ReconnectLoop({
-      open: async () => { await this.#open() },
-      closedError: () => new PrinterOfflineError({ printer: this.id, operation: 'connect' }),
-      baseMs: reconnectMs,
-      maxMs: o.reconnectMaxMs ?? 5 * reconnectMs,
-      onFailure: (err, failures, delayMs) => { this.#log.warn({ printer: this.id, err, failures, retryInMs: delayMs }, 'print head connect failed') },
+    this.#reconnect = printerReconnect({
+      printer: this.id, open: async () => { await this.#open() }, reconnectMs: o.reconnectMs, reconnectMaxMs: o.reconnectMaxMs,
+      closedError: () => new PrinterOfflineError({ printer: this.id, operation: 'connect' }), log: { warn: (obj, msg) => { this.#log.warn(obj, msg) } }, what: 'print head',
     })
     this.#clock = o.clock ?? wallClock
     this.#log = o.logger ?? silentPrinterLogger

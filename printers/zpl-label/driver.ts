@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream'
 import type { ClearResult, Printer, PrinterFault, PrinterStatus, PrintItem, SsccLabel } from '../types.ts'
 import { LabelNotConfirmedError, PrinterOfflineError, ZplStatusTimeoutError } from '../errors.ts'
 import { type DriverOptions, type PrinterClock, type PrinterLogger, silentPrinterLogger, wallClock } from '../options.ts'
-import { ReconnectLoop } from '../reconnect.ts'
+import { printerReconnect, type ReconnectLoop } from '../reconnect.ts'
 import { StatusKeeper } from '../status.ts'
 import type { StreamFactory } from '../transport.ts'
 import { type HostStatus, parseHostStatus, StxEtxReader } from './host-status.ts'
@@ -77,13 +77,9 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
     this.#depth = o.bufferDepth ?? 4
     this.#statusMs = o.statusIntervalMs ?? 1000
     this.#timeoutMs = o.timeoutMs ?? 2000
-    const reconnectMs = o.reconnectMs ?? 1000
-    this.#reconnect = new ReconnectLoop({
-      open: async () => { await this.#open() },
-      closedError: () => new PrinterOfflineError({ printer: this.id, operation: 'connect' }),
-      baseMs: reconnectMs,
-      maxMs: o.reconnectMaxMs ?? 5 * reconnectMs,
-      onFailure: (err, failures, delayMs) => { this.#log.warn({ printer: this.id, err, failures, retryInMs: delayMs }, 'label printer connect failed') },
+    this.#reconnect = printerReconnect({
+      printer: this.id, open: async () => { await this.#open() }, reconnectMs: o.reconnectMs, reconnectMaxMs: o.reconnectMaxMs,
+      closedError: () => new PrinterOfflineError({ printer: this.id, operation: 'connect' }), log: { warn: (obj, msg) => { this.#log.warn(obj, msg) } }, what: 'label printer',
     })
     this.#unitTemplate = o.unitTemplate ?? unitTemplateFor(o.dpi)
     this.#ssccTemplate = o.ssccTemplate ?? ssccTemplateFor(o.dpi)

@@ -56,7 +56,7 @@ t.test('commands, triggers and gate reports from the PLC become events, in order
   t.same(r.events.trigger.map(e => e.seq), [1, 2, 3, 4, 5])
   t.same(r.events.trigger[0], { seq: 1, ts: 1001 })
   t.same(r.events.gate, [{ seq: 1, rejected: false }, { seq: 2, rejected: true }])
-  t.same(r.plc.stats, { commands: 2, triggers: 5, rejects: 0, gates: 2, invalid: 0 })
+  t.same(r.plc.stats, { commands: 2, triggers: 5, rejects: 0, accepts: 0, gates: 2, invalid: 0 })
   t.same(r.raised, [], 'no alarm for good messages')
 })
 
