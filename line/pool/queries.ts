@@ -13,9 +13,12 @@ export interface CodeRef { id: number, jobId: number | null, parent: string | nu
 /** What a report document carries of a code (the outbox's ReportCode). */
 export interface CodeForReport {
   id: number
+  /** Full code with crypto part (utilisation, dropout). */
   code: string
+  /** Without crypto part (aggregation, introduction). */
   identity: string
   gtin: string
+  /** The box or pallet (SSCC) an aggregated code sits in. */
   parent: string | null
   reason: string | null
 }

@@ -1,6 +1,7 @@
 // The pluggable sending side of the outbox: one sender per channel (True API documents, OMS reports), chosen by
 // report kind in the composition root. The outbox owns persistence, batching, retries and idempotence.
 import type { ReportKind } from '../pool/pool.ts'
+import type { CodeForReport } from '../pool/queries.ts'
 import type { ReportState } from './states.ts'
 
 export interface OutboxReport {
@@ -23,17 +24,8 @@ export interface OutboxReport {
   generation: number
 }
 
-export interface ReportCode {
-  id: number
-  /** Full code with crypto part (utilisation, dropout). */
-  code: string
-  /** Without crypto part (aggregation, introduction). */
-  identity: string
-  gtin: string
-  /** The box or pallet (SSCC) an aggregated code sits in. */
-  parent: string | null
-  reason: string | null
-}
+/** A code as a report document needs it: the pool's named query answers in this shape (`pool.queries.forReport`). */
+export type ReportCode = CodeForReport
 
 export interface Prepared {
   /** Stable hash of what will be sent: a re-built report hashes the same, so reconcile can match it. */

@@ -1,20 +1,14 @@
 // Each table of the line's store has one owner module holding all its SQL (issue 12 §3): a source scan of line/
 // finds every CREATE TABLE, takes the folder that creates it as its owner, and fails on SQL naming the table anywhere else.
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { sourceFiles } from '../helpers/sources.ts'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const LINE = join(ROOT, 'line')
 
-function sources (dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap(e => {
-    const p = join(dir, e.name)
-    if (e.isDirectory()) return sources(p)
-    return e.isFile() && e.name.endsWith('.ts') ? [p] : []
-  })
-}
 
 /** Comments removed, so prose about a table ("rows FROM codes of…") is not taken for SQL; strings are kept. */
 function code (text: string): string {
@@ -26,7 +20,7 @@ function sqlOn (table: string): RegExp {
   return new RegExp(`\\b(?:FROM|JOIN|UPDATE|INTO|TABLE(?: IF NOT EXISTS)?)\\s+${table}\\b`)
 }
 
-const files = sources(LINE).map(p => ({ path: relative(ROOT, p).split('\\').join('/'), text: code(readFileSync(p, 'utf8')) }))
+const files = sourceFiles(LINE).map(p => ({ path: relative(ROOT, p).split('\\').join('/'), text: code(readFileSync(p, 'utf8')) }))
 
 function owners (): Map<string, string> {
   const out = new Map<string, string>()

@@ -1,12 +1,13 @@
 // The error and alarm catalogue: every entry complete in both languages, and every code the source uses is in it.
 import t from 'tap'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CATALOGUE, CODES, SEVERITIES, isCatalogueCode, paramNames, textOf } from '../../../line/domain/catalogue.ts'
 import { ALL_REASONS, REASONS, REJECT_REASONS, VERIFIED_DEFECTS, reasonLabel } from '../../../line/domain/reasons.ts'
 import { FAULT_ALARMS } from '../../../line/alarms/faults.ts'
 import { catalogueMarkdown } from '../../../line/domain/catalogue-doc.ts'
+import { sourceFiles } from '../../helpers/sources.ts'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const SCANNED = ['line', 'printers', 'verifiers', 'broker']
@@ -71,15 +72,6 @@ export function scanSource (file: string, text: string): Finding[] {
   return out
 }
 
-function sourceFiles (dir: string): string[] {
-  const out: string[] = []
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name)
-    if (statSync(p).isDirectory()) out.push(...sourceFiles(p))
-    else if (p.endsWith('.ts')) out.push(p)
-  }
-  return out
-}
 
 t.test('the scanner flags unknown and template-built codes (it can fail)', async t => {
   const bad = scanSource('sample.ts', [

@@ -1,20 +1,12 @@
 // DESIGN §2: line/domain imports nothing outside itself, and it is the only part of line/ the device folders import.
 import t from 'tap'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sourceFiles } from '../../helpers/sources.ts'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
-function sourceFiles (dir: string): string[] {
-  const out: string[] = []
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name)
-    if (statSync(p).isDirectory()) out.push(...sourceFiles(p))
-    else if (p.endsWith('.ts')) out.push(p)
-  }
-  return out
-}
 
 /** Every module a file imports or re-exports, resolved to a path relative to the repository (bare names as they are). */
 function importsOf (file: string): string[] {
