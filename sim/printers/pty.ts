@@ -22,7 +22,14 @@ export async function openPtyPair (timeoutMs = 5000): Promise<PtyPair> {
     b: paths[1] as string,
     close: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return
-      await new Promise<void>(resolve => { child.once('exit', () => resolve()); child.kill('SIGTERM') })
+      // socat also ends by itself when one side closes: its exit may already be on the way, so the wait is bounded
+      await new Promise<void>(resolve => {
+        const timer = setTimeout(() => { child.kill('SIGKILL'); resolve() }, 2000)
+        timer.unref()
+        child.once('exit', () => { clearTimeout(timer); resolve() })
+        child.kill('SIGTERM')
+      })
+      child.stderr?.destroy()
     },
   }
 }
