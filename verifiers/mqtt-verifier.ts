@@ -101,12 +101,13 @@ export class MqttVerifier extends EventEmitter implements Verifier {
     else if (kind === 'status') this.#status(camera, topic, payload)
   }
 
-  #invalidPayload (camera: string | null, topic: string, payload: Buffer, message: string, issues?: string[]): void {
+  #invalidPayload (camera: string | null, topic: string, payload: Buffer, message: string, issues?: string[], unknownCamera?: string): void {
     this.#invalid++
     const preview = payload.subarray(0, PREVIEW).toString('utf8')
     const err = new CameraPayloadError(message, issues === undefined ? { camera, topic, payload: preview } : { camera, topic, payload: preview, issues })
     this.#o.logger?.warn({ err }, 'invalid camera payload dropped')
     const inv: InvalidResult = { camera, topic, payload: preview, error: issues === undefined ? message : `${message}: ${issues.join('; ')}` }
+    if (unknownCamera !== undefined) inv.unknownCamera = unknownCamera
     this.emit('invalid', inv)
   }
 
@@ -125,7 +126,7 @@ export class MqttVerifier extends EventEmitter implements Verifier {
 
   #result (camera: string, topic: string, payload: Buffer): void {
     if (this.#cameras !== null && !this.#cameras.has(camera)) {
-      this.#invalidPayload(null, topic, payload, `result from unknown camera "${camera}"`)
+      this.#invalidPayload(null, topic, payload, `result from unknown camera "${camera}"`, undefined, camera)
       return
     }
     const json = this.#parseJson(camera, topic, payload)
@@ -151,7 +152,7 @@ export class MqttVerifier extends EventEmitter implements Verifier {
     if (payload.length === 0) return // a cleared retained status
     // a camera the config does not name is not a device of this line: it must not grow the device list
     if (this.#cameras !== null && !this.#cameras.has(camera)) {
-      this.#invalidPayload(null, topic, payload, `status from unknown camera "${camera}"`)
+      this.#invalidPayload(null, topic, payload, `status from unknown camera "${camera}"`, undefined, camera)
       return
     }
     const json = this.#parseJson(camera, topic, payload)

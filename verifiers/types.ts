@@ -29,6 +29,8 @@ export interface InvalidResult {
   topic: string
   payload: string
   error: string
+  /** The id in the topic of a camera the config does not name (its messages are refused, `camera` is null). */
+  unknownCamera?: string
 }
 
 /**

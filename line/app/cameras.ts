@@ -44,7 +44,9 @@ export class Cameras {
       }
     })
     bus.on('camera:invalid', e => {
-      alarms.raise({ code: 'CAMERA_PAYLOAD', source: e.camera ?? 'camera', params: { camera: e.camera ?? '?' }, detail: { error: e.error } })
+      // a camera the config does not name: one alarm for all of them (made-up ids must not fill the panel)
+      if (e.unknownCamera !== undefined) alarms.raise({ code: 'CAMERA_UNKNOWN', source: 'camera', params: { camera: e.unknownCamera }, detail: { topic: e.topic, error: e.error } })
+      else alarms.raise({ code: 'CAMERA_PAYLOAD', source: e.camera ?? 'camera', params: { camera: e.camera ?? '?' }, detail: { error: e.error } })
     })
     bus.on('camera:status', s => {
       this.#online.set(s.camera, s.online)

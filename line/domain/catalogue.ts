@@ -513,6 +513,11 @@ export const CATALOGUE = {
     text: { ru: 'Камера прочла код изделия {owner} на изделии {seq}', en: "Camera read item {owner}'s code on item {seq}" },
     action: { ru: 'Проверьте расстояние принтер–камера и синхронизацию триггеров', en: 'Check the printer-to-camera distance and the trigger timing' },
   },
+  CAMERA_UNKNOWN: {
+    severity: 'warning',
+    text: { ru: 'Камера {camera}, которой нет в конфигурации линии, присылает сообщения: они отклонены', en: 'Camera {camera}, not in the line\'s configuration, sends messages: they are refused' },
+    action: { ru: 'Проверьте список камер в конфигурации и идентификатор устройства камеры', en: "Check the cameras in the configuration and the camera's device id" },
+  },
   CAMERA_PAYLOAD: {
     severity: 'warning',
     text: { ru: 'Неверный результат камеры {camera}', en: 'Invalid result from camera {camera}' },

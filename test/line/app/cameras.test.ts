@@ -67,6 +67,9 @@ t.test('an invalid camera result is alarmed', async t => {
   const s = setup(t)
   s.bus.emit('camera:invalid', { camera: 'cam-1', topic: 't', payload: '{', error: 'not JSON' })
   t.same(s.raised, ['CAMERA_PAYLOAD:cam-1'])
+  // cameras the config does not name share one alarm, whatever their number
+  for (const id of ['fake1', 'fake2', 'cam-box']) s.bus.emit('camera:invalid', { camera: null, topic: `s/l/cam/${id}/status`, payload: '{}', error: `status from unknown camera "${id}"`, unknownCamera: id })
+  t.same(s.raised.slice(1), ['CAMERA_UNKNOWN:camera', 'CAMERA_UNKNOWN:camera', 'CAMERA_UNKNOWN:camera'], 'under one source: the alarm book keeps one active')
 })
 
 t.test('printer roles come from the config: heads print units, the first box/pallet label printer prints SSCCs', async t => {
