@@ -3,11 +3,13 @@
 // the IPC channel as the HMI would: operator commands and a status snapshot. Env: LC_SIM_CLOCK='<t0>,<real0>,<rate>'
 // runs the controller on a simulated clock (t0 + (now − real0) × rate), LC_CHILD_LOG=<file> keeps its debug log.
 import { readFileSync } from 'node:fs'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { pino } from 'pino'
 import type { Clock } from '../line/clock.ts'
 import { validateConfig } from '../line/config/load.ts'
 import { silentLogger } from '../line/log.ts'
 import { startLine } from '../line/main.ts'
+import { DEFAULT_TIMINGS, type LineTimings } from '../line/timings.ts'
 
 export type ChildRequest = { id: number, op: 'command', cmd: string } | { id: number, op: 'status' } | { id: number, op: 'close' }
 
@@ -20,15 +22,32 @@ export interface ChildStatus {
   pendingReports: number
   alarms: string[]
   mqttConnected: boolean
+  /** The controller's event-loop delay over the last full minute of real time (the first minute: so far). */
+  loop: LoopDelay
 }
+
+export interface LoopDelay { p50Ms: number, p99Ms: number, maxMs: number }
+
+// the soak figure: event-loop delay per real minute, read by the runner with each status
+const loopHistogram = monitorEventLoopDelay({ resolution: 1 })
+loopHistogram.enable()
+const ms = (ns: number): number => Math.round(ns / 1e5) / 10
+const readLoop = (): LoopDelay => ({ p50Ms: ms(loopHistogram.percentile(50)), p99Ms: ms(loopHistogram.percentile(99)), maxMs: ms(loopHistogram.max) })
+let lastMinute: LoopDelay | null = null
+setInterval(() => { lastMinute = readLoop(); loopHistogram.reset() }, 60_000).unref()
 
 const config = validateConfig(JSON.parse(readFileSync(process.argv[2] as string, 'utf8')))
 const [t0, real0, rate] = (process.env.LC_SIM_CLOCK ?? '').split(',').map(Number)
 const clock: Clock | undefined = rate === undefined || !Number.isFinite(rate) || t0 === undefined || real0 === undefined
   ? undefined
   : { now: () => Math.floor(t0 + (Date.now() - real0) * rate) }
+// The timings measured on the controller's clock wait for devices, which answer in real time: scaled by the rate
+// they stay the real line's (a 500 ms print confirmation is not 100 ms of real time at 5×).
+const timings: Partial<LineTimings> | undefined = clock === undefined || rate === undefined
+  ? undefined
+  : { printConfirmMs: DEFAULT_TIMINGS.printConfirmMs * rate, settleMs: DEFAULT_TIMINGS.settleMs * rate }
 const log = process.env.LC_CHILD_LOG === undefined ? silentLogger() : pino({ level: 'debug' }, pino.destination({ dest: process.env.LC_CHILD_LOG, append: true, sync: true }))
-const line = await startLine(config, { log, ...(clock === undefined ? {} : { clock }), hmiBootstrap: { adminUser: 'admin', adminPassword: 'sim-admin' } })
+const line = await startLine(config, { log, ...(clock === undefined ? {} : { clock }), ...(timings === undefined ? {} : { timings }), hmiBootstrap: { adminUser: 'admin', adminPassword: 'sim-admin' } })
 
 const pending = line.db.prepare("SELECT count(*) AS n FROM report_outbox WHERE state <> 'ACCEPTED'")
 function status (): ChildStatus {
@@ -41,6 +60,7 @@ function status (): ChildStatus {
     pendingReports: (pending.get() as { n: number }).n,
     alarms: [...new Set(s.alarms.map(a => a.code))],
     mqttConnected: line.mqtt.connected,
+    loop: lastMinute ?? readLoop(),
   }
 }
 

@@ -13,7 +13,7 @@ import type { LineConfig } from '../../line/config/schema.ts'
 import { CodePool } from '../../line/pool/pool.ts'
 import { defaultIdentityFile } from '../../line/store/guard.ts'
 import { openDatabase } from '../../line/store/open.ts'
-import type { ChildStatus } from '../line-child.ts'
+import type { ChildStatus, LoopDelay } from '../line-child.ts'
 import { prng } from '../codes/factory.ts'
 import { startTrueApiEmulator } from '../gismt/server.ts'
 import { OmsEmulator } from '../oms/index.ts'
@@ -42,6 +42,9 @@ export interface HeldSummary {
   longest: HoldRecord[]
 }
 
+/** One soak sample: the controller's memory and event-loop delay at a moment of the run. */
+export interface SoakSample { simulatedMinute: number, realMinute: number, rssMb: number | null, loop: LoopDelay }
+
 export interface ScenarioSummary {
   scenario: string
   ci: boolean
@@ -57,6 +60,8 @@ export interface ScenarioSummary {
   pace: { realMinutesPerSimulatedHour: number | null, nominal: number, conveyorSimulatedMinutes: number, stalledPitches: number }
   realUnitsPerSecond: number
   held: HeldSummary
+  /** The controller's RSS and event-loop delay (last real minute) at the start, middle and end of the run. */
+  soak: { start: SoakSample | null, middle: SoakSample | null, end: SoakSample | null, samples: number }
   counters: ChildStatus['counters'] | null
   store: Record<string, number> | undefined
   physical: { produced: number, shipped: number, rejected: number, unmarked: number, prints: number, extraPrints: number, lostTriggers: number }
@@ -157,6 +162,12 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   let hold = null as { startedAt: number, rec: HoldRecord } | null
   let prevAlarms: string[] = []
   let nextProgress = simNow() + PROGRESS_EVERY_MS
+  const soak: SoakSample[] = []
+  const sampleSoak = (s: ChildStatus): SoakSample => {
+    const sample = { simulatedMinute: simMinute(), realMinute: Math.round((Date.now() - started) / 6000) / 10, rssMb: ctl.rssMb() ?? null, loop: s.loop }
+    soak.push(sample)
+    return sample
+  }
   const simMinute = (): number => Math.round((simNow() - t0) / 6000) / 10
   /** Held bookkeeping on every status the runner sees. */
   const watchHolds = (s: ChildStatus): void => {
@@ -190,6 +201,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     const poll = async (): Promise<ChildStatus | undefined> => { const s = await ctl.status(); if (s !== undefined) { last = s; watchHolds(s) } return s }
     await until('codes from the OMS emulator', async () => ((await poll())?.available ?? 0) >= Math.min(sc.quantity, 20_000), 120_000)
     note(`pool ready after ${Date.now() - started} ms`)
+    if (last !== undefined) sampleSoak(last)
 
     const pending = schedule(sc)
     const deadline = started + sc.timeoutSeconds * 1000
@@ -204,7 +216,8 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
         nextProgress += PROGRESS_EVERY_MS
         const st = conveyor.stats
         const heldS = holds.reduce((n, h) => n + h.realSeconds, 0) + (hold === null ? 0 : (Date.now() - hold.startedAt) / 1000)
-        progress(`[${sc.name} ${hhmm(simNow() - t0)} simulated, ${Math.round((Date.now() - started) / 60_000)} min real] units ${st.produced}/${sc.quantity} (shipped ${st.shipped}, rejected ${st.rejected}) · verified ${s.counters.verified} · state ${s.state} · holds ${holds.length} (${Math.round(heldS)} s real) · controller RSS ${ctl.rssMb() ?? '?'} MB · runner RSS ${Math.round(process.memoryUsage().rss / 1048576)} MB`)
+        const soakNow = sampleSoak(s)
+        progress(`[${sc.name} ${hhmm(simNow() - t0)} simulated, ${Math.round((Date.now() - started) / 60_000)} min real] units ${st.produced}/${sc.quantity} (shipped ${st.shipped}, rejected ${st.rejected}) · verified ${s.counters.verified} · state ${s.state} · holds ${holds.length} (${Math.round(heldS)} s real) · controller RSS ${soakNow.rssMb ?? '?'} MB, event loop p99 ${soakNow.loop.p99Ms} ms · runner RSS ${Math.round(process.memoryUsage().rss / 1048576)} MB`)
       }
       const f = pending[0]
       if (f !== undefined && conveyor.stats.produced >= f.at) {
@@ -247,6 +260,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     await until('every report accepted', async () => (await poll())?.pendingReports === 0, 120_000)
       .catch(err => { violations.push(String((err as Error).message)) })
     last = await poll() ?? last
+    if (last !== undefined) sampleSoak(last)
   } catch (err) {
     outcome = 'failed'
     violations.push((err as Error).message)
@@ -504,6 +518,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
       byReason,
       longest: [...holds].sort((a, b) => b.realSeconds - a.realSeconds).slice(0, 10),
     },
+    soak: { start: soak[0] ?? null, middle: soak.length > 2 ? soak[Math.floor(soak.length / 2)] ?? null : null, end: soak.length > 1 ? soak[soak.length - 1] ?? null : null, samples: soak.length },
     counters: c,
     store: st,
     physical: { produced: conv.produced, shipped: conv.shipped, rejected: conv.rejected, unmarked: conv.unmarked, prints: printed.length, extraPrints: conv.extraPrints, lostTriggers: conv.lostTriggers },
