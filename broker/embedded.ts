@@ -11,6 +11,8 @@ import { createWebSocketStream, WebSocketServer } from 'ws'
 import { TopicAcl, type Principal } from './acl.ts'
 import { UserTable, type BrokerUser } from './auth.ts'
 import { ClientIdRegistry, MemoryClientIdOwners } from './client-ids.ts'
+import { deliverOvertaken } from './overtaken.ts'
+import { publishWillOfTakenOver } from './takeover.ts'
 import { BrokerStartError, type BrokerPersistenceError } from './errors.ts'
 import { limitPacketSize } from './packet-limit.ts'
 import { SqlitePersistence } from './persistence.ts'
@@ -127,7 +129,10 @@ export async function startBroker (options: EmbeddedBrokerOptions): Promise<Embe
         return
       }
       principals.set(client, p)
-      done(null, true)
+      deliverOvertaken(client)
+      if (live === undefined) { done(null, true); return }
+      const owner = principals.get(live)
+      publishWillOfTakenOver(aedes, live, topic => owner !== undefined && acl.canPublish(owner, topic), () => done(null, true))
     },
     authorizePublish (client, packet, done) {
       if (client === null) { done(null); return } // the broker's own $SYS messages
