@@ -31,6 +31,14 @@ export class GateReconciler {
   readonly #beforeGate = new Map<number, { id: number, seq: number }>()
   /** Gate confirmations that came before the unit's verdict was committed. */
   readonly #gateSeen = new Map<number, boolean>()
+  /**
+   * Good units still waiting for their gate when the PLC's numbering started again, by their old number: kept apart,
+   * since the new products soon carry the same numbers (one of them took the place of a waiting unit, which then
+   * never reached its box and was written off at the next Reset).
+   */
+  #previous = new Map<number, { id: number, seq: number }>()
+  /** Triggers since the numbering started again. */
+  #sinceRenumbered = 0
   #lastSeq = 0
 
   constructor (options: GateOptions) {
@@ -38,20 +46,40 @@ export class GateReconciler {
   }
 
   /** Good units still between camera and gate. */
-  get waiting (): number { return this.#beforeGate.size }
+  get waiting (): number { return this.#beforeGate.size + this.#previous.size }
 
   /** A PLC trigger. Without gate confirmations, products `rejectDistance` pitches back count as past the gate. */
   onTrigger (seq: number): void {
     this.#lastSeq = seq
+    if (this.#previous.size > 0 && ++this.#sinceRenumbered >= 2 * this.#o.rejectDistance) this.#settlePrevious()
     if (!this.#o.gateConfirmation) this.releasePastGate(seq - this.#o.rejectDistance)
   }
 
   /**
    * The PLC's numbering started again: gate reports kept for products whose verdict had not come (or never came,
    * e.g. rejected ones) would be taken for the new products that now carry those numbers. They are forgotten; good
-   * units still waiting for their gate keep their place.
+   * units still waiting for their gate are kept under their old numbers until their gates come.
    */
-  renumbered (): void { this.#gateSeen.clear() }
+  renumbered (): void {
+    this.#gateSeen.clear()
+    if (this.#previous.size > 0) this.#settlePrevious() // renumbered twice within a conveyor's length
+    this.#previous = new Map(this.#beforeGate)
+    this.#beforeGate.clear()
+    this.#sinceRenumbered = 0
+  }
+
+  /**
+   * The conveyor has moved twice its length since the numbering started again: every product of the old numbering
+   * has passed the gate, and the confirmations still missing were lost. As when the line stops with confirmations
+   * missing, the operator is told and the units count as passed.
+   */
+  #settlePrevious (): void {
+    const left = [...this.#previous.values()]
+    this.#previous.clear()
+    if (left.length === 0) return
+    if (this.#o.gateConfirmation) this.#o.alarms.raise({ code: 'GATE_UNCONFIRMED', source: 'plc', params: { count: left.length }, detail: { seqs: left.map(u => u.seq) } })
+    for (const u of left) this.#o.aggregator.addUnit(u.id).catch(err => this.#o.onStoreFault(err))
+  }
 
   /** A good unit (VERIFIED committed). */
   onGood (u: { id: number, seq: number }): void {
@@ -68,6 +96,8 @@ export class GateReconciler {
   onGate (seq: number, rejected: boolean): void {
     const u = this.#beforeGate.get(seq)
     if (u !== undefined) { this.#beforeGate.delete(seq); this.#atGate(u, rejected); return }
+    const old = this.#previous.get(seq)
+    if (old !== undefined) { this.#previous.delete(seq); this.#atGate(old, rejected); return }
     if (this.#o.tracker.knows(seq)) {
       // decided as a reject, or its verdict is still being committed
       const verdict = this.#o.tracker.verdict(seq)
@@ -110,6 +140,10 @@ export class GateReconciler {
 
   /** Good units with seq ≤ upTo count as past the gate (no confirmations, or the line has stopped). */
   releasePastGate (upTo: number): void {
+    if (upTo === Number.MAX_SAFE_INTEGER) {
+      for (const u of this.#previous.values()) this.#o.aggregator.addUnit(u.id).catch(err => this.#o.onStoreFault(err))
+      this.#previous.clear()
+    }
     for (const [seq, u] of this.#beforeGate) {
       if (seq > upTo) continue
       this.#beforeGate.delete(seq)

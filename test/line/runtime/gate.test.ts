@@ -92,3 +92,38 @@ t.test('without gate confirmations the trigger count stands in: rejectDistance p
   await settle()
   t.same(s.boxed, [31, 32, 33], 'the line stopped: everything left is past the gate')
 })
+
+t.test('the PLC numbers again from 1: units waiting under the old numbers keep their place until their gates come', async t => {
+  const s = setup()
+  s.gate.onGood({ id: 594, seq: 594 })
+  s.gate.onGood({ id: 595, seq: 595 })
+  s.gate.onGood({ id: 900, seq: 900 })
+  s.gate.renumbered()
+  t.equal(s.gate.waiting, 3, 'still waiting')
+  s.gate.onGate(900, false) // the old numbering's last product reaches the gate after the restart
+  await settle()
+  t.same(s.boxed, [900], 'its gate finds it by the old number')
+  // the new numbering reaches 594: a new product with the number of a unit whose confirmation was lost
+  s.gate.onTrigger(1)
+  s.gate.onGood({ id: 1495, seq: 594 })
+  s.gate.onGate(594, false)
+  await settle()
+  t.same(s.boxed, [900, 1495], 'the new product\'s gate is the new product\'s')
+  t.equal(s.gate.waiting, 2, 'the old units 594 and 595 are still waiting, not replaced')
+  for (let seq = 2; seq <= 10; seq++) s.gate.onTrigger(seq) // twice the distance to the gate since the restart
+  await settle()
+  t.same(s.boxed.slice(2).sort(), [594, 595], 'then their confirmations count as lost: they passed, as at a stop')
+  t.same(s.alarms.map(a => a.code), ['GATE_UNCONFIRMED'], 'and the operator is told')
+  t.equal(s.gate.waiting, 0)
+})
+
+t.test('a stop after a restart of the numbering releases the units of the old numbering too', async t => {
+  const s = setup()
+  s.gate.onGood({ id: 7, seq: 700 })
+  s.gate.renumbered()
+  s.gate.onGood({ id: 8, seq: 1 })
+  s.gate.releasePastGate(Number.MAX_SAFE_INTEGER)
+  await settle()
+  t.same(s.boxed.sort(), [7, 8])
+  t.equal(s.gate.waiting, 0)
+})
