@@ -68,6 +68,8 @@ export class ModbusHeadPrinter extends EventEmitter implements Printer {
   #stale = false
   /** Single-field heads: a record write is under way; polls leave the accounting to it. */
   #writing = false
+  /** Single-field heads: the record being written, before its "stop" (provably not in the field yet). */
+  #staging: Entry | undefined
   #counter: number | undefined
   #missed: number | undefined
   #lastSeq = 0
@@ -160,7 +162,7 @@ export class ModbusHeadPrinter extends EventEmitter implements Printer {
   }
 
   /** Records the driver holds that are not proven printed: in the head, in flight, queued on the host. */
-  #pending (): number { return this.#loaded.length + (this.#inflight !== undefined ? 1 : 0) + this.#queue.length }
+  #pending (): number { return this.#loaded.length + (this.#inflight !== undefined || this.#staging !== undefined ? 1 : 0) + this.#queue.length }
 
   /** One poll: every block the map lists, FC 04 for input registers, FC 03 for holding registers. */
   async #readBlock (): Promise<Snapshot> {
@@ -438,6 +440,7 @@ export class ModbusHeadPrinter extends EventEmitter implements Printer {
     try {
       const data = this.#data(entry.item.code)
       const t = rec.transaction
+      this.#staging = entry
       try {
         this.#absorb(await this.#readBlock())
         await this.#writeWord('transaction start', t.register, t.start)
@@ -451,6 +454,8 @@ export class ModbusHeadPrinter extends EventEmitter implements Printer {
         // Nothing is applied before "stop": the record is provably not in the field.
         this.#queue.unshift(entry.item)
         throw err
+      } finally {
+        this.#staging = undefined
       }
       this.#inflight = entry
       try {

@@ -52,6 +52,8 @@ export class ModbusHeadSim extends EventEmitter {
   buffer: string[] = []
   /** Single field: the content was written and has not printed yet. */
   fresh = false
+  /** Read requests answered since the field last changed: has the host seen the change yet? */
+  readsSinceChange = 0
   counter: number
   lastSeq = 0
   inkPrints: number
@@ -245,6 +247,7 @@ export class ModbusHeadSim extends EventEmitter {
     for (const [a, v] of writes) this.#holding.set(a, v)
     this.buffer = [text]
     this.fresh = true
+    this.readsSinceChange = 0
     this.#clearMissedError()
     return 0
   }
@@ -284,6 +287,7 @@ export class ModbusHeadSim extends EventEmitter {
         // Input registers exist only where the map's poll blocks put them.
         if (fc === 4 && !this.map.poll.some(b => b.area === 'input' && addr >= b.start && addr + qty <= b.start + b.length)) return exceptionPdu(fc, EXCEPTIONS.ILLEGAL_ADDRESS)
         const area = fc === 4 ? 'input' : 'holding'
+        this.readsSinceChange++
         const regs = this.#computed()
         const out = Buffer.alloc(2 + qty * 2)
         out[0] = fc; out[1] = qty * 2
