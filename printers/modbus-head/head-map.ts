@@ -35,10 +35,16 @@ export type Condition = z.output<typeof condition>
 
 const text = z.strictObject({ ru: z.string().min(1, 'must not be empty'), en: z.string().min(1, 'must not be empty') })
 
+/** An object whose keys must match `pattern` (zod's own record-key message does not say what is expected). */
+function keyed<T extends z.ZodType> (pattern: RegExp, expected: string, value: T) {
+  return z.record(z.string(), value).superRefine((r, ctx) => {
+    for (const k of Object.keys(r)) if (!pattern.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: `${expected}, received ${JSON.stringify(k)}` })
+  })
+}
+
 /** Keys of a code table: decimal ("4") or hex ("0x44") text, since JSON object keys are text. */
-const codeKey = z.string().regex(/^(\d{1,5}|0x[0-9a-fA-F]{1,4})$/, 'expected a code such as "4" or "0x44"')
 function codeTable<T extends z.ZodType> (entry: T) {
-  return z.record(codeKey, entry).transform(r => {
+  return keyed(/^(\d{1,5}|0x[0-9a-fA-F]{1,4})$/, 'expected a code such as "4" or "0x44"', entry).transform(r => {
     const m = new Map<number, z.output<T>>()
     for (const [k, v] of Object.entries(r)) m.set(Number(k), v as z.output<T>)
     return m
@@ -50,7 +56,7 @@ const statusWord = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('bits'),
     register,
-    bits: z.record(z.string().regex(/^([0-9]|1[0-5])$/, 'expected a bit number 0…15'), condition),
+    bits: keyed(/^([0-9]|1[0-5])$/, 'expected a bit number 0…15', condition),
   }),
   /** The whole word is one code (a state machine's state, e.g. Hitachi's operation status), each with its text. */
   z.strictObject({
@@ -80,7 +86,7 @@ const charset = z.strictObject({
    * Characters sent as another code (e.g. the GS separator of a Chestny Znak code as the head's FNC1 character).
    * Keys are one character, written as JSON escapes ("\u001d").
    */
-  substitute: z.record(z.string().length(1, 'expected one character, e.g. "\\u001d"'), word()).default({}),
+  substitute: keyed(/^[\s\S]$/u, 'expected one character, e.g. "\\u001d"', word()).default({}),
 })
 
 const fifoBuffer = z.strictObject({
