@@ -216,6 +216,8 @@ export class ModbusHeadPrinter extends EventEmitter implements Printer {
     }
     this.#lastSeq = s.lastSeq ?? 0
     if (this.#single && this.#stale) this.#needsDeviceClear = true
+    // Single field: prints made while the link was down repeated the field's content; account for them first.
+    if (this.#single && this.#counter !== undefined && this.#needsDeviceClear) this.#absorb(s)
     if (this.#counter === undefined || this.#needsDeviceClear) {
       // First contact (records left from an earlier run are not ours), or a clear() that could not reach the head:
       // whatever the head holds now must not print. A single field always holds something: it is erased.

@@ -162,6 +162,25 @@ t.test('Hitachi UX: a product passing while the field changes makes that code un
   t.same(rig.sim.buffer, [], 'and erased from the field')
 })
 
+t.test('Hitachi UX: a link drop between codes: the driver reconnects and carries on with the queued codes in order', async t => {
+  const rig = await modbusRig(t, { map: hitachiTestMap() })
+  const ev = collect(rig.head)
+  const items = codes(3)
+  await rig.head.load(items)
+  await rig.print(1)
+  await until(() => ev.done.length === 1, 'first print confirmed')
+  // Between codes: code 2 written and read back. (A drop during the transaction would leave code 2 queued, or, on
+  // a lost answer to "stop", uncertain: the previous test's rules.)
+  await until(() => rig.sim.fresh && rig.sim.readsSinceChange >= 4, 'code 2 in the field and seen')
+  rig.sim.dropConnections()
+  await untilStatus(rig.head, s => s.state === 'ready' && !s.faults.includes('comms-lost'), 'ready again')
+  await rig.print(2)
+  await until(() => ev.done.length === 3, 'all three confirmed')
+  t.same(ev.done.map(d => d.item.id), [1, 2, 3])
+  t.same(rig.sim.printed.map(p => p.code), items.map(i => i.code), 'each code printed once')
+  t.same(ev.missed, [])
+})
+
 t.test('Hitachi UX: clear() erases the field; a loaded code never printed is proven unprinted', async t => {
   const rig = await modbusRig(t, { map: hitachiTestMap() })
   await rig.head.load(codes(3))
