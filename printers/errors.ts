@@ -42,6 +42,13 @@ export class DataTooLongError extends PrinterError {
 }
 
 /** The head refused a record because its buffer is full (the line loaded more than `room()`). */
+/** The code has a character the head's map does not accept (and no substitution for it): refused before any write. */
+export class PrintDataCharsetError extends PrinterError {
+  constructor (context: { printer: string, id: number, position: number, charCode: number }) {
+    super('LC_ERR_PRINT_DATA_CHARSET', `printer ${context.printer}: code ${context.id} has character 0x${context.charCode.toString(16).padStart(2, '0')} at position ${context.position}, which the head's map does not accept`, context)
+  }
+}
+
 export class BufferFullError extends PrinterError {
   constructor (context: { printer: string, id: number, bufferLevel: number }) {
     super('LC_ERR_PRINTER_BUFFER_FULL', `printer ${context.printer}: buffer full, code ${context.id} not accepted`, context)

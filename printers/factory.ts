@@ -4,6 +4,7 @@ import type { DriverOptions } from './options.ts'
 import type { TransportConfig } from './transport.ts'
 import { streamFor } from './transport.ts'
 import { ModbusHeadPrinter } from './modbus-head/driver.ts'
+import { loadHeadMap } from './modbus-head/head-map.ts'
 import { modbusConnectorFor } from './modbus-head/link.ts'
 import { ZplLabelPrinter } from './zpl-label/driver.ts'
 import { PrinterConfigError } from './errors.ts'
@@ -14,6 +15,8 @@ export interface ModbusHeadConfig {
   driver: 'modbus-head'
   transport: TransportConfig
   unitId: number
+  /** A shipped map's name or a map file's path (printers/modbus-head/head-map.ts); the generic map when absent. */
+  map?: string
   bufferDepth: number
   pollIntervalMs: number
   timeoutMs: number
@@ -40,6 +43,7 @@ const drivers: { [K in PrinterConfig['driver']]: (c: Extract<PrinterConfig, { dr
     ...o,
     id: c.id,
     connector: modbusConnectorFor(c.transport, c.timeoutMs),
+    map: loadHeadMap(c.map ?? 'generic'),
     unitId: c.unitId,
     bufferDepth: c.bufferDepth,
     pollIntervalMs: c.pollIntervalMs,

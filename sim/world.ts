@@ -7,6 +7,7 @@ import type { LineConfig } from '../line/config/schema.ts'
 import type { CameraScenarioInput } from './camera/scenario.ts'
 import { SimCamera } from './camera/camera.ts'
 import { Conveyor } from './line/conveyor.ts'
+import { loadHeadMap } from '../printers/modbus-head/head-map.ts'
 import { ModbusHeadSim, type ModbusHeadSimOptions } from './printers/modbus-head.ts'
 import { ZplPrinterSim } from './printers/zpl-printer.ts'
 
@@ -47,7 +48,7 @@ export class SimWorld {
     for (const p of config.printers) {
       if (p.transport.kind !== 'tcp') { printers.push(p); continue }
       if (p.driver === 'modbus-head') {
-        const sim = new ModbusHeadSim({ capacity: Math.max(256, p.bufferDepth * 2), ...options.head })
+        const sim = new ModbusHeadSim({ map: loadHeadMap(p.map), capacity: Math.max(256, p.bufferDepth * 2), ...options.head })
         const port = await sim.listenTcp(p.transport.port, '127.0.0.1')
         world.heads.set(p.id, sim)
         printers.push({ ...p, transport: { ...p.transport, host: '127.0.0.1', port } })

@@ -4,6 +4,7 @@
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, resolve } from 'node:path'
+import { HeadMapError, loadHeadMap } from '../../printers/modbus-head/head-map.ts'
 import { ConfigError } from './load.ts'
 import type { LineConfig } from './schema.ts'
 
@@ -50,6 +51,14 @@ export async function preflightProblems (c: LineConfig): Promise<string[]> {
   const problems: string[] = []
   const store = storeProblem(c.store.path)
   if (store !== null) problems.push(`store.path: ${store}`)
+  // A head's register map is read before anything is ordered: a bad map file is a config error, not a printer fault.
+  c.printers.forEach((p, i) => {
+    if (p.driver !== 'modbus-head') return
+    try { loadHeadMap(p.map) } catch (err) {
+      if (!(err instanceof HeadMapError)) throw err
+      for (const m of err.problems) problems.push(`printers[${i}].map: ${String(err.context.source)}: ${m}`)
+    }
+  })
   const listens: Array<{ key: string, host: string, port: number }> = []
   if (c.hmi.port !== 0) listens.push({ key: 'hmi.port', host: c.hmi.host, port: c.hmi.port })
   if (c.broker.url === undefined || c.broker.url === '') {

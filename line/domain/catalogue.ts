@@ -300,6 +300,11 @@ export const CATALOGUE = {
     text: { ru: 'Код длиннее поля сообщения принтера', en: "The code is longer than the printer's message slot" },
     action: { ru: 'Проверьте шаблон печати и модель принтера в конфигурации', en: 'Check the print template and the printer model in the configuration' },
   },
+  LC_ERR_PRINT_DATA_CHARSET: {
+    severity: 'fault',
+    text: { ru: 'В коде есть символ, который головка не принимает', en: 'The code has a character the print head does not accept' },
+    action: { ru: 'Проверьте таблицу символов (charset) в карте регистров головки', en: "Check the character table (charset) in the head's register map" },
+  },
   LC_ERR_PRINTER_BUFFER_FULL: {
     severity: 'warning',
     text: { ru: 'Буфер принтера переполнен', en: "The printer's buffer is full" },

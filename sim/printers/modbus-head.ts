@@ -1,16 +1,26 @@
-// A simulated TIJ/CIJ print head speaking the project's Modbus map (docs/modbus-head.md) over TCP or RTU on a pty.
+// A simulated TIJ/CIJ print head speaking a head map (config/heads/*.json, docs/modbus-head.md) over TCP or RTU on a
+// pty: the same map file the driver reads decides every register, encoding and buffer rule here.
 // Prints happen only when something calls trigger() — the conveyor simulator's photocell — never on a timer.
 import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
-import { COMMANDS, COMMS_ONLINE, EXCEPTIONS, HR, HR_COMMIT, IR, IR_BLOCK_LENGTH, MAX_SLOT_CHARS, MSG_DATA_REGISTERS, STATUS_BITS, unpackAscii } from '../../printers/modbus-head/map.ts'
+import { charCodes, codesToText, counterWords, decodeCodes } from '../../printers/modbus-head/codec.ts'
+import { type Condition, type HeadMap, loadHeadMap, type RegisterRef, registersFor } from '../../printers/modbus-head/head-map.ts'
 import { DeviceListener } from './listener.ts'
 import { exceptionPdu, type Framing, serveModbus } from './modbus-slave.ts'
 
+/** Modbus exception codes (Modbus Application Protocol v1.1b3 §7). */
+const EXCEPTIONS = { ILLEGAL_FUNCTION: 0x01, ILLEGAL_ADDRESS: 0x02, ILLEGAL_VALUE: 0x03 } as const
+
+/** Which code a code-table status word shows when several conditions hold: the most serious first. */
+const CODE_PRIORITY: readonly Condition[] = ['ink-out', 'head-error', 'cover-open', 'fault', 'not-ready', 'buffer-empty', 'printing', 'ready', 'ink-low', 'buffer-full', 'none']
+
 export interface ModbusHeadSimOptions {
+  /** The head's register map; the generic map when absent. */
+  map?: HeadMap
   unitId?: number
-  /** Records the head can hold. */
+  /** Records the head can hold (fifo maps; a single-field head holds one). */
   capacity?: number
-  /** Characters per message slot (≤ 150). */
+  /** Characters per message slot (≤ the map's record.maxChars; a map with a fixed slot ignores it). */
   slotChars?: number
   /** Print counter at power-on: set near 0xFFFFFFFF to exercise wrap-around. */
   counter?: number
@@ -34,10 +44,16 @@ export type HeadFault = 'ink-out' | 'head-error' | 'cover-open'
 export interface SimPrint { code: string, counter: number }
 
 export class ModbusHeadSim extends EventEmitter {
+  readonly map: HeadMap
   readonly unitId: number
   readonly capacity: number
   readonly slotChars: number
+  /** fifo: the queue, oldest first. Single field: its content ([] when erased), which stays after printing. */
   buffer: string[] = []
+  /** Single field: the content was written and has not printed yet. */
+  fresh = false
+  /** Read requests answered since the field last changed: has the host seen the change yet? */
+  readsSinceChange = 0
   counter: number
   lastSeq = 0
   inkPrints: number
@@ -52,14 +68,18 @@ export class ModbusHeadSim extends EventEmitter {
   requests = 0
   #misbehave: { how: Misbehaviour, left: number } | undefined
   readonly #holding = new Map<number, number>()
+  /** Writes held between a transaction's start and stop (single-field maps). */
+  #txn: Map<number, number> | undefined
   readonly #link = new DeviceListener((stream, link) => { this.handle(stream, link === 'tcp' ? 'tcp' : 'rtu') })
 
   constructor (o: ModbusHeadSimOptions = {}) {
     super()
+    this.map = o.map ?? loadHeadMap('generic')
     this.unitId = o.unitId ?? 1
-    this.capacity = o.capacity ?? 256
-    this.slotChars = Math.min(o.slotChars ?? MAX_SLOT_CHARS, MAX_SLOT_CHARS)
-    this.counter = (o.counter ?? 0) >>> 0
+    this.capacity = this.map.buffer.kind === 'single' ? 1 : o.capacity ?? 256
+    const max = this.map.record.maxChars
+    this.slotChars = 'fixed' in this.map.slotChars ? this.map.slotChars.fixed : Math.min(o.slotChars ?? max, max)
+    this.counter = (o.counter ?? 0) % 2 ** this.map.counter.width
     this.inkPrints = o.inkPrints ?? Infinity
     this.inkFull = this.inkPrints
     this.inkLowAt = o.inkLowAt ?? Math.min(100, this.inkPrints / 10)
@@ -69,9 +89,16 @@ export class ModbusHeadSim extends EventEmitter {
   misbehave (how: Misbehaviour, count = Infinity): void { this.#misbehave = { how, left: count } }
   behave (): void { this.#misbehave = undefined }
 
+  /** The map's error code for a condition (0 when its table has none). */
+  #errorFor (c: Condition | 'missed'): number {
+    for (const [code, e] of this.map.errors?.codes ?? []) if (e.condition === c) return code
+    return 0
+  }
+
   setFault (f: HeadFault, on = true): void {
     if (on) this.faults.add(f); else this.faults.delete(f)
-    this.errorCode = this.faults.has('ink-out') ? 1 : this.faults.has('head-error') ? 2 : this.faults.has('cover-open') ? 3 : 0
+    const first = (['ink-out', 'head-error', 'cover-open'] as const).find(x => this.faults.has(x))
+    this.errorCode = first !== undefined ? this.#errorFor(first) : 0
   }
 
   refillInk (prints = this.inkFull): void { this.inkPrints = prints; this.setFault('ink-out', false) }
@@ -80,12 +107,14 @@ export class ModbusHeadSim extends EventEmitter {
   trigger (): string | undefined {
     if (this.faults.size > 0 || this.buffer.length === 0) {
       this.missed++
-      if (this.faults.size === 0) this.errorCode = 4
+      if (this.faults.size === 0) this.errorCode = this.#errorFor('missed')
       this.emit('missed')
       return undefined
     }
-    const code = this.buffer.shift() as string
-    this.counter = (this.counter + 1) >>> 0
+    // A single field prints its content again at every print-go until it is replaced or erased.
+    const code = (this.map.buffer.kind === 'single' ? this.buffer[0] : this.buffer.shift()) as string
+    this.fresh = false
+    this.counter = (this.counter + 1) % 2 ** this.map.counter.width
     this.inkPrints--
     if (this.inkPrints <= 0) this.setFault('ink-out')
     const p = { code, counter: this.counter }
@@ -94,59 +123,137 @@ export class ModbusHeadSim extends EventEmitter {
     return code
   }
 
-  statusWord (): number {
-    let w = 0
-    if (this.faults.size > 0) w |= STATUS_BITS.FAULT
-    else w |= STATUS_BITS.READY
-    if (this.buffer.length > 0 && this.faults.size === 0) w |= STATUS_BITS.PRINTING
-    if (this.faults.has('ink-out')) w |= STATUS_BITS.INK_OUT
-    if (this.faults.has('head-error')) w |= STATUS_BITS.HEAD_ERROR
-    if (this.faults.has('cover-open')) w |= STATUS_BITS.COVER_OPEN
-    if (this.inkPrints <= this.inkLowAt && !this.faults.has('ink-out')) w |= STATUS_BITS.INK_LOW
-    if (this.buffer.length >= this.capacity) w |= STATUS_BITS.BUFFER_FULL
-    if (this.buffer.length === 0) w |= STATUS_BITS.BUFFER_EMPTY
-    return w
+  /** What the head's state says, in the map's vocabulary. */
+  conditions (): Set<Condition> {
+    const c = new Set<Condition>()
+    if (this.faults.size > 0) c.add('fault')
+    else c.add('ready')
+    if (this.buffer.length > 0 && this.faults.size === 0) c.add('printing')
+    if (this.faults.has('ink-out')) c.add('ink-out')
+    if (this.faults.has('head-error')) c.add('head-error')
+    if (this.faults.has('cover-open')) c.add('cover-open')
+    if (this.inkPrints <= this.inkLowAt && !this.faults.has('ink-out')) c.add('ink-low')
+    if (this.buffer.length >= this.capacity) c.add('buffer-full')
+    if (this.buffer.length === 0) c.add('buffer-empty')
+    return c
   }
 
-  inputRegister (addr: number): number {
-    switch (addr) {
-      case IR.COMMS: return COMMS_ONLINE
-      case IR.STATUS: return this.statusWord()
-      case IR.BUFFER_FILL: return Math.min(this.buffer.length, 0xffff)
-      case IR.BUFFER_CAPACITY: return Math.min(this.capacity, 0xffff)
-      case IR.COUNTER_HI: return this.counter >>> 16
-      case IR.COUNTER_LO: return this.counter & 0xffff
-      case IR.ERROR_CODE: return this.errorCode
-      case IR.LAST_SEQ: return this.lastSeq
-      case IR.SLOT_CHARS: return this.slotChars
-      case IR.MISSED: return this.missed & 0xffff
-      case IR.INK_LEVEL: return Number.isFinite(this.inkFull) ? Math.max(0, Math.round(100 * this.inkPrints / this.inkFull)) : 100
-      default: return 0
+  /** The registers the map gives a meaning, computed from the head's state. */
+  #computed (): Map<string, number> {
+    const m = this.map
+    const out = new Map<string, number>()
+    const put = (r: RegisterRef | undefined, v: number, offset = 0): void => { if (r !== undefined) out.set(`${r.area}:${r.address + offset}`, v & 0xffff) }
+    const c = this.conditions()
+    if (m.online !== undefined) put(m.online.register, m.online.value)
+    for (const s of m.status) {
+      if (s.kind === 'bits') {
+        let w = 0
+        for (const [bit, cond] of Object.entries(s.bits)) if (c.has(cond)) w |= 1 << Number(bit)
+        put(s.register, w)
+      } else {
+        let v = 0
+        for (const p of CODE_PRIORITY) {
+          if (p !== 'none' && !c.has(p)) continue
+          const hit = [...s.codes].find(([, e]) => e.condition === p)
+          if (hit !== undefined) { v = hit[0]; break }
+        }
+        put(s.register, v)
+      }
     }
+    if (m.errors !== undefined) put(m.errors.register, this.errorCode)
+    counterWords(this.counter, m.counter).forEach((w, i) => { put(m.counter.register, w, i) })
+    if (m.missed !== undefined) put(m.missed.register, this.missed)
+    if (m.inkPercent !== undefined) put(m.inkPercent.register, Number.isFinite(this.inkFull) ? Math.max(0, Math.round(100 * this.inkPrints / this.inkFull)) : 100)
+    if ('register' in m.slotChars) put(m.slotChars.register, this.slotChars)
+    if (m.buffer.kind === 'fifo') {
+      put(m.buffer.fill, Math.min(this.buffer.length, 0xffff))
+      put(m.buffer.lastSeq, this.lastSeq)
+      put(m.buffer.capacity, Math.min(this.capacity, 0xffff))
+    }
+    return out
+  }
+
+  /** Decode a record from registers; null when the map's charset does not allow a character (exception 03). */
+  #decode (length: number, regs: readonly number[]): string | null {
+    const codes = decodeCodes(regs, length, this.map.encoding)
+    const allowed = new Set(Object.values(this.map.charset.substitute))
+    if (codes.some(c => !allowed.has(c) && (c < this.map.charset.min || c > this.map.charset.max))) return null
+    const text = codesToText(codes, this.map.charset)
+    return 'bad' in charCodes(text, this.map.charset) ? null : text
   }
 
   /** Apply one write; returns a Modbus exception code or 0. */
   #writeHolding (addr: number, values: readonly number[]): number {
-    if (addr === HR.COMMAND && values.length === 1) {
-      if (values[0] === COMMANDS.CLEAR_BUFFER) { this.buffer = []; if (this.errorCode === 4) this.errorCode = 0; return 0 }
-      if (values[0] === COMMANDS.RESET_FAULTS) { this.faults.delete('head-error'); this.faults.delete('cover-open'); this.setFault('ink-out', this.inkPrints <= 0); return 0 }
+    const m = this.map
+    const one = values.length === 1 ? values[0] as number : undefined
+    if (addr === m.commands.register && one !== undefined) {
+      if (m.buffer.kind === 'fifo' && one === m.buffer.clear) { this.buffer = []; this.#clearMissedError(); return 0 }
+      if (m.commands.resetFaults !== undefined && one === m.commands.resetFaults) { this.faults.delete('head-error'); this.faults.delete('cover-open'); this.setFault('ink-out', this.inkPrints <= 0); return 0 }
       return EXCEPTIONS.ILLEGAL_VALUE
     }
-    if (addr < HR_COMMIT || addr + values.length > HR.MSG_DATA + MSG_DATA_REGISTERS) return EXCEPTIONS.ILLEGAL_ADDRESS
-    // Stage first, then act on the commit register if this write covered it: one FC 16 is one transaction.
-    values.forEach((v, i) => { if (addr + i !== HR_COMMIT) this.#holding.set(addr + i, v) })
-    if (addr !== HR_COMMIT) return 0
-    const seq = values[0] as number
-    if (seq === this.lastSeq) return 0 // a retried commit: already applied
-    if (seq !== ((this.lastSeq + 1) & 0xffff)) return EXCEPTIONS.ILLEGAL_VALUE
-    const length = this.#holding.get(HR.MSG_LENGTH) ?? 0
-    if (length === 0 || length > this.slotChars) return EXCEPTIONS.ILLEGAL_VALUE
-    if (this.buffer.length >= this.capacity) return EXCEPTIONS.BUSY
-    const regs = Array.from({ length: Math.ceil(length / 2) }, (_, i) => this.#holding.get(HR.MSG_DATA + i) ?? 0)
-    this.buffer.push(unpackAscii(regs, length))
-    this.lastSeq = seq
-    if (this.errorCode === 4) this.errorCode = 0
+    const rec = m.record
+    const dataRegs = registersFor(rec.maxChars, m.encoding.kind)
+    if (rec.write === 'block') {
+      if (addr < rec.seq || addr + values.length > rec.data + dataRegs) return EXCEPTIONS.ILLEGAL_ADDRESS
+      // Stage first, then act on the commit register if this write covered it: one FC 16 is one transaction.
+      values.forEach((v, i) => { if (addr + i !== rec.seq) this.#holding.set(addr + i, v) })
+      if (addr !== rec.seq) return 0
+      const seq = values[0] as number
+      if (seq === this.lastSeq) return 0 // a retried commit: already applied
+      if (seq !== ((this.lastSeq + 1) & 0xffff)) return EXCEPTIONS.ILLEGAL_VALUE
+      const length = this.#holding.get(rec.length) ?? 0
+      if (length === 0 || length > this.slotChars) return EXCEPTIONS.ILLEGAL_VALUE
+      if (this.buffer.length >= this.capacity) return m.buffer.kind === 'fifo' ? m.buffer.busyException : EXCEPTIONS.ILLEGAL_VALUE
+      const text = this.#decode(length, Array.from({ length: registersFor(length, m.encoding.kind) }, (_, i) => this.#holding.get(rec.data + i) ?? 0))
+      if (text === null) return EXCEPTIONS.ILLEGAL_VALUE
+      this.buffer.push(text)
+      this.lastSeq = seq
+      this.#clearMissedError()
+      return 0
+    }
+    const b = m.buffer
+    if (b.kind === 'single' && addr === b.erase.register && one !== undefined) {
+      if (one !== b.erase.value) return EXCEPTIONS.ILLEGAL_VALUE
+      this.buffer = []
+      this.fresh = false
+      return 0
+    }
+    if (addr === rec.transaction.register && one !== undefined) {
+      if (one === rec.transaction.start) { this.#txn = new Map(); return 0 }
+      if (one !== rec.transaction.stop) return EXCEPTIONS.ILLEGAL_VALUE
+      const held = this.#txn
+      this.#txn = undefined
+      return held === undefined ? 0 : this.#applyField(held)
+    }
+    // A write across two functional areas (length and data) is not supported by the head (Hitachi UX §4.6 (2)).
+    const inLength = addr === rec.length && values.length === 1
+    const inData = addr >= rec.data && addr + values.length <= rec.data + dataRegs
+    if (!inLength && !inData) return EXCEPTIONS.ILLEGAL_ADDRESS
+    if (inLength && (one === undefined || one < 1 || one > this.slotChars)) return EXCEPTIONS.ILLEGAL_VALUE
+    const target = this.#txn ?? new Map<number, number>()
+    values.forEach((v, i) => target.set(addr + i, v))
+    return this.#txn !== undefined ? 0 : this.#applyField(target)
+  }
+
+  /** Single field: apply held writes, then the field shows the record they describe. */
+  #applyField (writes: Map<number, number>): number {
+    const rec = this.map.record
+    const next = new Map(this.#holding)
+    for (const [a, v] of writes) next.set(a, v)
+    const length = next.get(rec.length) ?? 0
+    if (length === 0) { for (const [a, v] of writes) this.#holding.set(a, v); return 0 }
+    const text = this.#decode(length, Array.from({ length: registersFor(length, this.map.encoding.kind) }, (_, i) => next.get(rec.data + i) ?? 0))
+    if (text === null) return EXCEPTIONS.ILLEGAL_VALUE // nothing applied
+    for (const [a, v] of writes) this.#holding.set(a, v)
+    this.buffer = [text]
+    this.fresh = true
+    this.readsSinceChange = 0
+    this.#clearMissedError()
     return 0
+  }
+
+  #clearMissedError (): void {
+    if (this.errorCode !== 0 && this.errorCode === this.#errorFor('missed')) this.errorCode = 0
   }
 
   async #handle (stream: Duplex, unit: number, pdu: Buffer): Promise<Buffer | null> {
@@ -170,16 +277,21 @@ export class ModbusHeadSim extends EventEmitter {
   #apply (pdu: Buffer): Buffer {
     const fc = pdu[0] as number
     if (pdu.length < 5) return exceptionPdu(fc, EXCEPTIONS.ILLEGAL_VALUE)
+    if (!(this.map.functionCodes as readonly number[]).includes(fc)) return exceptionPdu(fc, EXCEPTIONS.ILLEGAL_FUNCTION)
     const addr = pdu.readUInt16BE(1)
     switch (fc) {
       case 3:
       case 4: {
         const qty = pdu.readUInt16BE(3)
-        if (qty < 1 || qty > 125) return exceptionPdu(fc, EXCEPTIONS.ILLEGAL_VALUE)
-        if (fc === 4 && addr + qty > IR_BLOCK_LENGTH) return exceptionPdu(fc, EXCEPTIONS.ILLEGAL_ADDRESS)
+        if (qty < 1 || qty > this.map.maxReadRegisters) return exceptionPdu(fc, EXCEPTIONS.ILLEGAL_VALUE)
+        // Input registers exist only where the map's poll blocks put them.
+        if (fc === 4 && !this.map.poll.some(b => b.area === 'input' && addr >= b.start && addr + qty <= b.start + b.length)) return exceptionPdu(fc, EXCEPTIONS.ILLEGAL_ADDRESS)
+        const area = fc === 4 ? 'input' : 'holding'
+        this.readsSinceChange++
+        const regs = this.#computed()
         const out = Buffer.alloc(2 + qty * 2)
         out[0] = fc; out[1] = qty * 2
-        for (let i = 0; i < qty; i++) out.writeUInt16BE(fc === 4 ? this.inputRegister(addr + i) : (this.#holding.get(addr + i) ?? 0), 2 + i * 2)
+        for (let i = 0; i < qty; i++) out.writeUInt16BE(regs.get(`${area}:${addr + i}`) ?? (fc === 3 ? (this.#holding.get(addr + i) ?? 0) : 0), 2 + i * 2)
         return out
       }
       case 6: {
@@ -189,7 +301,7 @@ export class ModbusHeadSim extends EventEmitter {
       case 16: {
         const qty = pdu.readUInt16BE(3)
         const bytes = pdu[5] ?? 0
-        if (qty < 1 || qty > 123 || bytes !== qty * 2 || pdu.length < 6 + bytes) return exceptionPdu(fc, EXCEPTIONS.ILLEGAL_VALUE)
+        if (qty < 1 || qty > this.map.maxWriteRegisters || bytes !== qty * 2 || pdu.length < 6 + bytes) return exceptionPdu(fc, EXCEPTIONS.ILLEGAL_VALUE)
         const values = Array.from({ length: qty }, (_, i) => pdu.readUInt16BE(6 + i * 2))
         const ex = this.#writeHolding(addr, values)
         return ex !== 0 ? exceptionPdu(fc, ex) : Buffer.from(pdu.subarray(0, 5))

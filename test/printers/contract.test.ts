@@ -1,9 +1,12 @@
 // The shared printer contract run against each driver and its simulator, over TCP and over a socat pty pair.
 import t from 'tap'
 import { printerContract } from './contract.ts'
-import { modbusRig, zplRig } from './rigs.ts'
+import { hitachiTestMap, modbusRig, zplRig } from './rigs.ts'
 
 printerContract(t, 'modbus-head over TCP', async t => await modbusRig(t))
 printerContract(t, 'modbus-head over RTU (pty)', async t => await modbusRig(t, { serial: true }))
+// Every shipped head map (config/heads/): the simulator speaks the same map file the driver reads.
+printerContract(t, 'modbus-head, Hitachi UX map, over TCP', async t => await modbusRig(t, { map: hitachiTestMap() }))
+printerContract(t, 'modbus-head, Hitachi UX map, over RTU (pty)', async t => await modbusRig(t, { map: hitachiTestMap(), serial: true }))
 printerContract(t, 'zpl-label over TCP', async t => await zplRig(t))
 printerContract(t, 'zpl-label over serial (pty)', async t => await zplRig(t, { serial: true }))

@@ -1,5 +1,6 @@
 // Rigs: a driver wired to its simulator over a real transport (TCP on 127.0.0.1, or a socat pty pair), torn down by tap.
 import { ModbusHeadPrinter } from '../../printers/modbus-head/driver.ts'
+import { type HeadMap, loadHeadMap } from '../../printers/modbus-head/head-map.ts'
 import { modbusRtu, modbusTcp } from '../../printers/modbus-head/link.ts'
 import { serialStream, tcpStream } from '../../printers/transport.ts'
 import type { Printer, PrintItem, PrinterStatus } from '../../printers/types.ts'
@@ -53,19 +54,39 @@ Promise<({ kind: 'tcp', port: number } | { kind: 'serial', path: string }) & { c
   return { kind: 'serial', path: pty.b, close: pty.close }
 }
 
-export async function modbusRig (t: T, o: { serial?: boolean, sim?: ModbusHeadSimOptions, timeoutMs?: number, pollIntervalMs?: number, bufferDepth?: number } = {}): Promise<PrinterRig & { sim: ModbusHeadSim, head: ModbusHeadPrinter }> {
-  const sim = new ModbusHeadSim(o.sim)
+/**
+ * The Hitachi UX map with a stand-in code for the GS separator: the shipped map leaves it to the integrator (the
+ * printer's Technical Manual §5 has it), and the contract's codes carry GS. 0xE01D is a private-use code point.
+ */
+export function hitachiTestMap (): HeadMap {
+  const m = loadHeadMap('hitachi-ux')
+  return { ...m, charset: { ...m.charset, substitute: { '\u001d': 0xe01d } } }
+}
+
+export async function modbusRig (t: T, o: { serial?: boolean, map?: HeadMap, sim?: ModbusHeadSimOptions, timeoutMs?: number, pollIntervalMs?: number, bufferDepth?: number } = {}): Promise<PrinterRig & { sim: ModbusHeadSim, head: ModbusHeadPrinter }> {
+  const map = o.map ?? loadHeadMap('generic')
+  const sim = new ModbusHeadSim({ ...o.sim, map })
   const link = await simLink(sim, o.serial === true)
   const ptyClose = link.close
   const connector = link.kind === 'serial' ? modbusRtu({ path: link.path, baudRate: BAUD }) : modbusTcp('127.0.0.1', link.port, o.timeoutMs ?? 1000)
-  const head = new ModbusHeadPrinter({ id: 'head1', connector, timeoutMs: o.timeoutMs ?? 1000, pollIntervalMs: o.pollIntervalMs ?? 5, reconnectMs: 30, bufferDepth: o.bufferDepth ?? 16, ...(process.env.PRINTER_DEBUG !== undefined ? { logger: { info: () => {}, debug: () => {}, warn: (o: object, m?: string) => { console.error(m, o) } } } : {}) })
+  const head = new ModbusHeadPrinter({ id: 'head1', map, connector, timeoutMs: o.timeoutMs ?? 1000, pollIntervalMs: o.pollIntervalMs ?? 5, reconnectMs: 30, bufferDepth: o.bufferDepth ?? 16, ...(process.env.PRINTER_DEBUG !== undefined ? { logger: { info: () => {}, debug: () => {}, warn: (o: object, m?: string) => { console.error(m, o) } } } : {}) })
   t.teardown(async () => { await head.close(); await sim.close(); await ptyClose() })
   await head.connect()
   return {
     sim,
     head,
     printer: head,
-    print: async n => { for (let i = 0; i < n; i++) sim.trigger() },
+    // A single-field head prints whatever its field holds: products must come no faster than the driver replaces
+    // the code and reads the head back (docs/modbus-head.md, "Single-field heads"). Each product waits for a fresh
+    // code that the driver has seen applied (two polls' reads after the change), while the driver has one to give.
+    print: map.buffer.kind === 'single'
+      ? async n => {
+        for (let i = 0; i < n; i++) {
+          await until(() => (sim.fresh && sim.readsSinceChange >= 2 * map.poll.length) || head.status().bufferLevel === 0, 'a fresh code in the field')
+          sim.trigger()
+        }
+      }
+      : async n => { for (let i = 0; i < n; i++) sim.trigger() },
     hold: async () => {},
     release: async () => {},
     printedCodes: () => sim.printed.map(p => p.code),

@@ -9,6 +9,11 @@ export const modbusHeadSchema = z.strictObject({
   driver: z.literal('modbus-head'),
   transport: transport(),
   unitId: integer().min(0).max(247).default(1),
+  /**
+   * The head's register map: a shipped map's name (config/heads/<name>.json: "generic", "hitachi-ux") or a path to
+   * a map file (.json / .yaml), docs/modbus-head.md "Map files". The file is checked before the line starts.
+   */
+  map: nonEmpty().default('generic'),
   /** Records kept in the head's buffer ahead of the product (real heads: 50–150). */
   bufferDepth: integer().min(1).max(1000).default(64),
   pollIntervalMs: duration().default(20),
