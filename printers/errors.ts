@@ -92,3 +92,17 @@ export class LoadInterruptedError extends PrinterError {
     super('LC_ERR_PRINTER_LOAD_INTERRUPTED', `printer ${context.printer}: load interrupted after ${context.accepted} records (${(cause as Error)?.message ?? String(cause)})`, context, { cause })
   }
 }
+
+/** A command to a printer got no answer within the configured timeout (text and framed vendor protocols; the link is then rebuilt). */
+export class PrinterTimeoutError extends PrinterError {
+  constructor (context: { printer: string, request: string, timeoutMs: number }) {
+    super('LC_ERR_PRINTER_TIMEOUT', `printer ${context.printer}: no answer to ${context.request} in ${context.timeoutMs} ms`, context)
+  }
+}
+
+/** The printer answered a command with its protocol's failure answer (NAK, ERR): the command was not carried out. */
+export class PrinterRefusedError extends PrinterError {
+  constructor (context: { printer: string, request: string, answer: string }) {
+    super('LC_ERR_PRINTER_REFUSED', `printer ${context.printer}: ${context.request} refused (${context.answer})`, context)
+  }
+}

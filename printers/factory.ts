@@ -8,6 +8,7 @@ import { loadHeadMap } from './modbus-head/head-map.ts'
 import { modbusConnectorFor } from './modbus-head/link.ts'
 import { ZplLabelPrinter } from './zpl-label/driver.ts'
 import { PrinterConfigError } from './errors.ts'
+import { ZtcpPrinter } from './videojet-ztcp/driver.ts'
 
 // Structural copies of the config schema's output, so printers/ need not import the line's config module (DESIGN §2: the shared vocabulary only).
 export interface ModbusHeadConfig {
@@ -36,7 +37,20 @@ export interface ZplLabelConfig {
   reconnectMs?: number
 }
 
-export type PrinterConfig = ModbusHeadConfig | ZplLabelConfig
+export interface ZtcpConfig {
+  id: string
+  driver: 'videojet-ztcp'
+  transport: TransportConfig
+  field: string
+  job?: string | undefined
+  bufferDepth: number
+  maxChars: number
+  pollIntervalMs: number
+  timeoutMs: number
+  reconnectMs?: number
+}
+
+export type PrinterConfig = ModbusHeadConfig | ZplLabelConfig | ZtcpConfig
 
 const drivers: { [K in PrinterConfig['driver']]: (c: Extract<PrinterConfig, { driver: K }>, o: DriverOptions) => Printer } = {
   'modbus-head': (c, o) => new ModbusHeadPrinter({
@@ -60,6 +74,18 @@ const drivers: { [K in PrinterConfig['driver']]: (c: Extract<PrinterConfig, { dr
     ...(c.bufferDepth !== undefined ? { bufferDepth: c.bufferDepth } : {}),
     ...(c.reconnectMs !== undefined ? { reconnectMs: c.reconnectMs } : {}),
     ...(c.template !== undefined ? (c.role === 'unit' ? { unitTemplate: c.template } : { ssccTemplate: c.template }) : {}),
+  }),
+  'videojet-ztcp': (c, o) => new ZtcpPrinter({
+    ...o,
+    id: c.id,
+    stream: streamFor(c.transport, c.timeoutMs),
+    field: c.field,
+    job: c.job,
+    bufferDepth: c.bufferDepth,
+    maxChars: c.maxChars,
+    pollIntervalMs: c.pollIntervalMs,
+    timeoutMs: c.timeoutMs,
+    ...(c.reconnectMs !== undefined ? { reconnectMs: c.reconnectMs } : {}),
   }),
 }
 

@@ -8,7 +8,7 @@ import type { Printer } from '../../printers/types.ts'
 
 /** The role a printer's config gives it; a print head has none to give: it always prints units. */
 export function printerRole (c: PrinterConfig): 'unit' | 'box' | 'pallet' {
-  return c.driver === 'modbus-head' ? 'unit' : c.role
+  return c.driver === 'zpl-label' ? c.role : 'unit'
 }
 
 /** Unit printers put codes on products; the first box or pallet printer prints the SSCC labels. */

@@ -325,6 +325,16 @@ export const CATALOGUE = {
     text: { ru: 'Настройка принтера неверна', en: 'The printer configuration is invalid' },
     action: { ru: 'Исправьте раздел принтеров в конфигурации', en: 'Correct the printers section of the configuration' },
   },
+  LC_ERR_PRINTER_TIMEOUT: {
+    severity: 'warning',
+    text: { ru: 'Принтер не ответил на команду', en: 'The printer did not answer a command' },
+    action: { ru: 'Проверьте кабель, питание и настройки связи принтера; связь восстанавливается автоматически', en: "Check the printer's cable, power and communication settings; the link is rebuilt automatically" },
+  },
+  LC_ERR_PRINTER_REFUSED: {
+    severity: 'warning',
+    text: { ru: 'Принтер отказал в команде (ответ об ошибке)', en: 'The printer refused a command (failure answer)' },
+    action: { ru: 'Проверьте на принтере выбранное задание, его поля и состояние (онлайн, ошибки)', en: "Check the printer's selected job, its fields and its state (online, faults)" },
+  },
   LC_ERR_ZPL_STATUS_TIMEOUT: {
     severity: 'warning',
     text: { ru: 'Этикеточный принтер не отвечает на запрос состояния', en: 'The label printer does not answer the status request' },

@@ -8,6 +8,8 @@ import { ZplLabelPrinter } from '../../printers/zpl-label/driver.ts'
 import { ModbusHeadSim, type ModbusHeadSimOptions } from '../../sim/printers/modbus-head.ts'
 import { openPtyPair } from '../../sim/printers/pty.ts'
 import { ZplPrinterSim } from '../../sim/printers/zpl-printer.ts'
+import { ZtcpPrinter } from '../../printers/videojet-ztcp/driver.ts'
+import { ZtcpPrinterSim, type ZtcpSimOptions } from '../../sim/printers/videojet-ztcp.ts'
 import { CodeFactory } from '../../sim/codes/factory.ts'
 import { ProfileRegistry, withCheckDigit } from '../../line/codes/index.ts'
 
@@ -109,5 +111,24 @@ export async function zplRig (t: T, o: { serial?: boolean, timeoutMs?: number, s
     hold: async () => { sim.setPaused(true); await untilStatus(zpl, s => s.faults.includes('paused'), 'paused') },
     release: async () => { sim.setPaused(false) },
     printedCodes: () => sim.printed.map(l => l.barcodes[0]?.data ?? ''),
+  }
+}
+
+export async function ztcpRig (t: T, o: { serial?: boolean, sim?: ZtcpSimOptions, timeoutMs?: number, pollIntervalMs?: number, bufferDepth?: number, maxChars?: number } = {}): Promise<PrinterRig & { sim: ZtcpPrinterSim, ztcp: ZtcpPrinter }> {
+  const sim = new ZtcpPrinterSim(o.sim)
+  const link = await simLink(sim, o.serial === true)
+  const ptyClose = link.close
+  const stream = link.kind === 'serial' ? serialStream({ path: link.path, baudRate: BAUD }) : tcpStream('127.0.0.1', link.port, 1000)
+  const ztcp = new ZtcpPrinter({ id: 'ztcp1', stream, field: 'CODE', timeoutMs: o.timeoutMs ?? 1000, pollIntervalMs: o.pollIntervalMs ?? 5, reconnectMs: 30, bufferDepth: o.bufferDepth ?? 16, ...(o.maxChars !== undefined ? { maxChars: o.maxChars } : {}), ...(process.env.PRINTER_DEBUG !== undefined ? { logger: { info: () => {}, debug: () => {}, warn: (o: object, m?: string) => { console.error(m, o) } } } : {}) })
+  t.teardown(async () => { await ztcp.close(); await sim.close(); await ptyClose() })
+  await ztcp.connect()
+  return {
+    sim,
+    ztcp,
+    printer: ztcp,
+    print: async n => { for (let i = 0; i < n; i++) sim.trigger() },
+    hold: async () => {},
+    release: async () => {},
+    printedCodes: () => sim.printed.map(p => p.code),
   }
 }

@@ -39,8 +39,26 @@ export const zplLabelSchema = z.strictObject({
   reconnectMs: duration().default(1000),
 })
 
-export const printerSchema = z.discriminatedUnion('driver', [modbusHeadSchema, zplLabelSchema], {
-  error: iss => iss.input === undefined ? 'required' : 'expected driver "modbus-head" or "zpl-label"',
+/** A Videojet/Zipher machine on the Zipher Text Communications Protocol, serialization mode (docs/printers.md). */
+export const ztcpSchema = z.strictObject({
+  id: id(),
+  driver: z.literal('videojet-ztcp'),
+  /** TCP (the printer's text protocol port, set at the printer) or RS232. */
+  transport: transport(),
+  /** The job's variable field that carries the code, as named in the job (SHO header). */
+  field: nonEmpty().refine(f => !/[|\r\n]/.test(f), 'no "|" or line breaks'),
+  /** A job to select at the first connect; absent: the job selected at the printer. */
+  job: nonEmpty().refine(f => !/[|\r\n]/.test(f), 'no "|" or line breaks').optional(),
+  bufferDepth: integer().min(1).max(1000).default(32),
+  /** Longest code sent: the size of the job's field (the protocol document states no limit). */
+  maxChars: integer().min(1).max(1000).default(150),
+  pollIntervalMs: duration().default(50),
+  timeoutMs: duration().default(1000),
+  reconnectMs: duration().default(1000),
+})
+
+export const printerSchema = z.discriminatedUnion('driver', [modbusHeadSchema, zplLabelSchema, ztcpSchema], {
+  error: iss => iss.input === undefined ? 'required' : 'expected driver "modbus-head", "zpl-label" or "videojet-ztcp"',
 })
 
 export const cameraSchema = z.strictObject({
