@@ -30,7 +30,6 @@ interface PlcEvent { kind: number, seq: number, arg: number, number?: number }
 const ModbusRTU = modbusSerial as unknown as new () => Client
 /** Pause before connecting again after the connection failed. */
 const RECONNECT_MS = 100
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 /** a − b on 16-bit wrapping counters. */
 const diff16 = (a: number, b: number): number => { const d = (a - b) & 0xffff; return d >= 0x8000 ? d - 0x10000 : d }
 
@@ -43,6 +42,7 @@ export class ModbusPlcPort implements PlcPort {
   #running = false
   #loop: Promise<void> | null = null
   #watchdog: NodeJS.Timeout | null = null
+  #wake: (() => void) | null = null
   /** Events not yet acknowledged by the controller, in order; numbered once the epoch is known. */
   #events: PlcEvent[] = []
   #nextNumber = 1
@@ -73,16 +73,23 @@ export class ModbusPlcPort implements PlcPort {
     this.#loop = this.#run()
   }
 
-  trigger (seq: number): void { this.#events.push({ kind: KIND_TRIGGER, seq, arg: 0 }) }
-  gate (seq: number, rejected: boolean): void { this.#events.push({ kind: KIND_GATE, seq, arg: rejected ? 1 : 0 }) }
+  // An event starts a cycle at once (a PLC program writes the record in the scan of the photocell edge): the
+  // trigger must reach the controller before the camera's result for the same product (docs/plc-modbus.md).
+  trigger (seq: number): void { this.#push({ kind: KIND_TRIGGER, seq, arg: 0 }) }
+  gate (seq: number, rejected: boolean): void { this.#push({ kind: KIND_GATE, seq, arg: rejected ? 1 : 0 }) }
   async command (cmd: string): Promise<void> {
     const code = COMMANDS[cmd]
     if (code === undefined) throw new Error(`no such command: ${cmd}`)
-    this.#events.push({ kind: KIND_COMMAND, seq: 0, arg: code })
+    this.#push({ kind: KIND_COMMAND, seq: 0, arg: code })
+  }
+
+  #push (e: PlcEvent): void {
+    this.#events.push(e)
+    this.#wake?.()
   }
 
   /** Fault injection: a record of any content, numbered and written like the others (a faulty PLC program). */
-  injectRecord (kind: number, seq: number, arg: number): void { this.#events.push({ kind, seq, arg }) }
+  injectRecord (kind: number, seq: number, arg: number): void { this.#push({ kind, seq, arg }) }
 
   async stop (): Promise<void> {
     this.#running = false
@@ -105,7 +112,12 @@ export class ModbusPlcPort implements PlcPort {
           else { await this.#disconnect(); pause = Math.max(pause, RECONNECT_MS) }
         }
       }
-      await sleep(Math.max(1, pause - (Date.now() - started)))
+      const wait = Math.max(1, pause - (Date.now() - started))
+      // woken early by a new event, unless the connection is being rebuilt
+      await new Promise<void>(resolve => {
+        const timer = setTimeout(() => { this.#wake = null; resolve() }, wait)
+        this.#wake = pause === RECONNECT_MS ? null : () => { clearTimeout(timer); this.#wake = null; resolve() }
+      })
     }
   }
 
@@ -138,6 +150,9 @@ export class ModbusPlcPort implements PlcPort {
       this.#client.setID(this.#o.unitId)
       this.#client.setTimeout(this.#o.requestTimeoutMs)
     }
+    // Events first, numbered for the epoch last read: the latency from the photocell to the controller is what the
+    // tracker waits on. Under a controller that restarted since, the write is refused (exception 04): resync.
+    if (this.#online && this.#epoch !== null) await this.#writeEvents()
     const ir = (await this.#client.readInputRegisters(0, IR_COUNT)).data
     const at = (i: number): number => ir[i] ?? 0
     if (at(IR_VERSION) !== 1) throw new Error(`register map version ${at(IR_VERSION)}, this PLC program speaks 1`)
@@ -176,7 +191,6 @@ export class ModbusPlcPort implements PlcPort {
     }
     this.#beat = (this.#beat + 1) & 0xffff
     await this.#client.writeRegisters(HR_HEADER, [this.#beat, this.#verdictAck, epoch])
-    if (this.#online) await this.#writeEvents()
   }
 
   /** Every unacknowledged event, numbered, in runs of consecutive slots (a write never wraps past slot 63). */

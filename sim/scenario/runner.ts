@@ -4,6 +4,7 @@
 // (sim/line-child.ts), so a power cut is a real kill -9 of it, followed by a restart and the operator's reset/start.
 
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectMqtt, endMqtt, startBroker, waitConnected, type EmbeddedBroker } from '../../broker/index.ts'
@@ -24,6 +25,15 @@ import { ControllerProcess } from './controller.ts'
 import type { Scenario, ScenarioFault } from './schema.ts'
 
 const GTIN = '04601653030046'
+
+/** A free loopback port for a server in another process (the controller's Modbus TCP server for the PLC). */
+function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address() as { port: number }; srv.close(() => resolve(port)) })
+  })
+}
 
 export interface FaultRecord { kind: string, at: number, firedAtProduced: number, observed: Record<string, number | boolean | string> }
 
@@ -133,7 +143,11 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     ],
     // the camera timeout is on the controller's clock: scaled so that it stays 1.5 s of real time
     cameras: [{ id: 'cam-1', role: 'unit', distance: 2, resultTimeoutMs: Math.round(1500 * rate) }],
-    plc: { rejectDistance: 12, maxConsecutiveRejects: 6 },
+    plc: {
+      rejectDistance: 12, maxConsecutiveRejects: 6,
+      // the heartbeats and their timeout are real time on either side (timers), whatever the clock rate
+      transport: sc.plc === 'modbus' ? { kind: 'modbus-tcp', host: '127.0.0.1', port: await freePort() } : { kind: 'mqtt' },
+    },
     hmi: { host: '127.0.0.1', port: 0 },
     job: { group: 'water', gtin: GTIN, batch: `SIM-${sc.name}`, productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: sc.quantity, unitsPerBox: sc.unitsPerBox, boxesPerPallet: sc.boxesPerPallet, minGrade: 'C', unitsPerMinute: sc.unitsPerMinute },
   })
