@@ -1,10 +1,12 @@
 // The simulated PLC as a Modbus TCP client of the controller (docs/plc-modbus.md), as an S7 MB_CLIENT or a CODESYS
 // ModbusFB client program would run it: one cycle reads the input registers, takes the verdicts, writes its
-// heartbeat and acknowledgement, then writes the events not yet acknowledged. Fail-safe rule: no change of the
-// controller's heartbeat for `timeoutMs` (or no connection), or a new epoch: the controller is lost.
+// heartbeat and acknowledgement; an event starts a cycle at once and is written first. Fail-safe rule: the
+// connection closed by the controller's end, no change of its heartbeat for `timeoutMs`, or a new epoch: the
+// controller is lost.
 
 import type { ModbusRTU as Client } from 'modbus-serial/ModbusRTU.js'
 import modbusSerial from 'modbus-serial'
+import type { Socket } from 'node:net'
 import {
   COMMANDS, EVENT_SLOTS, EVENT_WORDS, EXCEPTION_RESYNC, HR_EVENTS, HR_HEADER, IR_COUNT, IR_EPOCH, IR_EVENT_ACK,
   IR_HEARTBEAT, IR_STATE, IR_VERDICT_COUNT, IR_VERDICTS, IR_VERSION, KIND_COMMAND, KIND_GATE, KIND_TRIGGER,
@@ -146,9 +148,15 @@ export class ModbusPlcPort implements PlcPort {
   async #cycle (): Promise<void> {
     this.stats.cycles++
     if (!this.#client.isOpen) {
-      await this.#client.connectTCP(this.#o.host, { port: this.#o.port })
-      this.#client.setID(this.#o.unitId)
-      this.#client.setTimeout(this.#o.requestTimeoutMs)
+      const c = this.#client
+      await c.connectTCP(this.#o.host, { port: this.#o.port })
+      c.setID(this.#o.unitId)
+      c.setTimeout(this.#o.requestTimeoutMs)
+      // The controller's end closed the connection (its process died, or it closed the server): lost at once, as
+      // MB_CLIENT reports it, not a heartbeat timeout later. Not when this side dropped it after a timeout.
+      // (modbus-serial's own 'close' is not relayed when the socket errored first, e.g. ECONNRESET: the socket's is)
+      const socket = (c as unknown as { _port?: { _client?: Socket } })._port?._client
+      socket?.once('close', () => { if (c === this.#client && this.#online) this.#lose() })
     }
     // Events first, numbered for the epoch last read: the latency from the photocell to the controller is what the
     // tracker waits on. Under a controller that restarted since, the write is refused (exception 04): resync.
