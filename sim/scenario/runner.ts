@@ -4,7 +4,6 @@
 // (sim/line-child.ts), so a power cut is a real kill -9 of it, followed by a restart and the operator's reset/start.
 
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectMqtt, endMqtt, startBroker, waitConnected, type EmbeddedBroker } from '../../broker/index.ts'
@@ -18,6 +17,7 @@ import type { ChildStatus, LoopDelay } from '../line-child.ts'
 import { prng } from '../codes/factory.ts'
 import { startTrueApiEmulator } from '../gismt/server.ts'
 import { OmsEmulator } from '../oms/index.ts'
+import { freePort } from '../net.ts'
 import { SimWorld } from '../world.ts'
 import { REJECT_REASONS, VERIFIED_DEFECTS } from '../../line/domain/reasons.ts'
 import type { ConveyorStats } from '../line/conveyor.ts'
@@ -25,15 +25,6 @@ import { ControllerProcess } from './controller.ts'
 import type { Scenario, ScenarioFault } from './schema.ts'
 
 const GTIN = '04601653030046'
-
-/** A free loopback port for a server in another process (the controller's Modbus TCP server for the PLC). */
-function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address() as { port: number }; srv.close(() => resolve(port)) })
-  })
-}
 
 export interface FaultRecord { kind: string, at: number, firedAtProduced: number, observed: Record<string, number | boolean | string> }
 
