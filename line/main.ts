@@ -38,6 +38,8 @@ import { TrueApiDocumentSender } from './reports/true-api-sender.ts'
 import type { OmsClient } from './emission/client.ts'
 import { createLogger, type Logger } from './log.ts'
 import { DirectMode } from './modes/direct.ts'
+import type { PlcLink } from './plc/link.ts'
+import { ModbusPlc } from './plc/modbus-plc.ts'
 import { MqttPlc } from './plc/mqtt-plc.ts'
 import { CodePool } from './pool/pool.ts'
 import { LineRuntime } from './runtime.ts'
@@ -123,8 +125,18 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const mqtt = connectMqtt({ ...controllerConnectOptions(config.broker, config.site, config.line, broker?.url), will })
     closers.push(() => endMqtt(mqtt, true))
     relayBroker(bus, mqtt)
-    // listening before the first CONNACK: the durable session's queued messages arrive right after it
-    const plc = new MqttPlc({ client: mqtt, site: config.site, line: config.line, log: log.child({ module: 'plc' }), alarms })
+    // the PLC on the broker (listening before the first CONNACK: the durable session's queued messages arrive right
+    // after it), or as the Modbus TCP client of the controller's own server (docs/plc-modbus.md)
+    const plcTransport = config.plc.transport
+    let plc: PlcLink
+    if (plcTransport.kind === 'modbus-tcp') {
+      const modbus = new ModbusPlc({ ...plcTransport, log: log.child({ module: 'plc' }), alarms })
+      closers.push(() => modbus.close())
+      await modbus.listen()
+      plc = modbus
+    } else {
+      plc = new MqttPlc({ client: mqtt, site: config.site, line: config.line, log: log.child({ module: 'plc' }), alarms })
+    }
     bus.relay('plc', plc, ['command', 'trigger', 'gate'])
     // an unreachable broker holds the line (a blocker), not the start-up: the panel must come up to say so
     await waitConnected(mqtt, timings.startupWaitMs).catch((err: unknown) => {

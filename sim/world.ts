@@ -8,6 +8,8 @@ import type { CameraScenarioInput } from './camera/scenario.ts'
 import { SimCamera } from './camera/camera.ts'
 import { Conveyor } from './line/conveyor.ts'
 import { loadHeadMap } from '../printers/modbus-head/head-map.ts'
+import { ModbusPlcPort } from './line/plc-modbus.ts'
+import { MqttPlcPort, type PlcPort } from './line/plc-port.ts'
 import { ModbusHeadSim, type ModbusHeadSimOptions } from './printers/modbus-head.ts'
 import { ZplPrinterSim } from './printers/zpl-printer.ts'
 
@@ -76,13 +78,15 @@ export class SimWorld {
       await sim.start()
       this.cameras.set(cam.id, sim)
     }
-    const plcClient = await login('plc', 'plc-sim', `sim-plc-${process.pid}`)
+    // the PLC on the line's broker (docs/plc-mqtt.md), or the Modbus TCP client of the controller (docs/plc-modbus.md)
+    const t = config.plc.transport
+    const plc: PlcPort = t.kind === 'modbus-tcp'
+      ? new ModbusPlcPort({ host: t.host === '0.0.0.0' ? '127.0.0.1' : t.host, port: t.port, unitId: t.unitId, timeoutMs: t.timeoutMs })
+      : new MqttPlcPort({ client: await login('plc', 'plc-sim', `sim-plc-${process.pid}`), site: config.site, line: config.line })
     const head = [...this.heads.values()][0]
     if (head === undefined) throw new Error('the simulated line needs a Modbus print head')
     this.conveyor = new Conveyor({
-      client: plcClient,
-      site: config.site,
-      line: config.line,
+      plc,
       head,
       cameras: config.cameras.filter(c => c.role === 'unit').map(c => {
         const sim = this.cameras.get(c.id) as SimCamera
@@ -97,13 +101,13 @@ export class SimWorld {
   }
 
   /** Send a command as the PLC's hard buttons would. */
-  async command (config: LineConfig, cmd: string): Promise<void> {
-    const c = this.#clients[this.#clients.length - 1]
-    await c?.publishAsync(`${config.site}/${config.line}/plc/cmd`, JSON.stringify({ cmd }), { qos: 1 })
+  async command (_config: LineConfig, cmd: string): Promise<void> {
+    await this.conveyor?.plc.command(cmd)
   }
 
   async close (): Promise<void> {
     this.conveyor?.stop()
+    await this.conveyor?.plc.stop()
     for (const cam of this.cameras.values()) cam.stop()
     for (const c of this.#clients) await endMqtt(c, true)
     for (const h of this.heads.values()) await h.close()

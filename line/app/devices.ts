@@ -24,7 +24,7 @@ type PrinterConfig = LineConfig['printers'][number]
 
 export interface LinkViewsOptions {
   broker: { connected: () => boolean, detail: string }
-  plc: Pick<PlcLink, 'stats'>
+  plc: Pick<PlcLink, 'stats' | 'alive'>
   cameras: { views(): DeviceView[], blockers(): Bilingual[] }
 }
 
@@ -36,12 +36,15 @@ export function linkViews (o: LinkViewsOptions): { devices: () => DeviceView[], 
       return [
         { id: 'broker', kind: 'broker', online: connected, state: connected ? 'ok' : 'fault', detail: o.broker.detail },
         ...o.cameras.views(),
-        { id: 'plc', kind: 'plc', online: st.triggers + st.commands > 0, state: 'ok', detail: `triggers ${st.triggers}, rejects ${st.rejects}` },
+        o.plc.alive === undefined
+          ? { id: 'plc', kind: 'plc', online: st.triggers + st.commands > 0, state: 'ok', detail: `triggers ${st.triggers}, rejects ${st.rejects}` }
+          : { id: 'plc', kind: 'plc', online: o.plc.alive(), state: o.plc.alive() ? 'ok' : 'fault', detail: `triggers ${st.triggers}, rejects ${st.rejects}` },
       ]
     },
     blockers: () => [
       ...(o.broker.connected() ? [] : [{ ru: 'нет связи с брокером MQTT', en: 'MQTT broker not connected' }]),
       ...o.cameras.blockers(),
+      ...(o.plc.alive === undefined || o.plc.alive() ? [] : [{ ru: 'нет связи с ПЛК (нет сигнала жизни)', en: 'PLC link lost (no heartbeat)' }]),
     ],
   }
 }

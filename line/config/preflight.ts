@@ -61,6 +61,8 @@ export async function preflightProblems (c: LineConfig): Promise<string[]> {
   })
   const listens: Array<{ key: string, host: string, port: number }> = []
   if (c.hmi.port !== 0) listens.push({ key: 'hmi.port', host: c.hmi.host, port: c.hmi.port })
+  const plc = c.plc.transport
+  if (plc.kind === 'modbus-tcp' && plc.port !== 0) listens.push({ key: 'plc.transport.port', host: plc.host, port: plc.port })
   if (c.broker.url === undefined || c.broker.url === '') {
     if (c.broker.port !== 0) listens.push({ key: 'broker.port', host: c.broker.host, port: c.broker.port })
     if (c.broker.wsPort !== undefined && c.broker.wsPort !== 0) listens.push({ key: 'broker.wsPort', host: c.broker.host, port: c.broker.wsPort })

@@ -384,6 +384,11 @@ export const CATALOGUE = {
     text: { ru: 'Хранилище сессий брокера MQTT недоступно', en: "The MQTT broker's session store failed" },
     action: { ru: 'Проверьте свободное место на диске; сообщения QoS 1 могут не пережить перезапуск', en: 'Check free disk space; queued QoS 1 messages may not survive a restart' },
   },
+  LC_ERR_PLC_LISTEN: {
+    severity: 'fault',
+    text: { ru: 'Сервер Modbus TCP для ПЛК не запущен', en: 'The Modbus TCP server for the PLC did not start' },
+    action: { ru: 'Проверьте, что адрес и порт plc.transport свободны (порт 502 требует прав администратора)', en: 'Check that the plc.transport address and port are free (port 502 needs administrator rights)' },
+  },
   LC_ERR_MQTT_CONNECT: {
     severity: 'fault',
     text: { ru: 'Нет подключения к брокеру MQTT', en: 'Cannot connect to the MQTT broker' },
@@ -542,6 +547,16 @@ export const CATALOGUE = {
     severity: 'warning',
     text: { ru: 'Неверное сообщение ПЛК на {topic}', en: 'Invalid PLC message on {topic}' },
     action: { ru: 'Проверьте программу ПЛК (формат сообщений — docs/plc-mqtt.md)', en: 'Check the PLC program (message format: docs/plc-mqtt.md)' },
+  },
+  PLC_MODBUS_WRITE: {
+    severity: 'warning',
+    text: { ru: 'Неверная запись ПЛК в регистры Modbus {where}', en: 'Invalid PLC write to Modbus registers {where}' },
+    action: { ru: 'Проверьте программу ПЛК (карта регистров — docs/plc-modbus.md); запись отклонена', en: 'Check the PLC program (register map: docs/plc-modbus.md); the write was refused' },
+  },
+  PLC_LOST: {
+    severity: 'fault',
+    text: { ru: 'Нет связи с ПЛК: нет сигнала жизни {seconds} с', en: 'PLC link lost: no heartbeat for {seconds} s' },
+    action: { ru: 'Проверьте ПЛК (в работе ли программа), сетевой кабель и клиент Modbus TCP в ПЛК; связь восстанавливается сама, ПЛК отбраковывает всё на конвейере', en: 'Check the PLC (is its program running), the network cable and its Modbus TCP client; the link recovers by itself, the PLC rejects everything on the conveyor' },
   },
 
   // ---- line alarms: printers, pool, state ------------------------------------------------------------------

@@ -1,5 +1,6 @@
-// The PLC link: what the line needs from its PLC, whatever the transport (DESIGN §6). MQTT today (mqtt-plc.ts);
-// a Modbus TCP link (docs/plc-modbus.md) implements the same interface and is chosen in the composition root.
+// The PLC link: what the line needs from its PLC, whatever the transport (DESIGN §6): MQTT (mqtt-plc.ts,
+// docs/plc-mqtt.md) or Modbus TCP (modbus-plc.ts, docs/plc-modbus.md), chosen in the composition root from
+// `plc.transport`.
 
 import type { AlarmView, Counters } from '../control.ts'
 import type { TypedEmitter } from '../events.ts'
@@ -36,4 +37,6 @@ export interface PlcLink extends TypedEmitter<PlcEvents>, PlcRejectPort {
   publishState(s: StateSnapshot): void
   publishCounters(c: Counters): void
   publishAlarm(a: AlarmView): void
+  /** A link with a heartbeat of its own (Modbus TCP): whether the PLC's is seen. Absent: the link cannot tell. */
+  alive?(): boolean
 }

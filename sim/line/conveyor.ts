@@ -1,10 +1,12 @@
 // The PLC and the conveyor of a simulated line: products enter at the line's speed while the controller's
-// retained state is Execute; the photocell fires the print head and `plc/trigger` together; each product passes
-// the cameras and the reject gate a number of pitches later, and the gate executes `plc/reject` by sequence number.
+// state is Execute; the photocell fires the print head and the trigger together; each product passes the cameras
+// and the reject gate a number of pitches later, and the gate executes rejects by sequence number. The PLC speaks
+// MQTT (docs/plc-mqtt.md) or Modbus TCP (docs/plc-modbus.md) through a PlcPort (plc-port.ts).
 // It records what physically left the line, so scenario checks can compare the world with the controller's store.
 
 import { EventEmitter } from 'node:events'
 import type { MqttClient } from 'mqtt'
+import { MqttPlcPort, type PlcPort } from './plc-port.ts'
 
 export interface ConveyorHead {
   /** The print-go: prints the next buffered record, returns its code (undefined: nothing printed). */
@@ -19,9 +21,11 @@ export interface ConveyorCamera {
 }
 
 export interface ConveyorOptions {
-  client: MqttClient
-  site: string
-  line: string
+  /** The PLC on the line's broker (with site and line); or `plc`, a port of any transport. */
+  client?: MqttClient
+  site?: string
+  line?: string
+  plc?: PlcPort
   head: ConveyorHead
   cameras: ConveyorCamera[]
   rejectDistance: number
@@ -62,7 +66,7 @@ const MAX_CATCH_UP = 3
 /** Events: 'product' (Product), 'shipped' (Product), 'rejected' (Product). */
 export class Conveyor extends EventEmitter {
   readonly #o: ConveyorOptions
-  readonly #topics: { trigger: string, reject: string, accept: string, state: string, gate: string }
+  readonly #plc: PlcPort
   #seq: number
   #state = 'Stopped'
   #timer: NodeJS.Timeout | null = null
@@ -75,7 +79,6 @@ export class Conveyor extends EventEmitter {
   readonly stats: ConveyorStats = { produced: 0, unmarked: 0, rejected: 0, shipped: 0, shippedCodes: [], rejectedCodes: [], rejectsUnknown: 0, acceptsLate: 0, pitches: 0, stalledPitches: 0, extraPrints: 0, lostTriggers: 0 }
   /** When the state the conveyor acts on began (the controller's `since`): an older state message is stale. */
   #stateSince = -Infinity
-  #stateTimer: NodeJS.Timeout | null = null
   /** Trigger messages still to drop (fault injection: a PLC message lost on the way). */
   #dropTriggers = 0
   /** On the clock: the pitch in clock ms and the clock time the next pitch is due. */
@@ -84,15 +87,14 @@ export class Conveyor extends EventEmitter {
   constructor (options: ConveyorOptions) {
     super()
     this.#o = options
-    const base = `${options.site}/${options.line}`
-    this.#topics = { trigger: `${base}/plc/trigger`, reject: `${base}/plc/reject`, accept: `${base}/plc/accept`, state: `${base}/state`, gate: `${base}/plc/gate` }
+    if (options.plc !== undefined) this.#plc = options.plc
+    else if (options.client !== undefined && options.site !== undefined && options.line !== undefined) this.#plc = new MqttPlcPort({ client: options.client, site: options.site, line: options.line })
+    else throw new Error('the conveyor needs a PLC port, or an MQTT client with site and line')
     this.#seq = options.firstSeq ?? 1
-    options.client.on('message', (topic, payload) => this.#onMessage(topic, payload))
-    // A PLC that cannot reach the controller stops the infeed and rejects what is on the conveyor: nobody can
-    // send it a reject any more.
-    options.client.on('offline', () => this.#lost())
-    options.client.on('close', () => this.#lost())
   }
+
+  /** The PLC's link to the controller. */
+  get plc (): PlcPort { return this.#plc }
 
   #lost (): void {
     this.#state = 'Offline'
@@ -105,13 +107,21 @@ export class Conveyor extends EventEmitter {
   get onConveyor (): number { return this.#onConveyor.length }
 
   async start (): Promise<void> {
-    await this.#o.client.subscribeAsync([this.#topics.reject, this.#topics.accept, this.#topics.state], { qos: 1 })
-    // Re-read the retained state every 2 s (a SUBSCRIBE re-sends it): state messages can arrive out of order
-    // through a broker with persistence, and a PLC left believing "Held" while the controller runs would stop the
-    // infeed for good (a shift stalled so; the operator saw Execute and had nothing to press).
-    this.#stateTimer ??= setInterval(() => {
-      if (this.#o.client.connected) this.#o.client.subscribe(this.#topics.state, { qos: 1 })
-    }, 2000)
+    // A PLC that cannot reach the controller stops the infeed and rejects what is on the conveyor: nobody can
+    // send it a reject any more.
+    await this.#plc.start({
+      state: (state, since) => this.#onState(state, since),
+      reject: seq => {
+        if (this.#onConveyor.some(p => p.seq === seq)) this.#rejects.add(seq)
+        else this.stats.rejectsUnknown++
+      },
+      accept: seq => {
+        // an accept for a product already past the gate came too late: it was rejected there
+        if (this.#onConveyor.some(p => p.seq === seq)) this.#accepts.add(seq)
+        else this.stats.acceptsLate++
+      },
+      lost: () => this.#lost(),
+    })
     this.setSpeed(this.#o.unitsPerMinute)
   }
 
@@ -163,34 +173,16 @@ export class Conveyor extends EventEmitter {
   stop (): void {
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
-    if (this.#stateTimer !== null) clearInterval(this.#stateTimer)
-    this.#stateTimer = null
+    this.#plc.stop().catch(() => {})
   }
 
-  #onMessage (topic: string, payload: Buffer): void {
-    try {
-      if (topic === this.#topics.state) {
-        const m = JSON.parse(payload.toString()) as { state: string, since?: number }
-        // an older state than the one acted on (reordered delivery): the newer one stands
-        if (typeof m.since === 'number' && m.since < this.#stateSince) return
-        this.#state = m.state
-        this.#stateSince = typeof m.since === 'number' ? m.since : -Infinity
-        // The controller is gone: nobody can vouch for the products on the conveyor, so all of them are rejected.
-        if (this.#state === 'Offline') for (const p of this.#onConveyor) this.#rejects.add(p.seq)
-      }
-      else if (topic === this.#topics.reject) {
-        const { seq } = JSON.parse(payload.toString()) as { seq: number }
-        if (this.#onConveyor.some(p => p.seq === seq)) this.#rejects.add(seq)
-        else this.stats.rejectsUnknown++
-      } else if (topic === this.#topics.accept) {
-        const { seq } = JSON.parse(payload.toString()) as { seq: number }
-        // an accept for a product already past the gate came too late: it was rejected there
-        if (this.#onConveyor.some(p => p.seq === seq)) this.#accepts.add(seq)
-        else this.stats.acceptsLate++
-      }
-    } catch {
-      // a PLC ignores what it cannot parse
-    }
+  #onState (state: string, since: number | undefined): void {
+    // an older state than the one acted on (reordered delivery): the newer one stands
+    if (since !== undefined && since < this.#stateSince) return
+    this.#state = state
+    this.#stateSince = since ?? -Infinity
+    // The controller is gone: nobody can vouch for the products on the conveyor, so all of them are rejected.
+    if (this.#state === 'Offline') for (const p of this.#onConveyor) this.#rejects.add(p.seq)
   }
 
   /** One pitch: everything moves by one position; a new product enters if the line runs. */
@@ -198,14 +190,14 @@ export class Conveyor extends EventEmitter {
     const now = this.#o.now()
     this.stats.pitches++
     for (const p of this.#onConveyor) p.position++
-    if (this.#state === 'Execute' && this.#o.client.connected && this.stats.produced < this.limit) {
+    if (this.#state === 'Execute' && this.#plc.connected && this.stats.produced < this.limit) {
       const seq = this.#seq++
       const code = this.#o.head.trigger() ?? null
       const p: Product = { seq, code, position: 0 }
       this.#onConveyor.push(p)
       this.stats.produced++
       if (code === null) this.stats.unmarked++
-      if (this.#dropTriggers > 0) { this.#dropTriggers--; this.stats.lostTriggers++ } else this.#o.client.publish(this.#topics.trigger, JSON.stringify({ seq, ts: now }), { qos: 0 })
+      if (this.#dropTriggers > 0) { this.#dropTriggers--; this.stats.lostTriggers++ } else this.#plc.trigger(seq, now)
       this.emit('product', p)
     }
     for (const p of this.#onConveyor) {
@@ -217,8 +209,7 @@ export class Conveyor extends EventEmitter {
       const p = this.#onConveyor.shift() as Product
       const accepted = this.#accepts.delete(p.seq)
       const rejected = this.#rejects.delete(p.seq) || (this.#o.failSafe === true && !accepted)
-      // QoS 1: the controller's durable session keeps these while it is down
-      this.#o.client.publish(this.#topics.gate, JSON.stringify({ seq: p.seq, rejected }), { qos: 1 })
+      this.#plc.gate(p.seq, rejected)
       if (rejected) {
         this.stats.rejected++
         if (p.code !== null) this.stats.rejectedCodes.push(p.code)

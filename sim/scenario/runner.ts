@@ -17,6 +17,7 @@ import type { ChildStatus, LoopDelay } from '../line-child.ts'
 import { prng } from '../codes/factory.ts'
 import { startTrueApiEmulator } from '../gismt/server.ts'
 import { OmsEmulator } from '../oms/index.ts'
+import { freePort } from '../net.ts'
 import { SimWorld } from '../world.ts'
 import { REJECT_REASONS, VERIFIED_DEFECTS } from '../../line/domain/reasons.ts'
 import type { ConveyorStats } from '../line/conveyor.ts'
@@ -133,7 +134,11 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     ],
     // the camera timeout is on the controller's clock: scaled so that it stays 1.5 s of real time
     cameras: [{ id: 'cam-1', role: 'unit', distance: 2, resultTimeoutMs: Math.round(1500 * rate) }],
-    plc: { rejectDistance: 12, maxConsecutiveRejects: 6 },
+    plc: {
+      rejectDistance: 12, maxConsecutiveRejects: 6,
+      // the heartbeats and their timeout are real time on either side (timers), whatever the clock rate
+      transport: sc.plc === 'modbus' ? { kind: 'modbus-tcp', host: '127.0.0.1', port: await freePort() } : { kind: 'mqtt' },
+    },
     hmi: { host: '127.0.0.1', port: 0 },
     job: { group: 'water', gtin: GTIN, batch: `SIM-${sc.name}`, productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: sc.quantity, unitsPerBox: sc.unitsPerBox, boxesPerPallet: sc.boxesPerPallet, minGrade: 'C', unitsPerMinute: sc.unitsPerMinute },
   })

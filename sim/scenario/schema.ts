@@ -42,6 +42,8 @@ const body = {
   faults: z.array(fault).default([]),
   /** Power cuts (kill -9 of the controller, then a restart) at random units of the job. */
   powerCuts: z.strictObject({ count: z.int().min(1), seed: z.int().default(7), off: duration.default(0) }).optional(),
+  /** How the PLC talks to the controller: MQTT on the line's broker, or Modbus TCP to the controller's server. */
+  plc: z.enum(['mqtt', 'modbus']).default('mqtt'),
   /** Real seconds the whole run may take before it counts as failed. */
   timeoutSeconds: z.number().positive(),
 }

@@ -46,3 +46,17 @@ t.test('an external broker URL must be one', async t => {
   const c = parseConfig('site: s\nline: l\nbroker: { url: "nonsense", password: p }\nhmi: { port: 0 }\n')
   t.match(await preflightProblems(c), [/^broker\.url: not a URL/])
 })
+
+t.test('plc.transport: MQTT unless said; Modbus TCP with its defaults; its port checked like the others', async t => {
+  t.same(parseConfig('site: s\nline: l\n').plc.transport, { kind: 'mqtt' }, 'existing configs are unchanged')
+  t.same(parseConfig('site: s\nline: l\nplc: { transport: { kind: modbus-tcp } }\n').plc.transport,
+    { kind: 'modbus-tcp', host: '0.0.0.0', port: 502, unitId: 255, heartbeatMs: 250, timeoutMs: 2000 })
+  t.throws(() => parseConfig('site: s\nline: l\nplc: { transport: { kind: profinet } }\n'), /plc\.transport.*expected kind "mqtt" or "modbus-tcp"/s)
+  t.throws(() => parseConfig('site: s\nline: l\nplc: { transport: { kind: modbus-tcp, heartbeatMs: 5 } }\n'), /between 20 ms and 10 s/)
+  const busy = createServer()
+  await new Promise<void>(resolve => busy.listen(0, '127.0.0.1', () => resolve()))
+  t.teardown(() => busy.close())
+  const port = (busy.address() as AddressInfo).port
+  const c = parseConfig(`site: s\nline: l\nstore: { path: ${join(tempDir(t), 'line.db')} }\nhmi: { port: 0 }\nbroker: { port: 0 }\nplc: { transport: { kind: modbus-tcp, host: 127.0.0.1, port: ${port} } }\n`)
+  t.match(await preflightProblems(c), [new RegExp(`^plc\\.transport\\.port: port ${port} on 127\\.0\\.0\\.1 is in use by another program$`)])
+})

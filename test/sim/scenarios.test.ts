@@ -75,3 +75,11 @@ t.test('chaos (ci): attacks and faults from outside the line, the usual invarian
   t.ok((seen('upstream-garbage').served as number) > 0, 'the OMS answered garbage')
   t.ok(s.alarms.includes('TRIGGER_JUMP'), 'the counter restart and the forged trigger were seen')
 })
+
+t.test('plc-modbus (ci): the whole line with the PLC on Modbus TCP, two power cuts', { timeout: 300_000 }, async t => {
+  const s = await scenario(t, 'plc-modbus')
+  t.equal(s.powerCuts, 2, 'both cuts happened')
+  for (const f of s.faults) t.ok((f.observed.offlineMs as number) < 5000, `the PLC saw the controller gone in ${f.observed.offlineMs} ms`)
+  t.ok(s.counters !== null && s.counters.verified >= 400, `good units made over Modbus (${s.counters?.verified})`)
+  t.equal(s.physical.lostTriggers, 0)
+})

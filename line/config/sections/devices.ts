@@ -86,7 +86,30 @@ export const cameraSchema = z.strictObject({
   }).optional(),
 })
 
+/**
+ * How the PLC talks to the controller: MQTT on the line's broker (docs/plc-mqtt.md), or Modbus TCP with the
+ * controller as the server the PLC's client (S7 MB_CLIENT, CODESYS ModbusFB) connects to (docs/plc-modbus.md).
+ */
+export const plcTransportSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('mqtt') }),
+  z.strictObject({
+    kind: z.literal('modbus-tcp'),
+    /** The address the server binds to ("0.0.0.0": all interfaces). */
+    host: nonEmpty().default('0.0.0.0'),
+    /** 502 is Modbus TCP's registered port (it needs administrator rights on Linux); 0: any free port. */
+    port: port().default(502),
+    /** The unit identifier answered; 255 answers any, as a device addressed directly over TCP should. */
+    unitId: integer().min(1).max(255).default(255),
+    /** The controller's heartbeat period; the PLC writes its own at least this often. */
+    heartbeatMs: duration().refine(ms => ms >= 20 && ms <= 10_000, 'between 20 ms and 10 s').default(250),
+    /** No PLC heartbeat for this long: the alarm PLC_LOST. The PLC applies the same to the controller's. */
+    timeoutMs: duration().refine(ms => ms >= 100 && ms <= 60_000, 'between 100 ms and 60 s').default(2000),
+  }),
+], { error: iss => iss.input === undefined ? 'required' : 'expected kind "mqtt" or "modbus-tcp" (host, port, unitId, heartbeatMs, timeoutMs)' })
+
 export const plcSchema = z.strictObject({
+  /** The PLC's transport; MQTT unless said otherwise. */
+  transport: plcTransportSchema.default({ kind: 'mqtt' }),
   /** Pitches from the print station to the reject gate. */
   rejectDistance: integer().min(1).default(5),
   /** Decide every product at the latest this many pitches before the gate (time for the reject to travel). */
