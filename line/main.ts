@@ -194,6 +194,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
         outbox, pool, log: log.child({ module: 'reports' }),
         aggregation: senders.aggregation !== undefined,
         aggregationAfterUtilisation: config.reports.aggregationVia === 'true-api',
+        aggregationVia: config.reports.aggregationVia,
         introduction: senders.introduction !== undefined,
         jobOf: id => jobs.get(id),
         pallets: senders.pallet !== undefined,

@@ -102,7 +102,7 @@ export interface GroupRule {
   }
   utilisationAutomatic?: string
   /** null: the OMS has no dropout for the group (§4.4.9 note 1). */
-  dropout: null | { reasons: readonly DropoutReason[], attributes: readonly AttributeMap[], fixed: Readonly<Record<string, unknown>>, source: string }
+  dropout: null | { reasons: readonly DropoutReason[], attributes: readonly AttributeMap[], required?: readonly string[], fixed: Readonly<Record<string, unknown>>, source: string }
   aggregation: {
     /** The OMS takes aggregation reports for the group (§4.4.10 note 1); else only the True API document. */
     oms: boolean
@@ -157,6 +157,7 @@ const tobacco = (group: 'tobacco-block' | 'tobacco-pack'): GroupRule => ({
   dropout: {
     reasons: DROPOUT_REASONS,
     attributes: [{ attr: 'address', from: 'address' }, { attr: 'participantId', from: 'participantId' }, { attr: 'productionLineId', from: 'productionLineId' }],
+    required: ['address', 'participantId'],
     // a unit has nothing nested; a box would need withChild: true
     fixed: { withChild: false },
     source: 'Table 103 (address, withChild, participantId mandatory); Table 244 note 2 (OWN_USE_EXCISE)',
@@ -399,11 +400,16 @@ export function utilisationAttributesOf (job: JobFacts, cisType: CisType = 'UNIT
   return { ...pick(job, u.attributes, cisType === 'UNIT' ? [] : u.unitOnly), ...(u.legalForm ? legalFormAttributes(job) : {}) }
 }
 
-/** The dropout report's attributes for a job's codes; null when the OMS has no dropout for the group. */
+/**
+ * The dropout report's attributes for a job's codes; null when the OMS has no dropout for the group, or the job
+ * lacks an attribute the OMS requires (tobacco: address, participantId — a report without them would be refused).
+ */
 export function dropoutAttributesOf (job: JobFacts): Record<string, unknown> | null {
   const d = groupRule(job.group)?.dropout
   if (d === undefined || d === null) return null
-  return { ...pick(job, d.attributes), ...d.fixed }
+  const a = pick(job, d.attributes)
+  if ((d.required ?? []).some(k => a[k] === undefined)) return null
+  return { ...a, ...d.fixed }
 }
 
 /** The OMS aggregation report's attributes; null when the OMS takes no aggregation for the group. */
