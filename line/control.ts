@@ -20,6 +20,32 @@ export interface JobInput {
   unitsPerMinute: number
   /** TN VED code; without it the job's products are not introduced into circulation by the line. */
   tnvedCode?: string
+  // What a product group's reports and orders need (line/domain/groups.ts, docs/groups.md); each group asks for some.
+  /** Milk, shelf life under 72 h: expiry as yyyy-MM-ddTHH:mm (Table 122). */
+  expDate72?: string
+  /** Milk: expiry date by storage-condition index (Table 122). */
+  expDateConditions?: Record<string, string>
+  /** INN of the participant the reports are for (10 digits: organisation, 12: individual). */
+  participantId?: string
+  /** For an organisation (beer, softdrinks, nabeer, tobacco utilisation). */
+  kpp?: string
+  /** For an individual instead of kpp. */
+  fiasId?: string
+  /** Beer: ethyl alcohol content, e.g. "4.5" (Table 126). */
+  alcoholVolume?: string
+  /** Beer: the primary production document (Table 126). */
+  documentNumber?: string
+  documentDate?: string
+  /** Tobacco: production line id for aggregation and dropout (Tables 112, 103). */
+  productionLineId?: string
+  /** Tobacco: where codes are written off (dropout, Table 103). */
+  address?: string
+  /** Tobacco order fields (Tables 10, 11); mrp in kopecks. */
+  factoryId?: string
+  factoryCountry?: string
+  productCode?: string
+  productDescription?: string
+  mrp?: string
 }
 
 export interface JobView extends JobInput {
@@ -125,7 +151,8 @@ export interface ShiftRow {
   endedAt: number | null
 }
 
-export type ControlResult<T = unknown> = { ok: true, value?: T } | { ok: false, reason: Bilingual }
+/** A refusal may carry the catalogue code of why (e.g. LC_ERR_JOB_GROUP), for callers that answer with codes. */
+export type ControlResult<T = unknown> = { ok: true, value?: T } | { ok: false, reason: Bilingual, code?: string }
 
 /**
  * What the line did for an actor (event 'operation'), in the audit trail's words: `action` is a panel action name

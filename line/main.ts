@@ -108,7 +108,9 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const pool = new CodePool(db, { profiles, clock, minRemainingMs: config.pool.minRemainingValidity })
     closers.push(() => pool.commit.close())
     const alarms = new AlarmBook(db, { clock, log: log.child({ module: 'alarms' }) })
-    const jobs = new JobStore(db, { clock, profiles })
+    // where aggregation reports go, as routeReports decides below: a job whose boxes that API refuses is refused
+    const aggregationVia = config.reports.aggregationVia === 'oms' ? (config.oms === undefined ? null : 'oms') : (config.trueApi === undefined ? null : 'true-api')
+    const jobs = new JobStore(db, { clock, profiles, aggregationVia, groupOf: gtin => pool.queries.groupOf(gtin) })
     const bus = new LineBus()
     bus.relay('alarms', alarms, ['alarm'])
     const recovered = writeOffUncertain(pool, alarms)
@@ -204,6 +206,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
         outbox, pool, log: log.child({ module: 'reports' }),
         aggregation: senders.aggregation !== undefined,
         aggregationAfterUtilisation: config.reports.aggregationVia === 'true-api',
+        aggregationVia: config.reports.aggregationVia,
         introduction: senders.introduction !== undefined,
         jobOf: id => jobs.get(id),
         pallets: senders.pallet !== undefined,

@@ -215,7 +215,7 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
       if (previous !== null) this.#o.jobs.end(previous.id, 'cancelled')
       job = this.#o.jobs.start(valid, actor)
     } catch (err) {
-      if (err instanceof JobError) return { ok: false, reason: { ru: `Задание отклонено: ${err.message}`, en: `job refused: ${err.message}` } }
+      if (err instanceof JobError) return { ok: false, reason: { ru: `Задание отклонено: ${err.message}`, en: `job refused: ${err.message}` }, code: err.code }
       throw err
     }
     this.#attach(job)

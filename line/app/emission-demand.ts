@@ -8,7 +8,7 @@ import type { Replenisher } from '../emission/replenisher.ts'
 export function followJobDemand (o: { bus: LineBus, jobs: Pick<JobStore, 'active'>, replenisher: Pick<Replenisher, 'setDemand' | 'start' | 'tick'>, intervalMs: number }): void {
   const demand = (): void => {
     const job = o.jobs.active()
-    o.replenisher.setDemand(job === null ? [] : [{ gtin: job.gtin, group: job.group, unitsPerMinute: job.unitsPerMinute }])
+    o.replenisher.setDemand(job === null ? [] : [{ gtin: job.gtin, group: job.group, unitsPerMinute: job.unitsPerMinute, job }])
   }
   demand()
   o.bus.on('line:job', demand)

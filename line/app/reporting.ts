@@ -53,11 +53,11 @@ export function startReporting (o: ReportingOptions): () => void {
   bus.on('tracker:good', u => { const job = jobs.active(); if (job !== null) planner.verified(job, [u.id]) })
   bus.on('tracker:item', e => {
     const job = jobs.active()
-    if (e.verdict === 'reject' && e.codeId !== null && job !== null) planner.defect(job.group, [e.codeId], e.reason ?? 'DEFECT')
+    if (e.verdict === 'reject' && e.codeId !== null && job !== null) planner.defect(job, [e.codeId], e.reason ?? 'DEFECT')
   })
-  bus.on('line:defect', ids => { const job = jobs.active(); if (job !== null) planner.defect(job.group, ids, 'DEFECT') })
+  bus.on('line:defect', ids => { const job = jobs.active(); if (job !== null) planner.defect(job, ids, 'DEFECT') })
   // late or stray prints the tracker wrote off: their dropout goes out now, not at the next sweep
-  bus.on('tracker:writtenOff', w => { const job = jobs.active(); if (job !== null) planner.defect(job.group, w.codeIds, w.reason) })
+  bus.on('tracker:writtenOff', w => { const job = jobs.active(); if (job !== null) planner.defect(job, w.codeIds, w.reason) })
   bus.on('aggregator:closed', c => {
     const job: JobView | null = jobs.get(c.jobId)
     if (c.level === 'box' && job !== null) planner.boxClosed(job, c.codeIds)

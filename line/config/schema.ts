@@ -1,5 +1,7 @@
 // The whole line configuration: one YAML file per line, validated at start-up (see README "Configuration").
 import { z } from 'zod'
+import { checkJobForGroup, groupRule } from '../domain/groups.ts'
+import { jobGroupFields } from '../jobs/fields.ts'
 import { integer, nonEmpty } from './sections/common.ts'
 import { cameraSchema, plcSchema, printerSchema } from './sections/devices.ts'
 import { brokerSchema, hmiSchema, l3Schema, omsSchema, poolSchema, reportsSchema, signerSchema, storeSchema, trueApiSchema } from './sections/services.ts'
@@ -20,6 +22,11 @@ export const jobSchema = z.strictObject({
   unitsPerMinute: z.number().positive().default(300),
   /** TN VED (ТН ВЭД ЕАЭС) code of the product: needed for the introduction-into-circulation document. */
   tnvedCode: z.string().regex(/^\d{4,10}$/, 'expected a 4–10-digit TN VED code').optional(),
+  /** What the product group's reports and orders need (docs/groups.md). */
+  ...jobGroupFields(),
+}).superRefine((job, ctx) => {
+  // the product-group table: a job the OMS would refuse reports of does not start (line/domain/groups.ts)
+  for (const p of checkJobForGroup(job)) ctx.addIssue({ code: 'custom', path: [p.field], message: `${p.message.en} / ${p.message.ru}` })
 })
 
 export const configSchema = z.strictObject({
@@ -58,6 +65,11 @@ export const configSchema = z.strictObject({
     if (j !== undefined) ctx.addIssue({ code: 'custom', path: ['cameras', i, 'id'], message: `duplicate id "${cam.id}" (also cameras[${j}])` })
     cams.set(cam.id, i)
   })
+  // §4.4.10 note 1: the OMS takes no aggregation for lp, shoes, nabeer — their boxes go to the True API
+  const rule = c.job === undefined ? undefined : groupRule(c.job.group)
+  if (c.job !== undefined && rule !== undefined && c.job.unitsPerBox > 0 && c.reports.aggregationVia === 'oms' && c.oms !== undefined && !rule.aggregation.oms) {
+    ctx.addIssue({ code: 'custom', path: ['job', 'unitsPerBox'], message: `the OMS takes no aggregation reports for ${c.job.group} (${rule.aggregation.source}): set reports.aggregationVia: true-api, or unitsPerBox: 0` })
+  }
   if (c.pool.targetMinutes < c.pool.lowWatermarkMinutes) {
     ctx.addIssue({ code: 'custom', path: ['pool', 'targetMinutes'], message: 'must not be below lowWatermarkMinutes' })
   }

@@ -84,6 +84,21 @@ export const CATALOGUE = {
     text: { ru: 'Задание содержит ошибки', en: 'The job is invalid' },
     action: { ru: 'Исправьте поля задания и отправьте его снова', en: 'Correct the job fields and send it again' },
   },
+  LC_ERR_JOB_GROUP: {
+    severity: 'warning',
+    text: { ru: 'В задании нет сведений, которые СУЗ требует для этой товарной группы: отчёты по нему были бы отклонены', en: "The job lacks what the OMS requires for its product group: its reports would be refused" },
+    action: { ru: 'Дополните задание полями из сообщения (docs/groups.md) и отправьте его снова', en: 'Add the fields the message names (docs/groups.md) and send the job again' },
+  },
+  LC_ERR_JOB_GROUP_REFUSED: {
+    severity: 'warning',
+    text: { ru: 'Задания этой товарной группы линия не выполняет', en: 'The line does not run jobs of this product group' },
+    action: { ru: 'Лекарственные препараты после эмиссии учитываются в МДЛП: выпускайте их на линии, подключённой к МДЛП', en: 'Medicines are reported through MDLP after emission: run them on a line connected to MDLP' },
+  },
+  LC_ERR_JOB_GROUP_MISMATCH: {
+    severity: 'warning',
+    text: { ru: 'Товарная группа задания не совпадает с группой кодов этого GTIN в пуле', en: "The job's product group differs from the group of its GTIN's codes in the pool" },
+    action: { ru: 'Проверьте товарную группу и GTIN задания: коды в пуле заказаны для другой группы', en: "Check the job's product group and GTIN: the codes in the pool were ordered for another group" },
+  },
   LC_ERR_JOB_REFUSED: {
     severity: 'warning',
     text: { ru: 'Линия не приняла задание', en: 'The line refused the job' },

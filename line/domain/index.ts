@@ -3,5 +3,6 @@
 export * from './catalogue.ts'
 export * from './errors.ts'
 export * from './gs1.ts'
+export * from './groups.ts'
 export * from './grades.ts'
 export * from './reasons.ts'

@@ -5,8 +5,9 @@ export const BUFFER_STATUSES = ['PENDING', 'ACTIVE', 'EXHAUSTED', 'REJECTED', 'C
 export type BufferStatus = typeof BUFFER_STATUSES[number]
 export const REPORT_STATUSES = ['DRAFT', 'PENDING', 'READY_TO_SEND', 'REJECTED', 'SENT', 'CHECK', 'SUCCESS', 'FAILED', 'PARTIALLY'] as const
 export type ReportStatus = typeof REPORT_STATUSES[number]
-export const DROPOUT_REASONS = ['DEFECT', 'EXPIRY', 'QA_SAMPLES', 'PRODUCT_RECALL', 'COMPLAINTS', 'PRODUCT_TESTING', 'DEMO_SAMPLES', 'OTHER', 'DAMAGE_LOSS', 'DESTRUCTION', 'LIQUIDATION', 'CONFISCATION', 'OWN_USE_EXCISE'] as const
-export type DropoutReason = typeof DROPOUT_REASONS[number]
+// Table 244; the per-group subsets are in the product-group table (line/domain/groups.ts)
+export { DROPOUT_REASONS, type DropoutReason } from '../domain/groups.ts'
+import type { CisType, DropoutReason } from '../domain/groups.ts'
 
 /** Limits of the API (oms-api.md "Limits"). */
 export const OMS_LIMITS = { gtinsPerOrder: 10, codesPerRequest: 150_000, codesPerReport: 30_000 } as const
@@ -17,7 +18,7 @@ export interface OrderProduct {
   serialNumberType: 'OPERATOR' | 'SELF_MADE'
   serialNumbers?: string[]
   templateId: number
-  cisType: 'UNIT' | 'GROUP' | 'SET' | 'BUNDLE'
+  cisType: CisType
   attributes?: Record<string, unknown>
 }
 

@@ -7,12 +7,13 @@ import type { Clock } from '../clock.ts'
 import { CATALOGUE, textOf, type AlarmRef, type ErrorCode } from '../domain/catalogue.ts'
 import { LineError } from '../domain/errors.ts'
 import type { ProfileRegistry } from '../codes/profiles.ts'
+import { orderFieldsOf, productGroupOf, type JobFacts } from '../domain/groups.ts'
 import type { Logger } from '../log.ts'
 import { silentLogger } from '../log.ts'
 import type { CodePool } from '../pool/pool.ts'
 import { PoolImportError } from '../pool/errors.ts'
 import type { Db } from '../store/open.ts'
-import { OMS_LIMITS, type BufferInfo, type CodesBlock } from './api.ts'
+import { OMS_LIMITS, type BufferInfo, type CodesBlock, type CreateOrderRequest } from './api.ts'
 import { backoffDelay } from '../domain/backoff.ts'
 import type { OmsClient } from './client.ts'
 import { EmissionBlockError, EmissionOrderError, OmsHttpError } from './errors.ts'
@@ -27,7 +28,10 @@ export interface Demand {
   /** OMS productGroup when it differs from the profile group (tobacco for tobacco-block / tobacco-pack). */
   productGroup?: string
   unitsPerMinute: number
+  /** Overrides the group's cisType from the product-group table. */
   cisType?: 'UNIT' | 'GROUP' | 'SET' | 'BUNDLE'
+  /** The job's group fields the order needs (tobacco: Tables 10, 11), read through the product-group table. */
+  job?: JobFacts
 }
 
 export interface ReplenishSizing {
@@ -180,13 +184,18 @@ export class Replenisher {
     this.#orders.insert({ localId, gtin: d.gtin, group: d.group, quantity, now })
     this.#decide('order', `pool ${level} + in flight ${inFlight} < low watermark ${low}: ordering ${quantity} codes (target ${target})`, { gtin: d.gtin, level, inFlight, low, target, quantity, localId })
     try {
-      const profile = this.#o.profiles.get(d.group)
+      this.#o.profiles.get(d.group) // a group without a code profile is refused before the OMS hears of it
+      // template, cisType and the group's order attributes from the product-group table (Tables 7, 10, 11, 239, 245)
+      const fields = orderFieldsOf(d.job ?? { group: d.group }, { releaseMethodType: this.#o.releaseMethodType ?? 'PRODUCTION', createMethodType: 'SELF_MADE' })
+      if (fields === null) throw new EmissionOrderError(`product group ${d.group} is not in the product-group table`, { orderId: localId, gtin: d.gtin, group: d.group })
       const res = await this.#o.client.createOrder({
-        productGroup: d.productGroup ?? d.group.split('-')[0] as string,
-        products: [{ gtin: d.gtin, quantity, serialNumberType: 'OPERATOR', templateId: profile.templateId, cisType: d.cisType ?? 'UNIT' }],
+        productGroup: d.productGroup ?? productGroupOf(d.group),
+        products: [{
+          gtin: d.gtin, quantity, serialNumberType: 'OPERATOR', templateId: fields.templateId, cisType: d.cisType ?? fields.cisType,
+          ...(Object.keys(fields.productAttributes).length > 0 ? { attributes: fields.productAttributes } : {}),
+        }],
         attributes: {
-          releaseMethodType: this.#o.releaseMethodType ?? 'PRODUCTION',
-          createMethodType: 'SELF_MADE',
+          ...fields.attributes as CreateOrderRequest['attributes'],
           productionOrderId: localId,
           ...(this.#o.contactPerson !== undefined ? { contactPerson: this.#o.contactPerson } : {}),
         },

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { checkGtin14, gs1CheckDigit } from '../codes/index.ts'
 import { ProfileRegistry } from '../codes/profiles.ts'
 import type { Bilingual, JobInput } from '../control.ts'
+import { checkJobForGroup, JOB_GROUP_FIELDS } from '../domain/groups.ts'
 import { formatPath } from '../domain/validation.ts'
 import { ValidationError } from './errors.ts'
 import { ROLES } from './roles.ts'
@@ -62,9 +63,23 @@ export function jobSchema (groups: readonly string[] = new ProfileRegistry().gro
     unitsPerMinute: int(1, 3_000, 'Скорость, шт/мин', 'Speed, units/min'),
     tnvedCode: z.preprocess(v => v === '' || v === null ? undefined : typeof v === 'string' ? v.trim() : v,
       z.string().regex(/^\d{4,10}$/, m('ТН ВЭД: от 4 до 10 цифр', 'TN VED: 4 to 10 digits')).optional()),
+    ...groupFields,
   }).refine(j => j.expiryDate === undefined || j.expiryDate > j.productionDate,
-    { ...m('Годен до: позже даты производства', 'Expiry date: after the production date'), path: ['expiryDate'] }) as z.ZodType<JobInput>
+    { ...m('Годен до: позже даты производства', 'Expiry date: after the production date'), path: ['expiryDate'] })
+    .superRefine((j, ctx) => {
+      // what the product group's reports need, from the group table (line/domain/groups.ts), per field, in both languages
+      if (!groups.includes(j.group)) return
+      for (const p of checkJobForGroup(j)) ctx.addIssue({ code: 'custom', path: [p.field], message: JSON.stringify(p.message) })
+    }) as z.ZodType<JobInput>
 }
+
+/** A form sends every input, filled or not: an empty one is an absent field. */
+const blank = (v: unknown): unknown => v === '' || v === null ? undefined : typeof v === 'string' ? v.trim() : v
+const groupFields = Object.fromEntries(JOB_GROUP_FIELDS.filter(f => f !== 'expiryDate').map(f => [f, f === 'expDateConditions'
+  // the panel sends the conditions as JSON text ({"1": "2026-12-01"}); an API client may send the object
+  ? z.preprocess(v => { const b = blank(v); if (typeof b !== 'string') return b; try { return JSON.parse(b) as unknown } catch { return b } },
+    z.record(z.string(), z.string(), m('Сроки по условиям хранения: объект { "индекс": "ГГГГ-ММ-ДД" }', 'Expiry by storage condition: an object { "index": "yyyy-MM-dd" }')).optional())
+  : z.preprocess(blank, z.string(m('Ожидается текст', 'Expected text')).max(512, m('Не длиннее 512 символов', 'At most 512 characters')).optional())]))
 
 export const loginSchema = z.strictObject({
   username: z.string(m('Имя: обязательно', 'User name: required')).trim().min(1, m('Имя: обязательно', 'User name: required')).max(64, m('Имя: слишком длинное', 'User name: too long')),

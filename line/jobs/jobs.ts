@@ -5,10 +5,13 @@ import { checkGtin14 } from '../codes/index.ts'
 import type { ProfileRegistry } from '../codes/profiles.ts'
 import type { Clock } from '../clock.ts'
 import type { JobInput, JobView } from '../control.ts'
+import type { ErrorCode } from '../domain/catalogue.ts'
 import { LineError } from '../domain/errors.ts'
+import { checkJobForGroup, groupRule } from '../domain/groups.ts'
 import { MIN_GRADES } from '../domain/grades.ts'
 import { issueLines } from '../domain/validation.ts'
 import { migrate, type Db } from '../store/open.ts'
+import { jobGroupFields } from './fields.ts'
 
 const MIGRATIONS = [`
   CREATE TABLE jobs (
@@ -35,12 +38,19 @@ export const jobInputSchema = z.strictObject({
   minGrade: z.enum(MIN_GRADES),
   unitsPerMinute: z.number().positive().max(100_000),
   tnvedCode: z.string().regex(/^\d{4,10}$/, 'TN VED: 4–10 digits / ТН ВЭД: 4–10 цифр').optional(),
+  ...jobGroupFields(),
 })
+
+/** Where the line sends aggregation reports (null: it sends none), and the group of a GTIN's codes in the pool. */
+export interface JobContext {
+  aggregationVia?: 'oms' | 'true-api' | null
+  groupOf?: (gtin: string) => string | null
+}
 
 export class JobError extends LineError {
   readonly problems: string[]
-  constructor (problems: string[]) {
-    super('LC_ERR_JOB', problems.join('; '), { problems })
+  constructor (problems: string[], code: ErrorCode = 'LC_ERR_JOB') {
+    super(code, problems.join('; '), { problems })
     this.problems = problems
   }
 }
@@ -49,25 +59,43 @@ export class JobStore {
   readonly #db: Db
   readonly #clock: Clock
   readonly #profiles: ProfileRegistry
+  readonly #context: JobContext
 
-  constructor (db: Db, options: { clock: Clock, profiles: ProfileRegistry }) {
+  constructor (db: Db, options: { clock: Clock, profiles: ProfileRegistry } & JobContext) {
     this.#db = db
     this.#clock = options.clock
     this.#profiles = options.profiles
+    this.#context = { ...(options.aggregationVia === undefined ? {} : { aggregationVia: options.aggregationVia }), ...(options.groupOf === undefined ? {} : { groupOf: options.groupOf }) }
     migrate(db, 'jobs', MIGRATIONS)
   }
 
-  /** Validate a job: schema, GTIN check digit, known group, dates in order. Throws JobError listing problems. */
+  /**
+   * Validate a job: schema, GTIN check digit, dates in order, and what its product group needs (the group table:
+   * known, not refused, its mandatory attributes, aggregation possible where the line sends it, the same group as
+   * the GTIN's codes already in the pool). Throws JobError listing problems, coded by the kind of refusal.
+   */
   validate (input: unknown): JobInput {
     const r = jobInputSchema.safeParse(input)
     if (!r.success) throw new JobError(issueLines(r.error.issues))
-    const job = r.data
+    const job = r.data as JobInput
     const problems: string[] = []
     try { checkGtin14(job.gtin) } catch (err) { problems.push(`gtin: ${(err as Error).message}`) }
-    if (!this.#profiles.has(job.group)) problems.push(`group: unknown product group "${job.group}" / неизвестная товарная группа`)
+    const rule = groupRule(job.group)
+    if (rule === undefined || !this.#profiles.has(job.group)) problems.push(`group: unknown product group "${job.group}" / неизвестная товарная группа`)
     if (job.expiryDate !== undefined && job.expiryDate <= job.productionDate) problems.push('expiryDate: must be after productionDate / срок годности должен быть позже даты производства')
-    if (problems.length > 0) throw new JobError(problems)
-    return job as JobInput
+    if (problems.length > 0 || rule === undefined) throw new JobError(problems)
+    const group = checkJobForGroup(job).map(p => `${p.field}: ${p.message.en} / ${p.message.ru}`)
+    if (rule.refused !== undefined) throw new JobError(group, 'LC_ERR_JOB_GROUP_REFUSED')
+    // §4.4.10 note 1: the OMS takes no aggregation for some groups; their boxes go to the True API
+    if (job.unitsPerBox > 0 && this.#context.aggregationVia === 'oms' && !rule.aggregation.oms) {
+      group.push(`unitsPerBox: the OMS takes no aggregation reports for ${job.group} (${rule.aggregation.source}); this line sends aggregation to the OMS — set reports.aggregationVia: true-api or run without boxes / СУЗ не принимает отчёты об агрегации для группы ${job.group}; эта линия отправляет агрегацию в СУЗ — укажите reports.aggregationVia: true-api или работайте без коробов`)
+    }
+    if (group.length > 0) throw new JobError(group, 'LC_ERR_JOB_GROUP')
+    const pooled = this.#context.groupOf?.(job.gtin) ?? null
+    if (pooled !== null && pooled !== job.group) {
+      throw new JobError([`group: the pool holds codes of GTIN ${job.gtin} for group ${pooled}, not ${job.group} / в пуле коды GTIN ${job.gtin} группы ${pooled}, а не ${job.group}`], 'LC_ERR_JOB_GROUP_MISMATCH')
+    }
+    return job
   }
 
   active (): JobView | null {

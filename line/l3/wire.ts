@@ -2,7 +2,9 @@
 // alarms go out on PUB; job messages from an MES come in on ROUTER and go to the line through LineControl.
 import type { EventEmitter } from 'node:events'
 import type { Clock } from '../clock.ts'
+import type { ErrorCode } from '../domain/catalogue.ts'
 import { LineError } from '../domain/errors.ts'
+import { JOB_GROUP_FIELDS } from '../domain/groups.ts'
 import type { JobInput, LineControl } from '../control.ts'
 import type { Logger } from '../log.ts'
 import type { CurveServerOptions } from './curve.ts'
@@ -60,7 +62,14 @@ export function jobFromSpec (spec: JobSpec, today: string, d: L3WiringOptions['j
   }
   if (spec.expirationDate !== undefined) job.expiryDate = spec.expirationDate
   if (spec.tnvedCode !== undefined) job.tnvedCode = spec.tnvedCode
+  // what the product group needs (line/domain/groups.ts) passes through as the MES sent it
+  for (const f of JOB_GROUP_FIELDS) if (f !== 'expiryDate' && spec[f] !== undefined) (job as unknown as Record<string, unknown>)[f] = spec[f]
   return job
+}
+
+/** The nack code of a refused job: the group table's refusals keep their own code, anything else is LC_ERR_JOB_REFUSED. */
+function l3Code (code: string | undefined): ErrorCode {
+  return code === 'LC_ERR_JOB_GROUP' || code === 'LC_ERR_JOB_GROUP_REFUSED' || code === 'LC_ERR_JOB_GROUP_MISMATCH' ? code : 'LC_ERR_JOB_REFUSED'
 }
 
 export async function startL3 (o: L3WiringOptions): Promise<L3Wiring> {
@@ -111,7 +120,7 @@ async function handle (msg: MesMessage, o: L3WiringOptions): Promise<unknown> {
     case 'job.load': {
       const today = new Date(o.clock.now()).toISOString().slice(0, 10)
       const r = await o.control.startJob(jobFromSpec(msg.job, today, o.jobDefaults), `l3:${msg.job.jobId}`)
-      if (!r.ok) throw new LineError('LC_ERR_JOB_REFUSED', `${r.reason.en} / ${r.reason.ru}`, { jobId: msg.job.jobId })
+      if (!r.ok) throw new LineError(l3Code(r.code), `${r.reason.en} / ${r.reason.ru}`, { jobId: msg.job.jobId })
       return { lineJobId: r.value?.id ?? null }
     }
     case 'job.cancel':

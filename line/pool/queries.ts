@@ -27,7 +27,7 @@ export interface CodeForReport {
 export interface BoxedUnit { id: number, aggReport: string | null, introReport: string | null }
 
 /** A DEFECT code not yet covered by an accepted dropout. */
-export interface UnreportedDefect { id: number, gtin: string, reason: string | null }
+export interface UnreportedDefect { id: number, gtin: string, reason: string | null, jobId: number | null }
 
 /** The SQL list of these states' numbers, for a statement prepared once. */
 function inStates (states: readonly CodeStateName[]): string {
@@ -89,7 +89,7 @@ export class CodeQueries {
       printedOn: db.prepare(`SELECT id, state FROM codes WHERE seq = ? AND job_id = ? AND state IN (${inStates(['PRINTED', 'VERIFIED'])}) ORDER BY id`),
       unreportedUse: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE state IN (${inStates(['VERIFIED', 'AGGREGATED', 'REPORTED'])})
         AND util_report IS NULL ORDER BY id`),
-      unreportedDefects: db.prepare(`SELECT id, gtin, reason FROM codes WHERE state = ${CodeState.DEFECT} AND dropout_report IS NULL ORDER BY id`),
+      unreportedDefects: db.prepare(`SELECT id, gtin, reason, job_id AS jobId FROM codes WHERE state = ${CodeState.DEFECT} AND dropout_report IS NULL ORDER BY id`),
       unreportedBoxed: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE state = ${CodeState.AGGREGATED} AND parent IS NOT NULL
         AND agg_report IS NULL ORDER BY id`),
       boxedToIntroduce: db.prepare('SELECT id, job_id AS jobId, parent FROM codes WHERE agg_report IS NOT NULL AND parent IS NOT NULL AND intro_report IS NULL ORDER BY id'),

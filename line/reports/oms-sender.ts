@@ -5,19 +5,24 @@
 import { createHash } from 'node:crypto'
 import type { OmsClient } from '../emission/client.ts'
 import type { DropoutReason } from '../emission/api.ts'
+import { boxCounts, dropoutReasonFor, productGroupOf } from '../domain/groups.ts'
 import { OmsHttpError } from '../emission/errors.ts'
 import { classifyFailure, type FailureClass, type OutboxReport, type Prepared, type RemoteStatus, type ReportCode, type ReportSender } from './sender.ts'
 
-/** Profile group → the OMS productGroup (tobacco blocks and packs are both "tobacco"). */
+/** Line group → the OMS productGroup, from the product-group table (tobacco blocks and packs are both "tobacco"). */
 export function omsProductGroup (group: string): string {
-  return group.startsWith('tobacco') ? 'tobacco' : group
+  return productGroupOf(group)
 }
 
-/** The controller's defect reasons → an OMS dropout reason the group accepts (milk: only DEFECT, QA_SAMPLES). */
+/** The controller's defect reasons → an OMS dropout reason the group accepts (Table 244; milk: only DEFECT, QA_SAMPLES). */
 export function dropoutReason (reason: string | null, group: string): DropoutReason {
-  if (reason === 'QA_SAMPLES') return 'QA_SAMPLES'
-  if (reason === 'EXPIRY' && group !== 'milk') return 'EXPIRY'
-  return 'DEFECT'
+  return dropoutReasonFor(group, reason)
+}
+
+/** The report's attributes without the planner's own keys: what goes into the body's `attributes`, if anything. */
+function bodyAttributes (attributes: Record<string, unknown>, own: readonly string[]): { attributes?: Record<string, unknown> } {
+  const out = Object.fromEntries(Object.entries(attributes).filter(([k]) => !own.includes(k)))
+  return Object.keys(out).length === 0 ? {} : { attributes: out }
 }
 
 /** The boxes (`00`+SSCC) the codes of a pallet report sit in, in code order. */
@@ -48,7 +53,8 @@ export class OmsReportSender implements ReportSender {
         payload = { productGroup, utilisationType: 'UTILISATION', sntins: codes.map(c => c.code), attributes: report.attributes }
         break
       case 'dropout':
-        payload = { productGroup, dropoutReason: dropoutReason(String(report.attributes.reason ?? 'DEFECT'), report.group), sntins: codes.map(c => c.code) }
+        // the group's attributes (tobacco: address, withChild, participantId — Table 103); none for milk, water, beer
+        payload = { productGroup, dropoutReason: dropoutReason(String(report.attributes.reason ?? 'DEFECT'), report.group), sntins: codes.map(c => c.code), ...bodyAttributes(report.attributes, ['reason']) }
         break
       case 'aggregation': {
         // one aggregation unit per box, codes without their crypto part (oms-api.md)
@@ -63,7 +69,10 @@ export class OmsReportSender implements ReportSender {
         payload = {
           productGroup,
           participantId: this.#participantInn,
-          aggregationUnits: [...units].map(([unit, sntins]) => ({ unitSerialNumber: unit, aggregationType: 'AGGREGATION', aggregationUnitCapacity: capacity || sntins.length, aggregatedItemsCount: sntins.length, sntins })),
+          // tobacco: productionLineId (Table 112)
+          ...bodyAttributes(report.attributes, ['capacity']),
+          // a partly filled milk box: capacity = count = 1 (§4.4.10.1.2)
+          aggregationUnits: [...units].map(([unit, sntins]) => ({ unitSerialNumber: unit, aggregationType: 'AGGREGATION', ...boxCounts(report.group, capacity, sntins.length), sntins })),
         }
         break
       }

@@ -9,6 +9,7 @@ import type { BoxedUnit, CodeRef } from '../pool/queries.ts'
 import type { JobView } from '../control.ts'
 import type { ReportOutbox } from './outbox.ts'
 import { ANSWERED_REPORT_STATES, ReportState } from './states.ts'
+import { aggregationAttributesOf, dropoutAttributesOf, dropoutReasonFor, groupRule, utilisationAttributesOf, type JobFacts } from '../domain/groups.ts'
 
 /** Reports a dropped code must not be left in, or overtake (see `defect`). */
 const CARRYING = ['utilisation', 'aggregation'] as const
@@ -25,21 +26,21 @@ function byBox (codes: readonly CodeRef[]): Map<string, CodeRef[]> {
   return boxes
 }
 
-/** Utilisation attributes per group (oms-api.md "Utilisation attributes by group"). */
-export function utilisationAttributes (job: Pick<JobView, 'group' | 'productionDate' | 'expiryDate'>): Record<string, unknown> {
-  const a: Record<string, unknown> = {}
-  switch (job.group) {
-    case 'milk':
-      a.productionDate = job.productionDate
-      if (job.expiryDate !== undefined) a.expDate = job.expiryDate
-      break
-    case 'water': case 'softdrinks': case 'beer': case 'nabeer':
-      a.productionDate = job.productionDate
-      if (job.expiryDate !== undefined) a.expirationDate = job.expiryDate
-      break
-    default:
-  }
-  return a
+/**
+ * Utilisation attributes of a job's units, from the product-group table (line/domain/groups.ts); null for a group
+ * whose utilisation report the OMS makes itself (lp, shoes: §4.4.11 note 2).
+ */
+export function utilisationAttributes (job: JobFacts): Record<string, unknown> | null {
+  return utilisationAttributesOf(job)
+}
+
+/**
+ * A dropout's attributes: the reason the group accepts (Table 244) and the group's attributes (tobacco: Table 103);
+ * null when the OMS has no dropout for the group (§4.4.9 note 1) or the job lacks what it needs.
+ */
+export function dropoutAttributes (job: JobFacts, reason: string | null): Record<string, unknown> | null {
+  const a = dropoutAttributesOf(job)
+  return a === null ? null : { reason: dropoutReasonFor(job.group, reason), ...a }
 }
 
 export interface PlannerOptions {
@@ -61,11 +62,14 @@ export interface PlannerOptions {
   pallets?: boolean
   /** Closed pallets with their boxes' SSCCs, for the sweep (from the aggregation store). */
   closedPallets?: () => Array<{ sscc: string, jobId: number, boxes: string[] }>
+  /** Where aggregation reports go: through the OMS only groups the OMS aggregates are sent (§4.4.10 note 1). */
+  aggregationVia?: 'oms' | 'true-api'
 }
 
 /** Introduction attributes of a job, or null when the job cannot be introduced by the line (no TN VED code). */
 export function introductionAttributes (job: JobView, byAggregate: boolean): Record<string, unknown> | null {
-  if (job.tnvedCode === undefined) return null
+  // TA §4.1.4.1 lists the groups LP_INTRODUCE_GOODS takes (not beer, tobacco, pharma)
+  if (job.tnvedCode === undefined || groupRule(job.group)?.introduction == null) return null
   return { productionDate: job.productionDate, tnvedCode: job.tnvedCode, byAggregate }
 }
 
@@ -82,7 +86,9 @@ export class ReportPlanner {
   /** Closed pallets waiting for their boxes' reports, by the pallet's unit code. */
   readonly #waitingPallets = new Map<string, { job: JobView, pallet: string, boxes: string[] }>()
   /** Dropouts waiting for the reports their codes are in to be answered. */
-  readonly #heldDropouts = new Map<number, { group: string, reason: string }>()
+  readonly #heldDropouts = new Map<number, { group: string, attributes: Record<string, unknown> }>()
+  /** Groups already logged as having no report of a kind (once each). */
+  readonly #skipped = new Set<string>()
 
   constructor (options: PlannerOptions) {
     this.#o = options
@@ -127,7 +133,30 @@ export class ReportPlanner {
   }
 
   verified (job: JobView, codeIds: readonly number[]): void {
-    this.#add({ kind: 'utilisation', group: job.group, codeIds, attributes: utilisationAttributes(job) })
+    const attributes = utilisationAttributes(job)
+    if (attributes !== null) { this.#add({ kind: 'utilisation', group: job.group, codeIds, attributes }); return }
+    // the OMS makes the utilisation itself (lp, shoes): units in no box go straight to their introduction
+    this.#skip('utilisation', job.group)
+    if (this.#o.introduction === true) this.#introduceUnits(this.#pool.queries.refs(codeIds).filter(c => c.parent === null))
+  }
+
+  /** Log once per group and kind that the table has no such report for it. */
+  #skip (kind: string, group: string): void {
+    if (this.#skipped.has(`${kind}|${group}`)) return
+    this.#skipped.add(`${kind}|${group}`)
+    this.#log.info({ kind, group }, 'no report of this kind for the group (docs/groups.md)')
+  }
+
+  /** Whether the box of a job is reported: the OMS aggregates only some groups (§4.4.10 note 1). */
+  #aggregates (job: JobView): boolean {
+    if (this.#o.aggregationVia !== 'oms' || groupRule(job.group)?.aggregation.oms !== false) return true
+    this.#skip('aggregation', job.group)
+    return false
+  }
+
+  /** Aggregation attributes: the box's capacity (the sender applies the partial-box rule) and the group's own. */
+  #aggregationAttributes (job: JobView): Record<string, unknown> {
+    return { capacity: job.unitsPerBox, ...(this.#o.aggregationVia === 'oms' ? aggregationAttributesOf(job) : {}) }
   }
 
   /**
@@ -136,15 +165,19 @@ export class ReportPlanner {
    * out only after the OMS answered that report, else the OMS could see the dropout first and then refuse the rest of
    * a report for a dropped code. A scrapped box waiting for its aggregation is forgotten.
    */
-  defect (group: string, codeIds: readonly number[], reason: string): void {
+  defect (job: JobFacts | string, codeIds: readonly number[], reason: string): void {
     if (codeIds.length === 0) return
-    const r = reason === 'EXPIRY' || reason === 'QA_SAMPLES' ? reason : 'DEFECT'
+    const facts: JobFacts = typeof job === 'string' ? { group: job } : job
+    const group = facts.group
+    const attributes = dropoutAttributes(facts, reason)
     const ids = new Set(codeIds)
     for (const [parent, w] of this.#waiting) if (w.codeIds.some(id => ids.has(id))) this.#waiting.delete(parent)
     Promise.all(CARRYING.map(kind => this.#outbox.withdraw(kind, codeIds))).then(() => {
+      // no OMS dropout for the group (§4.4.9 note 1): the codes stay DEFECT, never utilised, and expire unused
+      if (attributes === null) { this.#skip('dropout', group); return }
       const pending = this.#carried(codeIds)
-      for (const id of pending) this.#heldDropouts.set(id, { group, reason: r })
-      this.#add({ kind: 'dropout', group, codeIds: codeIds.filter(id => !pending.has(id)), attributes: { reason: r } })
+      for (const id of pending) this.#heldDropouts.set(id, { group, attributes })
+      this.#add({ kind: 'dropout', group, codeIds: codeIds.filter(id => !pending.has(id)), attributes })
     }).catch(err => this.#log.error({ err }, 'could not withdraw defect codes from their reports'))
   }
 
@@ -156,25 +189,26 @@ export class ReportPlanner {
   #releaseDropouts (): void {
     if (this.#heldDropouts.size === 0) return
     const pending = this.#carried([...this.#heldDropouts.keys()])
-    const ready = new Map<string, { group: string, reason: string, ids: number[] }>()
+    const ready = new Map<string, { group: string, attributes: Record<string, unknown>, ids: number[] }>()
     for (const [id, d] of this.#heldDropouts) {
       if (pending.has(id)) continue
       this.#heldDropouts.delete(id)
-      const k = `${d.group}|${d.reason}`
+      const k = `${d.group}|${JSON.stringify(d.attributes)}`
       const e = ready.get(k) ?? { ...d, ids: [] }
       e.ids.push(id)
       ready.set(k, e)
     }
-    for (const e of ready.values()) this.#add({ kind: 'dropout', group: e.group, codeIds: e.ids, attributes: { reason: e.reason } })
+    for (const e of ready.values()) this.#add({ kind: 'dropout', group: e.group, codeIds: e.ids, attributes: e.attributes })
   }
 
   boxClosed (job: JobView, codeIds: readonly number[]): void {
-    if (!this.#aggregation || codeIds.length === 0) return
-    if (this.#o.aggregationAfterUtilisation === true && !this.#allUtilised(codeIds)) {
+    if (!this.#aggregation || codeIds.length === 0 || !this.#aggregates(job)) return
+    // a group without a utilisation report (lp, shoes) has nothing to wait for
+    if (this.#o.aggregationAfterUtilisation === true && groupRule(job.group)?.utilisation != null && !this.#allUtilised(codeIds)) {
       const parent = this.#parentOf(codeIds[0] as number)
       if (parent !== null) { this.#waiting.set(parent, { job, codeIds }); return }
     }
-    this.#add({ kind: 'aggregation', group: job.group, codeIds, attributes: { capacity: job.unitsPerBox }, whole: true })
+    this.#add({ kind: 'aggregation', group: job.group, codeIds, attributes: this.#aggregationAttributes(job), whole: true })
   }
 
   /** Feed with the outbox's 'report' events: an accepted report may release the next step of its codes. */
@@ -194,7 +228,7 @@ export class ReportPlanner {
     for (const [parent, w] of this.#waiting) {
       if (!this.#allUtilised(w.codeIds)) continue
       this.#waiting.delete(parent)
-      this.#add({ kind: 'aggregation', group: w.job.group, codeIds: w.codeIds, attributes: { capacity: w.job.unitsPerBox }, whole: true })
+      this.#add({ kind: 'aggregation', group: w.job.group, codeIds: w.codeIds, attributes: this.#aggregationAttributes(w.job), whole: true })
     }
   }
 
@@ -253,25 +287,29 @@ export class ReportPlanner {
     for (const r of verified) if (r.jobId !== null) byJob.set(r.jobId, [...(byJob.get(r.jobId) ?? []), r.id])
     for (const [jobId, ids] of byJob) {
       const job = jobOf(jobId)
-      if (job === null) continue
-      utilisation += (await this.#outbox.add({ kind: 'utilisation', group: job.group, codeIds: ids, attributes: utilisationAttributes(job) })).added
+      const attributes = job === null ? null : utilisationAttributes(job)
+      if (job === null || attributes === null) continue
+      utilisation += (await this.#outbox.add({ kind: 'utilisation', group: job.group, codeIds: ids, attributes })).added
     }
     const allDefects = this.#unqueued('dropout', this.#pool.queries.unreportedDefects())
     // as in defect(): out of open utilisation reports, and not while a utilisation of the code is on its way
     for (const kind of CARRYING) await this.#outbox.withdraw(kind, allDefects.map(d => d.id))
     const inFlight = this.#carried(allDefects.map(d => d.id))
     const defects = allDefects.filter(d => !inFlight.has(d.id))
-    const byKey = new Map<string, { group: string, reason: string, ids: number[] }>()
+    const byKey = new Map<string, { group: string, attributes: Record<string, unknown>, ids: number[] }>()
     for (const d of defects) {
-      const group = groupOf(d.gtin)
+      // the job's attributes where the code has a job (tobacco needs them: Table 103), else the group's alone
+      const job = d.jobId === null ? null : jobOf(d.jobId)
+      const group = job?.group ?? groupOf(d.gtin)
       if (group === null) continue
-      const reason = d.reason === 'EXPIRY' || d.reason === 'QA_SAMPLES' ? d.reason : 'DEFECT'
-      const k = `${group}|${reason}`
-      const e = byKey.get(k) ?? { group, reason, ids: [] }
+      const attributes = dropoutAttributes(job ?? { group }, d.reason)
+      if (attributes === null) continue
+      const k = `${group}|${JSON.stringify(attributes)}`
+      const e = byKey.get(k) ?? { group, attributes, ids: [] }
       e.ids.push(d.id)
       byKey.set(k, e)
     }
-    for (const e of byKey.values()) dropout += (await this.#outbox.add({ kind: 'dropout', group: e.group, codeIds: e.ids, attributes: { reason: e.reason } })).added
+    for (const e of byKey.values()) dropout += (await this.#outbox.add({ kind: 'dropout', group: e.group, codeIds: e.ids, attributes: e.attributes })).added
     const aggregation = this.#aggregation ? this.#sweepBoxes(jobOf) : 0
     if (this.#o.pallets === true) this.#sweepPallets(jobOf)
     const introduction = this.#o.introduction === true ? this.#sweepIntroductions() : 0

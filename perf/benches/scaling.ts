@@ -78,7 +78,7 @@ async function lineProcess (spec: LineSpec): Promise<void> {
     plc: { rejectDistance: 20, maxConsecutiveRejects: 50 },
     hmi: { host: '127.0.0.1', port: 0 },
     pool: { criticalCodes: 0, minRemainingValidity: 0 },
-    job: { group: 'water', gtin: GTIN, batch: `PERF-${spec.line}`, productionDate: '2026-11-25', quantity: spec.codes, unitsPerBox: 12, boxesPerPallet: 40, minGrade: 'C', unitsPerMinute: spec.unitsPerMinute },
+    job: { group: 'water', gtin: GTIN, batch: `PERF-${spec.line}`, productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: spec.codes, unitsPerBox: 12, boxesPerPallet: 40, minGrade: 'C', unitsPerMinute: spec.unitsPerMinute },
   })
   // A real PLC's encoder does not slow down when the PC is busy: the conveyor steps on a schedule of its own (below)
   // and each trigger carries the time its product reached the photocell, however late this process runs the step.

@@ -32,7 +32,7 @@ function startController (configPath: string): Promise<{ proc: ChildProcess, rec
 
 t.test(`the controller killed ${KILLS} times mid-job resumes and accounts for every code`, async t => {
   const dir = tempDir(t)
-  const base = lineConfig(dir, { job: { group: 'water', gtin: '04601653030046', batch: 'K-1', productionDate: '2026-11-25', quantity: 400, unitsPerBox: 12, boxesPerPallet: 10, minGrade: 'C', unitsPerMinute: 1500 } })
+  const base = lineConfig(dir, { job: { group: 'water', gtin: '04601653030046', batch: 'K-1', productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: 400, unitsPerBox: 12, boxesPerPallet: 10, minGrade: 'C', unitsPerMinute: 1500 } })
   const { world, config: withDevices } = await SimWorld.devices(base, { camera: { mode: 'fast', noReadRate: 0.02 } })
   t.teardown(() => world.close())
   const broker = await startBroker({ site: base.site, line: base.line, port: 0, users: [...withDevices.broker.users, { username: 'controller', password: withDevices.broker.password, role: 'controller' }], persistencePath: null })

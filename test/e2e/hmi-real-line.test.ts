@@ -14,7 +14,7 @@ if (chromiumMissing !== null) {
     const { line, world } = await startTestLine(t, {
       codes: 4000,
       world: { camera: { mode: 'fast', noReadRate: 0.02 } },
-      config: { job: { group: 'water', gtin: '04601653030046', batch: 'UI-1', productionDate: '2026-11-25', quantity: 3000, unitsPerBox: 12, boxesPerPallet: 10, minGrade: 'C', unitsPerMinute: 600 } },
+      config: { job: { group: 'water', gtin: '04601653030046', batch: 'UI-1', productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: 3000, unitsPerBox: 12, boxesPerPallet: 10, minGrade: 'C', unitsPerMinute: 600 } },
     })
     new HmiStore(line.db).addUser({ username: 'petrova', role: 'engineer', passwordHash: await hashPassword('engineer-pass-1'), mustChange: false, createdBy: 'test' }, Date.now())
     const { chromium } = await import('playwright-core')

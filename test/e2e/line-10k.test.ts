@@ -26,7 +26,7 @@ t.test(`a ${QUANTITY}-unit job at ${UNITS_PER_MINUTE}/min runs to Complete; coun
       // the reject gate a second of conveyor travel after the printer, as on a real line: at this speed that is
       // many pitches, and the controller has the same time to decide as at 600/min
       plc: { rejectDistance: REJECT_DISTANCE, maxConsecutiveRejects: 50 },
-      job: { group: 'water', gtin: '04601653030046', batch: 'T-10K', productionDate: '2026-11-25', quantity: QUANTITY, unitsPerBox: UNITS_PER_BOX, boxesPerPallet: BOXES_PER_PALLET, minGrade: 'C', unitsPerMinute: UNITS_PER_MINUTE },
+      job: { group: 'water', gtin: '04601653030046', batch: 'T-10K', productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: QUANTITY, unitsPerBox: UNITS_PER_BOX, boxesPerPallet: BOXES_PER_PALLET, minGrade: 'C', unitsPerMinute: UNITS_PER_MINUTE },
     },
   })
   const rt = line.runtime

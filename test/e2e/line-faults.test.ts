@@ -16,7 +16,7 @@ t.test('ink out, camera offline, wrong codes, pool exhausted, broker restart', a
   const gtin = '04601653030046'
   const base = lineConfig(dir, {
     plc: { rejectDistance: 20, maxConsecutiveRejects: 6 },
-    job: { group: 'water', gtin, batch: 'F-1', productionDate: '2026-11-25', quantity: 100_000, unitsPerBox: 12, boxesPerPallet: 10, minGrade: 'C', unitsPerMinute: 1500 },
+    job: { group: 'water', gtin, batch: 'F-1', productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: 100_000, unitsPerBox: 12, boxesPerPallet: 10, minGrade: 'C', unitsPerMinute: 1500 },
   })
   const { world, config: withDevices } = await SimWorld.devices(base, { camera: { mode: 'fast' } })
   const users = [...withDevices.broker.users, { username: 'controller', password: withDevices.broker.password, role: 'controller' as const }]

@@ -25,7 +25,7 @@ export function lineConfig (dir: string, overrides: Record<string, unknown> = {}
     plc: { rejectDistance: 20, maxConsecutiveRejects: 50 },
     hmi: { host: '127.0.0.1', port: 0 },
     pool: { criticalCodes: 0, minRemainingValidity: 0 },
-    job: { group: 'water', gtin: GTIN_A, batch: 'T-1', productionDate: '2026-11-25', quantity: 300, unitsPerBox: 12, boxesPerPallet: 10, minGrade: 'C', unitsPerMinute: 1500 },
+    job: { group: 'water', gtin: GTIN_A, batch: 'T-1', productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: 300, unitsPerBox: 12, boxesPerPallet: 10, minGrade: 'C', unitsPerMinute: 1500 },
     ...overrides,
   })
 }

@@ -81,7 +81,7 @@ t.test('missing required keys, YAML syntax errors and unreadable files', async t
   const e3 = t.throws(() => loadConfig('/nonexistent/line.yaml')) as ConfigError
   t.match(e3.problems[0], /cannot read the file/)
   const dir = tempDir(t)
-  writeFileSync(join(dir, 'x.yaml'), 'site: s\nline: l\njob: { group: water, gtin: "123", batch: b, productionDate: "25.11.2026", quantity: 0 }\n')
+  writeFileSync(join(dir, 'x.yaml'), 'site: s\nline: l\njob: { group: water, gtin: "123", batch: b, productionDate: "25.11.2026", expiryDate: "2027-11-25", quantity: 0 }\n')
   const e4 = t.throws(() => loadConfig(join(dir, 'x.yaml'))) as ConfigError
   t.same(e4.problems.sort(), ['job.gtin: expected 14 digits', 'job.productionDate: expected a date yyyy-MM-dd', 'job.quantity: must be at least 1'].sort())
 })
@@ -136,4 +136,19 @@ t.test('label dpi: validated and used to scale the built-in layouts', async t =>
   const end = Date.now() + 5000
   while (sim.printed.length === 0 && Date.now() < end) await new Promise(resolve => setTimeout(resolve, 5))
   t.match(sim.printed[0]?.zpl, /\^PW591\^LL443\^FO44,44\^BXN,9,/, 'the label on the wire is the 300-dpi layout')
+})
+
+t.test("the job section: what its product group's reports need, named per field with the guide table (docs/groups.md)", async t => {
+  const job = 'group: beer, gtin: "04601653030046", batch: b, productionDate: "2026-11-25", expiryDate: "2027-11-25", quantity: 10'
+  const e = t.throws(() => parseConfig(`site: s\nline: l\njob: { ${job} }\n`)) as ConfigError
+  t.same(e.problems.map(p => p.replace(/:.*/s, '')).sort(), ['job.alcoholVolume', 'job.documentDate', 'job.documentNumber', 'job.participantId'])
+  t.match(e.problems.join('\n'), /^job\.participantId: Participant INN: required for beer \(Table 126\) \/ ИНН участника: обязательно для группы beer/m)
+  t.ok(parseConfig(`site: s\nline: l\njob: { ${job}, participantId: "7700000000", kpp: "770001001", alcoholVolume: "4.5", documentNumber: "D-1", documentDate: "2026-11-25" }\n`).job)
+  const pharma = t.throws(() => parseConfig('site: s\nline: l\njob: { group: pharma, gtin: "04601653030046", batch: b, productionDate: "2026-11-25", quantity: 10 }\n')) as ConfigError
+  t.match(pharma.problems.join('\n'), /^job\.group: medicines: everything after emission goes through MDLP/m)
+  // §4.4.10 note 1: no OMS aggregation for nabeer
+  const oms = 'oms: { url: "http://127.0.0.1:1", omsId: "cdf12109-10d3-11e6-8b6f-0050569977a1", clientToken: t }'
+  const nabeer = 'job: { group: nabeer, gtin: "04601653030046", batch: b, productionDate: "2026-11-25", expiryDate: "2027-11-25", kpp: "770001001", quantity: 10, unitsPerBox: 6 }'
+  const viaOms = t.throws(() => parseConfig(`site: s\nline: l\n${oms}\n${nabeer}\n`)) as ConfigError
+  t.match(viaOms.problems.join('\n'), /^job\.unitsPerBox: the OMS takes no aggregation reports for nabeer/m)
 })

@@ -1,6 +1,7 @@
 // The operator panel single-page app: login, live line view over WebSocket, commands and forms over the JSON API.
 /// <reference lib="dom" />
 import type { AlarmView, Bilingual, LineSnapshot, ShiftRow } from '../../control.ts'
+import { GROUP_RULES, JOB_FIELD_FORMATS, JOB_GROUP_FIELDS, type GroupRule, type JobGroupField } from '../../domain/groups.ts'
 import { T, type Key, type Lang, type Text } from './i18n.ts'
 
 interface Me { username: string, role: string, mustChangePassword: boolean, permissions: string[] }
@@ -193,9 +194,22 @@ function field (name: string, input: HTMLElement, label?: string): HTMLElement {
 
 function jobForm (): HTMLElement {
   const today = new Date().toISOString().slice(0, 10)
-  const groups = ['milk', 'water', 'softdrinks', 'beer', 'nabeer', 'lp', 'pharma', 'shoes', 'tobacco-block', 'tobacco-pack']
+  // the groups and what each needs come from the product-group table (line/domain/groups.ts)
+  const groupSel = h('select', { name: 'group' }, ...GROUP_RULES.filter(r => r.refused === undefined).map(r => h('option', { value: r.group }, `${r.group} — ${r.name[lang]}`)))
+  const extra = JOB_GROUP_FIELDS.filter(f => f !== 'expiryDate').map(f => {
+    const input = h('input', { name: f, placeholder: JOB_FIELD_FORMATS[f].hint[lang] })
+    const el = field(f, input, JOB_FIELD_FORMATS[f].label[lang])
+    return { f, el, input }
+  })
+  const showFields = (): void => {
+    const rule = GROUP_RULES.find(r => r.group === (groupSel as HTMLSelectElement).value)
+    const used = rule === undefined ? new Set<JobGroupField>() : fieldsOf(rule)
+    // a hidden input is not sent: a field of another group never reaches the server
+    for (const x of extra) { x.el.hidden = !used.has(x.f); (x.input as HTMLInputElement).disabled = !used.has(x.f) }
+  }
+  groupSel.addEventListener('change', showFields)
   const form = h('form', { id: 'job-form', class: 'grid-form', novalidate: true },
-    field('group', h('select', { name: 'group' }, ...groups.map(g => h('option', { value: g }, g)))),
+    field('group', groupSel),
     field('gtin', h('input', { name: 'gtin', inputmode: 'numeric', placeholder: '04601653030046' })),
     field('batch', h('input', { name: 'batch' })),
     field('productionDate', h('input', { name: 'productionDate', type: 'date', value: today })),
@@ -206,13 +220,23 @@ function jobForm (): HTMLElement {
     field('minGrade', h('select', { name: 'minGrade' }, ...['A', 'B', 'C', 'D'].map(g => h('option', { value: g, selected: g === 'C' }, g)))),
     field('unitsPerMinute', h('input', { name: 'unitsPerMinute', inputmode: 'numeric', value: '300' })),
     field('tnvedCode', h('input', { name: 'tnvedCode', inputmode: 'numeric', placeholder: '2201101100' })),
+    ...extra.map(x => x.el),
     h('button', { type: 'submit', class: `btn primary big ${can('job:start') ? '' : 'locked'}` }, tr('startJob')))
+  showFields()
   form.addEventListener('submit', ev => {
     ev.preventDefault()
     const body = Object.fromEntries(new FormData(form as HTMLFormElement).entries())
     void run('POST', '/api/job', body, form).then(ok => { if (ok) document.getElementById('job-details')?.removeAttribute('open') })
   })
   return form
+}
+
+/** The job fields a group's rule reads: its requirements and the attributes of its orders and reports. */
+function fieldsOf (rule: GroupRule): Set<JobGroupField> {
+  const maps = [...rule.order.attributes, ...rule.order.productAttributes, ...(rule.utilisation?.attributes ?? []), ...(rule.dropout?.attributes ?? []), ...rule.aggregation.attributes]
+  const out = new Set<JobGroupField>([...rule.requires.flatMap(r => r.anyOf), ...maps.map(a => a.from).filter((f): f is JobGroupField => f !== 'productionDate')])
+  if (rule.utilisation?.legalForm === true) { out.add('participantId'); out.add('kpp'); out.add('fiasId') }
+  return out
 }
 
 function smallForm (id: string, action: string, path: string, fields: Array<[string, string]>, label: Key, danger = false): HTMLElement {

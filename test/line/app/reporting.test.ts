@@ -17,7 +17,7 @@ function setup (t: { teardown(fn: () => void): void }, active: JobView | null = 
   const planner = {
     reportChanged: (e: unknown) => { calls.push(['reportChanged', e]) },
     verified: (j: JobView, ids: readonly number[]) => { calls.push(['verified', j.id, ids]) },
-    defect: (group: string, ids: readonly number[], reason: string) => { calls.push(['defect', group, ids, reason]) },
+    defect: (j: JobView | string, ids: readonly number[], reason: string) => { calls.push(['defect', typeof j === 'string' ? j : j.group, ids, reason]) },
     boxClosed: (j: JobView, ids: readonly number[]) => { calls.push(['boxClosed', j.id, ids]) },
     palletClosed: (j: JobView, sscc: string, boxes: readonly string[]) => { calls.push(['palletClosed', j.id, sscc, boxes]) },
     sweep: async (groupOf: (gtin: string) => string | null, jobOf: (id: number) => JobView | null) => { sweeps++; calls.push(['sweep', groupOf('04601653030046'), groupOf('00000000000000'), jobOf(2)?.id]); return { utilisation: 0, dropout: 0 } },

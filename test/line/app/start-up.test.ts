@@ -39,7 +39,7 @@ t.test('emission demand follows the active job', async t => {
   followJobDemand({ bus, jobs: { active: () => active }, replenisher: { setDemand: d => { demands.push([...d]) }, start: ms => { loop.push(ms ?? -1) }, tick: async () => {} }, intervalMs: 1000 })
   active = view
   bus.emit('line:job', view)
-  t.same(demands, [[], [{ gtin: view.gtin, group: 'water', unitsPerMinute: 60 }]])
+  t.same(demands, [[], [{ gtin: view.gtin, group: 'water', unitsPerMinute: 60, job: view }]])
   t.same(loop, [1000])
   const status = emissionStatus({ status: () => ({ ordersInFlight: [{}, {}], lastError: { code: 'OMS_5XX', message: 'down' } }) as never })
   t.same(status(), { ordersInFlight: 2, lastError: 'OMS_5XX: down' })

@@ -109,6 +109,27 @@ t.test('commands are checked by role on the server and audited', async t => {
   t.ok(h.line.calls.every(c => c.actor === 'ivanov' || c.actor === 'petrova'))
 })
 
+t.test("the job form: what the product group's reports need, per field in both languages (docs/groups.md)", async t => {
+  const h = await startHmi(t, { users: USERS })
+  const c = new Client(h.url)
+  await c.login('petrova', 'engineer-pass-1')
+  // a form posts every input: the empty ones are absent fields
+  const blank = { participantId: '', kpp: '', fiasId: '', alcoholVolume: '', documentNumber: '', documentDate: '', expDate72: '', expDateConditions: '' }
+  const beer = await c.req('POST', '/api/job', { ...JOB, group: 'beer', ...blank })
+  t.equal(beer.status, 400)
+  const f = beer.body.error.fields
+  t.match(f.participantId, { ru: /ИНН участника: обязательно для группы beer \(Table 126\)/, en: /Participant INN: required for beer \(Table 126\)/ })
+  t.ok(f.alcoholVolume && f.documentNumber && f.documentDate, 'every missing beer attribute named')
+  const milk = await c.req('POST', '/api/job', { ...JOB, expiryDate: '', ...blank })
+  t.match(milk.body.error.fields.expiryDate, { ru: /укажите одно из: Годен до/, en: /give one of: Expiry date .*Table 122 note 1/ })
+  const cond = await c.req('POST', '/api/job', { ...JOB, expiryDate: '', ...blank, expDateConditions: '{"1": "2026-12-01"}' })
+  t.equal(cond.status, 200, 'expiry by storage condition, sent as JSON text, is enough for milk')
+  t.same((h.line.calls.at(-1)?.args[0] as { expDateConditions?: unknown }).expDateConditions, { 1: '2026-12-01' })
+  const pharma = await c.req('POST', '/api/job', { ...JOB, group: 'pharma' })
+  t.equal(pharma.status, 400)
+  t.match(pharma.body.error.fields.group, { ru: /МДЛП/, en: /MDLP/ })
+})
+
 t.test('forms are validated on the server with messages per field; garbage never gets a 500', async t => {
   const h = await startHmi(t, { users: USERS })
   const c = new Client(h.url)

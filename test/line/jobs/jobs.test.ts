@@ -51,7 +51,7 @@ t.test('check digit, product group and date order are checked once the fields ar
   t.match(p[0], /^gtin: /)
   t.equal(p[1], 'group: unknown product group "caviar" / неизвестная товарная группа')
   t.match(p[2], /^expiryDate: must be after productionDate/)
-  t.same(jobs.validate({ ...JOB, expiryDate: undefined }), { ...JOB, expiryDate: undefined }, 'no expiry date is fine')
+  t.same(jobs.validate({ ...JOB, group: 'lp', expiryDate: undefined }), { ...JOB, group: 'lp', expiryDate: undefined }, 'no expiry date is fine where the group needs none')
 })
 
 t.test('one active job at a time; it survives a restart; end closes it once', async t => {
@@ -91,4 +91,62 @@ t.test('the jobs that overlap a window, a running one included', async t => {
   t.same(ids(1_100_001, 1_199_999), [], 'the gap between jobs')
   t.same(ids(1_050_000, 5_000_000), [a.id, b.id], 'in start order')
   t.same(ids(9_000_000, 9_000_001), [b.id], 'the running job overlaps any later window')
+})
+
+// The product-group table (line/domain/groups.ts, docs/groups.md) at the job store: every entry (config, HMI, L3)
+// reaches it through LineControl.startJob.
+function groupProblems (t: Test, fn: () => unknown, code = 'LC_ERR_JOB_GROUP'): string {
+  const err = t.throws(fn) as JobError
+  t.ok(err instanceof JobError)
+  t.equal(err.code, code)
+  return err.problems.join('\n')
+}
+
+t.test('a job lacking what its group reports need is refused, the field and the guide table named', async t => {
+  const jobs = fixture(t).open()
+  // Table 124 note: expirationDate for water units
+  t.match(groupProblems(t, () => jobs.validate({ ...JOB, expiryDate: undefined })), /^expiryDate: Expiry date: required for water \(Table 124 note\) \/ Годен до: обязательно/m)
+  // Table 126: participantId, alcoholVolume, documentNumber/Date; kpp for an organisation (10-digit INN)
+  const beer = groupProblems(t, () => jobs.validate({ ...JOB, group: 'beer' }))
+  for (const f of ['participantId', 'alcoholVolume', 'documentNumber', 'documentDate']) t.match(beer, new RegExp(`^${f}: .*Table 126`, 'm'), f)
+  const beerOrg = groupProblems(t, () => jobs.validate({ ...JOB, group: 'beer', participantId: '7700000000', alcoholVolume: '4.5', documentNumber: 'D-1', documentDate: '2026-11-25' }))
+  t.match(beerOrg, /^kpp: KPP: required for beer/m)
+  t.notMatch(beerOrg, /fiasId/)
+  t.match(groupProblems(t, () => jobs.validate({ ...JOB, group: 'beer', participantId: '770000000000', alcoholVolume: '4.5', documentNumber: 'D-1', documentDate: '2026-11-25' })), /^fiasId: .*individual/m, 'a 12-digit INN is an individual: fiasId')
+  t.ok(jobs.validate({ ...JOB, group: 'beer', participantId: '7700000000', kpp: '770001001', alcoholVolume: '4.5', documentNumber: 'D-1', documentDate: '2026-11-25' }))
+  t.match(groupProblems(t, () => jobs.validate({ ...JOB, group: 'beer', participantId: '7700000000', kpp: '770001001', alcoholVolume: '4,5', documentNumber: 'D-1', documentDate: '2026-11-25' })), /^alcoholVolume: Alcohol by volume: format/m)
+  // Table 122 note 1: one of expDate / expDate72 / expDateConditions
+  t.match(groupProblems(t, () => jobs.validate({ ...JOB, group: 'milk', expiryDate: undefined })), /^expiryDate: give one of: Expiry date \/ Expiry \(shelf life under 72 h\) \/ Expiry dates by storage condition \(milk\) \(Table 122 note 1\)/m)
+  t.ok(jobs.validate({ ...JOB, group: 'milk', expiryDate: undefined, expDate72: '2026-11-27T10:00' }), 'expDate72 alone is enough')
+  t.ok(jobs.validate({ ...JOB, group: 'milk', expiryDate: undefined, expDateConditions: { 1: '2026-12-01', 2: '2026-12-03' } }), 'expDateConditions alone is enough')
+  // Tables 10, 11, 103, 112
+  const tobacco = groupProblems(t, () => jobs.validate({ ...JOB, group: 'tobacco-block' }))
+  for (const f of ['factoryId', 'factoryCountry', 'productCode', 'productDescription', 'mrp', 'participantId', 'address', 'productionLineId']) t.match(tobacco, new RegExp(`^${f}: `, 'm'), f)
+  t.notMatch(groupProblems(t, () => jobs.validate({ ...JOB, group: 'tobacco-pack', unitsPerBox: 0 })), /productionLineId/, 'productionLineId only when the job aggregates (Table 112)')
+})
+
+t.test('pharma is refused: everything after emission goes through MDLP', async t => {
+  const jobs = fixture(t).open()
+  t.match(groupProblems(t, () => jobs.validate({ ...JOB, group: 'pharma' }), 'LC_ERR_JOB_GROUP_REFUSED'), /^group: medicines: everything after emission goes through MDLP.* \/ лекарственные препараты: после эмиссии всё идёт через МДЛП/)
+})
+
+t.test('boxes of a group the OMS does not aggregate are refused on a line that aggregates through the OMS', async t => {
+  const path = join(tempDir(t), 'jobs.db')
+  const db = openDatabase(path, { synchronous: 'NORMAL' })
+  t.teardown(() => db.close())
+  const clock = new ManualClock(0)
+  const nabeer = { ...JOB, group: 'nabeer', kpp: '770001001' }
+  const viaOms = new JobStore(db, { clock, profiles: new ProfileRegistry(), aggregationVia: 'oms' })
+  t.match(groupProblems(t, () => viaOms.validate(nabeer)), /^unitsPerBox: the OMS takes no aggregation reports for nabeer \(§4\.4\.10 note 1/)
+  t.ok(viaOms.validate({ ...nabeer, unitsPerBox: 0 }), 'without boxes it runs')
+  t.ok(new JobStore(db, { clock, profiles: new ProfileRegistry(), aggregationVia: 'true-api' }).validate(nabeer), 'through the True API it runs')
+})
+
+t.test("a job's group must match the group of its GTIN's codes in the pool", async t => {
+  const path = join(tempDir(t), 'jobs.db')
+  const db = openDatabase(path, { synchronous: 'NORMAL' })
+  t.teardown(() => db.close())
+  const jobs = new JobStore(db, { clock: new ManualClock(0), profiles: new ProfileRegistry(), groupOf: gtin => gtin === GTIN_A ? 'milk' : null })
+  t.match(groupProblems(t, () => jobs.validate(JOB), 'LC_ERR_JOB_GROUP_MISMATCH'), /^group: the pool holds codes of GTIN \d+ for group milk, not water/)
+  t.ok(jobs.validate({ ...JOB, group: 'milk' }))
 })

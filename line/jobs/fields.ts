@@ -1,0 +1,15 @@
+// The job fields a product group may need, as one zod fragment shared by every job entry (config, HMI, L3, store).
+import { z } from 'zod'
+
+/**
+ * The job fields the product-group table may ask for (line/domain/groups.ts), as loose strings: their formats and
+ * which group needs which are checked by `checkJobForGroup`, the same at every entry (config, HMI, L3, this store).
+ */
+export function jobGroupFields () {
+  const s = z.string().max(512).optional()
+  return {
+    expDate72: s, participantId: s, kpp: s, fiasId: s, alcoholVolume: s, documentNumber: s, documentDate: s, productionLineId: s,
+    address: s, factoryId: s, factoryCountry: s, productCode: s, productDescription: s, mrp: s,
+    expDateConditions: z.record(z.string(), z.string()).optional(),
+  }
+}
