@@ -101,7 +101,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const profiles = new ProfileRegistry()
     for (const [group, ais] of Object.entries(config.profiles)) profiles.withOptionalAis(group, ais)
 
-    const db = openDatabase(config.store.path, { synchronous: config.store.synchronous })
+    const db = openDatabase(config.store.path, { synchronous: config.store.synchronous, exclusive: config.store.exclusive })
     closers.push(() => { if (db.open) db.close() })
     // a line that had a store does not start on an empty or foreign one unless an engineer says so
     if (config.store.path !== ':memory:') checkStoreIdentity(db, { storePath: config.store.path, identityFile: config.store.identityFile, acceptNew: options.acceptNewStore === true, now: clock.now() })

@@ -98,8 +98,8 @@ export class AlarmBook extends TypedEmitter<AlarmEvents> {
     // stored and shown as JSON: an Error or a bigint in it is made readable, an endless API answer is cut
     const stored = input.detail === undefined ? null : safeJson(input.detail)
     const detail = parseDetail(stored)
-    const id = Number(this.#db.prepare('INSERT INTO alarms (code, severity, source, message_ru, message_en, action_ru, action_en, detail, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(input.code, entry.severity, input.source, message.ru, message.en, entry.action.ru, entry.action.en, stored, now).lastInsertRowid)
+    const id = this.#stored(() => Number(this.#db.prepare('INSERT INTO alarms (code, severity, source, message_ru, message_en, action_ru, action_en, detail, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(input.code, entry.severity, input.source, message.ru, message.en, entry.action.ru, entry.action.en, stored, now).lastInsertRowid), input.code) ?? this.#unstoredId--
     const a: AlarmView = {
       id, code: input.code, severity: entry.severity, source: input.source, message, action: { ru: entry.action.ru, en: entry.action.en },
       detail, raisedAt: now, active: true, acknowledged: false, acknowledgedBy: null,
@@ -121,7 +121,7 @@ export class AlarmBook extends TypedEmitter<AlarmEvents> {
     if (source !== 'many') this.#sourcesPerCode.set(code, Math.max(0, (this.#sourcesPerCode.get(code) ?? 1) - 1))
     const a = this.#alarms.get(id)
     if (a !== undefined) a.active = false
-    this.#db.prepare('UPDATE alarms SET cleared_at = ? WHERE id = ?').run(this.#clock.now(), id)
+    if (id > 0) this.#stored(() => this.#db.prepare('UPDATE alarms SET cleared_at = ? WHERE id = ?').run(this.#clock.now(), id), code)
     this.#trim()
     if (a !== undefined) this.emit('alarm', a)
   }
@@ -131,7 +131,7 @@ export class AlarmBook extends TypedEmitter<AlarmEvents> {
     if (a === undefined || a.acknowledged) return false
     a.acknowledged = true
     a.acknowledgedBy = actor
-    this.#db.prepare('UPDATE alarms SET acked_at = ?, acked_by = ? WHERE id = ?').run(this.#clock.now(), actor, id)
+    if (id > 0) this.#stored(() => this.#db.prepare('UPDATE alarms SET acked_at = ?, acked_by = ? WHERE id = ?').run(this.#clock.now(), actor, id), a.code)
     this.#log.info({ alarm: id, actor }, 'alarm acknowledged')
     this.#trim()
     this.emit('alarm', a)
@@ -143,6 +143,22 @@ export class AlarmBook extends TypedEmitter<AlarmEvents> {
   /** Newest first: active or unacknowledged alarms, then the recent history up to the cap. */
   list (): AlarmView[] {
     return [...this.#alarms.values()].sort((a, b) => b.id - a.id)
+  }
+
+  /** Alarms not stored (the store refuses writes): shown and logged all the same, with ids below zero. */
+  #unstoredId = -1
+
+  /**
+   * An alarm must reach the operator even when the store cannot take it — a store fault is itself an alarm: the
+   * write is tried, a refusal is logged, and the alarm lives in memory.
+   */
+  #stored<T> (write: () => T, code: string): T | undefined {
+    try {
+      return write()
+    } catch (err) {
+      this.#log.error({ err, code }, 'alarm not stored: the store refuses writes')
+      return undefined
+    }
   }
 
   #trim (): void {

@@ -39,6 +39,7 @@ export function watchStore (o: { watch: StoreWatch, intervalMs: number, alarms: 
     replaced: { ru: 'файл хранилища подменён', en: 'the store file was replaced' },
     unreadable: { ru: 'файл хранилища недоступен', en: 'the store file cannot be read' },
     'wal-growing': { ru: 'журнал хранилища растёт и не сбрасывается', en: "the store's journal keeps growing" },
+    'read-only': { ru: 'файл хранилища защищён от записи', en: 'the store file cannot be written' },
   }
   o.watch.on('fault', f => o.fault('store', texts[f.kind], 'store-file', { kind: f.kind, path: f.path, detail: f.detail }))
   o.watch.on('recovered', () => o.alarms.clear(FAULT_ALARMS.store, 'store-file'))

@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { LineError } from '../domain/errors.ts'
 import type { Db } from './open.ts'
@@ -62,7 +62,7 @@ export function checkStoreIdentity (db: Db, o: { storePath: string, identityFile
   return { storeId: row.storeId, created }
 }
 
-export type StoreFaultKind = 'vanished' | 'replaced' | 'wal-growing' | 'unreadable'
+export type StoreFaultKind = 'vanished' | 'replaced' | 'wal-growing' | 'unreadable' | 'read-only'
 export interface StoreFault { kind: StoreFaultKind, path: string, detail: string }
 
 interface StoreWatchEvents { fault: [StoreFault], recovered: [StoreFaultKind] }
@@ -115,6 +115,15 @@ export class StoreWatch extends EventEmitter<StoreWatchEvents> {
         : { kind: 'unreadable', path: this.#path, detail: `cannot read the store file: ${code ?? String(err)}` })
     }
     const wal = `${this.#path}-wal`
+    // made read-only or immutable (chattr +i) under the line: the next commit fails; hold before it does
+    for (const f of [this.#path, wal]) {
+      try {
+        accessSync(f, constants.W_OK)
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') { found.push({ kind: 'read-only', path: f, detail: `the store file cannot be written (${code})` }); break }
+      }
+    }
     try {
       if (existsSync(wal) && statSync(wal).size > this.#walLimit) {
         // try to fold the WAL back; a checkpoint that cannot finish leaves it growing

@@ -13,6 +13,13 @@ export interface OpenOptions {
    * lose the last commits on power loss. An industrial PC without a UPS wants FULL.
    */
   synchronous?: 'FULL' | 'NORMAL'
+  /**
+   * This connection alone holds the file (SQLite's EXCLUSIVE locking mode, set before the first WAL access): the WAL
+   * index then lives in the process's memory, not in a shared-memory map (`-shm`). A store file made read-only or
+   * immutable under the running line is then a write error the line reports, never a SIGBUS that kills the process
+   * without a word. The price: no other process can open the store while this one has it.
+   */
+  exclusive?: boolean
 }
 
 export function openDatabase (path: string, options: OpenOptions = {}): Db {
@@ -23,9 +30,16 @@ export function openDatabase (path: string, options: OpenOptions = {}): Db {
   } catch (err) {
     throw new StoreError(`cannot open the store at ${path}`, { path }, { cause: err })
   }
-  db.pragma('journal_mode = WAL')
-  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
   db.pragma('busy_timeout = 5000')
+  if (options.exclusive === true) db.pragma('locking_mode = EXCLUSIVE')
+  try {
+    db.pragma('journal_mode = WAL')
+  } catch (err) {
+    db.close()
+    const busy = (err as { code?: string }).code === 'SQLITE_BUSY'
+    throw new StoreError(busy ? `the store at ${path} is in use by another process (another controller on the same store?)` : `cannot open the store at ${path}`, { path }, { cause: err })
+  }
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
   db.pragma('foreign_keys = ON')
   db.pragma('temp_store = MEMORY')
   // 64 MiB page cache: index pages of a large pool stay in memory during imports and reservations.

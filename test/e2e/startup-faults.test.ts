@@ -1,7 +1,9 @@
 // Start-up and store faults: a line never waits on a device, refuses a busy port or a lost store before doing
 // anything, notices its store deleted under it, and closes without raising the faults its own closing causes.
 import t from 'tap'
-import { existsSync, renameSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -65,6 +67,29 @@ t.test('the store deleted under a running line is a fault, cleared when it is ba
   await waitFor('the store fault', () => storeAlarm()?.active === true, 10_000)
   renameSync(join(dir, 'moved.db'), join(dir, 'line.db'))
   await waitFor('the fault cleared', () => storeAlarm()?.active === false, 10_000)
+})
+
+/** chattr +i needs root and a filesystem with the immutable flag (not tmpfs). */
+function chattrWorks (): boolean {
+  const dir = mkdtempSync(join(tmpdir(), 'lc-chattr-'))
+  const probe = join(dir, 'probe')
+  writeFileSync(probe, 'x')
+  try { execFileSync('chattr', ['+i', probe], { stdio: 'ignore' }); execFileSync('chattr', ['-i', probe], { stdio: 'ignore' }); return true } catch { return false } finally { rmSync(dir, { recursive: true, force: true }) }
+}
+
+t.test('the store made immutable under a running line is a fault, and the process lives (no SIGBUS)', { skip: chattrWorks() ? false : 'chattr +i is not possible here' }, async t => {
+  const dir = tempDir(t)
+  const config = lineConfig(dir, { cameras: [], printers: [], job: undefined })
+  const line = await startLine(config, { log: silentLogger(), hmiBootstrap: BOOT, timings: fast })
+  const files = ['line.db', 'line.db-wal', 'line.db-shm'].map(f => join(dir, f)).filter(f => existsSync(f))
+  t.teardown(async () => { execFileSync('chattr', ['-i', ...files]); await line.close() })
+  execFileSync('chattr', ['+i', ...files])
+  await waitFor('the store fault', () => line.runtime.snapshot().alarms.some(a => a.code === 'FAULT_STORE' && a.active), 10_000)
+  // writes go on being tried (an operator's login, alarms): each is refused, none kills the process
+  for (let i = 0; i < 3; i++) await line.runtime.command('reset', 'operator').catch(() => {})
+  t.pass('the process is alive after writes to an immutable store')
+  execFileSync('chattr', ['-i', ...files])
+  await waitFor('the fault cleared', () => !line.runtime.snapshot().alarms.some(a => a.code === 'FAULT_STORE' && a.source === 'store-file' && a.active), 10_000)
 })
 
 t.test('closing the line raises none of the faults its own closing causes (printers and cameras going away)', async t => {

@@ -8,6 +8,12 @@ export const storeSchema = z.strictObject({
   /** Where the store's identity is remembered (default: beside the store's folder, `.<folder>-<file>.store-id`). */
   identityFile: nonEmpty().optional(),
   synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  /**
+   * The controller alone holds the store while it runs (line/store/open.ts): a store made read-only or immutable
+   * under the line is a store fault, not a SIGBUS. Set false only to read the store with another process while
+   * the line runs (the WAL index is then a shared-memory map again).
+   */
+  exclusive: z.boolean().default(true),
 })
 
 export const poolSchema = z.strictObject({
