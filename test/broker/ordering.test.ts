@@ -39,3 +39,21 @@ t.test('a QoS 1 message overtaken by another client\'s QoS 0 message still reach
   t.same(lost, [], `every QoS 1 gate confirmation arrived (${lost.length} of ${rounds} lost)`)
   t.equal(triggers, rounds, 'and every QoS 0 trigger')
 })
+
+t.test('a camera\'s retained status overtaken by a PLC trigger still reaches the controller', async t => {
+  const broker = await brokerFixture(t, { persistencePath: join(mkdtempSync(join(tmpdir(), 'ordering-')), 'broker.db') })
+  const controller = connectMqtt({ url: broker.url, username: 'controller', password: 'c-secret', clientId: 'ctl-status', clean: false, reconnectPeriodMs: 0 })
+  t.teardown(() => endMqtt(controller, true))
+  await waitConnected(controller, 5000)
+  await subscribe(controller, 's1/l1/cam/+/status', 1)
+  await subscribe(controller, 's1/l1/plc/trigger', 1)
+  const statuses: string[] = []
+  controller.on('message', (topic, payload) => { if (topic.endsWith('/status')) statuses.push(payload.toString()) })
+  const inBroker = (topic: string, payload: string, qos: 0 | 1, retain: boolean): Promise<void> => new Promise((resolve, reject) => {
+    broker.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false }, err => err ? reject(err) : resolve())
+  })
+  await Promise.all([inBroker('s1/l1/cam/cam1/status', '{"online":true}', 1, true), inBroker('s1/l1/plc/trigger', '{"seq":1}', 0, false)])
+  const until = Date.now() + 5000
+  while (statuses.length === 0 && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 20))
+  t.same(statuses, ['{"online":true}'], 'the camera\'s "online" arrived')
+})
