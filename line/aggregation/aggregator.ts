@@ -149,6 +149,11 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
     return ids
   }
 
+  /** The code of product `seq` of a job written off as UNCERTAIN at a restart, if any. */
+  writtenOffBySeq (seq: number, jobId: number): number | undefined {
+    return this.#o.pool.queries.writtenOffOn(jobId, seq)
+  }
+
   /** The code printed on product `seq` of a job, if it is PRINTED or VERIFIED and not yet in a box. */
   unboxedBySeq (seq: number, jobId: number): { id: number, state: 'PRINTED' | 'VERIFIED' } | undefined {
     return this.#o.pool.queries.printedOn(jobId, seq).find(c => !this.#inContainer(c.id))

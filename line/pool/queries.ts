@@ -54,6 +54,7 @@ export class CodeQueries {
     under: Statement
     ofJob: Statement
     printedOn: Statement
+    writtenOffOn: Statement
     unreportedUse: Statement
     unreportedDefects: Statement
     unreportedBoxed: Statement
@@ -87,6 +88,7 @@ export class CodeQueries {
       under: db.prepare('SELECT id FROM codes WHERE parent = ? ORDER BY id'),
       ofJob: db.prepare('SELECT id FROM codes WHERE job_id = ? AND state = ? ORDER BY id'),
       printedOn: db.prepare(`SELECT id, state FROM codes WHERE seq = ? AND job_id = ? AND state IN (${inStates(['PRINTED', 'VERIFIED'])}) ORDER BY id`),
+      writtenOffOn: db.prepare(`SELECT id FROM codes WHERE seq = ? AND job_id = ? AND state IN (${inStates(['DEFECT', 'DROPPED'])}) AND reason = 'UNCERTAIN' ORDER BY id DESC LIMIT 1`),
       unreportedUse: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE state IN (${inStates(['VERIFIED', 'AGGREGATED', 'REPORTED'])})
         AND util_report IS NULL ORDER BY id`),
       unreportedDefects: db.prepare(`SELECT id, gtin, reason, job_id AS jobId FROM codes WHERE state = ${CodeState.DEFECT} AND dropout_report IS NULL ORDER BY id`),
@@ -161,6 +163,11 @@ export class CodeQueries {
   }
 
   /** Codes of a job printed on product `seq` that have no fate past the camera yet (PRINTED or VERIFIED). */
+  /** The newest code of product `seq` of a job written off as UNCERTAIN (its fate unknown at a restart), if any. */
+  writtenOffOn (jobId: number, seq: number): number | undefined {
+    return (this.#st.writtenOffOn.get(seq, jobId) as { id: number } | undefined)?.id
+  }
+
   printedOn (jobId: number, seq: number): Array<{ id: number, state: 'PRINTED' | 'VERIFIED' }> {
     return (this.#st.printedOn.all(seq, jobId) as Array<{ id: number, state: number }>)
       .map(r => ({ id: r.id, state: stateName(r.state) as 'PRINTED' | 'VERIFIED' }))

@@ -9,7 +9,7 @@ import type { Tracker } from '../tracking/tracker.ts'
 
 export interface GateOptions {
   tracker: Pick<Tracker, 'knows' | 'verdict'>
-  aggregator: Pick<Aggregator, 'addUnit' | 'unboxedBySeq'>
+  aggregator: Pick<Aggregator, 'addUnit' | 'unboxedBySeq' | 'writtenOffBySeq'>
   pool: Pick<CodePool, 'markDefect'>
   alarms: Pick<AlarmBook, 'raise'>
   /** Pitches from the printer to the reject gate. */
@@ -124,7 +124,13 @@ export class GateReconciler {
     const jobId = this.#o.jobId()
     if (jobId === null) return
     const row = this.#o.aggregator.unboxedBySeq(seq, jobId)
-    if (row === undefined) return
+    if (row === undefined) {
+      // Passed, though its code was written off at a restart (fate unknown then): the product is out there with a
+      // code the store reports as dropped out. The operator must take it off the line.
+      const writtenOff = rejected ? undefined : this.#o.aggregator.writtenOffBySeq(seq, jobId)
+      if (writtenOff !== undefined) this.#o.alarms.raise({ code: 'SHIPPED_UNVERIFIED', source: `plc seq ${seq}`, params: { seq }, detail: { seq, codeId: writtenOff, writtenOff: true } })
+      return
+    }
     if (row.state === 'VERIFIED') {
       if (rejected) { await this.#o.pool.markDefect([row.id], 'PLC_REJECT'); this.#o.onDefect([row.id]) } else await this.#o.aggregator.addUnit(row.id)
       return

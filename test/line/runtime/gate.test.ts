@@ -3,7 +3,7 @@
 import t from 'tap'
 import { GateReconciler, type GateOptions } from '../../../line/runtime/gate.ts'
 
-function setup (options: { gateConfirmation?: boolean, verdicts?: Record<number, 'good' | 'reject' | undefined>, stored?: Record<number, { id: number, state: 'PRINTED' | 'VERIFIED' }> } = {}) {
+function setup (options: { gateConfirmation?: boolean, verdicts?: Record<number, 'good' | 'reject' | undefined>, stored?: Record<number, { id: number, state: 'PRINTED' | 'VERIFIED' }>, writtenOff?: Record<number, number> } = {}) {
   const boxed: number[] = []
   const defects: Array<{ ids: number[], reason: string }> = []
   const announced: number[][] = []
@@ -15,6 +15,7 @@ function setup (options: { gateConfirmation?: boolean, verdicts?: Record<number,
     aggregator: {
       addUnit: async id => { boxed.push(id) },
       unboxedBySeq: seq => options.stored?.[seq],
+      writtenOffBySeq: seq => options.writtenOff?.[seq],
     },
     pool: { markDefect: async (ids, reason) => { defects.push({ ids: [...ids], reason }); return ids.length } },
     alarms: { raise: a => { alarms.push({ code: a.code, source: a.source }); return alarms.length } },
@@ -126,4 +127,15 @@ t.test('a stop after a restart of the numbering releases the units of the old nu
   await settle()
   t.same(s.boxed.sort(), [7, 8])
   t.equal(s.gate.waiting, 0)
+})
+
+t.test('a product that passed although its code was written off at a restart: SHIPPED_UNVERIFIED', async t => {
+  const s = setup({ writtenOff: { 30: 130, 31: 131 } })
+  s.gate.onGate(30, false) // the PLC let it through (an accept it held from before the restart)
+  s.gate.onGate(31, true) // pushed off: nothing to say
+  s.gate.onGate(32, false) // no code of this job at that number: nothing to say
+  await settle()
+  t.same(s.alarms, [{ code: 'SHIPPED_UNVERIFIED', source: 'plc seq 30' }], 'the operator is told to take it off the line')
+  t.same(s.boxed, [])
+  t.same(s.defects, [])
 })
