@@ -49,7 +49,7 @@ export interface RuntimeOptions {
   rejectDistance: number
   /** The PLC confirms every product at the gate (`plc/gate`); otherwise the trigger count stands in for it. */
   gateConfirmation: boolean
-  timings?: Pick<LineTimings, 'settleMs' | 'runtimeTickMs' | 'primeTimeoutMs' | 'waitPollMs' | 'drainOnCloseMs'>
+  timings?: Pick<LineTimings, 'settleMs' | 'runtimeTickMs' | 'primeTimeoutMs' | 'waitPollMs' | 'drainOnCloseMs' | 'reportCountersMs'>
   /** Conditions outside the runtime that forbid running (camera offline, broker lost). */
   blockers?: () => Bilingual[]
   /** Device tiles owned by the composition root (broker, OMS, True API, cameras, L3). */
@@ -118,6 +118,8 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     bus.on('aggregator:change', () => this.#changed())
     bus.on('aggregator:closed', c => this.#counters.closed(c.level))
     bus.on('alarms:alarm', () => this.#changed())
+    // the outbox moved codes to REPORTED or DROPPED: the live counters follow (read from the store, at most so often)
+    bus.on('outbox:report', e => { if (e.state === 'ACCEPTED') this.#reportsAccepted() })
     mode.onFault((kind, message, source, detail) => this.fault(kind, message, source, detail))
     for (const p of [...mode.appliers, ...(options.labelPrinter === undefined ? [] : [options.labelPrinter])]) {
       p.on('status', (s: PrinterStatus) => this.#onPrinterStatus(p, s))
@@ -139,6 +141,7 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
   }
 
   async close (): Promise<void> {
+    if (this.#reportCounters !== null) clearTimeout(this.#reportCounters)
     // what closing does to the devices (a printer disconnected, the broker gone) is not a fault of the line
     this.#closing = true
     if (this.#timer !== null) clearInterval(this.#timer)
@@ -415,6 +418,18 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
   }
 
   #changed (): void { this.emit('snapshot') }
+
+  #reportCounters: NodeJS.Timeout | null = null
+  #reportsAccepted (): void {
+    if (this.#reportCounters !== null) return
+    this.#reportCounters = setTimeout(() => {
+      this.#reportCounters = null
+      if (this.#job === null) return
+      this.#counters.refreshReports(this.#job.id)
+      this.#changed()
+    }, this.#t.reportCountersMs)
+    this.#reportCounters.unref()
+  }
 }
 
 /** The 18 digits of an SSCC as typed (18 digits, `00`+18 or `(00)`+18), or null when it is none. */

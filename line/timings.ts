@@ -29,6 +29,8 @@ export interface LineTimings {
   startupWaitMs: number
   /** The store file is checked this often for being deleted, replaced or its WAL growing. */
   storeWatchMs: number
+  /** Accepted reports move the live Reported and Dropped counters at most this often (read from the store). */
+  reportCountersMs: number
 }
 
 export const DEFAULT_TIMINGS: Readonly<LineTimings> = {
@@ -45,6 +47,7 @@ export const DEFAULT_TIMINGS: Readonly<LineTimings> = {
   replenishMs: 1000,
   startupWaitMs: 5000,
   storeWatchMs: 2000,
+  reportCountersMs: 1000,
 }
 
 export function lineTimings (overrides: Partial<LineTimings> = {}): LineTimings {

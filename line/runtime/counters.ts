@@ -50,6 +50,13 @@ export class LineCounters {
     if (noPrint !== undefined) this.#base.rejectsByReason.NO_PRINT = noPrint
   }
 
+  /** Accepted reports moved codes to REPORTED or DROPPED: those two from the store, the rest as counted. */
+  refreshReports (jobId: number): void {
+    const { states } = this.#o.pool.jobCounts(jobId)
+    this.#base.reported = states.REPORTED
+    this.#base.dropped = states.DROPPED
+  }
+
   /** A box or pallet was closed. */
   closed (level: 'box' | 'pallet'): void {
     if (level === 'box') this.#base.boxes++

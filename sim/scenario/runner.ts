@@ -264,6 +264,8 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     await until('the conveyor is empty', () => conveyor.onConveyor === 0, 30_000)
     await until('every report accepted', async () => (await poll())?.pendingReports === 0, 120_000)
       .catch(err => { violations.push(String((err as Error).message)) })
+    // the live Reported and Dropped counters follow accepted reports at most once a second (line/timings.ts)
+    await sleep(1500)
     last = await poll() ?? last
     if (last !== undefined) sampleSoak(last)
   } catch (err) {
@@ -440,7 +442,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     const verified = states.VERIFIED + states.AGGREGATED + states.REPORTED + sum(VERIFIED_DEFECTS)
     const rejected = sum(REJECT_REASONS)
     const containers = (level: string): number => (db.prepare("SELECT count(*) AS n FROM containers WHERE job_id = ? AND level = ? AND state = 'closed'").get(jobRow.id, level) as { n: number }).n
-    const storeCounters = { printed: verified + rejected + states.PRINTED, verified, rejected, boxes: containers('box'), pallets: containers('pallet') }
+    const storeCounters = { printed: verified + rejected + states.PRINTED, verified, rejected, boxes: containers('box'), pallets: containers('pallet'), reported: states.REPORTED, dropped: states.DROPPED }
     for (const [k, v] of Object.entries(storeCounters)) check(c[k as keyof typeof storeCounters] === v, `counter ${k} ${c[k as keyof typeof storeCounters]} ≠ store ${v}`)
     check(c.printed === c.verified + c.rejected, `printed ${c.printed} ≠ verified ${c.verified} + rejected ${c.rejected}`)
   } else violations.push('no job or no counters from the controller')

@@ -65,3 +65,18 @@ t.test('before any job: the tally as it is', async t => {
   const c = new LineCounters({ pool: f.pool, containers: { counts: () => ({ boxes: 0, pallets: 0 }) }, tally: tr })
   t.match(c.current(), { triggered: 2, rejectsByReason: { NO_PRINT: 2 } })
 })
+
+t.test('accepted reports move Reported and Dropped from the store; the rest stays as counted', async t => {
+  const { f, ids } = await storeWithJob(t)
+  const tr = tally()
+  const c = new LineCounters({ pool: f.pool, containers: { counts: () => ({ boxes: 0, pallets: 0 }) }, tally: tr })
+  c.attach(7)
+  tr.counters.verified += 4 // counted live since the attach
+  const before = c.current()
+  t.equal(before.reported, 0)
+  await f.pool.markReported(ids.slice(0, 3), 'r-1')
+  await f.pool.markDropped([ids[5]!], 'r-2')
+  t.equal(c.current().reported, 0, 'nothing moves until told')
+  c.refreshReports(7)
+  t.same(c.current(), { ...before, reported: 3, dropped: 1 }, 'reported and dropped from the store, the live counts kept')
+})
