@@ -89,7 +89,8 @@ export class PanasonicLpPrinter extends EventEmitter implements Printer {
   /** The marker may hold SIN data the driver does not own: reset it before the next SIN. */
   #needsReset = true
   #settleUntil = 0
-  #resetSince: number | undefined
+  #goneSince: number | undefined
+  #sawReset = false
   #connected = false
   #desynced = false
   #markError: string | undefined
@@ -293,19 +294,32 @@ export class PanasonicLpPrinter extends EventEmitter implements Printer {
   }
 
   /**
-   * The shutter was closed (or reception switched on at the marker) while a code waited in it: the SIN data is reset
-   * (p. 73), so the code was not marked — once a marking that was already under way has had `markingMs` to report
-   * its end. It goes back to the head of the queue.
+   * A code waits in the marker while its trigger is ready (p. 72). When the trigger stays not ready with the laser
+   * pumped and no alarm for longer than a marking (`markingMs`) and no marking end came, the SIN data is gone:
+   *   - the shutter was closed or reception switched on meanwhile, which resets it (p. 73): the code was not marked
+   *     and goes back to the head of the queue;
+   *   - otherwise nothing explains it (doc: a marker too fast for its MST answer reports nothing, p. 64): the code may
+   *     be on a product, so it is uncertain, and the marker is out of step until clear().
    */
   #sinDataGone (st: MarkerStatus): void {
-    if (!st.receptionOn || this.#inDevice === undefined) { this.#resetSince = undefined; return }
+    if (this.#inDevice === undefined || st.triggerReady) { this.#goneSince = undefined; this.#sawReset = false; return }
+    if (st.receptionOn) this.#sawReset = true
+    if (st.error || st.pumping !== 2 || st.receptionOn) return // not ready for a reason of its own: wait
     const now = this.#clock.now()
-    this.#resetSince ??= now
-    if (now - this.#resetSince < this.#markingMs) return
-    this.#queue.unshift(this.#inDevice)
+    this.#goneSince ??= now
+    if (now - this.#goneSince < this.#markingMs) return
+    const item = this.#inDevice
     this.#inDevice = undefined
-    this.#resetSince = undefined
-    this.#log.info({ printer: this.id }, 'the laser marker dropped its SIN data (shutter closed): the code goes back to the queue')
+    this.#goneSince = undefined
+    if (this.#sawReset) {
+      this.#queue.unshift(item)
+      this.#log.info({ printer: this.id, id: item.id }, 'the laser marker dropped its SIN data (shutter closed): the code goes back to the queue')
+    } else {
+      this.#uncertain.push(item)
+      this.#needsReset = true
+      this.#desync(`code ${item.id} left the marker without a marking end`)
+    }
+    this.#sawReset = false
   }
 
   /** The marker is free, ready and settled: give it the next code (SIN). */
@@ -321,18 +335,15 @@ export class PanasonicLpPrinter extends EventEmitter implements Printer {
     this.#publish()
     let answer
     try {
-      answer = await link.request('SIN', 'S', sinData(this.#stringNo, item.code), { allowNak: true })
+      // The code is the marker's from the ACK on: its marking end may follow in the same read.
+      answer = await link.request('SIN', 'S', sinData(this.#stringNo, item.code), { allowNak: true, onAnswer: a => { if (a.kind === 'ack') { this.#inflight = undefined; this.#inDevice = item } } })
     } catch (err) {
       if (err instanceof PrinterOfflineError) { this.#inflight = undefined; this.#queue.unshift(item) } // never written
       this.#publish()
       throw err // a timeout or a lost link proves nothing: settled at reconnect
     }
     this.#inflight = undefined
-    if (answer.kind === 'ack') {
-      this.#inDevice = item
-      this.#publish()
-      return
-    }
+    if (answer.kind === 'ack') { this.#publish(); return }
     // A NAK invalidates the whole request (p. 34): the code is not in the marker.
     const code = answer.kind === 'nak' ? answer.code : '?'
     if (code === '11' || code === '03' || code === '10') {

@@ -8,7 +8,7 @@ import { PrinterLinkError, PrinterOfflineError, PrinterRefusedError, PrinterTime
 import type { StreamFactory } from '../transport.ts'
 import { type Answer, encodeRequest, FrameReader, LpSyntaxError, markingEnd, type MarkingEnd, NAK_CODES, parseAnswer } from './codec.ts'
 
-interface Waiter { command: string, sub: 'S' | 'R', resolve: (a: Answer) => void, reject: (err: Error) => void }
+interface Waiter { command: string, sub: 'S' | 'R', resolve: (a: Answer) => void, reject: (err: Error) => void, onAnswer: ((a: Answer) => void) | undefined }
 
 export class LpLink {
   #stream: Duplex | undefined
@@ -38,9 +38,10 @@ export class LpLink {
 
   /**
    * Send one request and wait for its answer: ACK for a setting, the command's readout for a readout. A NAK rejects
-   * with PrinterRefusedError (answer "NAK nn") unless `allowNak`, then it resolves with it.
+   * with PrinterRefusedError (answer "NAK nn") unless `allowNak`, then it resolves with it. `onAnswer` sees the answer
+   * the moment it is read, before any frame after it (a marking end right behind the ACK of its SIN).
    */
-  async request (command: string, sub: 'S' | 'R', data = '', o: { allowNak?: boolean } = {}): Promise<Answer> {
+  async request (command: string, sub: 'S' | 'R', data = '', o: { allowNak?: boolean, onAnswer?: (a: Answer) => void } = {}): Promise<Answer> {
     const run = async (): Promise<Answer> => {
       const stream = this.#stream
       if (this.#dead || stream === undefined) throw new PrinterOfflineError({ printer: this.printer, operation: command })
@@ -55,6 +56,7 @@ export class LpLink {
         this.#waiter = {
           command,
           sub,
+          onAnswer: o.onAnswer,
           resolve: a => { clearTimeout(timer); resolve(a) },
           reject: e => { clearTimeout(timer); reject(e) },
         }
@@ -120,6 +122,7 @@ export class LpLink {
         this.#lose(new PrinterLinkError(`bad answer: ${new LpSyntaxError(w === undefined ? `unsolicited ${what}` : `${what} to ${w.command} ${w.sub}`).message}`, { printer: this.printer, ...(w !== undefined ? { request: w.command } : {}) }))
         return
       }
+      w.onAnswer?.(answer)
       w.resolve(answer)
     }
   }

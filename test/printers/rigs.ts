@@ -154,7 +154,7 @@ export async function lpRig (t: T, o: { serial?: boolean, checksum?: boolean, si
     printer: lp,
     print: async n => {
       for (let i = 0; i < n; i++) {
-        await until(() => sim.triggerReady || lp.status().bufferLevel === 0 || lp.status().state !== 'ready', 'the marker holding a code')
+        await until(() => sim.triggerReady || lp.status().bufferLevel === 0, 'the marker holding a code')
         sim.trigger()
       }
     },
