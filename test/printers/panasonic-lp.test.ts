@@ -215,6 +215,21 @@ t.test('the marker\'s status maps to faults: alarm, laser not ready, shutter clo
   t.same(done.map(d => d.item.id), [1, 2])
 })
 
+t.test('a code that leaves the marker with no marking end and no reason (a marker too fast for its MST) is uncertain and an alarm', async t => {
+  const rig = await lpRig(t)
+  const seen = statuses(rig.lp)
+  await rig.lp.load(codes(2))
+  await until(() => rig.sim.triggerReady, 'a code in the marker')
+  rig.sim.mstEnabled = false // marked, not reported
+  rig.sim.trigger()
+  await until(() => seen.some(s => s.faults.includes('bad-response') && /left the marker without a marking end/.test(s.detail ?? '')), 'out of step')
+  t.equal(rig.lp.room(), 0, 'no room until clear()')
+  const r = await rig.lp.clear()
+  t.same(r.uncertain.map(i => i.id), [1])
+  t.same(r.unprinted.map(i => i.id), [2])
+  await untilStatus(rig.lp, s => s.state === 'ready', 'ready after clear()')
+})
+
 t.test('a code too long for SIN, or with a character SIN cannot carry, is refused before anything is written', async t => {
   const rig = await lpRig(t, { maxChars: 20 })
   const before = rig.sim.frames.filter(f => f.startsWith('\x02SIN')).length
