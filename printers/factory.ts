@@ -9,6 +9,7 @@ import { modbusConnectorFor } from './modbus-head/link.ts'
 import { ZplLabelPrinter } from './zpl-label/driver.ts'
 import { PrinterConfigError } from './errors.ts'
 import { ZtcpPrinter } from './videojet-ztcp/driver.ts'
+import { PanasonicLpPrinter } from './panasonic-lp/driver.ts'
 
 // Structural copies of the config schema's output, so printers/ need not import the line's config module (DESIGN §2: the shared vocabulary only).
 export interface ModbusHeadConfig {
@@ -50,7 +51,22 @@ export interface ZtcpConfig {
   reconnectMs?: number
 }
 
-export type PrinterConfig = ModbusHeadConfig | ZplLabelConfig | ZtcpConfig
+export interface PanasonicLpConfig {
+  id: string
+  driver: 'panasonic-lp'
+  transport: TransportConfig
+  stringNo: number
+  checksum: boolean
+  bufferDepth: number
+  maxChars: number
+  pollIntervalMs: number
+  timeoutMs: number
+  settleMs: number
+  markingMs: number
+  reconnectMs?: number
+}
+
+export type PrinterConfig = ModbusHeadConfig | ZplLabelConfig | ZtcpConfig | PanasonicLpConfig
 
 const drivers: { [K in PrinterConfig['driver']]: (c: Extract<PrinterConfig, { driver: K }>, o: DriverOptions) => Printer } = {
   'modbus-head': (c, o) => new ModbusHeadPrinter({
@@ -85,6 +101,20 @@ const drivers: { [K in PrinterConfig['driver']]: (c: Extract<PrinterConfig, { dr
     maxChars: c.maxChars,
     pollIntervalMs: c.pollIntervalMs,
     timeoutMs: c.timeoutMs,
+    ...(c.reconnectMs !== undefined ? { reconnectMs: c.reconnectMs } : {}),
+  }),
+  'panasonic-lp': (c, o) => new PanasonicLpPrinter({
+    ...o,
+    id: c.id,
+    stream: streamFor(c.transport, c.timeoutMs),
+    stringNo: c.stringNo,
+    checksum: c.checksum,
+    bufferDepth: c.bufferDepth,
+    maxChars: c.maxChars,
+    pollIntervalMs: c.pollIntervalMs,
+    timeoutMs: c.timeoutMs,
+    settleMs: c.settleMs,
+    markingMs: c.markingMs,
     ...(c.reconnectMs !== undefined ? { reconnectMs: c.reconnectMs } : {}),
   }),
 }

@@ -70,7 +70,7 @@ export interface PrintMissed {
  */
 export interface Printer extends EventEmitter {
   readonly id: string
-  readonly kind: 'modbus-head' | 'zpl-label' | 'videojet-ztcp'
+  readonly kind: 'modbus-head' | 'zpl-label' | 'videojet-ztcp' | 'panasonic-lp'
   /** Connect and keep reconnecting on loss until close(). Resolves on the first successful connect. */
   connect(): Promise<void>
   close(): Promise<void>

@@ -48,7 +48,7 @@ hmi: { sessionTtl: "soon" }
   const p = err.problems.join('\n')
   t.match(p, /^line: letters, digits/m)
   t.match(p, /^printers\[1\]\.transport\.port: expected integer, received "502"$/m)
-  t.match(p, /^printers\[2\]\.driver: expected driver "modbus-head", "zpl-label" or "videojet-ztcp"$/m)
+  t.match(p, /^printers\[2\]\.driver: expected driver "modbus-head", "zpl-label", "videojet-ztcp" or "panasonic-lp"$/m)
   t.match(p, /^printers\[3\]\.transport\.baudRate: expected a standard baud rate/m)
   t.match(p, /^printers\[3\]: unknown key "colour"$/m)
   t.match(p, /^hmi\.sessionTtl: /m)

@@ -1,7 +1,7 @@
 // The shared printer contract run against each driver and its simulator, over TCP and over a socat pty pair.
 import t from 'tap'
 import { printerContract } from './contract.ts'
-import { hitachiTestMap, modbusRig, zplRig, ztcpRig } from './rigs.ts'
+import { hitachiTestMap, lpRig, modbusRig, zplRig, ztcpRig } from './rigs.ts'
 
 printerContract(t, 'modbus-head over TCP', async t => await modbusRig(t))
 printerContract(t, 'modbus-head over RTU (pty)', async t => await modbusRig(t, { serial: true }))
@@ -12,3 +12,5 @@ printerContract(t, 'zpl-label over TCP', async t => await zplRig(t))
 printerContract(t, 'zpl-label over serial (pty)', async t => await zplRig(t, { serial: true }))
 printerContract(t, 'videojet-ztcp over TCP', async t => await ztcpRig(t))
 printerContract(t, 'videojet-ztcp over RS232 (pty)', async t => await ztcpRig(t, { serial: true }))
+printerContract(t, 'panasonic-lp over Ethernet (TCP)', async t => await lpRig(t))
+printerContract(t, 'panasonic-lp over RS-232C with check sum (pty)', async t => await lpRig(t, { serial: true, checksum: true }))

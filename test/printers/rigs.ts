@@ -10,6 +10,8 @@ import { openPtyPair } from '../../sim/printers/pty.ts'
 import { ZplPrinterSim } from '../../sim/printers/zpl-printer.ts'
 import { ZtcpPrinter } from '../../printers/videojet-ztcp/driver.ts'
 import { ZtcpPrinterSim, type ZtcpSimOptions } from '../../sim/printers/videojet-ztcp.ts'
+import { PanasonicLpPrinter } from '../../printers/panasonic-lp/driver.ts'
+import { LpMarkerSim, type LpSimOptions } from '../../sim/printers/panasonic-lp.ts'
 import { CodeFactory } from '../../sim/codes/factory.ts'
 import { ProfileRegistry, withCheckDigit } from '../../line/codes/index.ts'
 
@@ -130,5 +132,34 @@ export async function ztcpRig (t: T, o: { serial?: boolean, sim?: ZtcpSimOptions
     hold: async () => {},
     release: async () => {},
     printedCodes: () => sim.printed.map(p => p.code),
+  }
+}
+
+/**
+ * A Panasonic laser marker and its driver. The marker holds one code: each product waits until the marker has its
+ * code (trigger ready) while the driver has one to give, as on a line whose spacing leaves time for the SIN command.
+ */
+export async function lpRig (t: T, o: { serial?: boolean, checksum?: boolean, sim?: LpSimOptions, timeoutMs?: number, pollIntervalMs?: number, bufferDepth?: number, maxChars?: number, markingMs?: number } = {}): Promise<PrinterRig & { sim: LpMarkerSim, lp: PanasonicLpPrinter }> {
+  const checksum = o.checksum ?? false
+  const sim = new LpMarkerSim({ ...o.sim, checksum })
+  const link = await simLink(sim, o.serial === true)
+  const ptyClose = link.close
+  const stream = link.kind === 'serial' ? serialStream({ path: link.path, baudRate: BAUD }) : tcpStream('127.0.0.1', link.port, 1000)
+  const lp = new PanasonicLpPrinter({ id: 'laser1', stream, checksum, timeoutMs: o.timeoutMs ?? 1000, pollIntervalMs: o.pollIntervalMs ?? 5, reconnectMs: 30, settleMs: 20, markingMs: o.markingMs ?? 30, bufferDepth: o.bufferDepth ?? 16, ...(o.maxChars !== undefined ? { maxChars: o.maxChars } : {}), ...(process.env.PRINTER_DEBUG !== undefined ? { logger: { info: () => {}, debug: () => {}, warn: (o: object, m?: string) => { console.error(m, o) } } } : {}) })
+  t.teardown(async () => { await lp.close(); await sim.close(); await ptyClose() })
+  await lp.connect()
+  return {
+    sim,
+    lp,
+    printer: lp,
+    print: async n => {
+      for (let i = 0; i < n; i++) {
+        await until(() => sim.triggerReady || lp.status().bufferLevel === 0, 'the marker holding a code')
+        sim.trigger()
+      }
+    },
+    hold: async () => {},
+    release: async () => {},
+    printedCodes: () => sim.marked.map(m => m.code),
   }
 }

@@ -57,8 +57,31 @@ export const ztcpSchema = z.strictObject({
   reconnectMs: duration().default(1000),
 })
 
-export const printerSchema = z.discriminatedUnion('driver', [modbusHeadSchema, zplLabelSchema, ztcpSchema], {
-  error: iss => iss.input === undefined ? 'required' : 'expected driver "modbus-head", "zpl-label" or "videojet-ztcp"',
+/** A Panasonic laser marker (LP-GS/RC/RF/RV) in LP-400/V compatible command mode, one code per marking by SIN (docs/printers.md). */
+export const panasonicLpSchema = z.strictObject({
+  id: id(),
+  driver: z.literal('panasonic-lp'),
+  /** Ethernet (the marker's command port, set at the marker) or RS-232C. */
+  transport: transport(),
+  /** The SIN string No. (00–15) set to the 2D code object of the marker's file ("Characters specified by SIN command"). */
+  stringNo: integer().min(0).max(15).default(0),
+  /** Check sum on every frame: RS-232C only, as set at the marker (the manual: never with Ethernet). */
+  checksum: z.boolean().default(false),
+  /** Codes kept on the host ahead of the product; the marker holds one. */
+  bufferDepth: integer().min(1).max(1000).default(8),
+  /** Longest code sent: the SIN command carries at most 99 characters. */
+  maxChars: integer().min(1).max(99).default(99),
+  pollIntervalMs: duration().default(100),
+  timeoutMs: duration().default(1000),
+  /** Wait after a command-reception switch before the next code (the manual: 1 second or more). */
+  settleMs: duration().default(1000),
+  /** The longest marking: clear() waits this long for the end of a marking already under way. */
+  markingMs: duration().default(1000),
+  reconnectMs: duration().default(1000),
+}).refine(p => !p.checksum || p.transport.kind === 'serial', { message: 'the check sum is RS-232C only (the marker has none on Ethernet)', path: ['checksum'] })
+
+export const printerSchema = z.discriminatedUnion('driver', [modbusHeadSchema, zplLabelSchema, ztcpSchema, panasonicLpSchema], {
+  error: iss => iss.input === undefined ? 'required' : 'expected driver "modbus-head", "zpl-label", "videojet-ztcp" or "panasonic-lp"',
 })
 
 export const cameraSchema = z.strictObject({
