@@ -20,6 +20,8 @@ export interface JobInput {
   unitsPerMinute: number
   /** TN VED code; without it the job's products are not introduced into circulation by the line. */
   tnvedCode?: string
+  /** How the codes reach the packs (docs/modes.md); absent: the line's own mode. */
+  mode?: 'direct' | 'label' | 'preapplied'
   // What a product group's reports and orders need (line/domain/groups.ts, docs/groups.md); each group asks for some.
   /** Milk, shelf life under 72 h: expiry as yyyy-MM-ddTHH:mm (Table 122). */
   expDate72?: string

@@ -12,7 +12,7 @@ import { MqttVerifier } from '../verifiers/mqtt-verifier.ts'
 import { AlarmBook } from './alarms/alarms.ts'
 import { Aggregator } from './aggregation/aggregator.ts'
 import { Cameras } from './app/cameras.ts'
-import { linkViews, printersByRole } from './app/devices.ts'
+import { lineModes, linkViews, printersByMode, printersByRole } from './app/devices.ts'
 import { emissionStatus, followJobDemand } from './app/emission-demand.ts'
 import { emissionAlarms, watchFaults, watchStore } from './app/faults.ts'
 import { acceptGoodProducts, followProducts } from './app/gate.ts'
@@ -38,6 +38,7 @@ import { TrueApiDocumentSender } from './reports/true-api-sender.ts'
 import type { OmsClient } from './emission/client.ts'
 import { createLogger, type Logger } from './log.ts'
 import { DirectMode } from './modes/direct.ts'
+import { JobModes } from './modes/by-job.ts'
 import type { PlcLink } from './plc/link.ts'
 import { ModbusPlc } from './plc/modbus-plc.ts'
 import { MqttPlc } from './plc/mqtt-plc.ts'
@@ -110,7 +111,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const alarms = new AlarmBook(db, { clock, log: log.child({ module: 'alarms' }) })
     // where aggregation reports go, as routeReports decides below: a job whose boxes that API refuses is refused
     const aggregationVia = config.reports.aggregationVia === 'oms' ? (config.oms === undefined ? null : 'oms') : (config.trueApi === undefined ? null : 'true-api')
-    const jobs = new JobStore(db, { clock, profiles, aggregationVia, groupOf: gtin => pool.queries.groupOf(gtin) })
+    const jobs = new JobStore(db, { clock, profiles, aggregationVia, groupOf: gtin => pool.queries.groupOf(gtin), modes: lineModes(config.printers) })
     const bus = new LineBus()
     bus.relay('alarms', alarms, ['alarm'])
     const recovered = writeOffUncertain(pool, alarms)
@@ -165,8 +166,12 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       maxConsecutiveRejects: config.plc.maxConsecutiveRejects,
     })
     bus.relay('tracker', tracker, ['good', 'item', 'fault', 'writtenOff', 'renumbered'])
-    // line mode `direct`: the unit heads print the codes the feeder keeps in their buffers
-    const mode = new DirectMode({ feeder: new Feeder({ pool, printers: unitPrinters, log: log.child({ module: 'feeder' }), alarms }), printers: unitPrinters })
+    // line modes (docs/modes.md): `direct`, the unit heads print the codes the feeder keeps in their buffers; `label`,
+    // print-and-apply label printers; each job runs in its own mode, the line's first one when it names none
+    const byMode = printersByMode(config.printers, printers)
+    const mode = new JobModes(lineModes(config.printers).map(kind => new DirectMode({
+      kind, printers: byMode[kind], feeder: new Feeder({ pool, printers: byMode[kind], log: log.child({ module: 'feeder', mode: kind }), alarms }),
+    })))
     mode.connect(tracker)
     const aggregator = new Aggregator({ db, pool, clock, log: log.child({ module: 'aggregation' }), alarms, companyPrefix: config.aggregation.companyPrefix, extensionDigit: config.aggregation.extensionDigit, ...(labelPrinter === undefined ? {} : { labelPrinter }) })
     bus.relay('aggregator', aggregator, ['closed', 'change'])

@@ -92,7 +92,7 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
       onStoreFault: err => this.#storeFault(err),
     })
     this.#views = new LineViews({
-      clock: options.clock, pool, unitPrinters: mode.appliers, labelPrinter: options.labelPrinter,
+      clock: options.clock, pool, unitPrinters: mode.devices, labelPrinter: options.labelPrinter,
       extraDevices: options.extraDevices, emissionStatus: options.emissionStatus,
     })
     this.#worker = new StateWorker({
@@ -121,7 +121,7 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     // the outbox moved codes to REPORTED or DROPPED: the live counters follow (read from the store, at most so often)
     bus.on('outbox:report', e => { if (e.state === 'ACCEPTED') this.#reportsAccepted() })
     mode.onFault((kind, message, source, detail) => this.fault(kind, message, source, detail))
-    for (const p of [...mode.appliers, ...(options.labelPrinter === undefined ? [] : [options.labelPrinter])]) {
+    for (const p of [...mode.devices, ...(options.labelPrinter === undefined ? [] : [options.labelPrinter])]) {
       p.on('status', (s: PrinterStatus) => this.#onPrinterStatus(p, s))
     }
     // Resume the job that was active when the controller stopped.
@@ -380,7 +380,7 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     this.#counters.attach(job.id)
     const used = this.#counters.derived(job.id)
     this.#o.tracker.setJob({ id: job.id, minGrade: job.minGrade })
-    this.#o.mode.setJob({ id: job.id, gtin: job.gtin, budget: Math.max(0, job.quantity - used.reserved) })
+    this.#o.mode.setJob({ id: job.id, gtin: job.gtin, budget: Math.max(0, job.quantity - used.reserved), mode: job.mode })
     this.#o.aggregator.setJob({ id: job.id, gtin: job.gtin, batch: job.batch, unitsPerBox: job.unitsPerBox, boxesPerPallet: job.boxesPerPallet })
   }
 

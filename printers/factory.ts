@@ -36,6 +36,8 @@ export interface ZplLabelConfig {
   template?: string | undefined
   bufferDepth?: number
   reconnectMs?: number
+  /** Unit labels printed and applied at the product (print-and-apply, ^MMA). */
+  applicator?: boolean
 }
 
 export interface ZtcpConfig {
@@ -90,6 +92,7 @@ const drivers: { [K in PrinterConfig['driver']]: (c: Extract<PrinterConfig, { dr
     ...(c.bufferDepth !== undefined ? { bufferDepth: c.bufferDepth } : {}),
     ...(c.reconnectMs !== undefined ? { reconnectMs: c.reconnectMs } : {}),
     ...(c.template !== undefined ? (c.role === 'unit' ? { unitTemplate: c.template } : { ssccTemplate: c.template }) : {}),
+    ...(c.applicator === true && c.role === 'unit' ? { applicator: true } : {}),
   }),
   'videojet-ztcp': (c, o) => new ZtcpPrinter({
     ...o,

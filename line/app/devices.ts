@@ -22,6 +22,30 @@ export function printersByRole (configs: readonly PrinterConfig[], printers: rea
 
 type PrinterConfig = LineConfig['printers'][number]
 
+/** A print-and-apply unit label printer: its labels are the marks of the `label` mode. */
+function isApplicator (c: PrinterConfig): boolean {
+  return c.driver === 'zpl-label' && c.role === 'unit' && c.applicator
+}
+
+/**
+ * The unit printers per marking mode (docs/modes.md): label applicators mark in `label`, every other unit printer
+ * (heads, markers, labels applied by hand) in `direct`. `modes` lists the modes the line is equipped for, its own
+ * first (heads when it has any).
+ */
+export function printersByMode (configs: readonly PrinterConfig[], printers: readonly Printer[]): { direct: Printer[], label: Printer[] } {
+  const unit = (i: number): boolean => { const c = configs[i]; return c !== undefined && printerRole(c) === 'unit' }
+  return {
+    direct: printers.filter((_, i) => unit(i) && !isApplicator(configs[i] as PrinterConfig)),
+    label: printers.filter((_, i) => unit(i) && isApplicator(configs[i] as PrinterConfig)),
+  }
+}
+
+export function lineModes (configs: readonly PrinterConfig[]): Array<'direct' | 'label'> {
+  const direct = configs.some(c => printerRole(c) === 'unit' && !isApplicator(c))
+  const label = configs.some(isApplicator)
+  return [...(direct || !label ? ['direct' as const] : []), ...(label ? ['label' as const] : [])]
+}
+
 export interface LinkViewsOptions {
   broker: { connected: () => boolean, detail: string }
   plc: Pick<PlcLink, 'stats' | 'alive'>

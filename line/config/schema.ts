@@ -1,7 +1,7 @@
 // The whole line configuration: one YAML file per line, validated at start-up (see README "Configuration").
 import { z } from 'zod'
 import { checkJobForGroup, groupRule } from '../domain/groups.ts'
-import { jobGroupFields } from '../jobs/fields.ts'
+import { jobGroupFields, jobModeField } from '../jobs/fields.ts'
 import { integer, nonEmpty } from './sections/common.ts'
 import { cameraSchema, plcSchema, printerSchema } from './sections/devices.ts'
 import { brokerSchema, hmiSchema, l3Schema, omsSchema, poolSchema, reportsSchema, signerSchema, storeSchema, trueApiSchema } from './sections/services.ts'
@@ -24,6 +24,7 @@ export const jobSchema = z.strictObject({
   tnvedCode: z.string().regex(/^\d{4,10}$/, 'expected a 4–10-digit TN VED code').optional(),
   /** What the product group's reports and orders need (docs/groups.md). */
   ...jobGroupFields(),
+  ...jobModeField(),
 }).superRefine((job, ctx) => {
   // the product-group table: a job the OMS would refuse reports of does not start (line/domain/groups.ts)
   for (const p of checkJobForGroup(job)) ctx.addIssue({ code: 'custom', path: [p.field], message: `${p.message.en} / ${p.message.ru}` })

@@ -94,6 +94,11 @@ export const CATALOGUE = {
     text: { ru: 'Задания этой товарной группы линия не выполняет', en: 'The line does not run jobs of this product group' },
     action: { ru: 'Лекарственные препараты после эмиссии учитываются в МДЛП: выпускайте их на линии, подключённой к МДЛП', en: 'Medicines are reported through MDLP after emission: run them on a line connected to MDLP' },
   },
+  LC_ERR_JOB_MODE: {
+    severity: 'warning',
+    text: { ru: 'Линия не оснащена для способа нанесения, указанного в задании', en: 'The line is not equipped for the marking mode the job asks for' },
+    action: { ru: 'Выберите способ нанесения, для которого на линии есть устройство (головка или аппликатор), или подключите его в конфигурации', en: 'Choose a marking mode the line has a device for (a print head or a label applicator), or add that device to the configuration' },
+  },
   LC_ERR_JOB_GROUP_MISMATCH: {
     severity: 'warning',
     text: { ru: 'Товарная группа задания не совпадает с группой кодов этого GTIN в пуле', en: "The job's product group differs from the group of its GTIN's codes in the pool" },

@@ -64,6 +64,7 @@ export function jobSchema (groups: readonly string[] = new ProfileRegistry().gro
     tnvedCode: z.preprocess(v => v === '' || v === null ? undefined : typeof v === 'string' ? v.trim() : v,
       z.string().regex(/^\d{4,10}$/, m('ТН ВЭД: от 4 до 10 цифр', 'TN VED: 4 to 10 digits')).optional()),
     ...groupFields,
+    mode: z.preprocess(blank, z.enum(['direct', 'label', 'preapplied'], m('Способ нанесения: direct, label или preapplied', 'Marking mode: direct, label or preapplied')).optional()),
   }).refine(j => j.expiryDate === undefined || j.expiryDate > j.productionDate,
     { ...m('Годен до: позже даты производства', 'Expiry date: after the production date'), path: ['expiryDate'] })
     .superRefine((j, ctx) => {

@@ -11,7 +11,7 @@ import { checkJobForGroup, groupRule } from '../domain/groups.ts'
 import { MIN_GRADES } from '../domain/grades.ts'
 import { issueLines } from '../domain/validation.ts'
 import { migrate, type Db } from '../store/open.ts'
-import { jobGroupFields } from './fields.ts'
+import { jobGroupFields, jobModeField, type JobMode } from './fields.ts'
 
 const MIGRATIONS = [`
   CREATE TABLE jobs (
@@ -39,12 +39,21 @@ export const jobInputSchema = z.strictObject({
   unitsPerMinute: z.number().positive().max(100_000),
   tnvedCode: z.string().regex(/^\d{4,10}$/, 'TN VED: 4–10 digits / ТН ВЭД: 4–10 цифр').optional(),
   ...jobGroupFields(),
+  ...jobModeField(),
 })
 
 /** Where the line sends aggregation reports (null: it sends none), and the group of a GTIN's codes in the pool. */
 export interface JobContext {
   aggregationVia?: 'oms' | 'true-api' | null
   groupOf?: (gtin: string) => string | null
+  /** The marking modes this line is equipped for (its unit printers), the first being its own. */
+  modes?: readonly JobMode[]
+}
+
+const MODE_NEEDS: Record<JobMode, { ru: string, en: string }> = {
+  direct: { ru: 'печатающая головка (modbus-head, videojet-ztcp, panasonic-lp)', en: 'a print head (modbus-head, videojet-ztcp, panasonic-lp)' },
+  label: { ru: 'аппликатор этикеток (zpl-label, role: unit, applicator: true)', en: 'a label applicator (zpl-label, role: unit, applicator: true)' },
+  preapplied: { ru: 'режим проверки нанесённых кодов (ещё не реализован)', en: 'the pre-applied check mode (not built yet)' },
 }
 
 export class JobError extends LineError {
@@ -65,7 +74,7 @@ export class JobStore {
     this.#db = db
     this.#clock = options.clock
     this.#profiles = options.profiles
-    this.#context = { ...(options.aggregationVia === undefined ? {} : { aggregationVia: options.aggregationVia }), ...(options.groupOf === undefined ? {} : { groupOf: options.groupOf }) }
+    this.#context = { ...(options.aggregationVia === undefined ? {} : { aggregationVia: options.aggregationVia }), ...(options.groupOf === undefined ? {} : { groupOf: options.groupOf }), ...(options.modes === undefined ? {} : { modes: options.modes }) }
     migrate(db, 'jobs', MIGRATIONS)
   }
 
@@ -84,6 +93,11 @@ export class JobStore {
     if (rule === undefined || !this.#profiles.has(job.group)) problems.push(`group: unknown product group "${job.group}" / неизвестная товарная группа`)
     if (job.expiryDate !== undefined && job.expiryDate <= job.productionDate) problems.push('expiryDate: must be after productionDate / срок годности должен быть позже даты производства')
     if (problems.length > 0 || rule === undefined) throw new JobError(problems)
+    const modes = this.#context.modes
+    if (job.mode !== undefined && modes !== undefined && !modes.includes(job.mode)) {
+      const need = MODE_NEEDS[job.mode]
+      throw new JobError([`mode: this line cannot run "${job.mode}": it needs ${need.en}; it runs ${modes.join(', ') || 'no mode'} / эта линия не может работать в режиме «${job.mode}»: нужен ${need.ru}`], 'LC_ERR_JOB_MODE')
+    }
     const group = checkJobForGroup(job).map(p => `${p.field}: ${p.message.en} / ${p.message.ru}`)
     if (rule.refused !== undefined) throw new JobError(group, 'LC_ERR_JOB_GROUP_REFUSED')
     // §4.4.10 note 1: the OMS takes no aggregation for some groups; their boxes go to the True API

@@ -1,7 +1,7 @@
 // The L3 feed's wire formats (docs/l3-feed.md): the event envelope published on PUB, and the MES messages the
 // ROUTER accepts with their ack/nack answers. Validated with zod at this edge.
 import { z } from 'zod'
-import { jobGroupFields } from '../jobs/fields.ts'
+import { jobGroupFields, jobModeField } from '../jobs/fields.ts'
 
 export const EVENT_TYPES = ['item', 'box', 'report', 'alarm'] as const
 export type EventType = typeof EVENT_TYPES[number]
@@ -35,6 +35,7 @@ export const JobSpec = z.strictObject({
   palletSize: z.int().min(1).optional(),
   /** What the product group's reports need (docs/groups.md); formats and presence are checked by the line. */
   ...jobGroupFields(),
+  ...jobModeField(),
 })
 export type JobSpec = z.infer<typeof JobSpec>
 

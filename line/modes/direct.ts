@@ -1,5 +1,6 @@
-// Line mode `direct`: unit print heads (or unit label printers) print each code onto the product. The feeder keeps
-// their buffers filled from the pool; their print confirmations and misses are the marks the tracker pairs.
+// Line modes `direct` and `label`: unit print heads, or print-and-apply label printers, put each code onto the
+// product. The feeder keeps their buffers filled from the pool; their print confirmations and misses are the marks
+// the tracker pairs.
 
 import type { Feeder } from '../tracking/feeder.ts'
 import type { Printer } from '../../printers/types.ts'
@@ -9,14 +10,18 @@ import type { LineMode, MarkSink, ModeFault } from './mode.ts'
 const PRIME_RECORDS = 8
 
 export class DirectMode implements LineMode {
-  readonly kind = 'direct' as const
+  readonly kind: 'direct' | 'label'
   readonly appliers: readonly Printer[]
   readonly #feeder: Feeder
 
-  constructor (options: { feeder: Feeder, printers: readonly Printer[] }) {
+  /** `label`: the same work over print-and-apply label printers, whose confirmed labels are the marks. */
+  constructor (options: { feeder: Feeder, printers: readonly Printer[], kind?: 'direct' | 'label' }) {
     this.#feeder = options.feeder
     this.appliers = options.printers
+    this.kind = options.kind ?? 'direct'
   }
+
+  get devices (): readonly Printer[] { return this.appliers }
 
   get budget (): number { return this.#feeder.budget }
 

@@ -1,6 +1,7 @@
 // The line-mode seam (DESIGN §6 "Line modes"): how a code reaches the pack. The runtime and the tracker go
-// through this interface only; `direct` (heads print the code) is the one mode today, `label` (unit labels printed
-// and applied) and `preapplied` (codes printed elsewhere, read and checked here) implement it next.
+// through this interface only: `direct` (heads print the code) and `label` (unit labels printed and applied at the
+// product) are DirectMode over different devices, chosen per job by JobModes (by-job.ts); `preapplied` (codes printed
+// elsewhere, read and checked here) implements it next.
 
 import type { Bilingual } from '../control.ts'
 import type { FaultKind } from '../state/machine.ts'
@@ -22,12 +23,14 @@ export type ModeFault = (kind: Extract<FaultKind, 'pool-low' | 'printer'>, messa
 
 export interface LineMode {
   readonly kind: LineModeKind
-  /** Devices that put codes on products: they must be ready for Reset and Start, and are shown on the panel. */
+  /** Devices that put codes on the current job's products: they must be ready for Reset and Start. */
   readonly appliers: readonly Printer[]
+  /** Every device the mode may use, whatever the job: shown on the panel, their faults alarmed. */
+  readonly devices: readonly Printer[]
   /** Codes the current job may still take from the pool. */
   readonly budget: number
   /** The job whose codes go on the products; `budget` is its quantity less the codes it already used. */
-  setJob(job: { id: number, gtin: string, budget: number } | null): void
+  setJob(job: { id: number, gtin: string, budget: number, mode?: LineModeKind | undefined } | null): void
   /** From now on every mark goes to `sink`. */
   connect(sink: MarkSink): void
   /** Supply faults go to `fault` (the runtime holds the line). */

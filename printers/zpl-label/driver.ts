@@ -27,6 +27,12 @@ export interface ZplLabelOptions extends DriverOptions {
   ssccTemplate?: string
   /** The printer's dot density: the built-in layouts are scaled to it (a template given above is already in dots). */
   dpi?: number
+  /**
+   * A print-and-apply unit: each unit label is sent in applicator mode (ZPL II Programming Guide, `^MM` print mode
+   * `A`) and printed when the product reaches the applicator (its start-print signal, fired by the same photocell as
+   * the PLC's trigger) — so a label is confirmed when its product is labelled, as a head's print is.
+   */
+  applicator?: boolean
 }
 
 interface Job {
@@ -36,6 +42,15 @@ interface Job {
   /** clear() is waiting on this label: a confirmation goes to its result, not to a 'printed' event. */
   claimed?: (printed: boolean) => void
   abandoned?: boolean
+}
+
+/** How often a waiting applicator label is polled for: within a pitch even at 300 units a minute. */
+const APPLICATOR_POLL_MS = 40
+
+/** A unit label in applicator mode: `^MMA` right after the format's `^XA` (ZPL II Programming Guide, ^MM). */
+function applicatorMode (zpl: string): string {
+  const at = zpl.indexOf('^XA')
+  return at < 0 ? zpl : `${zpl.slice(0, at + 3)}^MMA${zpl.slice(at + 3)}`
 }
 
 interface HsWaiter { resolve: (s: HostStatus | null) => void, timer: NodeJS.Timeout }
@@ -69,6 +84,7 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
   #printed = 0
   #faults = new Set<PrinterFault>()
   #detail: string | undefined
+  readonly #applicator: boolean
 
   constructor (o: ZplLabelOptions) {
     super()
@@ -86,6 +102,7 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
     this.#clock = o.clock ?? wallClock
     this.#log = o.logger ?? silentPrinterLogger
     this.#status = new StatusKeeper(this)
+    this.#applicator = o.applicator === true
   }
 
   status (): PrinterStatus { return this.#status.get() }
@@ -274,7 +291,8 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
         this.#settle(job, true)
         continue
       }
-      await new Promise(resolve => setTimeout(resolve, st === null ? 0 : Math.min(this.#statusMs, 20)))
+      // an applicator label waits for its product: polled a little less often (it is confirmed within the pitch)
+      await new Promise(resolve => setTimeout(resolve, st === null ? 0 : Math.min(this.#statusMs, this.#applicator && job.item !== undefined ? APPLICATOR_POLL_MS : 20)))
     }
   }
 
@@ -293,7 +311,7 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
 
   async load (items: readonly PrintItem[]): Promise<void> {
     if (this.#stream === undefined) throw new PrinterOfflineError({ printer: this.id, operation: 'load' })
-    for (const item of items) this.#jobs.push({ item, zpl: unitLabel(item, this.#unitTemplate) })
+    for (const item of items) this.#jobs.push({ item, zpl: this.#applicator ? applicatorMode(unitLabel(item, this.#unitTemplate)) : unitLabel(item, this.#unitTemplate) })
     this.#publish()
     this.#pump()
   }
@@ -314,7 +332,21 @@ export class ZplLabelPrinter extends EventEmitter implements Printer {
       j.sscc?.reject(new LabelNotConfirmedError('cleared before it was sent', { printer: this.id }))
     }
     const cur = this.#current
-    if (cur !== undefined) {
+    if (cur !== undefined && this.#applicator && cur.item !== undefined) {
+      // The label waits in the printer for its product; clear() runs with the infeed stopped (Stopping, Completing,
+      // Aborting, Resetting), so no start-print signal comes: cancel it (~JA) and read back what the printer holds.
+      cur.abandoned = true
+      const before = await this.#hs()
+      let fate: 'printed' | 'unprinted' | 'uncertain'
+      if (before !== null && before.formatsInBuffer === 0) fate = 'printed' // a product took it just before
+      else {
+        this.#stream?.write('~JA')
+        const after = await this.#hs()
+        fate = before !== null && after !== null && after.formatsInBuffer === 0 ? 'unprinted' : 'uncertain'
+      }
+      if (this.#current === cur) this.#current = undefined
+      if (fate === 'printed') { this.#printed++; result.printed.push(cur.item) } else result[fate].push(cur.item)
+    } else if (cur !== undefined) {
       // Give the pump one confirmation window; after that the label's fate is unknown.
       const printed = await new Promise<boolean>(resolve => {
         const timer = setTimeout(() => { cur.abandoned = true; resolve(false) }, this.#timeoutMs * 2)

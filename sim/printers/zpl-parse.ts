@@ -15,6 +15,8 @@ export interface ZplLabel {
   barcodes: ZplBarcode[]
   texts: string[]
   zpl: string
+  /** ^MM print mode (ZPL II Programming Guide, ^MM): `A` applicator — the label waits for the start-print signal. */
+  printMode?: string
 }
 
 export type ZplEvent = { kind: 'label', label: ZplLabel } | { kind: 'tilde', command: string }
@@ -103,6 +105,7 @@ export class ZplParser {
         this.#format = undefined
         return
       }
+      case 'MM': { const mode = params.split(',')[0]?.trim().toUpperCase(); if (mode !== undefined && mode !== '') this.#label.printMode = mode; return }
       case 'BX': this.#pending = { type: 'datamatrix', escape: params.split(',')[6] ?? '~' }; return
       case 'BC': this.#pending = { type: 'gs1-128' }; return
       case 'FH': this.#fh = params.length > 0 ? params[0] : '_'; return

@@ -46,16 +46,38 @@ export class ZplPrinterSim extends EventEmitter {
   setHeadOpen (on: boolean): void { this.headOpen = on; this.#flush() }
   setPaused (on: boolean): void { this.paused = on; this.#flush() }
 
+  get #canPrint (): boolean { return !this.paperOut && !this.headOpen && !this.paused && !this.overTemperature }
+
   #flush (): void {
-    while (this.queue.length > 0 && !this.paperOut && !this.headOpen && !this.paused && !this.overTemperature) {
-      // The printer finds the roll empty when it tries to feed the next label.
-      if (this.labelsLeft <= 0) { this.paperOut = true; break }
-      const label = this.queue.shift() as ZplLabel
-      const p = { ...label, index: this.printed.length }
-      this.printed.push(p)
-      this.emit('printed', p)
-      this.labelsLeft--
+    while (this.queue.length > 0 && this.#canPrint) {
+      // In applicator mode (^MMA) a label waits for the applicator's start-print signal: trigger() below.
+      if ((this.queue[0] as ZplLabel).printMode === 'A') break
+      if (!this.#printOne()) break
     }
+  }
+
+  /** Print the front label; false when the roll is found empty (the printer finds out when it feeds the label). */
+  #printOne (): PrintedLabel | null {
+    if (this.labelsLeft <= 0) { this.paperOut = true; return null }
+    const label = this.queue.shift() as ZplLabel
+    const p = { ...label, index: this.printed.length }
+    this.printed.push(p)
+    this.emit('printed', p)
+    this.labelsLeft--
+    return p
+  }
+
+  /**
+   * The applicator's start-print signal (the product at the applicator, from the same photocell as the PLC's
+   * trigger): the waiting applicator-mode label is printed and applied. Returns the code on it (its Data Matrix),
+   * or undefined when no label was waiting or the printer cannot print — the product then goes on unlabelled.
+   */
+  trigger (): string | undefined {
+    const front = this.queue[0]
+    if (front?.printMode !== 'A' || !this.#canPrint) return undefined
+    const p = this.#printOne()
+    this.#flush()
+    return p?.barcodes.find(b => b.type === 'datamatrix')?.data
   }
 
   #answer (stream: Duplex): void {

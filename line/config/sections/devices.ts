@@ -37,7 +37,13 @@ export const zplLabelSchema = z.strictObject({
   /** Labels queued on the host ahead of the printer. */
   bufferDepth: integer().min(1).max(100).default(4),
   reconnectMs: duration().default(1000),
-})
+  /**
+   * A print-and-apply unit (`role: unit` only): each label is printed and applied when the product reaches the
+   * applicator (ZPL `^MM` applicator mode, the start-print signal from the photocell), so the line runs in the
+   * `label` mode (docs/modes.md).
+   */
+  applicator: z.boolean().default(false),
+}).refine(p => !p.applicator || p.role === 'unit', { path: ['applicator'], message: 'only a unit label printer (role: unit) can be a print-and-apply applicator' })
 
 /** A Videojet/Zipher machine on the Zipher Text Communications Protocol, serialization mode (docs/printers.md). */
 export const ztcpSchema = z.strictObject({
