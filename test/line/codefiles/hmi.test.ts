@@ -12,7 +12,7 @@ import { tempDir } from '../../helpers/tmp.ts'
 import { FakeLine } from '../hmi/fake-line.ts'
 import { Client, USERS } from '../hmi/harness.ts'
 
-async function start (t: Parameters<typeof poolFixture>[0], maxBytes = 1 << 20) {
+async function start (t: { teardown(fn: () => void | Promise<void>): void, equal(a: unknown, b: unknown): void }, maxBytes = 1 << 20) {
   const f = poolFixture(t)
   const dir = tempDir(t)
   const codeFiles = new CodeFiles({ pool: f.pool, profiles: f.profiles, clock: f.clock, exportDir: join(dir, 'exports'), limits: { maxBytes } })
@@ -29,7 +29,7 @@ async function start (t: Parameters<typeof poolFixture>[0], maxBytes = 1 << 20) 
   return { f, url, eng, op, store }
 }
 
-async function upload (c: Client, query: string, body: string | Buffer, headers: Record<string, string> = {}) {
+async function upload (c: Client, query: string, body: string, headers: Record<string, string> = {}) {
   const h: Record<string, string> = { 'content-type': 'application/octet-stream', 'x-lc-upload': '1', ...headers }
   if (c.cookie !== null) h.cookie = c.cookie
   const res = await fetch(`${c.base}/api/codes/import?${query}`, { method: 'POST', headers: h, body })
