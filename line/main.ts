@@ -43,6 +43,7 @@ import type { PlcLink } from './plc/link.ts'
 import { ModbusPlc } from './plc/modbus-plc.ts'
 import { MqttPlc } from './plc/mqtt-plc.ts'
 import { CodePool } from './pool/pool.ts'
+import { CodeFiles } from './codefiles/service.ts'
 import { LineRuntime } from './runtime.ts'
 import { PackmlMachine } from './state/machine.ts'
 import { StoreWatch, checkStoreIdentity } from './store/guard.ts'
@@ -278,8 +279,10 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       closers.push(() => l3.close())
     }
 
+    // exports for printing houses and uploaded files beside the store (docs/codes-files.md)
+    const codeFiles = config.store.path === ':memory:' ? undefined : new CodeFiles({ pool, profiles, clock, exportDir: `${config.store.path}.exports`, uploadDir: `${config.store.path}.uploads` })
     const hmi = createHmiServer({
-      control: runtime, db, log: log.child({ module: 'hmi' }), clock,
+      control: runtime, db, log: log.child({ module: 'hmi' }), clock, ...(codeFiles === undefined ? {} : { codeFiles }),
       config: { ...config.hmi, bootstrap: options.hmiBootstrap ?? { passwordFile: `${config.store.path}.hmi-initial-admin.txt`, ...bootstrapFromEnv(process.env) } },
     })
     const hmiUrl = await hmi.listen()

@@ -67,6 +67,43 @@ export const CATALOGUE = {
     text: { ru: 'В пуле нет кодов для этого GTIN', en: 'No codes left in the pool for this GTIN' },
     action: { ru: 'Дождитесь поступления кодов из СУЗ или проверьте заказ кодов', en: 'Wait for codes from the OMS or check the code order' },
   },
+  // ---- codes files: exports for a printing house, imports from a file (docs/codes-files.md) ------------------
+  LC_ERR_CODES_EXPORT: {
+    severity: 'warning',
+    text: { ru: 'Выгрузка кодов для типографии не выполнена', en: 'The export of codes for a printing house was not made' },
+    action: { ru: 'Проверьте GTIN, количество и остаток кодов в пуле; незавершённую выгрузку завершает «codes resume»', en: 'Check the GTIN, the count and the codes left in the pool; an unfinished export is completed by "codes resume"' },
+  },
+  LC_ERR_CODES_FILE_BAD_LINES: {
+    severity: 'warning',
+    text: { ru: 'Файл кодов содержит ошибочные строки: ни один код не загружен', en: 'The codes file has bad lines: no code was imported' },
+    action: { ru: 'Исправьте или замените файл по списку строк и загрузите его снова', en: 'Correct or replace the file from the list of lines and import it again' },
+  },
+  LC_ERR_CODES_FILE_TWICE: {
+    severity: 'warning',
+    text: { ru: 'Этот файл кодов уже загружен', en: 'This codes file was imported before' },
+    action: { ru: 'Повторная загрузка не нужна: коды уже в пуле', en: 'No need to import it again: its codes are in the pool' },
+  },
+  LC_ERR_CODES_FILE_TRUNCATED: {
+    severity: 'warning',
+    text: { ru: 'Файл кодов оборван или не совпадает со своим манифестом', en: 'The codes file is cut short or does not match its manifest' },
+    action: { ru: 'Получите файл заново (скачайте или скопируйте полностью) и загрузите снова', en: 'Get the file again (download or copy it whole) and import it again' },
+  },
+  LC_ERR_CODES_FILE_TOO_LARGE: {
+    severity: 'warning',
+    text: { ru: 'Файл кодов больше допустимого размера', en: 'The codes file is larger than allowed' },
+    action: { ru: 'Разделите файл на части и загрузите их по очереди', en: 'Split the file into parts and import them one by one' },
+  },
+  LC_ERR_CODES_FILE_TARGET: {
+    severity: 'warning',
+    text: { ru: 'GTIN или товарная группа, указанные для файла кодов, неверны', en: 'The GTIN or product group named for the codes file is wrong' },
+    action: { ru: 'Укажите GTIN с верной контрольной цифрой и группу, в которой этот GTIN уже работает', en: 'Name a GTIN with a correct check digit and the group that GTIN already has' },
+  },
+  LC_ERR_CODES_FILE_IO: {
+    severity: 'warning',
+    text: { ru: 'Файл кодов не удалось прочитать или записать', en: 'The codes file could not be read or written' },
+    action: { ru: 'Проверьте путь, права доступа и свободное место на диске', en: 'Check the path, the permissions and the free disk space' },
+  },
+
   LC_ERR_STORE: {
     severity: 'fault',
     text: { ru: 'Ошибка хранилища контроллера', en: 'Controller store error' },

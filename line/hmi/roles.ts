@@ -8,7 +8,7 @@ export const ACTIONS = [
   'cmd:start', 'cmd:stop', 'cmd:hold', 'cmd:unhold', 'cmd:reset', 'cmd:complete',
   'cmd:abort', 'cmd:clear', 'cmd:suspend', 'cmd:unsuspend',
   'alarm:ack', 'box:close', 'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start',
-  'report:view', 'audit:view', 'users:manage',
+  'report:view', 'audit:view', 'users:manage', 'codes:export', 'codes:import',
 ] as const
 export type Action = typeof ACTIONS[number]
 
@@ -34,6 +34,8 @@ export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>>
   'report:view': { ru: 'Отчёт смены', en: 'Shift report' },
   'audit:view': { ru: 'Журнал действий', en: 'Audit trail' },
   'users:manage': { ru: 'Управление пользователями', en: 'User management' },
+  'codes:export': { ru: 'Выгрузка кодов для типографии', en: 'Export codes for a printing house' },
+  'codes:import': { ru: 'Загрузка кодов из файла', en: 'Import codes from a file' },
 }
 
 const OPERATOR: readonly Action[] = [
@@ -43,6 +45,8 @@ const OPERATOR: readonly Action[] = [
 const ENGINEER: readonly Action[] = [
   ...OPERATOR, 'cmd:complete', 'cmd:abort', 'cmd:clear', 'cmd:suspend', 'cmd:unsuspend',
   'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start', 'audit:view',
+  // codes leave the line for a printing house, or enter it from a file: an engineer's decision (docs/codes-files.md)
+  'codes:export', 'codes:import',
 ]
 const ADMIN: readonly Action[] = [...ENGINEER, 'users:manage']
 

@@ -11,6 +11,8 @@ import { shiftReportCsv } from './csv.ts'
 import {
   ForbiddenError, HmiError, LineUnavailableError, LoginFailedError, RefusedError, UnauthenticatedError, UnknownActionError, ValidationError,
 } from './errors.ts'
+import type { CodeFilesPort } from '../codefiles/service.ts'
+import { UPLOAD_HEADER, registerCodeRoutes } from './codes.ts'
 import { buildPanel, type PanelAssets } from './panel-build.ts'
 import { LiveUpdates } from './live.ts'
 import { ACTIONS, PERMISSIONS, can, type Action } from './roles.ts'
@@ -74,8 +76,10 @@ function crossSiteRefusal (req: FastifyRequest): { status: number, text: Bilingu
   }
   const site = req.headers['sec-fetch-site']
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return { status: 403, text: CROSS_SITE }
-  const type = req.headers['content-type'] ?? ''
-  if (!type.toLowerCase().startsWith('application/json')) return { status: 415, text: JSON_ONLY }
+  const type = (req.headers['content-type'] ?? '').toLowerCase()
+  // a codes file is sent as it is, with a header of the panel's own that no cross-site page can send without a preflight
+  const upload = req.headers[UPLOAD_HEADER] !== undefined && type.startsWith('application/octet-stream')
+  if (!type.startsWith('application/json') && !upload) return { status: 415, text: JSON_ONLY }
   return null
 }
 
@@ -98,7 +102,8 @@ function bootstrapFor (host: string, b: BootstrapOptions, log: Logger): Bootstra
   return rest
 }
 
-export function createHmiServer (o: { control: LineControl, db: Db, log: Logger, clock: Clock, config: HmiConfig }): HmiServer {
+/** `codeFiles`: the codes-files API (/api/codes/…) is served when given. */
+export function createHmiServer (o: { control: LineControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort }): HmiServer {
   const { control, clock, config } = o
   const log = o.log.child({ module: 'hmi' })
   const store = new HmiStore(o.db)
@@ -344,6 +349,19 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
     const q = parse(auditQuerySchema, req.query, 'audit')
     return { rows: store.auditTrail(q.limit, q.before) }
   })
+
+  // --- codes files (engineer)
+  const codeFiles = o.codeFiles
+  if (codeFiles !== undefined) {
+    const permitted = (req: FastifyRequest, action: Action): Session => {
+      const s = auth.session(cookieToken(req))
+      if (s === null) { audit(null, action, { path: req.url }, 'forbidden'); throw new UnauthenticatedError({ action }) }
+      if (s.mustChange) { audit(s, action, null, 'forbidden', MUST_CHANGE); throw new HmiError('LC_ERR_HMI_FORBIDDEN', 403, MUST_CHANGE, { action }) }
+      if (!can(s.role, action)) { const e = new ForbiddenError(action, s.role); audit(s, action, null, 'forbidden', e.text); throw e }
+      return s
+    }
+    app.register(async app => { registerCodeRoutes(app, { codeFiles, permitted, audit, log }) })
+  }
 
   // --- users (admin)
   const admin = (req: FastifyRequest, action: string): Session => {

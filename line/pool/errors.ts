@@ -21,3 +21,10 @@ export class PoolEmptyError extends LineError {
     super('LC_ERR_POOL_EMPTY', `pool for GTIN ${context.gtin} has ${context.available} codes, ${context.requested} requested`, context)
   }
 }
+
+/** An export for a printing house that cannot be made or completed as asked (an id reused for another export …). */
+export class PoolExportError extends LineError {
+  constructor (message: string, context: { exportId: string, [k: string]: unknown }) {
+    super('LC_ERR_CODES_EXPORT', message, context)
+  }
+}

@@ -10,6 +10,7 @@ import { systemClock } from '../clock.ts'
 import { GroupCommit } from '../store/group-commit.ts'
 import { migrate, type Db } from '../store/open.ts'
 import { PoolEmptyError, PoolImportError, PoolTransitionError } from './errors.ts'
+import { PoolFiles } from './files.ts'
 import { CodeQueries } from './queries.ts'
 import { POOL_MIGRATIONS, REPORT_COLUMNS, type ReportKind } from './schema.ts'
 import { ALLOWED_FROM, CodeState, STATE_NAMES, stateName, type CodeStateName } from './states.ts'
@@ -53,6 +54,8 @@ export interface TransitionOp {
   reason?: string
   parent?: string
   reportId?: string
+  /** HANDED_OVER: the export file the codes went out in. */
+  exportId?: string
 }
 
 export type { ReportKind } from './schema.ts'
@@ -98,6 +101,7 @@ const SET_CLAUSE: Record<CodeStateName, string> = {
   REPORTED: 'report_id = @reportId',
   DEFECT: 'reason = @reason',
   DROPPED: 'report_id = @reportId',
+  HANDED_OVER: 'export_id = coalesce(@exportId, export_id)',
 }
 const REQUIRED: Partial<Record<CodeStateName, keyof TransitionOp>> = {
   AVAILABLE: 'reason', SENT: 'printer', AGGREGATED: 'parent', REPORTED: 'reportId', DEFECT: 'reason', DROPPED: 'reportId',
@@ -134,6 +138,8 @@ export class CodePool {
   readonly commit: GroupCommit
   /** Named queries for the modules around the pool: nobody else holds SQL on `codes` (issue 12 §3). */
   readonly queries: CodeQueries
+  /** Codes files: exports for a printing house and imports from a file (docs/codes-files.md). */
+  readonly files: PoolFiles
   readonly #profiles: ProfileRegistry
   readonly #clock: Clock
   readonly #minRemainingMs: number
@@ -160,6 +166,7 @@ export class CodePool {
     migrate(db, 'pool', POOL_MIGRATIONS)
     this.commit = options.commit ?? new GroupCommit(db)
     this.queries = new CodeQueries(db)
+    this.files = new PoolFiles(db, { commit: this.commit, clock: this.#clock, minRemainingMs: this.#minRemainingMs })
     const transition = {} as Record<CodeStateName, Statement>
     for (const to of STATE_NAMES) {
       const from = ALLOWED_FROM[to].map(s => CodeState[s]).join(',')
@@ -344,6 +351,7 @@ export class CodePool {
       reason: op.reason ?? null,
       parent: op.parent ?? null,
       reportId: op.reportId ?? null,
+      exportId: op.exportId ?? null,
     }
     for (const id of op.ids) {
       params.id = id

@@ -57,4 +57,28 @@ export const POOL_MIGRATIONS: readonly string[] = [
   ALTER TABLE codes ADD COLUMN pallet_report TEXT;
   CREATE INDEX codes_parent ON codes (parent) WHERE parent IS NOT NULL;
   `,
+  // v4: codes files (docs/codes-files.md). A block's source ('ordered' by this controller from the OMS, 'imported'
+  // from a file) and, for a file, its name and SHA-256 (one file is imported once); the export a HANDED_OVER code
+  // went out in, and the exports themselves (committed first, then written: a re-run completes the file).
+  `
+  ALTER TABLE blocks ADD COLUMN source TEXT NOT NULL DEFAULT 'ordered';
+  ALTER TABLE blocks ADD COLUMN file_name TEXT;
+  ALTER TABLE blocks ADD COLUMN sha256 TEXT;
+  CREATE UNIQUE INDEX blocks_sha256 ON blocks (sha256) WHERE sha256 IS NOT NULL;
+  ALTER TABLE codes ADD COLUMN export_id TEXT;
+  CREATE INDEX codes_export ON codes (export_id, id) WHERE export_id IS NOT NULL;
+  CREATE TABLE code_exports (
+    export_id  TEXT PRIMARY KEY,
+    gtin       TEXT NOT NULL,
+    grp        TEXT NOT NULL,
+    count      INTEGER NOT NULL,
+    path       TEXT NOT NULL,
+    line_end   TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    sha256     TEXT,
+    written_at INTEGER
+  );
+  `,
 ]

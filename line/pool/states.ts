@@ -9,11 +9,13 @@ export const CodeState = {
   REPORTED: 5,
   DEFECT: 6,
   DROPPED: 7,
+  /** Handed over to a printing house in an export file (docs/pool-states.md): never given to this line's heads. */
+  HANDED_OVER: 8,
 } as const
 export type CodeState = typeof CodeState[keyof typeof CodeState]
 export type CodeStateName = keyof typeof CodeState
 
-export const STATE_NAMES: readonly CodeStateName[] = ['AVAILABLE', 'SENT', 'PRINTED', 'VERIFIED', 'AGGREGATED', 'REPORTED', 'DEFECT', 'DROPPED']
+export const STATE_NAMES: readonly CodeStateName[] = ['AVAILABLE', 'SENT', 'PRINTED', 'VERIFIED', 'AGGREGATED', 'REPORTED', 'DEFECT', 'DROPPED', 'HANDED_OVER']
 
 /**
  * Allowed transitions, and why each exists:
@@ -24,9 +26,12 @@ export const STATE_NAMES: readonly CodeStateName[] = ['AVAILABLE', 'SENT', 'PRIN
  * - VERIFIED→AGGREGATED its box closed; VERIFIED→REPORTED a line without aggregation; VERIFIED→DEFECT removed.
  * - AGGREGATED→VERIFIED disaggregated; AGGREGATED→REPORTED reports accepted; AGGREGATED→DEFECT box scrapped.
  * - DEFECT→DROPPED dropout report accepted ("destroyed / decommissioned").
+ * - AVAILABLE→HANDED_OVER exported for a printing house (line/codefiles): printed elsewhere, so never reserved for a
+ *   head here. HANDED_OVER→VERIFIED the pre-applied code read at grade on this line (from then on a code of this line
+ *   like any other); HANDED_OVER→DEFECT rejected on the line, or written off (lost or spoiled at the printing house).
  */
 export const TRANSITIONS: Readonly<Record<CodeStateName, readonly CodeStateName[]>> = {
-  AVAILABLE: ['SENT', 'DEFECT'],
+  AVAILABLE: ['SENT', 'DEFECT', 'HANDED_OVER'],
   SENT: ['PRINTED', 'DEFECT', 'AVAILABLE'],
   PRINTED: ['VERIFIED', 'DEFECT'],
   VERIFIED: ['AGGREGATED', 'REPORTED', 'DEFECT'],
@@ -34,6 +39,7 @@ export const TRANSITIONS: Readonly<Record<CodeStateName, readonly CodeStateName[
   REPORTED: [],
   DEFECT: ['DROPPED'],
   DROPPED: [],
+  HANDED_OVER: ['VERIFIED', 'DEFECT'],
 }
 
 /** For each target state, the states it may be entered from. */

@@ -1,0 +1,79 @@
+// Lines of a codes file: split bytes at LF (CRLF tolerated, a UTF-8 BOM dropped, over-long lines cut off without
+// holding them), and the textual stand-ins for GS that files from other programs carry turned into the 0x1D byte.
+
+import { GS } from '../domain/gs1.ts'
+
+/** No marking code is near this long (shoes: 129 characters); a longer line is refused without being kept whole. */
+export const MAX_LINE_BYTES = 512
+
+export interface FileLine {
+  /** 1-based. */
+  line: number
+  text: string
+  /** The line ended with a line feed; false only for a last line the file ends in. */
+  terminated: boolean
+  tooLong: boolean
+}
+
+export class LineSplitter {
+  #line = 0
+  #parts: Buffer[] = []
+  #len = 0
+  #tooLong = false
+
+  /** Feed bytes; complete lines are appended to `out`. The chunk may be reused by the caller afterwards. */
+  push (chunk: Buffer, out: FileLine[]): void {
+    let start = 0
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start)
+      if (nl < 0) { this.#append(chunk, start, chunk.length); return }
+      this.#append(chunk, start, nl)
+      out.push(this.#finish(true))
+      start = nl + 1
+    }
+  }
+
+  /** The file ended: a last line without a line feed, if any. */
+  end (out: FileLine[]): void {
+    if (this.#len > 0 || this.#tooLong) out.push(this.#finish(false))
+  }
+
+  get lines (): number { return this.#line }
+
+  #append (chunk: Buffer, from: number, to: number): void {
+    if (this.#tooLong || to === from) return
+    if (this.#len + to - from > MAX_LINE_BYTES) { this.#tooLong = true; this.#parts = []; this.#len = 0; return }
+    this.#parts.push(Buffer.from(chunk.subarray(from, to)))
+    this.#len += to - from
+  }
+
+  #finish (terminated: boolean): FileLine {
+    this.#line++
+    let text = this.#tooLong ? '' : (this.#parts.length === 1 ? this.#parts[0] as Buffer : Buffer.concat(this.#parts, this.#len)).toString('utf8')
+    if (this.#line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+    if (text.endsWith('\r')) text = text.slice(0, -1)
+    const out = { line: this.#line, text, terminated, tooLong: this.#tooLong }
+    this.#parts = []
+    this.#len = 0
+    this.#tooLong = false
+    return out
+  }
+}
+
+/**
+ * GS as other programs write it in text: the JSON/C escapes `\u001d` and `\x1d`, the tags `<GS>`, `{GS}` and `⟨GS⟩`
+ * (what label software and the personal cabinet's text views show), any case.
+ */
+const GS_STAND_INS = /\\u001[dD]|\\x1[dD]|<GS>|\{GS\}|⟨GS⟩/gi
+
+/**
+ * A line as the code it holds: stand-ins for GS replaced by 0x1D, surrounding blanks dropped (set 82 has no space),
+ * and what a scanner puts in front of a code — the symbology identifier `]d2` and FNC1 sent as GS — removed.
+ */
+export function normalizeLine (text: string): string {
+  let s = text.includes('\\') || text.includes('<') || text.includes('{') || text.includes('⟨') ? text.replace(GS_STAND_INS, GS) : text
+  s = s.trim()
+  if (s.startsWith(']d2') || s.startsWith(']Q3')) s = s.slice(3)
+  if (s.charCodeAt(0) === 0x1d) s = s.slice(1)
+  return s
+}
