@@ -136,8 +136,12 @@ export class OmsState {
     this.legacySyncRefusals = o.legacySyncRefusals ?? false
   }
 
-  /** Identifiers are UUIDs (ISO/IEC 9834-8), as every id field of the guide's tables. */
-  id (): string { return randomUUID() }
+  /**
+   * Identifiers have the UUID shape of the guide's tables (ISO/IEC 9834-8 pattern); the first group counts up, so
+   * ids sort in the order they were made (clients and tests list blocks in id order).
+   */
+  id (): string { return `${(++this.#seq).toString(16).padStart(8, '0')}${randomUUID().slice(8)}` }
+  #seq = 0
 
   gtinKnown (gtin: string, productGroup: string): boolean {
     if (!validGtin(gtin)) return false
