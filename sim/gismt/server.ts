@@ -3,9 +3,8 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import type { Clock } from '../../line/clock.ts'
-import { systemClock } from '../../line/clock.ts'
-import { openAttached, verifyDetached } from '../../line/signer/test-signer.ts'
+import { realClock, type Clock } from '../shared/clock.ts'
+import { DEFAULT_TEST_SECRET, openAttachedSignature, verifyDetachedSignature } from '../shared/test-signature.ts'
 
 export type OutageMode = '5xx' | '429' | 'hang' | 'slow'
 export interface Outage {
@@ -68,8 +67,8 @@ export class TrueApiEmulator {
 
   constructor (options: EmulatorOptions = {}) {
     this.#o = {
-      secret: options.secret ?? 'test-signer',
-      clock: options.clock ?? systemClock,
+      secret: options.secret ?? DEFAULT_TEST_SECRET,
+      clock: options.clock ?? realClock,
       tokenTtlMs: options.tokenTtlMs ?? 10 * 3_600_000,
       checkDelayMs: options.checkDelayMs ?? 0,
       signatureOver: options.signatureOver ?? 'json',
@@ -126,6 +125,14 @@ export class TrueApiEmulator {
   /** Revoke every token (as when another installation signs in). */
   revokeTokens (): void { this.#tokens.clear() }
 
+  /**
+   * The OMS this GIS MT registers client tokens with (§9.1.2 steps 8–10 of the OMS guide): simpleSignIn/{omsConnection}
+   * then returns the OMS's own token, so the OMS accepts it for 10 h or until a newer one replaces it.
+   */
+  omsTokenIssuer: ((omsConnection: string) => { token: string } | undefined) | undefined
+  /** Called before every request: a linked OMS processes its due reports, so what it passed on is known here. */
+  beforeRequest: (() => void) | undefined
+
   // ---- HTTP ---------------------------------------------------------------------------------------------
 
   #handle (req: IncomingMessage, res: ServerResponse): void {
@@ -143,7 +150,8 @@ export class TrueApiEmulator {
       let status = 500
       let body: unknown
       try {
-        [status, body] = this.#route(req.method ?? 'GET', url, Buffer.concat(chunks), req.headers.authorization)
+        this.beforeRequest?.()
+        ;[status, body] = this.#route(req.method ?? 'GET', url, Buffer.concat(chunks), req.headers.authorization)
       } catch (err) {
         status = 500; body = { error_message: `emulator error: ${(err as Error).message}` }
       }
@@ -211,13 +219,24 @@ export class TrueApiEmulator {
   #signIn (raw: Buffer, connection: string): [number, unknown] {
     let req: { uuid?: unknown, data?: unknown }
     try { req = JSON.parse(raw.toString('utf8')) as { uuid?: unknown, data?: unknown } } catch { return [400, { error_message: 'body is not JSON' }] }
-    if (typeof req.uuid !== 'string' || typeof req.data !== 'string') return [400, { error_message: 'uuid and data are required' }]
+    // True API §1.5 (auth/simpleSignIn): 400 without uuid or data, 400 for a uuid not in the key store,
+    // 403 "Подпись не валидна" for a signature that does not verify
+    if (typeof req.uuid !== 'string') return [400, { error_message: 'В запросе отсутствует идентификатор авторизации (UUID)' }]
+    if (typeof req.data !== 'string') return [400, { error_message: 'В запросе отсутствует параметр data' }]
     const expected = this.#keys.get(req.uuid)
-    if (expected === undefined) return [403, { error_message: 'unknown or used uuid' }]
+    if (expected === undefined) return [400, { error_message: `UUID не найден в хранилище ключей. UUID = ${req.uuid}` }]
     this.#keys.delete(req.uuid)
-    const content = openAttached(this.#o.secret, req.data)
-    if (content === undefined || content.toString('utf8') !== expected) return [403, { error_message: 'signature does not verify or does not cover data' }]
-    // One token per OMS connection: a new one replaces the old (oms-api.md).
+    const content = openAttachedSignature(this.#o.secret, req.data)
+    if (content === undefined || content.toString('utf8') !== expected) return [403, { error_message: 'Подпись не валидна' }]
+    if (connection !== '' && this.omsTokenIssuer !== undefined) {
+      // the OMS registers the token (OMS guide §9.1.2 step 10); an unknown installation fails there (step 9).
+      // The guide names no status for that failure: 400, True API's status for a request it cannot serve.
+      const issued = this.omsTokenIssuer(connection)
+      if (issued === undefined) return [400, { error_message: `Установка интеграционного решения ${connection} не зарегистрирована в СУЗ` }]
+      this.receipts.signIns++
+      return [200, { token: issued.token }]
+    }
+    // One token per OMS connection: a new one replaces the old (OMS guide §9.1 item 2.2).
     if (connection !== '') for (const [k, v] of this.#tokens) if (v.connection === connection) this.#tokens.delete(k)
     const token = randomUUID()
     this.#tokens.set(token, { expiresAt: this.#o.clock.now() + this.#o.tokenTtlMs, connection })
@@ -236,7 +255,7 @@ export class TrueApiEmulator {
     }
     const json = Buffer.from(pd, 'base64')
     const signed = this.#o.signatureOver === 'base64' ? Buffer.from(pd, 'ascii') : json
-    if (!verifyDetached(this.#o.secret, signed, signature)) return [400, { error_message: 'detached signature does not verify' }]
+    if (!verifyDetachedSignature(this.#o.secret, signed, signature)) return [400, { error_message: 'detached signature does not verify' }]
     let body: unknown
     try { body = JSON.parse(json.toString('utf8')) } catch { return [400, { error_message: 'product_document is not base64 JSON' }] }
     const hash = createHash('sha256').update(pd).digest('hex')

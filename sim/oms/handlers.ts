@@ -1,13 +1,20 @@
-// One handler per OMS v3 operation, over the emulator's state. Each returns [status, body]; bad requests get the
-// real error body shape `{success:false, globalErrors, fieldErrors}` (oms-api.md "Errors").
+// One handler per OMS v3 operation, over the emulator's state. Each returns [status, body]. Refusals use the
+// guide's error format (§6.2.1, Tables 255–257) and only its statuses (§6.2.2, Table 258): 400 bad input, 404 no
+// such object, 413 attached signature, 500 internal error.
 
 import { z } from 'zod'
-import { DROPOUT_REASONS, OMS_LIMITS } from '../../line/emission/api.ts'
-import type { EmuBuffer, EmuOrder, EmuReport, IssuedCode, OmsState } from './state.ts'
+import { LIMITS } from './groups.ts'
+import { resultsDocument, receiptOf, searchReceipts } from './receipts.ts'
+import {
+  aggregationBody, aggregationFieldErrors, dropoutBody, dropoutFieldErrors, groupFor, orderBody, orderFieldErrors,
+  receiptSearchBody, utilisationBody, utilisationFieldErrors, zodFields, type FieldError,
+} from './schemas.ts'
+import type { CodeResult, EmuBuffer, EmuOrder, EmuReport, OmsState } from './state.ts'
 
 export type Reply = [number, unknown]
 
-export function errorBody (globalErrors: string[], fieldErrors: Array<{ fieldName: string, fieldError: string }> = [], errorCode = 0): { success: false, globalErrors: Array<{ error: string, errorCode: number }>, fieldErrors: Array<{ fieldName: string, fieldError: string, errorCode: number }> } {
+/** §6.2.1: `{success:false, globalErrors:[{error, errorCode}], fieldErrors:[{fieldName, fieldError, errorCode}]}`. */
+export function errorBody (globalErrors: string[], fieldErrors: FieldError[] = [], errorCode = 0): { success: false, globalErrors: Array<{ error: string, errorCode: number }>, fieldErrors: Array<FieldError & { errorCode: number }> } {
   return {
     success: false,
     globalErrors: globalErrors.map(error => ({ error, errorCode })),
@@ -15,26 +22,8 @@ export function errorBody (globalErrors: string[], fieldErrors: Array<{ fieldNam
   }
 }
 
-const bad = (msg: string, fields: Array<{ fieldName: string, fieldError: string }> = [], code = 400): Reply => [code, errorBody(msg === '' ? [] : [msg], fields, code)]
-
-const orderBody = z.object({
-  productGroup: z.string().min(1),
-  products: z.array(z.object({
-    gtin: z.string(),
-    quantity: z.int().positive(),
-    serialNumberType: z.enum(['OPERATOR', 'SELF_MADE']),
-    serialNumbers: z.array(z.string()).optional(),
-    templateId: z.int(),
-    cisType: z.enum(['UNIT', 'GROUP', 'SET', 'BUNDLE']),
-    attributes: z.record(z.string(), z.unknown()).optional(),
-  })).min(1).max(OMS_LIMITS.gtinsPerOrder),
-  serviceProviderId: z.string().optional(),
-  attributes: z.object({ releaseMethodType: z.string(), createMethodType: z.string(), productionOrderId: z.string().optional() }).loose(),
-})
-
-function zodFields (err: z.ZodError): Array<{ fieldName: string, fieldError: string }> {
-  return err.issues.slice(0, 10).map(i => ({ fieldName: i.path.join('.'), fieldError: i.message }))
-}
+// errorCode carries the HTTP status: the guide's example shows a number (1010) without a list of them (Figure 200)
+const bad = (msg: string, fields: FieldError[] = [], code = 400): Reply => [code, errorBody(msg === '' ? [] : [msg], fields, code)]
 
 export class OmsHandlers {
   constructor (readonly s: OmsState, readonly omsId: string) {}
@@ -50,22 +39,25 @@ export class OmsHandlers {
     const p = orderBody.safeParse(body)
     if (!p.success) return bad('Неверный формат запроса / invalid request', zodFields(p.error))
     const req = p.data
+    const g = this.s.groupOf(req.productGroup)
+    if (g === undefined) return bad(`Товарная группа ${req.productGroup} не поддерживается / unknown product group`, [{ fieldName: 'productGroup', fieldError: 'Table 251' }])
     const gtins = req.products.map(x => x.gtin)
     if (new Set(gtins).size !== gtins.length) return bad('Дублирование GTIN в заказе / duplicate GTIN in the order')
-    const fields: Array<{ fieldName: string, fieldError: string }> = []
+    const fields = orderFieldErrors(g, req)
     const buffers = new Map<string, EmuBuffer>()
     req.products.forEach((x, i) => {
-      const profile = this.s.profileFor(req.productGroup, x.templateId)
-      if (profile === undefined) { fields.push({ fieldName: `products[${i}].templateId`, fieldError: `Шаблон ${x.templateId} не допустим для товарной группы ${req.productGroup}` }); return }
-      if (!this.s.gtinKnown(x.gtin, profile.group)) { fields.push({ fieldName: `products[${i}].gtin`, fieldError: `Товар с GTIN ${x.gtin} не найден в каталоге / GTIN not registered` }); return }
-      const cap = req.products.length > 1 ? OMS_LIMITS.codesPerRequest : 2_000_000
+      const t = g.templates[x.templateId]
+      if (t === undefined) return // reported by orderFieldErrors
+      if (!this.s.gtinKnown(x.gtin, g.productGroup)) { fields.push({ fieldName: `products[${i}].gtin`, fieldError: `Товар с GTIN ${x.gtin} не найден в каталоге / GTIN not registered` }); return }
+      const cap = req.products.length > 1 ? LIMITS.codesPerRequest : LIMITS.codesPerGtin
       if (x.quantity > cap) { fields.push({ fieldName: `products[${i}].quantity`, fieldError: `не более ${cap} кодов` }); return }
-      buffers.set(x.gtin, { gtin: x.gtin, profile, quantity: x.quantity, cisType: x.cisType, codes: null, passed: 0, expiredDate: -1, closed: false })
+      buffers.set(x.gtin, { gtin: x.gtin, group: g, templateId: x.templateId, layout: t.layout, quantity: x.quantity, cisType: x.cisType, codes: null, passed: 0, expiredDate: -1, closed: false })
     })
     if (fields.length > 0) return bad('', fields)
     const now = this.s.clock.now()
-    const order: EmuOrder = { orderId: this.s.id('order'), productGroup: req.productGroup, createdAt: now, activateAt: now + this.s.activationDelayMs, closed: false, buffers }
-    if (req.attributes.productionOrderId !== undefined) order.productionOrderId = req.attributes.productionOrderId
+    const order: EmuOrder = { orderId: this.s.id(), productGroup: req.productGroup, createdAt: now, activateAt: now + this.s.activationDelayMs, closed: false, buffers }
+    const productionOrderId = req.attributes?.productionOrderId
+    if (typeof productionOrderId === 'string') order.productionOrderId = productionOrderId
     this.s.orders.set(order.orderId, order)
     return [200, { omsId: this.omsId, orderId: order.orderId, expectedCompleteTimestamp: order.activateAt }]
   }
@@ -87,7 +79,7 @@ export class OmsHandlers {
         poolsExhausted: status === 'EXHAUSTED', bufferStatus: status,
         ...(b.rejectionReason !== undefined ? { rejectionReason: b.rejectionReason } : {}),
         ...(known ? { expiredDate: b.expiredDate } : {}),
-        templateId: b.profile.templateId, cisType: b.cisType,
+        templateId: b.templateId, cisType: b.cisType,
         ...(o.productionOrderId !== undefined ? { productionOrderId: o.productionOrderId } : {}),
       })
     }
@@ -108,15 +100,15 @@ export class OmsHandlers {
     if (typeof ob[0] === 'number') return ob as Reply
     const [o, b] = ob as [EmuOrder, EmuBuffer]
     const quantity = Number(q.get('quantity'))
-    if (!Number.isInteger(quantity) || quantity < 1 || quantity > OMS_LIMITS.codesPerRequest) {
-      return bad('', [{ fieldName: 'quantity', fieldError: `от 1 до ${OMS_LIMITS.codesPerRequest}` }])
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > LIMITS.codesPerRequest) {
+      return bad('', [{ fieldName: 'quantity', fieldError: `от 1 до ${LIMITS.codesPerRequest}` }])
     }
     const status = this.s.status(o, b)
     if (status !== 'ACTIVE') return bad(`Буфер в статусе ${status}: коды недоступны / buffer is ${status}`)
     const n = Math.min(quantity, b.quantity - b.passed)
     const codes = (b.codes as string[]).slice(b.passed, b.passed + n)
     b.passed += n
-    const blockId = this.s.id('block')
+    const blockId = this.s.id()
     this.s.blocks.set(blockId, { blockId, orderId: o.orderId, gtin: b.gtin, codes, at: this.s.clock.now() })
     return [200, { omsId: this.omsId, codes, blockId }]
   }
@@ -147,110 +139,102 @@ export class OmsHandlers {
     return [200, { omsId: this.omsId }]
   }
 
-  // ---- reports ------------------------------------------------------------------------------------------
+  // ---- reports: taken at once, processed later (docs/oms.md) -------------------------------------------------
 
-  #accept (kind: EmuReport['kind'], codes: string[], extra: Partial<EmuReport> = {}): Reply {
-    const reportId = this.s.id('report')
-    const rejectWhenDone = this.s.rejectReports > 0
-    if (rejectWhenDone) this.s.rejectReports--
-    this.s.reports.set(reportId, { reportId, kind, acceptedAt: this.s.clock.now(), codes, status: 'PENDING', rejectWhenDone, ...extra })
-    return [200, { omsId: this.omsId, reportId }]
+  #take (r: Parameters<OmsState['accept']>[0], refusal: string): Reply {
+    const taken = this.s.accept(r)
+    if (Array.isArray(taken)) return this.#legacyRefusal(refusal, taken)
+    return [200, { omsId: this.omsId, reportId: (taken as EmuReport).reportId }]
   }
 
-  #checkCount (n: number): Reply | null {
-    if (n < 1) return bad('Список кодов пуст / no codes')
-    if (n > OMS_LIMITS.codesPerReport) return bad(`Превышено максимальное количество кодов в отчёте: ${n} > ${OMS_LIMITS.codesPerReport}`, [{ fieldName: 'sntins', fieldError: `max ${OMS_LIMITS.codesPerReport}` }])
+  /** `legacySyncRefusals`: the per-code results as a synchronous 400, in the emulator's older bilingual texts. */
+  #legacyRefusal (refusal: string, bad: CodeResult[]): Reply {
+    return [400, errorBody([refusal], bad.slice(0, 100).map(x => ({ fieldName: x.fieldName, fieldError: x.legacyText })), 400)]
+  }
+
+  #count (n: number): Reply | null {
+    if (n > LIMITS.codesPerReport) return bad(`Превышено максимальное количество кодов в отчёте: ${n} > ${LIMITS.codesPerReport}`, [{ fieldName: 'sntins', fieldError: `max ${LIMITS.codesPerReport}` }])
     return null
   }
 
-  utilisation (body: unknown): Reply {
-    const p = z.object({ productGroup: z.string(), utilisationType: z.enum(['UTILISATION', 'RESORT']).optional(), sntins: z.array(z.string()), attributes: z.record(z.string(), z.unknown()).optional() }).safeParse(body)
-    if (!p.success) return bad('Неверный формат запроса', zodFields(p.error))
-    const tooMany = this.#checkCount(p.data.sntins.length)
-    if (tooMany !== null) return tooMany
-    const fields: Array<{ fieldName: string, fieldError: string }> = []
-    const seen = new Set<string>()
-    p.data.sntins.forEach((c, i) => {
-      const info = this.s.issued.get(c)
-      if (info === undefined) fields.push({ fieldName: `sntins[${i}]`, fieldError: 'Код маркировки не был эмитирован / code was never issued' })
-      else if (info.fate !== 'ISSUED' || seen.has(c)) fields.push({ fieldName: `sntins[${i}]`, fieldError: `Код маркировки уже в статусе ${seen.has(c) ? 'UTILISED' : info.fate} / already ${seen.has(c) ? 'utilised' : info.fate.toLowerCase()}` })
-      else if (!groupMatches(info.group, p.data.productGroup)) fields.push({ fieldName: `sntins[${i}]`, fieldError: `Код другой товарной группы (${info.group})` })
-      seen.add(c)
-    })
-    if (fields.length > 0) return bad('Отчёт о нанесении отклонён / utilisation refused', fields.slice(0, 100))
-    const prior = p.data.sntins.map(c => (this.s.issued.get(c) as IssuedCode).fate)
-    for (const c of p.data.sntins) (this.s.issued.get(c) as IssuedCode).fate = 'UTILISED'
-    return this.#accept('utilisation', p.data.sntins, { prior })
+  utilisation (body: unknown, raw: string): Reply {
+    const p = utilisationBody.safeParse(body)
+    if (!p.success) return bad('Неверный формат запроса / invalid request', zodFields(p.error))
+    const g = groupFor(p.data.productGroup, 'utilisation')
+    if (typeof g === 'string') return bad(g, [{ fieldName: 'productGroup', fieldError: g }])
+    const over = this.#count(p.data.sntins.length)
+    if (over !== null) return over
+    // group packs carry no dates (Tables 122–130): the unit attributes are needed only when a UNIT code is in it
+    const hasUnits = p.data.sntins.some(c => (this.s.issued.get(c)?.cisType ?? 'UNIT') === 'UNIT')
+    const fields = utilisationFieldErrors(g, p.data, hasUnits, this.s.clock.now())
+    if (fields.length > 0) return bad('Неверные атрибуты отчёта о нанесении / invalid attributes', fields)
+    const a = p.data.attributes ?? {}
+    return this.#take({
+      kind: 'utilisation', productGroup: p.data.productGroup, participantInn: typeof a.participantId === 'string' ? a.participantId : this.s.participantInn,
+      raw, sntins: p.data.sntins, utilisationType: p.data.utilisationType ?? 'UTILISATION',
+    }, 'Отчёт о нанесении отклонён / utilisation refused')
   }
 
-  dropout (body: unknown): Reply {
-    const p = z.object({ productGroup: z.string(), dropoutReason: z.enum(DROPOUT_REASONS), sntins: z.array(z.string()) }).loose().safeParse(body)
-    if (!p.success) return bad('Неверный формат запроса', zodFields(p.error))
-    const tooMany = this.#checkCount(p.data.sntins.length)
-    if (tooMany !== null) return tooMany
-    if (p.data.productGroup === 'milk' && !['DEFECT', 'QA_SAMPLES'].includes(p.data.dropoutReason)) {
-      return bad('', [{ fieldName: 'dropoutReason', fieldError: 'для молочной продукции допустимы DEFECT, QA_SAMPLES' }])
-    }
-    const fields: Array<{ fieldName: string, fieldError: string }> = []
-    p.data.sntins.forEach((c, i) => {
-      const info = this.s.issued.get(c)
-      if (info === undefined) fields.push({ fieldName: `sntins[${i}]`, fieldError: 'Код маркировки не был эмитирован / code was never issued' })
-      else if (info.fate === 'DROPPED') fields.push({ fieldName: `sntins[${i}]`, fieldError: 'Код уже выбыл / already dropped' })
-    })
-    if (fields.length > 0) return bad('Отчёт о выбытии отклонён / dropout refused', fields.slice(0, 100))
-    const prior = p.data.sntins.map(c => (this.s.issued.get(c) as IssuedCode).fate)
-    for (const c of p.data.sntins) (this.s.issued.get(c) as IssuedCode).fate = 'DROPPED'
-    return this.#accept('dropout', p.data.sntins, { dropoutReason: p.data.dropoutReason, prior })
+  dropout (body: unknown, raw: string): Reply {
+    const p = dropoutBody.safeParse(body)
+    if (!p.success) return bad('Неверный формат запроса / invalid request', zodFields(p.error))
+    const g = groupFor(p.data.productGroup, 'dropout')
+    if (typeof g === 'string') return bad(g, [{ fieldName: 'productGroup', fieldError: g }])
+    const over = this.#count(p.data.sntins.length)
+    if (over !== null) return over
+    const fields = dropoutFieldErrors(g, p.data)
+    if (fields.length > 0) return bad('', fields)
+    const a = p.data.attributes ?? {}
+    return this.#take({
+      kind: 'dropout', productGroup: p.data.productGroup, participantInn: typeof a.participantId === 'string' ? a.participantId : this.s.participantInn,
+      raw, sntins: p.data.sntins, dropoutReason: p.data.dropoutReason,
+    }, 'Отчёт о выбытии отклонён / dropout refused')
   }
 
-  aggregation (body: unknown): Reply {
-    const unit = z.object({ unitSerialNumber: z.string().min(18).max(74), aggregationType: z.literal('AGGREGATION'), aggregationUnitCapacity: z.int().nonnegative(), aggregatedItemsCount: z.int().nonnegative(), sntins: z.array(z.string()).min(1) })
-    const p = z.object({ productGroup: z.string(), participantId: z.string().regex(/^\d{10}(\d{2})?$/), aggregationUnits: z.array(unit).min(1) }).safeParse(body)
-    if (!p.success) return bad('Неверный формат запроса', zodFields(p.error))
-    const all = p.data.aggregationUnits.flatMap(u => u.sntins)
-    const tooMany = this.#checkCount(all.length)
-    if (tooMany !== null) return tooMany
-    const fields: Array<{ fieldName: string, fieldError: string }> = []
-    p.data.aggregationUnits.forEach((u, ui) => {
-      if (u.aggregatedItemsCount !== u.sntins.length) fields.push({ fieldName: `aggregationUnits[${ui}].aggregatedItemsCount`, fieldError: `${u.aggregatedItemsCount} ≠ ${u.sntins.length}` })
-      if (/^00\d{18}$/.test(u.unitSerialNumber) === false && u.unitSerialNumber.startsWith('00')) fields.push({ fieldName: `aggregationUnits[${ui}].unitSerialNumber`, fieldError: 'SSCC: "00" + 18 цифр' })
-      u.sntins.forEach((c, i) => {
-        // a higher level holds aggregates reported before (boxes in a pallet)
-        const agg = this.s.aggregates.get(c)
-        if (agg !== undefined) {
-          if (agg.in !== undefined) fields.push({ fieldName: `aggregationUnits[${ui}].sntins[${i}]`, fieldError: `Агрегат уже агрегирован в ${agg.in} / already aggregated in ${agg.in}` })
-          return
-        }
-        const full = this.s.byIdentity.get(c)
-        const info = full === undefined ? undefined : this.s.issued.get(full)
-        if (info === undefined) fields.push({ fieldName: `aggregationUnits[${ui}].sntins[${i}]`, fieldError: this.s.issued.has(c) ? 'Код передан с криптохвостом / send codes without crypto part' : 'Код маркировки не был эмитирован / code was never issued' })
-        else if (info.fate === 'DROPPED') fields.push({ fieldName: `aggregationUnits[${ui}].sntins[${i}]`, fieldError: 'Код выбыл / dropped' })
-        else if (info.aggregatedIn !== undefined) fields.push({ fieldName: `aggregationUnits[${ui}].sntins[${i}]`, fieldError: `Код уже агрегирован в ${info.aggregatedIn} / already aggregated in ${info.aggregatedIn}` })
-      })
-    })
+  aggregation (body: unknown, raw: string): Reply {
+    const p = aggregationBody.safeParse(body)
+    if (!p.success) return bad('Неверный формат запроса / invalid request', zodFields(p.error))
+    const g = groupFor(p.data.productGroup, 'aggregation')
+    if (typeof g === 'string') return bad(g, [{ fieldName: 'productGroup', fieldError: g }])
+    const over = this.#count(p.data.aggregationUnits.reduce((n, u) => n + u.sntins.length, 0))
+    if (over !== null) return over
+    const fields = aggregationFieldErrors(g, p.data)
     if (fields.length > 0) return bad('Отчёт об агрегации отклонён / aggregation refused', fields.slice(0, 100))
-    const codes: string[] = []
-    for (const u of p.data.aggregationUnits) {
-      for (const c of u.sntins) {
-        const agg = this.s.aggregates.get(c)
-        if (agg !== undefined) { agg.in = u.unitSerialNumber; continue }
-        const full = this.s.byIdentity.get(c) as string
-        ;(this.s.issued.get(full) as { aggregatedIn?: string }).aggregatedIn = u.unitSerialNumber
-        codes.push(full)
-      }
-      this.s.aggregates.set(u.unitSerialNumber, {})
-    }
-    return this.#accept('aggregation', codes, { units: p.data.aggregationUnits.map(u => ({ unitSerialNumber: u.unitSerialNumber, sntins: u.sntins })) })
+    return this.#take({
+      kind: 'aggregation', productGroup: p.data.productGroup, participantInn: p.data.participantId, raw, sntins: [],
+      units: p.data.aggregationUnits.map(u => ({ unitSerialNumber: u.unitSerialNumber, sntins: u.sntins })),
+    }, 'Отчёт об агрегации отклонён / aggregation refused')
   }
 
+  /** §4.4.13: `{omsId, reportId, reportStatus}` (Table 166, statuses Table 242); details are in the receipt. */
   reportInfo (q: URLSearchParams): Reply {
     const r = this.s.reports.get(q.get('reportId') ?? '')
     if (r === undefined) return bad(`Отчёт ${q.get('reportId')} не найден / report not found`, [], 404)
-    this.s.refreshReport(r)
-    return [200, { omsId: this.omsId, reportId: r.reportId, reportStatus: r.status, ...(r.status === 'REJECTED' ? { errorReason: 'Отклонено ГИС МТ (emulator fault)' } : {}) }]
+    return [200, { omsId: this.omsId, reportId: r.reportId, reportStatus: r.status }]
   }
-}
 
-function groupMatches (codeGroup: string, productGroup: string): boolean {
-  return codeGroup === productGroup || codeGroup.startsWith(productGroup + '-')
+  // ---- receipts (§4.4.18–4.4.20) --------------------------------------------------------------------------
+
+  receipt (q: URLSearchParams): Reply {
+    const r = this.s.reports.get(q.get('resultDocId') ?? '')
+    // §4.4.18.2: the receipts of the document — none is an empty list, not an error
+    return [200, { results: r === undefined ? [] : [receiptOf(r, this.omsId)] }]
+  }
+
+  receiptSearch (body: unknown): Reply {
+    const p = receiptSearchBody.safeParse(body)
+    if (!p.success) return bad('Неверный формат запроса / invalid request', zodFields(p.error))
+    const found = searchReceipts(this.s, this.omsId, p.data)
+    return typeof found === 'string' ? bad(found) : [200, found]
+  }
+
+  receiptDocument (q: URLSearchParams): Reply {
+    const r = this.s.reports.get(q.get('resultDocId') ?? '')
+    const docId = q.get('docId')
+    if (r === undefined || docId === null) return bad('Квитанция не найдена / receipt not found', [], 404)
+    // §4.4.20 item 1: the source document as the participant sent it; item 3: the per-code results
+    if (docId === r.sourceDocId) return [200, { content: r.raw }]
+    if (docId === r.resultsDocId) return [200, { content: resultsDocument(r) }]
+    return bad('Документ не найден / document not found', [], 404)
+  }
 }

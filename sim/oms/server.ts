@@ -1,19 +1,36 @@
-// The OMS (СУЗ) API v3 emulator: a real HTTP server on loopback speaking the v3 paths, with auth, a soft rate
-// limit, the buffer lifecycle on an injected clock, report checks, and fault injection on demand.
+// The OMS (СУЗ) API v3 emulator: a real HTTP server on loopback speaking the v3 paths, with client tokens, a soft
+// rate limit, the buffer lifecycle on an injected clock, reports processed asynchronously with receipts, and fault
+// injection on demand. Written from the СУЗ-Облако 4.0 guide (API 3.0.27); imports nothing from line/.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { ProfileRegistry } from '../../line/codes/index.ts'
-import { systemClock, type Clock } from '../../line/clock.ts'
+import { realClock, type Clock } from '../shared/clock.ts'
+import { signatureKind } from '../shared/test-signature.ts'
 import { FaultPlan, processedByDefault, type Fault, type OutageMode } from './faults.ts'
 import { OmsHandlers, errorBody, type Reply } from './handlers.ts'
 import { OmsState, type EmuReport } from './state.ts'
+import { CLIENT_TOKEN_TTL_MS, ClientTokens } from './tokens.ts'
 
 export interface OmsEmulatorOptions {
   clock?: Clock
-  profiles?: ProfileRegistry
   omsId?: string
+  /**
+   * A fixed clientToken that is always valid (no expiry, never replaced): an emulator convenience for tests that do
+   * not exercise the token flow. Without it the only valid tokens are those issued through GIS MT (§9.1).
+   */
   clientToken?: string
+  /** Registered installations (§9.1.1); the first is `omsConnection`. Default: one fixed UUID. */
+  omsConnections?: string[]
+  /** Lifetime of an issued clientToken on the emulator's clock: 10 h (§9.1 item 2.3). */
+  tokenTtlMs?: number
+  /**
+   * The emulator's older behaviour, for clients built against it: per-code problems of a report (already utilised,
+   * never issued, already aggregated …) refused synchronously with 400 and field errors, and the report's effects
+   * applied when it is taken. The guide processes reports asynchronously and tells per-code results in receipts.
+   */
+  legacySyncRefusals?: boolean
+  /** INN shown in receipts of reports that carry none. */
+  participantInn?: string
   host?: string
   port?: number
   seed?: number
@@ -21,18 +38,23 @@ export interface OmsEmulatorOptions {
   activationDelayMs?: number
   autoCloseMs?: number
   reportProcessingMs?: number
-  /** Soft limit answered with 429 (wall clock, per second); 0 turns it off. oms-api.md: 10. */
+  /**
+   * Requests per second (wall clock) above which the emulator answers 429; 0 turns it off. The guide recommends at
+   * most 10 a second and warns of "temporary blocking" above 100 (§4.4 note) without naming a status: 429 is the
+   * emulator's choice, kept so a client's pacing is tested; the default enforces the recommendation.
+   */
   rateLimitPerSecond?: number
   catalog?: Record<string, string>
 }
 
 const MAX_BODY = 64 * 1024 * 1024
+const TOKEN_TEXT = { unknown: 'отсутствует или неизвестен / missing or unknown', expired: 'истёк (10 ч) / expired', replaced: 'заменён новым токеном / replaced by a newer token' } as const
 
 export class OmsEmulator {
   readonly state: OmsState
   readonly faults = new FaultPlan()
   readonly omsId: string
-  clientToken: string
+  readonly tokens: ClientTokens
   rateLimitPerSecond: number
   /** Requests served, by "METHOD path": tests check what the client really did. */
   readonly requests: Record<string, number> = {}
@@ -47,14 +69,16 @@ export class OmsEmulator {
 
   constructor (options: OmsEmulatorOptions = {}) {
     this.omsId = options.omsId ?? 'cdf12109-10d3-11e6-8b6f-0050569977a1'
-    this.clientToken = options.clientToken ?? 'emulator-token'
+    // §4.4 note: "не чаще, чем 10 раз в секунду" (recommended); see #handle for the status
     this.rateLimitPerSecond = options.rateLimitPerSecond ?? 10
     this.#host = options.host ?? '127.0.0.1'
     this.#port = options.port ?? 0
+    const clock = options.clock ?? realClock
+    this.tokens = new ClientTokens(clock, options.tokenTtlMs ?? CLIENT_TOKEN_TTL_MS, options.clientToken)
+    for (const c of options.omsConnections ?? ['7f3b6a52-0c1e-4d5a-9b7e-2a61c9d40e11']) this.tokens.connections.add(c)
     this.state = new OmsState({
-      clock: options.clock ?? systemClock,
-      profiles: options.profiles ?? new ProfileRegistry(),
-      ...pick(options, ['seed', 'activationDelayMs', 'autoCloseMs', 'reportProcessingMs', 'catalog']),
+      clock,
+      ...pick(options, ['seed', 'activationDelayMs', 'autoCloseMs', 'reportProcessingMs', 'catalog', 'participantInn', 'legacySyncRefusals']),
     })
     this.#handlers = new OmsHandlers(this.state, this.omsId)
     this.#server = createServer((req, res) => { this.#handle(req, res).catch(err => this.#fail(res, err)) })
@@ -79,6 +103,23 @@ export class OmsEmulator {
     await new Promise<void>(resolve => this.#server.close(() => resolve()))
   }
 
+  /** The fixed token (`clientToken` option); an error when none was configured (then tokens come from GIS MT). */
+  get clientToken (): string {
+    if (this.tokens.fixed === undefined) throw new Error('the OMS emulator has no fixed clientToken: configure one, or issue one with issueClientToken()')
+    return this.tokens.fixed
+  }
+
+  /** The first registered installation (§9.1.1). */
+  get omsConnection (): string { return [...this.tokens.connections][0] as string }
+
+  /** What GIS MT asks during simpleSignIn/{omsConnection} (§9.1.2 steps 8–10): a new token, the older one void. */
+  issueClientToken (omsConnection = this.omsConnection): { token: string, expiresAt: number } | undefined {
+    return this.tokens.issue(omsConnection)
+  }
+
+  /** Process the reports whose time has come (also done before every request). */
+  processDue (): void { this.state.processDue() }
+
   // ---- test controls ------------------------------------------------------------------------------------
 
   inject (fault: Fault): void { this.faults.inject(fault) }
@@ -97,8 +138,10 @@ export class OmsEmulator {
     return [...new Set(out)]
   }
 
+  /** Codes whose utilisation took effect (processed, or taken in legacy mode), in report order. */
   utilised (): string[] { return this.#codesOf('utilisation') }
   dropped (): Array<{ code: string, reason: string }> {
+    this.state.processDue()
     return [...this.state.reports.values()].filter(r => r.kind === 'dropout' && r.status !== 'REJECTED').flatMap(r => r.codes.map(code => ({ code, reason: r.dropoutReason ?? '' })))
   }
 
@@ -113,16 +156,18 @@ export class OmsEmulator {
   }
 
   #units (): Array<{ unitSerialNumber: string, sntins: string[] }> {
-    return [...this.state.reports.values()].filter(r => r.kind === 'aggregation' && r.status !== 'REJECTED').flatMap(r => r.units ?? [])
+    this.state.processDue()
+    return [...this.state.reports.values()].filter(r => r.kind === 'aggregation' && r.status !== 'REJECTED').flatMap(r => r.acceptedUnits)
   }
 
   reports (): EmuReport[] {
-    for (const r of this.state.reports.values()) this.state.refreshReport(r)
+    this.state.processDue()
     return [...this.state.reports.values()]
   }
 
   #codesOf (kind: EmuReport['kind']): string[] {
-    return [...this.state.reports.values()].filter(r => { this.state.refreshReport(r); return r.kind === kind && r.status !== 'REJECTED' }).flatMap(r => r.codes)
+    this.state.processDue()
+    return [...this.state.reports.values()].filter(r => r.kind === kind && r.status !== 'REJECTED').flatMap(r => r.codes)
   }
 
   // ---- request path -------------------------------------------------------------------------------------
@@ -131,11 +176,13 @@ export class OmsEmulator {
     const url = new URL(req.url ?? '/', 'http://oms')
     const key = `${req.method} ${url.pathname}`
     this.requests[key] = (this.requests[key] ?? 0) + 1
-    const sig = req.headers['x-signature']
-    this.signatures.push(Array.isArray(sig) ? sig[0] : sig)
+    const sigHeader = req.headers['x-signature']
+    const sig = Array.isArray(sigHeader) ? sigHeader[0] : sigHeader
+    this.signatures.push(sig)
     const raw = await readBody(req)
     const fault = this.faults.take(url.pathname)
 
+    // Faults (5xx, 429, drops …) are injected on purpose: their statuses need no source in the guide.
     if (fault !== null && !processedByDefault(fault)) {
       if (fault.kind === 'hang') return // never answered; close() destroys the socket
       if (fault.kind === 'drop') { req.socket.destroy(); return }
@@ -149,14 +196,22 @@ export class OmsEmulator {
     if (this.rateLimitPerSecond > 0 && this.#overLimit()) {
       return this.#send(res, [429, errorBody([`Превышен лимит запросов: не более ${this.rateLimitPerSecond} в секунду`], [], 429)], { 'retry-after': '1' })
     }
-    if (req.headers.clienttoken !== this.clientToken) return this.#send(res, [401, errorBody(['Неверный clientToken / invalid token'], [], 401)])
+    // The guide documents no status for a missing, expired or replaced clientToken (§6.2.2 lists 400/404/413/500).
+    // 401 is kept: HTTP's status for refused credentials, the one True API documents for its own token, and the
+    // one the controller's client reacts to by fetching a new token. The body says which of the three it was.
+    const tokenHeader = req.headers.clienttoken
+    const check = this.tokens.check(Array.isArray(tokenHeader) ? tokenHeader[0] : tokenHeader)
+    if (check !== 'valid') return this.#send(res, [401, errorBody([`clientToken ${TOKEN_TEXT[check]}`], [], 401)])
     if (url.searchParams.get('omsId') !== this.omsId) return this.#send(res, [400, errorBody([`Неизвестный omsId ${url.searchParams.get('omsId')}`], [], 400)])
+    // §6.2.2 Table 258: 413 — an attached signature, which the system does not take
+    if (sig !== undefined && signatureKind(sig) === 'attached') return this.#send(res, [413, errorBody(['Указана прикреплённая подпись, которая не поддерживается системой / attached signature'], [], 413)])
+    this.state.processDue()
 
     let body: unknown
     if (req.method === 'POST') {
       try { body = JSON.parse(raw) } catch { return this.#send(res, [400, errorBody(['Тело запроса не JSON / body is not JSON'])]) }
     }
-    const reply = this.#route(req.method ?? 'GET', url, body)
+    const reply = this.#route(req.method ?? 'GET', url, body, raw)
 
     if (fault !== null) {
       const text = JSON.stringify(reply[1])
@@ -186,7 +241,7 @@ export class OmsEmulator {
     this.#send(res, reply)
   }
 
-  #route (method: string, url: URL, body: unknown): Reply {
+  #route (method: string, url: URL, body: unknown, raw: string): Reply {
     const h = this.#handlers
     const q = url.searchParams
     switch (`${method} ${url.pathname}`) {
@@ -196,10 +251,13 @@ export class OmsEmulator {
       case 'GET /api/v3/order/codes/blocks': return h.listBlocks(q)
       case 'GET /api/v3/order/codes/retry': return h.retryBlock(q)
       case 'POST /api/v3/order/close': return h.closeOrder(body)
-      case 'POST /api/v3/utilisation': return h.utilisation(body)
-      case 'POST /api/v3/dropout': return h.dropout(body)
-      case 'POST /api/v3/aggregation': return h.aggregation(body)
+      case 'POST /api/v3/utilisation': return h.utilisation(body, raw)
+      case 'POST /api/v3/dropout': return h.dropout(body, raw)
+      case 'POST /api/v3/aggregation': return h.aggregation(body, raw)
       case 'GET /api/v3/report/info': return h.reportInfo(q)
+      case 'POST /api/v3/receipts/receipt/search': return h.receiptSearch(body)
+      case 'GET /api/v3/receipts/receipt': return h.receipt(q)
+      case 'GET /api/v3/receipts/document': return h.receiptDocument(q)
       default: return [404, errorBody([`Нет такого метода / no route ${method} ${url.pathname}`], [], 404)]
     }
   }
@@ -217,9 +275,8 @@ export class OmsEmulator {
       codes[0] = earlier?.codes[0] ?? codes[1] ?? first
     }
     if (kind === 'wrong-gtin') {
-      const info = this.state.issued.get(first)
-      const profile = this.state.profiles.get(info?.group ?? 'water')
-      codes.splice(0, codes.length, ...this.state.factory.raw(profile, '04600000000015', codes.length))
+      const layout = this.state.issued.get(first)?.layout
+      if (layout !== undefined) for (let i = 0; i < codes.length; i++) codes[i] = this.state.issuer.next(layout, '04600000000015').code
     }
     return [200, { ...body, codes }]
   }

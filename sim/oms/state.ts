@@ -1,21 +1,27 @@
-// The OMS emulator's own store: orders, buffers, blocks, issued codes and reports, with the buffer lifecycle
-// (PENDING → ACTIVE → EXHAUSTED / CLOSED) evaluated against the injected clock.
+// The OMS emulator's own store: orders, buffers, blocks, issued codes, reports and their processing, evaluated
+// against the injected clock. Reports are taken at once (a reportId) and processed later, in the order they came
+// (§4.4.11: "получить статус обработки отчета … после получения ответа … квитанцию"): each code gets a result
+// (Tables 253, 254), the report SUCCESS, PARTIALLY or FAILED (Table 242), and a receipt tells it all (§10).
 
-import { checkGtin14, parseCode, type GroupProfile, type ProfileRegistry } from '../../line/codes/index.ts'
-import type { Clock } from '../../line/clock.ts'
-import type { BufferStatus, ReportStatus } from '../../line/emission/api.ts'
-import { CodeFactory } from '../codes/factory.ts'
+import { randomUUID } from 'node:crypto'
+import type { Clock } from '../shared/clock.ts'
+import { CodeIssuer, validGtin } from './codes.ts'
+import { omsGroup, type CisType, type CodeLayout, type OmsGroup } from './groups.ts'
 
 export const DAY = 86_400_000
 
-/** Unused codes expire this many days after emission (oms-api.md "Limits"). */
-const EXPIRY_DAYS: Record<string, number> = { milk: 30, water: 30, softdrinks: 30, 'tobacco-block': 30, 'tobacco-pack': 30, beer: 60, nabeer: 60, lp: 90, shoes: 90, pharma: 90 }
+/** Table 241. */
+export type BufferStatus = 'PENDING' | 'ACTIVE' | 'EXHAUSTED' | 'REJECTED' | 'CLOSED'
+/** Table 242. */
+export type ReportStatus = 'DRAFT' | 'PENDING' | 'READY_TO_SEND' | 'REJECTED' | 'SENT' | 'CHECK' | 'SUCCESS' | 'FAILED' | 'PARTIALLY'
 
 export interface EmuBuffer {
   gtin: string
-  profile: GroupProfile
+  group: OmsGroup
+  templateId: number
+  layout: CodeLayout
   quantity: number
-  cisType: string
+  cisType: CisType
   /** Generated on activation: the OMS has them ready once the buffer is ACTIVE. */
   codes: string[] | null
   passed: number
@@ -36,39 +42,73 @@ export interface EmuOrder {
 
 export interface EmuBlock { blockId: string, orderId: string, gtin: string, codes: string[], at: number }
 export type CodeFate = 'ISSUED' | 'UTILISED' | 'DROPPED'
-export interface IssuedCode { code: string, group: string, fate: CodeFate, aggregatedIn?: string }
+export interface IssuedCode { code: string, identity: string, group: string, cisType: CisType, layout: CodeLayout, fate: CodeFate, aggregatedIn?: string }
+
+/** One code's result in a processed report (Table 201): `cis` without crypto part, `code` from Table 253 / 254. */
+export interface CodeResult {
+  cis: string
+  code: number
+  description: string
+  /** Where in the request (`sntins[3]`, `aggregationUnits[0].sntins[2]`). */
+  fieldName: string
+  /** The emulator's bilingual text for a synchronous refusal (`legacySyncRefusals`). */
+  legacyText: string
+}
+
+export type ReportKind = 'utilisation' | 'dropout' | 'aggregation'
+export interface AggregationUnitSent { unitSerialNumber: string, sntins: string[] }
+
 export interface EmuReport {
   reportId: string
-  kind: 'utilisation' | 'dropout' | 'aggregation'
+  kind: ReportKind
+  productGroup: string
+  participantInn: string
   acceptedAt: number
-  codes: string[]
+  processedAt?: number
   status: ReportStatus
-  rejectWhenDone: boolean
-  /** Each code's fate before this report, restored if the report is rejected. */
-  prior?: CodeFate[]
+  /** The request body as sent (what GET /receipts/document gives back for the source document). */
+  raw: string
+  sourceDocId: string
+  /** The document with the per-code results (§4.4.20 item 3), when one was made. */
+  resultsDocId?: string
+  /** What the report asks: full codes (utilisation, dropout) or the units with their members as sent (aggregation). */
+  sntins: string[]
+  units?: AggregationUnitSent[]
   dropoutReason?: string
-  units?: Array<{ unitSerialNumber: string, sntins: string[] }>
+  utilisationType?: string
+  results?: CodeResult[]
+  /** After processing (or at once in legacy mode): the full codes and units that took effect. */
+  codes: string[]
+  acceptedUnits: AggregationUnitSent[]
+  rejectWhenDone: boolean
+  /** Legacy mode: effects applied when taken, undone if the report is then REJECTED. */
+  prior?: Array<{ code: string, fate: CodeFate, aggregatedIn?: string }>
 }
 
 export interface OmsStateOptions {
   clock: Clock
-  profiles: ProfileRegistry
   seed?: number
   activationDelayMs?: number
   autoCloseMs?: number
   reportProcessingMs?: number
-  /** GTINs the participant has registered, with their group; undefined = every valid GTIN is known. */
+  /** GTINs the participant has registered, with their productGroup; undefined = every valid GTIN is known. */
   catalog?: Record<string, string>
+  /** The participant's INN, for receipts of reports that do not carry one. */
+  participantInn?: string
+  legacySyncRefusals?: boolean
 }
+
+const isTobaccoLike = (g: string): boolean => g === 'tobacco' || g === 'ncp' || g === 'otp'
 
 export class OmsState {
   readonly clock: Clock
-  readonly profiles: ProfileRegistry
-  readonly factory: CodeFactory
+  readonly issuer: CodeIssuer
   activationDelayMs: number
   autoCloseMs: number
   reportProcessingMs: number
   catalog: Record<string, string> | undefined
+  participantInn: string
+  legacySyncRefusals: boolean
   readonly orders = new Map<string, EmuOrder>()
   readonly blocks = new Map<string, EmuBlock>()
   /** Every code ever issued, by its full text. */
@@ -76,48 +116,43 @@ export class OmsState {
   /** Identity (code without crypto part) → full code, for aggregation reports. */
   readonly byIdentity = new Map<string, string>()
   readonly reports = new Map<string, EmuReport>()
-  /** Aggregates reported so far (`unitSerialNumber`), with the aggregate they were put in at the next level. */
+  /** Aggregates that took effect (`unitSerialNumber`), with the aggregate they were put in at the next level. */
   readonly aggregates = new Map<string, { in?: string }>()
   /** Reports still to be refused when processed (fault injection). */
   rejectReports = 0
   /** Buffers of these GTINs become REJECTED instead of ACTIVE (fault injection). */
   readonly rejectGtins = new Set<string>()
-  #seq = 0
+  /** Called once per report that took effect, with what took effect (GIS MT learns it, sim/gismt/from-oms.ts). */
+  readonly processedListeners: Array<(r: EmuReport) => void> = []
 
   constructor (o: OmsStateOptions) {
     this.clock = o.clock
-    this.profiles = o.profiles
-    this.factory = new CodeFactory(o.seed ?? 7)
+    this.issuer = new CodeIssuer(o.seed ?? 7)
     this.activationDelayMs = o.activationDelayMs ?? 2_000
     this.autoCloseMs = o.autoCloseMs ?? 48 * 3_600_000
     this.reportProcessingMs = o.reportProcessingMs ?? 1_000
     this.catalog = o.catalog
+    this.participantInn = o.participantInn ?? '7700000000'
+    this.legacySyncRefusals = o.legacySyncRefusals ?? false
   }
 
-  id (prefix: string): string {
-    const n = (++this.#seq).toString(16).padStart(8, '0')
-    return `${prefix}-${n.slice(0, 4)}-${n.slice(4)}-${Math.floor(this.clock.now()).toString(16)}`
-  }
+  /**
+   * Identifiers have the UUID shape of the guide's tables (ISO/IEC 9834-8 pattern); the first group counts up, so
+   * ids sort in the order they were made (clients and tests list blocks in id order).
+   */
+  id (): string { return `${(++this.#seq).toString(16).padStart(8, '0')}${randomUUID().slice(8)}` }
+  #seq = 0
 
-  /** The group profile an order names: `productGroup` itself, or e.g. tobacco + templateId 4 → tobacco-pack. */
-  profileFor (productGroup: string, templateId: number): GroupProfile | undefined {
-    for (const g of [productGroup, `${productGroup}-block`, `${productGroup}-pack`]) {
-      try {
-        const p = this.profiles.get(g)
-        if (p.templateId === templateId) return p
-      } catch { /* not this one */ }
-    }
-    return undefined
-  }
-
-  gtinKnown (gtin: string, group: string): boolean {
-    try { checkGtin14(gtin) } catch { return false }
+  gtinKnown (gtin: string, productGroup: string): boolean {
+    if (!validGtin(gtin)) return false
     if (this.catalog === undefined) return true
     const g = this.catalog[gtin]
-    return g !== undefined && (g === group || g.startsWith(group + '-') || group.startsWith(g))
+    return g !== undefined && (g === productGroup || g.startsWith(productGroup + '-'))
   }
 
-  /** Bring an order up to date with the clock: auto-close, activation (codes generated then), rejection. */
+  // ---- orders --------------------------------------------------------------------------------------------
+
+  /** Bring an order up to date with the clock: auto-close (48 h), activation (codes generated then), rejection. */
   refresh (order: EmuOrder): void {
     const now = this.clock.now()
     if (!order.closed && now >= order.createdAt + this.autoCloseMs) this.close(order)
@@ -125,12 +160,14 @@ export class OmsState {
     for (const b of order.buffers.values()) {
       if (b.codes !== null || b.rejectionReason !== undefined) continue
       if (this.rejectGtins.has(b.gtin)) { b.rejectionReason = 'Заказ отклонён: GTIN не прошёл проверку (emulator fault)'; continue }
-      b.codes = this.factory.raw(b.profile, b.gtin, b.quantity)
-      for (const code of b.codes) {
-        this.issued.set(code, { code, group: b.profile.group, fate: 'ISSUED' })
-        this.byIdentity.set(parseCode(b.profile, code).identity, code)
+      b.codes = new Array<string>(b.quantity)
+      for (let i = 0; i < b.quantity; i++) {
+        const c = this.issuer.next(b.layout, b.gtin)
+        b.codes[i] = c.code
+        this.issued.set(c.code, { code: c.code, identity: c.identity, group: b.group.productGroup, cisType: b.cisType, layout: b.layout, fate: 'ISSUED' })
+        this.byIdentity.set(c.identity, c.code)
       }
-      b.expiredDate = now + (EXPIRY_DAYS[b.profile.group] ?? 30) * DAY
+      b.expiredDate = now + b.group.expiryDays * DAY
     }
   }
 
@@ -146,28 +183,152 @@ export class OmsState {
     if (gtin === undefined || [...order.buffers.values()].every(b => b.closed)) order.closed = true
   }
 
-  /** Called once per report that ends SUCCESS (the emulators of GIS MT learn what the OMS passed on). */
-  readonly processedListeners: Array<(r: EmuReport) => void> = []
+  // ---- reports -------------------------------------------------------------------------------------------
 
-  /** Report status moves on with the clock; a refused report gives its codes back. */
-  refreshReport (r: EmuReport): void {
-    if (r.status !== 'PENDING' || this.clock.now() < r.acceptedAt + this.reportProcessingMs) return
-    if (!r.rejectWhenDone) {
-      r.status = 'SUCCESS'
-      for (const fn of this.processedListeners) fn(r)
+  /** Take a report; in legacy mode check and apply it at once (the codes' errors are then the caller's 400). */
+  accept (r: Omit<EmuReport, 'reportId' | 'acceptedAt' | 'status' | 'sourceDocId' | 'codes' | 'acceptedUnits' | 'rejectWhenDone'>): EmuReport | CodeResult[] {
+    const report: EmuReport = { ...r, reportId: this.id(), sourceDocId: this.id(), acceptedAt: this.clock.now(), status: 'PENDING', codes: [], acceptedUnits: [], rejectWhenDone: false }
+    if (this.legacySyncRefusals) {
+      const results = this.evaluate(report)
+      const bad = results.filter(x => x.code !== 0)
+      if (bad.length > 0) return bad
+      report.results = results
+      this.apply(report, results, true)
+    }
+    report.rejectWhenDone = this.rejectReports > 0
+    if (report.rejectWhenDone) this.rejectReports--
+    this.reports.set(report.reportId, report)
+    return report
+  }
+
+  /** Process every report whose time has come, oldest first. */
+  processDue (): void {
+    const now = this.clock.now()
+    for (const r of this.reports.values()) {
+      if (r.status !== 'PENDING') continue
+      if (now < r.acceptedAt + this.reportProcessingMs) break
+      this.#process(r, now)
+    }
+  }
+
+  #process (r: EmuReport, now: number): void {
+    r.processedAt = now
+    if (r.rejectWhenDone) {
+      // the fault: the report is refused whole; in legacy mode its effects are undone
+      for (const p of r.prior ?? []) {
+        const info = this.issued.get(p.code) as IssuedCode
+        info.fate = p.fate
+        if (p.aggregatedIn === undefined) delete info.aggregatedIn; else info.aggregatedIn = p.aggregatedIn
+      }
+      for (const u of r.acceptedUnits) {
+        this.aggregates.delete(u.unitSerialNumber)
+        for (const c of u.sntins) { const a = this.aggregates.get(c); if (a !== undefined) delete a.in }
+      }
+      r.codes = []
+      r.acceptedUnits = []
+      r.status = 'REJECTED'
       return
     }
-    r.status = 'REJECTED'
-    // a refused aggregation leaves its aggregates unknown and their contents free again
-    for (const u of r.units ?? []) {
-      this.aggregates.delete(u.unitSerialNumber)
-      for (const c of u.sntins) { const a = this.aggregates.get(c); if (a !== undefined) delete a.in }
+    if (!this.legacySyncRefusals) {
+      r.results = this.evaluate(r)
+      this.apply(r, r.results, false)
     }
-    r.codes.forEach((c, i) => {
-      const info = this.issued.get(c)
-      if (info === undefined) return
-      if (r.kind === 'aggregation') delete info.aggregatedIn
-      else info.fate = r.prior?.[i] ?? 'ISSUED'
-    })
+    const results = r.results ?? []
+    // an aggregation counts by units (a unit takes effect whole), the others by codes
+    const [ok, total] = r.kind === 'aggregation' ? [r.acceptedUnits.length, r.units?.length ?? 0] : [results.filter(x => x.code === 0).length, results.length]
+    r.status = ok === total ? 'SUCCESS' : ok === 0 ? 'FAILED' : 'PARTIALLY'
+    // §4.4.20 item 3: aggregation and tobacco dropout results list only the failed codes, so none → no document
+    const onlyFailures = r.kind === 'aggregation' || (r.kind === 'dropout' && isTobaccoLike(r.productGroup))
+    if (!onlyFailures || ok < total) r.resultsDocId = this.id()
+    if (r.codes.length > 0 || r.acceptedUnits.length > 0) for (const fn of this.processedListeners) fn(r)
   }
+
+  /** Each code's result against the current state (Table 253 for utilisation and dropout, Table 254 for aggregation). */
+  evaluate (r: EmuReport): CodeResult[] {
+    const out: CodeResult[] = []
+    const seen = new Set<string>()
+    const tobacco = isTobaccoLike(r.productGroup)
+    if (r.kind === 'utilisation' || r.kind === 'dropout') {
+      r.sntins.forEach((c, i) => {
+        const info = this.issued.get(c)
+        const fieldName = `sntins[${i}]`
+        const cis = info?.identity ?? c
+        const res = (code: number, description: string, legacyText: string): void => { out.push({ cis, code, description, fieldName, legacyText }) }
+        if (info === undefined) res(tobacco && r.kind === 'dropout' ? 22 : 2, 'Not exists KM', 'Код маркировки не был эмитирован / code was never issued')
+        else if (info.group !== r.productGroup) res(2, 'Not exists KM (product group)', `Код другой товарной группы (${info.group}) / code of another product group`)
+        else if (r.kind === 'utilisation') {
+          if (info.fate === 'UTILISED' || seen.has(c)) res(1, 'Code has already been utilised', 'Код маркировки уже в статусе UTILISED / already utilised')
+          else if (info.fate === 'DROPPED') res(4, 'Written off KM', 'Код маркировки уже в статусе DROPPED / already dropped')
+          else res(0, 'Ok', '')
+        } else {
+          if (info.fate === 'DROPPED' || seen.has(c)) res(tobacco ? 24 : 1, 'CIS has already been dropped_out', 'Код уже выбыл / already dropped')
+          else res(0, 'Ok', '')
+        }
+        seen.add(c)
+      })
+      return out
+    }
+    (r.units ?? []).forEach((u, ui) => {
+      u.sntins.forEach((c, i) => {
+        const fieldName = `aggregationUnits[${ui}].sntins[${i}]`
+        const res = (code: number, description: string, legacyText: string): void => { out.push({ cis: c, code, description, fieldName, legacyText }) }
+        const agg = this.aggregates.get(c)
+        const full = this.byIdentity.get(c)
+        const info = full === undefined ? undefined : this.issued.get(full)
+        if (agg !== undefined) {
+          // a higher level holds aggregates that took effect before (boxes in a pallet)
+          if (agg.in !== undefined || seen.has(c)) res(21, `Код Маркировки ${c} с родителем ${agg.in ?? u.unitSerialNumber} нельзя агрегировать в ${u.unitSerialNumber}`, `Агрегат уже агрегирован в ${agg.in ?? u.unitSerialNumber} / already aggregated in ${agg.in ?? u.unitSerialNumber}`)
+          else res(0, 'Ok', '')
+        } else if (info === undefined) {
+          if (this.issued.has(c)) res(79, `Неверный код маркировки ${c}`, 'Код передан с криптохвостом / send codes without crypto part')
+          else res(22, `Коды Маркировки ${c} не найден(ы)`, 'Код маркировки не был эмитирован / code was never issued')
+        } else if (info.group !== r.productGroup) res(22, `Коды Маркировки ${c} не найден(ы) в товарной группе ${r.productGroup}`, `Код другой товарной группы (${info.group}) / code of another product group`)
+        else if (info.fate === 'DROPPED') res(24, `Статус WRITTEN_OFF Кода Маркировки ${c} не соответствует выполняемой операции`, 'Код выбыл / dropped')
+        else if (info.aggregatedIn !== undefined || seen.has(c)) {
+          const parent = info.aggregatedIn ?? u.unitSerialNumber
+          res(21, `Код Маркировки ${c} с родителем ${parent} нельзя агрегировать в ${u.unitSerialNumber}`, `Код уже агрегирован в ${parent} / already aggregated in ${parent}`)
+        } else if (info.fate !== 'UTILISED') {
+          // a code must be applied (utilisation processed) before it is aggregated
+          res(24, `Статус EMITTED Кода Маркировки ${c} не соответствует выполняемой операции (нет отчёта о нанесении)`, 'Код не нанесён: нет принятого отчёта о нанесении / not utilised')
+        } else res(0, 'Ok', '')
+        seen.add(c)
+      })
+    })
+    return out
+  }
+
+  /** The effects of the codes that passed; an aggregation unit takes effect only whole (Table 254 code 84). */
+  apply (r: EmuReport, results: CodeResult[], remember: boolean): void {
+    const prior: NonNullable<EmuReport['prior']> = []
+    const keep = (info: IssuedCode): void => { if (remember) prior.push({ code: info.code, fate: info.fate, ...(info.aggregatedIn !== undefined ? { aggregatedIn: info.aggregatedIn } : {}) }) }
+    if (r.kind === 'utilisation' || r.kind === 'dropout') {
+      r.sntins.forEach((c, i) => {
+        if (results[i]?.code !== 0) return
+        const info = this.issued.get(c) as IssuedCode
+        keep(info)
+        info.fate = r.kind === 'utilisation' ? 'UTILISED' : 'DROPPED'
+        r.codes.push(c)
+      })
+    } else {
+      let k = 0
+      for (const u of r.units ?? []) {
+        const mine = results.slice(k, k + u.sntins.length)
+        k += u.sntins.length
+        if (mine.some(x => x.code !== 0)) continue
+        for (const c of u.sntins) {
+          const agg = this.aggregates.get(c)
+          if (agg !== undefined) { agg.in = u.unitSerialNumber; continue }
+          const info = this.issued.get(this.byIdentity.get(c) as string) as IssuedCode
+          keep(info)
+          info.aggregatedIn = u.unitSerialNumber
+          r.codes.push(info.code)
+        }
+        this.aggregates.set(u.unitSerialNumber, {})
+        r.acceptedUnits.push(u)
+      }
+    }
+    if (remember) r.prior = prior
+  }
+
+  groupOf (productGroup: string): OmsGroup | undefined { return omsGroup(productGroup) }
 }

@@ -43,7 +43,7 @@ t.test('auth: a key is single-use, the signature must cover its data, tokens exp
   const wrong = await call('POST', '/api/v3/true-api/auth/simpleSignIn', { uuid: key.body.uuid, data: await signer.sign(Buffer.from('other'), { detached: false }) })
   t.equal(wrong.status, 403)
   const reuse = await call('POST', '/api/v3/true-api/auth/simpleSignIn', { uuid: key.body.uuid, data: await signer.sign(Buffer.from(key.body.data), { detached: false }) })
-  t.equal(reuse.status, 403, 'the uuid was used up')
+  t.equal(reuse.status, 400, 'the uuid was used up: "UUID не найден в хранилище ключей" (True API §1.5)')
   t.equal((await call('POST', '/api/v3/true-api/auth/simpleSignIn', '{oops')).status, 400)
   const token = await signIn()
   t.equal((await call('GET', '/api/v4/true-api/doc/list?pg=water', undefined, token)).status, 200)

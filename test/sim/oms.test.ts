@@ -1,13 +1,14 @@
 import t from 'tap'
 import { ProfileRegistry, parseCode, withCheckDigit } from '../../line/codes/index.ts'
 import { OmsHttpError } from '../../line/emission/index.ts'
+import type { CreateOrderRequest } from '../../line/emission/api.ts'
 import { WATER_ORDER, omsFixture } from '../line/emission/fixture.ts'
 
 const GTIN = withCheckDigit('0460165303004')
 const HOUR = 3_600_000
 const profiles = new ProfileRegistry()
 
-async function activeCodes (f: Awaited<ReturnType<typeof omsFixture>>, n: number, group = WATER_ORDER(GTIN, n)): Promise<{ orderId: string, codes: string[] }> {
+async function activeCodes (f: Awaited<ReturnType<typeof omsFixture>>, n: number, group: CreateOrderRequest = WATER_ORDER(GTIN, n)): Promise<{ orderId: string, codes: string[] }> {
   const o = await f.client.createOrder(group)
   f.clock.advance(10_000)
   const gtin = group.products[0]!.gtin
@@ -21,7 +22,15 @@ t.test('every product group gets codes that parse under its profile', async t =>
   let i = 0
   for (const [productGroup, profile, templateId] of cases) {
     const gtin = withCheckDigit(String(4607000000000 + i++))
-    const { codes } = await activeCodes(f, 5, { ...WATER_ORDER(gtin, 5), productGroup, products: [{ ...WATER_ORDER(gtin, 5).products[0]!, templateId }] })
+    const base = WATER_ORDER(gtin, 5)
+    // tobacco: Table 10 order attributes, Table 11 mrp per product; template 3 takes only GROUP (Table 245)
+    const tobacco = productGroup === 'tobacco'
+    const order = {
+      ...base, productGroup,
+      ...(tobacco ? { attributes: { ...base.attributes, factoryId: 'F1', factoryCountry: 'RU', productCode: 'P1', productDescription: 'cigarettes' } } : {}),
+      products: [{ ...base.products[0]!, templateId, ...(templateId === 3 ? { cisType: 'GROUP' as const } : {}), ...(tobacco ? { attributes: { mrp: '15000' } } : {}) }],
+    }
+    const { codes } = await activeCodes(f, 5, order)
     t.equal(codes.length, 5, productGroup)
     for (const c of codes) t.equal(parseCode(profiles.get(profile), c).gtin, gtin, `${profile} code parses`)
   }
@@ -63,63 +72,132 @@ t.test('orders auto-close 48 h after creation on the simulated clock; rejected b
   t.match(s?.rejectionReason, /отклонён/)
 })
 
-t.test('utilisation is checked against codes really issued; reports move to SUCCESS or REJECTED', async t => {
-  const f = await omsFixture(t, { emu: { reportProcessingMs: 5_000 } })
+t.test('utilisation: taken at once, processed later with a result per code (Table 253) and a receipt (§4.4.18)', async t => {
+  const f = await omsFixture(t, { emu: { reportProcessingMs: 5_000, legacySyncRefusals: false, rateLimitPerSecond: 0 } })
   const { codes } = await activeCodes(f, 100)
-  const rep = await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(0, 40), attributes: { expirationDate: '2026-06-01' } })
+  const attributes = { expirationDate: '2026-06-01' }
+  const rep = await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(0, 40), attributes })
   t.equal((await f.client.reportInfo(rep.reportId)).reportStatus, 'PENDING')
+  t.same(f.emu.utilised(), [], 'nothing takes effect before processing')
   f.clock.advance(5_000)
   t.equal((await f.client.reportInfo(rep.reportId)).reportStatus, 'SUCCESS')
   t.same(f.emu.utilised(), codes.slice(0, 40))
 
-  const again = await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(39, 41) }).catch(e => e)
-  t.ok(again instanceof OmsHttpError && again.status === 400, 'already utilised → 400')
-  t.match(again.body, { success: false, globalErrors: [{ error: /отклонён/ }], fieldErrors: [{ fieldName: 'sntins[0]', fieldError: /already utilised/ }] })
+  // a copy of codes already utilised is taken, then processed with code 1 "Duplicate"
+  const again = await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(39, 41), attributes })
+  f.clock.advance(5_000)
+  t.equal((await f.client.reportInfo(again.reportId)).reportStatus, 'PARTIALLY')
+  const get = async (path: string, init: RequestInit = {}) => {
+    const r = await fetch(`${f.emu.url}${path}${path.includes('?') ? '&' : '?'}omsId=${f.emu.omsId}`, { ...init, headers: { clientToken: f.emu.clientToken, 'content-type': 'application/json' } })
+    return { status: r.status, body: await r.json() as any }
+  }
+  const receipt = (await get(`/api/v3/receipts/receipt?resultDocId=${again.reportId}`)).body.results[0]
+  t.match(receipt, { resultDocId: again.reportId, state: 'PARTIALLY', code: 3, workflow: 'REPORT_UTILIZE', details: { productGroupIds: [13], txType: 'REPORT_UTILIZE' } })
+  const processed = receipt.operations.find((o: any) => o.operationType === 'RNMS_GIS_PROCESSED')
+  t.match(processed.details, { state: 'PARTIALLY', processed: 1, total: 2 })
+  const doc = await get(`/api/v3/receipts/document?resultDocId=${again.reportId}&docId=${processed.docId}`)
+  const cisList = JSON.parse(doc.body.content).cisList
+  t.same(cisList.map((c: any) => c.code), [1, 0], 'code 1 for the duplicate, 0 for the new one')
+  t.notOk(cisList[0].cis.includes('\u001d'), 'codes in the results document carry no crypto part (Table 201)')
+  const source = await get(`/api/v3/receipts/document?resultDocId=${again.reportId}&docId=${receipt.sourceDocId}`)
+  t.same(JSON.parse(source.body.content).sntins, codes.slice(39, 41), 'the source document as sent (§4.4.20 item 1)')
+  const search = await get('/api/v3/receipts/receipt/search', { method: 'POST', body: JSON.stringify({ filter: { workflowTypes: ['REPORT_UTILIZE'], resultCodes: [3] } }) })
+  t.match(search.body, { totalCount: 1, results: [{ resultDocId: again.reportId }] })
+  t.equal((await get('/api/v3/receipts/receipt/search', { method: 'POST', body: JSON.stringify({ filter: { startCreateDocDate: 0, endCreateDocDate: 8 * 86_400_000 } }) })).status, 400, 'a date range over 7 days → 400')
 
   const forged = (codes[50] as string).replace(/^(.{20})./, '$1!')
-  const never = await f.client.utilisation({ productGroup: 'water', sntins: [forged] }).catch(e => e)
-  t.match(never.body.fieldErrors[0].fieldError, /never issued/)
+  const never = await f.client.utilisation({ productGroup: 'water', sntins: [forged], attributes })
+  f.clock.advance(5_000)
+  t.equal((await f.client.reportInfo(never.reportId)).reportStatus, 'FAILED', 'a never-issued code: code 2, the report FAILED')
 
-  const raw = await fetch(`${f.emu.url}/api/v3/utilisation?omsId=${f.emu.omsId}`, { method: 'POST', headers: { clientToken: f.emu.clientToken, 'content-type': 'application/json' }, body: JSON.stringify({ productGroup: 'water', sntins: Array.from({ length: 30_001 }, () => codes[0]) }) })
+  const missing = await f.client.utilisation({ productGroup: 'water', sntins: [codes[60] as string] }).catch(e => e)
+  t.match(missing.body.fieldErrors, [{ fieldName: 'attributes.expirationDate' }], 'water units need expirationDate (Table 124)')
+  const lp = await f.client.utilisation({ productGroup: 'lp', sntins: [codes[60] as string] }).catch(e => e)
+  t.equal(lp.status, 400, 'no utilisation for lp: the OMS makes it (§4.4.11 note 2)')
+
+  const raw = await fetch(`${f.emu.url}/api/v3/utilisation?omsId=${f.emu.omsId}`, { method: 'POST', headers: { clientToken: f.emu.clientToken, 'content-type': 'application/json' }, body: JSON.stringify({ productGroup: 'water', sntins: Array.from({ length: 30_001 }, () => codes[0]), attributes }) })
   t.equal(raw.status, 400, 'over 30,000 codes → 400')
   t.match(await raw.json(), { success: false, globalErrors: [{ error: /30000/ }] })
 
   f.emu.rejectNextReports(1)
-  const doomed = await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(60, 70) })
+  const doomed = await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(60, 70), attributes })
+  f.clock.advance(5_000)
+  t.equal((await f.client.reportInfo(doomed.reportId)).reportStatus, 'REJECTED')
+  t.equal(f.emu.utilised().length, 41, 'a rejected report leaves its codes unutilised')
+})
+
+t.test('legacySyncRefusals: per-code problems refused at once with 400, effects undone by a later REJECTED', async t => {
+  const f = await omsFixture(t, { emu: { reportProcessingMs: 5_000, legacySyncRefusals: true } })
+  const { codes } = await activeCodes(f, 100)
+  const attributes = { expirationDate: '2026-06-01' }
+  await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(0, 40), attributes })
+  const again = await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(39, 41), attributes }).catch(e => e)
+  t.ok(again instanceof OmsHttpError && again.status === 400, 'already utilised → 400')
+  t.match(again.body, { success: false, globalErrors: [{ error: /отклонён/ }], fieldErrors: [{ fieldName: 'sntins[0]', fieldError: /already utilised/ }] })
+  f.emu.rejectNextReports(1)
+  const doomed = await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(60, 70), attributes })
   f.clock.advance(5_000)
   t.equal((await f.client.reportInfo(doomed.reportId)).reportStatus, 'REJECTED')
   t.equal(f.emu.utilised().length, 40, 'a rejected report leaves its codes unutilised')
-  const retry = await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(60, 70) })
-  t.ok(retry.reportId, 'and they can be reported again')
+  t.ok((await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(60, 70), attributes })).reportId, 'and they can be reported again')
 })
 
 t.test('dropout and aggregation reports', async t => {
-  const f = await omsFixture(t)
+  const f = await omsFixture(t, { emu: { legacySyncRefusals: false } })
   const { codes } = await activeCodes(f, 30)
   const d = await f.client.dropout({ productGroup: 'water', dropoutReason: 'DEFECT', sntins: codes.slice(0, 3) })
-  t.ok(d.reportId)
+  f.clock.advance(1_000)
+  t.equal((await f.client.reportInfo(d.reportId)).reportStatus, 'SUCCESS')
   t.same(f.emu.dropped(), codes.slice(0, 3).map(code => ({ code, reason: 'DEFECT' })))
-  const twice = await f.client.dropout({ productGroup: 'water', dropoutReason: 'DEFECT', sntins: codes.slice(2, 4) }).catch(e => e)
-  t.match(twice.body.fieldErrors[0].fieldError, /already dropped/)
+  const twice = await f.client.dropout({ productGroup: 'water', dropoutReason: 'DEFECT', sntins: codes.slice(2, 4) })
+  f.clock.advance(1_000)
+  t.equal((await f.client.reportInfo(twice.reportId)).reportStatus, 'PARTIALLY', 'the dropped one is a duplicate (Table 253 code 1)')
+  const soft = await f.client.dropout({ productGroup: 'softdrinks', dropoutReason: 'DEFECT', sntins: [codes[9] as string] }).catch(e => e)
+  t.equal(soft.status, 400, 'no dropout for softdrinks (§4.4.9 note 1)')
+  const f2 = await f.client.dropout({ productGroup: 'milk', dropoutReason: 'EXPIRY', sntins: [codes[29] as string] }).catch(e => e)
+  t.match(f2.body.fieldErrors[0], { fieldName: 'dropoutReason' }, 'milk: DEFECT, QA_SAMPLES only (Table 244 note 1)')
 
   const identity = (c: string) => parseCode(profiles.get('water'), c).identity
   const unit = { unitSerialNumber: '00046000000000000017', aggregationType: 'AGGREGATION' as const, aggregationUnitCapacity: 12, aggregatedItemsCount: 12, sntins: codes.slice(10, 22).map(identity) }
-  const a = await f.client.aggregation({ productGroup: 'water', participantId: '7700000000', aggregationUnits: [unit] })
-  t.ok(a.reportId)
-  t.same(f.emu.aggregated(), [{ unitSerialNumber: unit.unitSerialNumber, sntins: unit.sntins }])
-  const withCrypto = await f.client.aggregation({ productGroup: 'water', participantId: '7700000000', aggregationUnits: [{ ...unit, aggregatedItemsCount: 1, sntins: [codes[25] as string] }] }).catch(e => e)
-  t.match(withCrypto.body.fieldErrors[0].fieldError, /without crypto/)
-  const f2 = await f.client.dropout({ productGroup: 'milk', dropoutReason: 'EXPIRY', sntins: [codes[29] as string] }).catch(e => e)
-  t.match(f2.body.fieldErrors[0], { fieldName: 'dropoutReason' })
-
-  await f.client.utilisation({ productGroup: 'water', sntins: [codes[5] as string] })
-  f.emu.rejectNextReports(1)
-  const rd = await f.client.dropout({ productGroup: 'water', dropoutReason: 'DEFECT', sntins: [codes[5] as string] })
+  // not utilised: refused when processed (Table 254 code 24)
+  const early = await f.client.aggregation({ productGroup: 'water', participantId: '7700000000', aggregationUnits: [unit] })
   f.clock.advance(1_000)
-  t.equal((await f.client.reportInfo(rd.reportId)).reportStatus, 'REJECTED')
-  t.notOk(f.emu.dropped().some(d => d.code === codes[5]), 'a rejected dropout drops nothing')
-  const again = await f.client.utilisation({ productGroup: 'water', sntins: [codes[5] as string] }).catch(e => e)
-  t.match(again.body.fieldErrors[0].fieldError, /already utilised/, 'and the code is back to utilised, not issued')
+  t.equal((await f.client.reportInfo(early.reportId)).reportStatus, 'FAILED', 'codes never utilised cannot be aggregated')
+  await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(10, 22), attributes: { expirationDate: '2026-06-01' } })
+  const a = await f.client.aggregation({ productGroup: 'water', participantId: '7700000000', aggregationUnits: [unit] })
+  f.clock.advance(1_000)
+  t.equal((await f.client.reportInfo(a.reportId)).reportStatus, 'SUCCESS', 'processed after the utilisation sent before it')
+  t.same(f.emu.aggregated(), [{ unitSerialNumber: unit.unitSerialNumber, sntins: unit.sntins }])
+  const nabeer = await f.client.aggregation({ productGroup: 'nabeer', participantId: '7700000000', aggregationUnits: [unit] }).catch(e => e)
+  t.equal(nabeer.status, 400, 'no OMS aggregation for nabeer (§4.4.10 note 1)')
+  const count = await f.client.aggregation({ productGroup: 'water', participantId: '7700000000', aggregationUnits: [{ ...unit, aggregationUnitCapacity: 1, aggregatedItemsCount: 1 }] }).catch(e => e)
+  t.match(count.body.fieldErrors[0], { fieldName: 'aggregationUnits[0].aggregatedItemsCount' }, 'water: the count is the number of items (Table 111)')
+})
+
+t.test('a partly filled milk box goes with capacity = count = 1 (§4.4.10.1.2, Figure 77)', async t => {
+  const f = await omsFixture(t, { emu: { legacySyncRefusals: false } })
+  const gtin = withCheckDigit('0460165303035')
+  const { codes } = await activeCodes(f, 4, { ...WATER_ORDER(gtin, 4), productGroup: 'milk', products: [{ ...WATER_ORDER(gtin, 4).products[0]!, templateId: 20 }] })
+  await f.client.utilisation({ productGroup: 'milk', sntins: codes, attributes: { expDate: '2026-03-01' } })
+  const sntins = codes.map(c => parseCode(profiles.get('milk'), c).identity)
+  const a = await f.client.aggregation({ productGroup: 'milk', participantId: '7700000000', aggregationUnits: [{ unitSerialNumber: '00046000000000000024', aggregationType: 'AGGREGATION', aggregationUnitCapacity: 1, aggregatedItemsCount: 1, sntins }] })
+  f.clock.advance(1_000)
+  t.equal((await f.client.reportInfo(a.reportId)).reportStatus, 'SUCCESS')
+})
+
+t.test('client tokens: issued for a registered installation, 10 h on the clock, a newer one voids the older (§9.1)', async t => {
+  const f = await omsFixture(t, { emu: { legacySyncRefusals: false } })
+  const status = async (token: string) => (await fetch(`${f.emu.url}/api/v3/report/info?omsId=${f.emu.omsId}&reportId=x`, { headers: { clientToken: token } })).status
+  t.equal(f.emu.issueClientToken('not-registered'), undefined)
+  const first = f.emu.issueClientToken()!
+  t.equal(await status(first.token), 404, 'valid: the call reaches the method')
+  f.clock.advance(9 * HOUR)
+  const second = f.emu.issueClientToken()!
+  t.equal(await status(first.token), 401, 'replaced by the newer token')
+  t.equal(await status(second.token), 404)
+  f.clock.advance(10 * HOUR)
+  t.equal(await status(second.token), 401, 'expired after 10 h')
+  t.equal(await status(f.emu.clientToken), 404, 'the configured fixed token stays valid')
 })
 
 t.test('truncated answers, outages and wrong omsId', async t => {

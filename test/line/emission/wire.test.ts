@@ -7,7 +7,7 @@ import { ManualClock } from '../../../line/clock.ts'
 import { WATER_ORDER, GTIN } from './fixture.ts'
 
 t.test('a client built from config talks to the OMS, signing requests when asked', async t => {
-  const emu = new OmsEmulator({ clock: new ManualClock() })
+  const emu = new OmsEmulator({ clock: new ManualClock(), clientToken: 'emulator-token' })
   const url = await emu.start()
   t.teardown(() => emu.close())
   const signed: Buffer[] = []

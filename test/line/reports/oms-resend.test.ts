@@ -27,7 +27,7 @@ t.test('a lost answer is sent again and the OMS copy counts as through, once', a
   // the OMS takes each report, and the answer is lost on the way back
   f.emu.inject({ kind: 'drop', path: '/api/v3/utilisation', times: 1 })
   f.emu.inject({ kind: 'drop', path: '/api/v3/aggregation', times: 1 })
-  await outbox.add({ kind: 'utilisation', group: 'water', codeIds: ids, attributes: { productionDate: '2026-11-25' } })
+  await outbox.add({ kind: 'utilisation', group: 'water', codeIds: ids, attributes: { productionDate: '2026-11-25', expirationDate: '2027-05-25' } }) // water units need expirationDate (Table 124)
   await outbox.add({ kind: 'aggregation', group: 'water', codeIds: ids.slice(0, 12), attributes: { capacity: 12 }, whole: true })
   await outbox.add({ kind: 'aggregation', group: 'water', codeIds: ids.slice(12), attributes: { capacity: 12 }, whole: true })
   await outbox.closeOpen()
