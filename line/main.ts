@@ -211,7 +211,9 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       planner = new ReportPlanner({
         outbox, pool, log: log.child({ module: 'reports' }),
         aggregation: senders.aggregation !== undefined,
-        aggregationAfterUtilisation: config.reports.aggregationVia === 'true-api',
+        // the OMS, as GIS MT, refuses the aggregation of a code whose utilisation it has not accepted (processed
+        // asynchronously: a code in a utilisation report still open or being processed is not utilised yet)
+        aggregationAfterUtilisation: true,
         aggregationVia: config.reports.aggregationVia,
         introduction: senders.introduction !== undefined,
         jobOf: id => jobs.get(id),

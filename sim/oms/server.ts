@@ -138,6 +138,11 @@ export class OmsEmulator {
     return [...new Set(out)]
   }
 
+  /** Reports of `kind` the emulator took (whatever their processing came to): what reached it. */
+  received (kind: string): number {
+    return [...this.state.reports.values()].filter(r => r.kind === kind).length
+  }
+
   /** Codes whose utilisation took effect (processed, or taken in legacy mode), in report order. */
   utilised (): string[] { return this.#codesOf('utilisation') }
   dropped (): Array<{ code: string, reason: string }> {

@@ -291,14 +291,15 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
       case 'oms-down': case 'true-api-down': case 'internet-down': {
         const omsDown = f.kind !== 'true-api-down'
         const apiDown = f.kind !== 'oms-down'
-        const before = oms.utilised().length
+        // reports taken during the outage (processing is asynchronous: a report taken before may be processed during it)
+        const before = oms.received('utilisation')
         if (omsDown) oms.setOutage('drop')
         if (apiDown) trueApi.outage({ mode: '5xx' })
         let maxPending = 0
         const printedBefore = (await ctl.status())?.counters.printed ?? 0
         let printed = printedBefore
         await during(s => { maxPending = Math.max(maxPending, s.pendingReports); printed = s.counters.printed })
-        rec.observed = { maxPendingReports: maxPending, printedDuringOutage: printed - printedBefore, utilisedDuringOutage: oms.utilised().length - before }
+        rec.observed = { maxPendingReports: maxPending, printedDuringOutage: printed - printedBefore, utilisedDuringOutage: oms.received('utilisation') - before }
         if (omsDown) oms.setOutage(null)
         if (apiDown) trueApi.outage(undefined)
         break
