@@ -8,7 +8,7 @@ export const ACTIONS = [
   'cmd:start', 'cmd:stop', 'cmd:hold', 'cmd:unhold', 'cmd:reset', 'cmd:complete',
   'cmd:abort', 'cmd:clear', 'cmd:suspend', 'cmd:unsuspend',
   'alarm:ack', 'box:close', 'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start',
-  'report:view', 'audit:view', 'users:manage',
+  'report:view', 'audit:view', 'users:manage', 'product:sync', 'product:edit',
 ] as const
 export type Action = typeof ACTIONS[number]
 
@@ -34,15 +34,21 @@ export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>>
   'report:view': { ru: 'Отчёт смены', en: 'Shift report' },
   'audit:view': { ru: 'Журнал действий', en: 'Audit trail' },
   'users:manage': { ru: 'Управление пользователями', en: 'User management' },
+  'product:sync': { ru: 'Синхронизация с Национальным каталогом', en: 'Sync with the National Catalogue' },
+  'product:edit': { ru: 'Ввод карточки товара вручную', en: 'Enter a product card by hand' },
 }
 
 const OPERATOR: readonly Action[] = [
   'cmd:start', 'cmd:stop', 'cmd:hold', 'cmd:unhold', 'cmd:reset', 'alarm:ack', 'box:close', 'report:view',
+  // reading the catalogue again changes nothing a person entered
+  'product:sync',
 ]
 // Engineers also do what ends or reshapes production and what touches codes already on units.
 const ENGINEER: readonly Action[] = [
   ...OPERATOR, 'cmd:complete', 'cmd:abort', 'cmd:clear', 'cmd:suspend', 'cmd:unsuspend',
   'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start', 'audit:view',
+  // a card decides the group, dates and packing of every job of its product
+  'product:edit',
 ]
 const ADMIN: readonly Action[] = [...ENGINEER, 'users:manage']
 
