@@ -69,6 +69,8 @@ export interface LineHandle {
   l3: L3Wiring | null
   /** The operator panel's address. */
   hmiUrl: string
+  /** The product catalogue (line/products). */
+  products: ProductCatalogue
   close(): Promise<void>
 }
 
@@ -293,7 +295,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const hmiUrl = await hmi.listen()
     closers.push(() => hmi.close())
     log.info({ site: config.site, line: config.line, recovered: recovered.length, hmi: hmiUrl }, 'line controller started')
-    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, outbox, l3: l3Feed, hmiUrl, close }
+    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, outbox, l3: l3Feed, hmiUrl, products, close }
   } catch (err) {
     await close()
     throw err
