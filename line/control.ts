@@ -173,7 +173,11 @@ export interface LineControl extends EventEmitter {
   snapshot(): LineSnapshot
   command(cmd: string, actor: string): Promise<CommandResult>
   setMode(mode: PackmlMode, actor: string): Promise<CommandResult>
-  startJob(job: JobInput, actor: string): Promise<ControlResult<JobView>>
+  /**
+   * Start a job. While another job is active it is refused (LC_ERR_JOB_SWITCH) unless `change` confirms the switch
+   * and says what becomes of the active job's open box and pallet (docs/hmi.md "Changing the job").
+   */
+  startJob(job: JobInput, actor: string, change?: JobChange): Promise<ControlResult<JobView>>
   ackAlarm(id: number, actor: string): Promise<ControlResult>
   closePartialBox(actor: string): Promise<ControlResult<{ sscc: string }>>
   removeUnit(code: string, actor: string): Promise<ControlResult>
@@ -181,4 +185,53 @@ export interface LineControl extends EventEmitter {
   scrapBox(sscc: string, reason: string, actor: string): Promise<ControlResult>
   shiftReport(fromMs: number, toMs: number): ShiftRow[]
   lastImagePng(): Buffer | null
+}
+
+/**
+ * The operator's confirmation that the active job ends for a new one, and what becomes of its open box and pallet:
+ * `close` — closed partial now (SSCC, label, aggregation report); `leave` — left open in the store under the ended
+ * job, for later (docs/hmi.md).
+ */
+export interface JobChange { confirm: true, box: 'close' | 'leave', pallet: 'close' | 'leave' }
+
+/** A product card in the line's catalogue (line/products/, docs/catalogue.md). */
+export interface ProductView {
+  gtin: string
+  name: string
+  group: string
+  tnvedCode: string | null
+  shelfLifeDays: number | null
+  unitsPerBox: number
+  boxesPerPallet: number
+  certificate: { kind: 'CONFORMITY_CERTIFICATE' | 'CONFORMITY_DECLARATION', number: string, date: string } | null
+  labelTemplate: string | null
+  /** `nk`: from the National Catalogue; `manual`: entered at the panel; `config`: from the config's job. */
+  source: 'nk' | 'manual' | 'config'
+  /** The card's id in the National Catalogue (good_id), when it came from there. */
+  goodId: number | null
+  updatedAt: number
+  updatedBy: string
+}
+
+export interface CatalogueStatus {
+  /** A National Catalogue is configured (`catalogue.url`). */
+  configured: boolean
+  syncing: boolean
+  lastSyncAt: number | null
+  /** Cards received at the last successful sync. */
+  lastCount: number | null
+  lastError: Bilingual | null
+}
+
+/**
+ * The product catalogue as people and systems use it: read, sync from the National Catalogue on demand, enter a card by
+ * hand where the catalogue cannot be reached. Callers have checked the user's role; `actor` goes to the card and the trail.
+ */
+export interface ProductsControl {
+  list(): ProductView[]
+  get(gtin: string): ProductView | null
+  /** A card entered or corrected by hand (validated: refusals carry the fields in `reason`). */
+  save(input: unknown, actor: string): ControlResult<ProductView> & { fields?: Record<string, Bilingual> }
+  sync(actor: string): Promise<ControlResult<{ count: number }>>
+  status(): CatalogueStatus
 }

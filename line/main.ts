@@ -52,6 +52,7 @@ import { lineTimings, type LineTimings } from './timings.ts'
 import { Feeder } from './tracking/feeder.ts'
 import { Tracker } from './tracking/tracker.ts'
 import { startL3, type L3Wiring } from './l3/wire.ts'
+import { NkClient, ProductCatalogue, ProductStore } from './products/index.ts'
 
 export interface LineHandle {
   config: LineConfig
@@ -70,6 +71,8 @@ export interface LineHandle {
   l3: L3Wiring | null
   /** The operator panel's address. */
   hmiUrl: string
+  /** The product catalogue (line/products). */
+  products: ProductCatalogue
   close(): Promise<void>
 }
 
@@ -112,7 +115,14 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const alarms = new AlarmBook(db, { clock, log: log.child({ module: 'alarms' }) })
     // where aggregation reports go, as routeReports decides below: a job whose boxes that API refuses is refused
     const aggregationVia = config.reports.aggregationVia === 'oms' ? (config.oms === undefined ? null : 'oms') : (config.trueApi === undefined ? null : 'true-api')
-    const jobs = new JobStore(db, { clock, profiles, aggregationVia, groupOf: gtin => pool.queries.groupOf(gtin), modes: lineModes(config.printers) })
+    // products: every job needs its product's card (docs/catalogue.md); cards come from the National Catalogue when configured
+    const productStore = new ProductStore(db, { clock })
+    const nk = config.catalogue === undefined
+      ? null
+      : new NkClient({ url: config.catalogue.url, apiKey: config.catalogue.apiKey, timeoutMs: config.catalogue.timeoutMs, maxResponseBytes: config.catalogue.maxResponseBytes, clock, log: log.child({ module: 'catalogue' }) })
+    if (nk !== null) closers.push(() => nk.close())
+    const products = new ProductCatalogue({ store: productStore, client: nk, ...(config.catalogue?.gtins === undefined ? {} : { gtins: config.catalogue.gtins }), alarms, clock, log: log.child({ module: 'catalogue' }) })
+    const jobs = new JobStore(db, { clock, profiles, aggregationVia, groupOf: gtin => pool.queries.groupOf(gtin), productOf: gtin => productStore.get(gtin), modes: lineModes(config.printers) })
     const bus = new LineBus()
     bus.relay('alarms', alarms, ['alarm'])
     const recovered = writeOffUncertain(pool, alarms)
@@ -266,7 +276,12 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     await Promise.race([subscribed, sleep(timings.startupWaitMs)])
     closers.push(watchStore({ watch: new StoreWatch(db, { path: config.store.path }), intervalMs: timings.storeWatchMs, alarms, fault: (kind, message, source, detail) => runtime.fault(kind, message, source, detail) }))
 
-    await loadConfigJob({ job: config.job, jobs, control: runtime, log })
+    await loadConfigJob({ job: config.job, jobs, control: runtime, log, products })
+    // never waited for: an unreachable catalogue is an alarm, and the stored cards stay usable
+    if (nk !== null && config.catalogue?.syncOnStart === true) {
+      const first = products.sync('start-up')
+      closers.push(async () => { await nk.close(); await first })
+    }
     if (replenisher !== null) followJobDemand({ bus, jobs, replenisher, intervalMs: timings.replenishMs })
     runtime.start()
 
@@ -284,13 +299,13 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     // exports for printing houses and uploaded files beside the store (docs/codes-files.md)
     const codeFiles = config.store.path === ':memory:' ? undefined : new CodeFiles({ pool, profiles, clock, exportDir: `${config.store.path}.exports`, uploadDir: `${config.store.path}.uploads` })
     const hmi = createHmiServer({
-      control: runtime, db, log: log.child({ module: 'hmi' }), clock, ...(codeFiles === undefined ? {} : { codeFiles }),
+      control: runtime, products, db, log: log.child({ module: 'hmi' }), clock, ...(codeFiles === undefined ? {} : { codeFiles }),
       config: { ...config.hmi, bootstrap: options.hmiBootstrap ?? { passwordFile: `${config.store.path}.hmi-initial-admin.txt`, ...bootstrapFromEnv(process.env) } },
     })
     const hmiUrl = await hmi.listen()
     closers.push(() => hmi.close())
     log.info({ site: config.site, line: config.line, recovered: recovered.length, hmi: hmiUrl }, 'line controller started')
-    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, outbox, l3: l3Feed, hmiUrl, close }
+    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, outbox, l3: l3Feed, hmiUrl, products, close }
   } catch (err) {
     await close()
     throw err

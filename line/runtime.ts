@@ -7,7 +7,7 @@ import type { Aggregator } from './aggregation/aggregator.ts'
 import type { Clock } from './clock.ts'
 import { CodeFormatError, parseCode, parseHri, parseSscc, type ProfileRegistry } from './codes/index.ts'
 import type {
-  Bilingual, ControlResult, Counters, DeviceView, JobInput, JobView, LineControl, LineOperation, LineSnapshot, ShiftRow,
+  Bilingual, ControlResult, Counters, DeviceView, JobChange, JobInput, JobView, LineControl, LineOperation, LineSnapshot, ShiftRow,
 } from './control.ts'
 import { TypedEmitter, type LineBus } from './events.ts'
 import { JobError, type JobStore } from './jobs/jobs.ts'
@@ -206,16 +206,32 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     return r
   }
 
-  async startJob (input: JobInput, actor: string): Promise<ControlResult<JobView>> {
+  async startJob (input: JobInput, actor: string, change?: JobChange): Promise<ControlResult<JobView>> {
     const state = this.#o.machine.state
     if (!['Stopped', 'Idle', 'Complete', 'Aborted'].includes(state)) {
       return { ok: false, reason: { ru: 'Задание можно начать только на остановленной линии', en: 'a job can only be started while the line is not running' } }
     }
     let job: JobView
+    let ended: Record<string, unknown> | null = null
     try {
       const valid = this.#o.jobs.validate(input)
       const previous = this.#o.jobs.active()
-      if (previous !== null) this.#o.jobs.end(previous.id, 'cancelled')
+      if (previous !== null) {
+        // the active job ends only when someone says so and decides about its open box and pallet (docs/hmi.md)
+        if (change?.confirm !== true) {
+          return {
+            ok: false,
+            code: 'LC_ERR_JOB_SWITCH',
+            reason: {
+              ru: `Активно задание №${previous.id} (партия ${previous.batch}, GTIN ${previous.gtin}): подтвердите его завершение и выберите, что сделать с открытым коробом и паллетой (закрыть неполными или оставить на потом)`,
+              en: `job ${previous.id} (batch ${previous.batch}, GTIN ${previous.gtin}) is active: confirm ending it and choose what happens to its open box and pallet (close them partial, or leave them for later)`,
+            },
+          }
+        }
+        const closed = await this.#o.aggregator.closeForJobChange({ box: change.box === 'close', pallet: change.pallet === 'close' })
+        this.#o.jobs.end(previous.id, 'cancelled')
+        ended = { endedJobId: previous.id, box: change.box, pallet: change.pallet, closed }
+      }
       job = this.#o.jobs.start(valid, actor)
     } catch (err) {
       if (err instanceof JobError) return { ok: false, reason: { ru: `Задание отклонено: ${err.message}`, en: `job refused: ${err.message}` }, code: err.code }
@@ -223,7 +239,7 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     }
     this.#attach(job)
     this.#o.bus.emit('line:job', job)
-    this.#operation(actor, 'job:start', { jobId: job.id, gtin: job.gtin, batch: job.batch, quantity: job.quantity })
+    this.#operation(actor, 'job:start', { jobId: job.id, gtin: job.gtin, batch: job.batch, quantity: job.quantity, ...(ended === null ? {} : { previous: ended }) })
     this.#changed()
     return { ok: true, value: job }
   }

@@ -8,6 +8,7 @@ import { startLine } from '../line/main.ts'
 import { OmsEmulator } from './oms/index.ts'
 import { startTrueApiEmulator } from './gismt/server.ts'
 import { passOmsReportsToTrueApi } from './gismt/from-oms.ts'
+import { startCatalogueEmulator } from './catalogue/server.ts'
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { SimWorld } from './world.ts'
@@ -31,6 +32,9 @@ async function main (): Promise<void> {
   const trueApi = await startTrueApiEmulator({ port: Number(tapiUrl.port), host: tapiUrl.hostname })
   // GIS MT learns applied codes and OMS aggregates from the OMS
   passOmsReportsToTrueApi(oms, trueApi)
+  // the National Catalogue: product cards of the simulated GTINs, synced by the line at start
+  const nkUrl = new URL(base.catalogue?.url ?? 'http://127.0.0.1:18083')
+  const nk = await startCatalogueEmulator({ port: Number(nkUrl.port), host: nkUrl.hostname, apiKey: base.catalogue?.apiKey ?? 'demo-nk-apikey' })
 
   const { world, config } = await SimWorld.devices(base, {
     camera: {
@@ -57,7 +61,7 @@ async function main (): Promise<void> {
   }, 1000)
 
   const hmiUrl = line.hmiUrl.replace('0.0.0.0', 'localhost')
-  process.stdout.write(`\nLine controller running: ${config.site}/${config.line}\n  HMI:    ${hmiUrl}  (first login: admin / ${adminPassword}, a new password is asked for)\n  MQTT:   ${line.broker?.url ?? config.broker.url}\n  OMS emulator ${oms.url}, True API emulator ${trueApi.url}\nCtrl-C stops everything.\n\n`)
+  process.stdout.write(`\nLine controller running: ${config.site}/${config.line}\n  HMI:    ${hmiUrl}  (first login: admin / ${adminPassword}, a new password is asked for)\n  MQTT:   ${line.broker?.url ?? config.broker.url}\n  OMS emulator ${oms.url}, True API emulator ${trueApi.url}, National Catalogue emulator ${nk.url}\nCtrl-C stops everything.\n\n`)
 
   // The demo presses the PLC's buttons once the pool holds codes: reset, then start.
   const autostart = setInterval(() => {
@@ -88,6 +92,7 @@ async function main (): Promise<void> {
     await world.close()
     await oms.close()
     await trueApi.close()
+    await nk.close()
     process.stdout.write('stopped\n')
     process.exit(0)
   }

@@ -334,6 +334,33 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
     })
   }
 
+  /**
+   * The job ends for another (docs/hmi.md "Changing the job"): close the open box and/or pallet partial, as the operator
+   * chose; what is not closed stays open in the store under the ended job. Returns the SSCCs closed.
+   */
+  closeForJobChange (o: { box: boolean, pallet: boolean }): Promise<string[]> {
+    return this.#serial(async () => {
+      const closed: string[] = []
+      const last = (level: 'box' | 'pallet'): string | undefined => (this.#db.prepare('SELECT sscc FROM containers WHERE level = ? AND state = \'closed\' ORDER BY id DESC LIMIT 1').get(level) as { sscc: string } | undefined)?.sscc
+      const box = this.#box
+      if (o.box && box !== null && box.count > 0) {
+        // closing a box puts it on the pallet (and may fill the pallet)
+        this.#box = null
+        await this.#closeBox(box)
+        const s = last('box')
+        if (s !== undefined) closed.push(s)
+      }
+      const pallet = this.#pallet
+      if (o.pallet && pallet !== null && pallet.count > 0) {
+        this.#pallet = null
+        await this.#closePallet(pallet)
+        const s = last('pallet')
+        if (s !== undefined) closed.push(s)
+      }
+      return closed
+    })
+  }
+
   /** Take a unit out of the open box: it becomes DEFECT (reason REMOVED) and is dropped out. */
   removeUnit (codeId: number): Promise<boolean> {
     return this.#serial(async () => {

@@ -18,9 +18,13 @@ export function writeOffUncertain (pool: Pick<CodePool, 'recoverUncertain'>, ala
   return recovered
 }
 
-/** A job from the config is loaded when no job is active. */
-export async function loadConfigJob (o: { job: JobInput | undefined, jobs: Pick<JobStore, 'active'>, control: Pick<LineControl, 'startJob'>, log: Logger }): Promise<void> {
+/**
+ * A job from the config is loaded when no job is active. It brings its product: without a card for its GTIN one is
+ * made from the job's own fields (source `config`, docs/catalogue.md), so a config that ran before still runs.
+ */
+export async function loadConfigJob (o: { job: JobInput | undefined, jobs: Pick<JobStore, 'active'>, control: Pick<LineControl, 'startJob'>, log: Logger, products?: { registerConfigJob(job: JobInput): unknown } }): Promise<void> {
   if (o.job === undefined || o.jobs.active() !== null) return
+  o.products?.registerConfigJob(o.job)
   const r = await o.control.startJob(o.job, 'config')
   if (!r.ok) o.log.warn({ reason: r.reason.en }, 'job from config refused')
 }

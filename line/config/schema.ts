@@ -4,7 +4,7 @@ import { checkJobForGroup, groupRule } from '../domain/groups.ts'
 import { jobGroupFields, jobModeField } from '../jobs/fields.ts'
 import { integer, nonEmpty } from './sections/common.ts'
 import { cameraSchema, plcSchema, printerSchema } from './sections/devices.ts'
-import { brokerSchema, hmiSchema, l3Schema, omsSchema, poolSchema, reportsSchema, signerSchema, storeSchema, trueApiSchema } from './sections/services.ts'
+import { brokerSchema, catalogueSchema, hmiSchema, l3Schema, omsSchema, poolSchema, reportsSchema, signerSchema, storeSchema, trueApiSchema } from './sections/services.ts'
 
 const topicPart = () => nonEmpty().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" and "_" only (used in MQTT topics)')
 
@@ -44,6 +44,8 @@ export const configSchema = z.strictObject({
   }).default({ companyPrefix: '4600000', extensionDigit: 0 }),
   oms: omsSchema.optional(),
   trueApi: trueApiSchema.optional(),
+  /** The National Catalogue the product cards come from (docs/catalogue.md). */
+  catalogue: catalogueSchema.optional(),
   signer: signerSchema.default({ kind: 'test', secret: 'test-signer' }),
   reports: reportsSchema.prefault({}),
   broker: brokerSchema.prefault({}),

@@ -151,6 +151,16 @@ export const CATALOGUE = {
     text: { ru: 'Задание не найдено', en: 'No such job' },
     action: { ru: 'Проверьте номер задания в MES', en: 'Check the job id in the MES' },
   },
+  LC_ERR_JOB_NO_PRODUCT: {
+    severity: 'warning',
+    text: { ru: 'Для GTIN задания нет карточки товара: коды заказываются только для товара с карточкой', en: "The job's GTIN has no product card: codes are ordered only for a product with its card" },
+    action: { ru: 'Загрузите карточку из Национального каталога или заведите её вручную на панели («Товары»), затем отправьте задание снова', en: 'Load the card from the National Catalogue or enter it by hand on the panel ("Products"), then send the job again' },
+  },
+  LC_ERR_JOB_SWITCH: {
+    severity: 'warning',
+    text: { ru: 'Другое задание ещё активно: новое запускается только с подтверждением и решением по открытому коробу и паллете', en: 'Another job is still active: a new one starts only with a confirmation and a decision on the open box and pallet' },
+    action: { ru: 'Подтвердите смену задания и выберите: закрыть неполный короб и паллету или оставить их на потом', en: 'Confirm the job change and choose: close the partial box and pallet, or leave them for later' },
+  },
   LC_ERR_L3_RATE: {
     severity: 'warning',
     text: { ru: 'MES присылает слишком много сообщений: лишние отклонены без чтения', en: 'The MES sends too many messages: the excess is refused unread' },
@@ -170,6 +180,43 @@ export const CATALOGUE = {
     severity: 'warning',
     text: { ru: 'Линия не выполнила сообщение MES', en: 'The line could not carry out the MES message' },
     action: CHECK_LOG,
+  },
+
+  // ---- product catalogue (National Catalogue, docs/catalogue.md) --------------------------------------------
+  LC_ERR_PRODUCT: {
+    severity: 'warning',
+    text: { ru: 'Карточка товара содержит ошибки', en: 'The product card is invalid' },
+    action: { ru: 'Исправьте поля карточки и сохраните её снова', en: 'Correct the card fields and save it again' },
+  },
+  LC_ERR_NK_AUTH: {
+    severity: 'fault',
+    text: { ru: 'Национальный каталог не принял ключ доступа (apikey)', en: 'The National Catalogue refused the access key (apikey)' },
+    action: { ru: 'Проверьте catalogue.apiKey: ключ берётся в личном кабинете НК, «Профиль» → «Данные участника»', en: 'Check catalogue.apiKey: the key is in the NC account, "Profile" → "Participant data"' },
+  },
+  LC_ERR_NK_NOT_FOUND: {
+    severity: 'warning',
+    text: { ru: 'В Национальном каталоге нет карточки этого GTIN', en: 'The National Catalogue has no card for this GTIN' },
+    action: { ru: 'Проверьте GTIN; заведите карточку в НК или вручную на панели', en: 'Check the GTIN; create the card in the NC, or enter it by hand on the panel' },
+  },
+  LC_ERR_NK_UNREACHABLE: {
+    severity: 'warning',
+    text: { ru: 'Национальный каталог недоступен', en: 'The National Catalogue cannot be reached' },
+    action: { ru: 'Линия работает по сохранённым карточкам; новую карточку можно завести вручную. Повторите синхронизацию позже', en: 'The line works from the stored cards; a new card can be entered by hand. Sync again later' },
+  },
+  LC_ERR_NK_RESPONSE: {
+    severity: 'warning',
+    text: { ru: 'Ответ Национального каталога не понят или слишком велик', en: 'The National Catalogue answer was not understood or too large' },
+    action: CHECK_LOG,
+  },
+  LC_ERR_NK_HTTP: {
+    severity: 'warning',
+    text: { ru: 'Национальный каталог отклонил запрос', en: 'The National Catalogue refused the request' },
+    action: CHECK_LOG,
+  },
+  CATALOGUE_SYNC_FAILED: {
+    severity: 'warning',
+    text: { ru: 'Синхронизация с Национальным каталогом не удалась: {reason}', en: 'Sync with the National Catalogue failed: {reason}' },
+    action: { ru: 'Линия работает по сохранённым карточкам; карточку можно завести вручную («Товары»). Повторите синхронизацию позже', en: 'The line works from the stored cards; a card can be entered by hand ("Products"). Sync again later' },
   },
 
   // ---- emission (OMS) ------------------------------------------------------------------------------------

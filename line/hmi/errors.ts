@@ -59,8 +59,11 @@ export class UnknownActionError extends HmiError {
 
 /** The line refused the action (wrong state, nothing to close …): a 409 with the line's own reason. */
 export class RefusedError extends HmiError {
-  constructor (reason: Bilingual, context: Record<string, unknown> = {}) {
+  /** The line's catalogue code of why, when it gave one (LC_ERR_JOB_SWITCH: the panel asks for a confirmation). */
+  readonly lineCode: string | undefined
+  constructor (reason: Bilingual, context: Record<string, unknown> = {}, lineCode?: string) {
     super('LC_ERR_HMI_REFUSED', 409, reason, context)
+    this.lineCode = lineCode
   }
 }
 

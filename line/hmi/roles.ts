@@ -8,7 +8,7 @@ export const ACTIONS = [
   'cmd:start', 'cmd:stop', 'cmd:hold', 'cmd:unhold', 'cmd:reset', 'cmd:complete',
   'cmd:abort', 'cmd:clear', 'cmd:suspend', 'cmd:unsuspend',
   'alarm:ack', 'box:close', 'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start',
-  'report:view', 'audit:view', 'users:manage', 'codes:export', 'codes:import',
+  'report:view', 'audit:view', 'users:manage', 'codes:export', 'codes:import', 'product:sync', 'product:edit',
 ] as const
 export type Action = typeof ACTIONS[number]
 
@@ -36,10 +36,14 @@ export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>>
   'users:manage': { ru: 'Управление пользователями', en: 'User management' },
   'codes:export': { ru: 'Выгрузка кодов для типографии', en: 'Export codes for a printing house' },
   'codes:import': { ru: 'Загрузка кодов из файла', en: 'Import codes from a file' },
+  'product:sync': { ru: 'Синхронизация с Национальным каталогом', en: 'Sync with the National Catalogue' },
+  'product:edit': { ru: 'Ввод карточки товара вручную', en: 'Enter a product card by hand' },
 }
 
 const OPERATOR: readonly Action[] = [
   'cmd:start', 'cmd:stop', 'cmd:hold', 'cmd:unhold', 'cmd:reset', 'alarm:ack', 'box:close', 'report:view',
+  // reading the catalogue again changes nothing a person entered
+  'product:sync',
 ]
 // Engineers also do what ends or reshapes production and what touches codes already on units.
 const ENGINEER: readonly Action[] = [
@@ -47,6 +51,8 @@ const ENGINEER: readonly Action[] = [
   'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start', 'audit:view',
   // codes leave the line for a printing house, or enter it from a file: an engineer's decision (docs/codes-files.md)
   'codes:export', 'codes:import',
+  // a card decides the group, dates and packing of every job of its product
+  'product:edit',
 ]
 const ADMIN: readonly Action[] = [...ENGINEER, 'users:manage']
 

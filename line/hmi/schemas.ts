@@ -141,3 +141,14 @@ export const idParamSchema = z.strictObject({
   id: z.coerce.number(m('Номер: число', 'Id: a number')).int(m('Номер: целое', 'Id: whole number')).min(1, m('Номер: положительный', 'Id: positive')),
 })
 export const usernameParamSchema = z.strictObject({ name: z.string().min(1).max(64) })
+
+/** What becomes of the active job when another starts (docs/hmi.md "Changing the job"). */
+export const jobChangeSchema = z.strictObject({
+  confirm: z.literal(true, m('Смена задания: подтвердите', 'Job change: confirm it')),
+  box: z.enum(['close', 'leave'], m('Открытый короб: закрыть или оставить', 'Open box: close or leave')),
+  pallet: z.enum(['close', 'leave'], m('Открытая паллета: закрыть или оставить', 'Open pallet: close or leave')),
+})
+/** The job request's change fields, taken out before the job form is checked. */
+export const JOB_CHANGE_FIELDS = ['confirm', 'box', 'pallet'] as const
+/** Fields a job takes from its product card (line/products/product.ts `jobFieldsOf`). */
+export const CARD_FIELDS = ['group', 'tnvedCode', 'unitsPerBox', 'boxesPerPallet'] as const

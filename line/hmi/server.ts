@@ -2,7 +2,9 @@
 import websocket from '@fastify/websocket'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Clock } from '../clock.ts'
-import type { Bilingual, ControlResult, LineControl, LineOperation } from '../control.ts'
+import type { Bilingual, ControlResult, JobChange, JobInput, LineControl, LineOperation, ProductsControl } from '../control.ts'
+import { entryOf } from '../domain/catalogue.ts'
+import { jobFieldsOf, productInputSchema } from '../products/product.ts'
 import type { Logger } from '../log.ts'
 import type { CommandResult } from '../state/packml.ts'
 import type { Db } from '../store/open.ts'
@@ -17,7 +19,7 @@ import { buildPanel, type PanelAssets } from './panel-build.ts'
 import { LiveUpdates } from './live.ts'
 import { ACTIONS, PERMISSIONS, can, type Action } from './roles.ts'
 import {
-  auditQuerySchema, changePasswordSchema, commandSchema, idParamSchema, jobSchema, loginSchema, modeSchema, newUserSchema, parse,
+  CARD_FIELDS, JOB_CHANGE_FIELDS, auditQuerySchema, changePasswordSchema, commandSchema, idParamSchema, jobChangeSchema, jobSchema, loginSchema, modeSchema, newUserSchema, parse,
   removeUnitSchema, reportQuerySchema, reprintSchema, scrapSchema, updateUserSchema, usernameParamSchema,
 } from './schemas.ts'
 import { HmiStore, type AuditResult, type Session } from './store.ts'
@@ -102,8 +104,12 @@ function bootstrapFor (host: string, b: BootstrapOptions, log: Logger): Bootstra
   return rest
 }
 
-/** `codeFiles`: the codes-files API (/api/codes/…) is served when given. */
-export function createHmiServer (o: { control: LineControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort }): HmiServer {
+/**
+ * `codeFiles`: the codes-files API (/api/codes/…) is served when given. `products`: the product catalogue
+ * (line/products). With it the job form picks a product — a GTIN without a card is refused and the card gives group,
+ * TN VED, packing and expiry — and the panel lists, syncs and edits cards.
+ */
+export function createHmiServer (o: { control: LineControl, products?: ProductsControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort }): HmiServer {
   const { control, clock, config } = o
   const log = o.log.child({ module: 'hmi' })
   const store = new HmiStore(o.db)
@@ -181,6 +187,7 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
       value = input()
     } catch (err) {
       if (err instanceof ValidationError) audit(s, action, { fields: Object.keys(err.fields) }, 'invalid', err.text)
+      else if (err instanceof RefusedError) audit(s, action, err.context, 'refused', err.text)
       throw err
     }
     let r: ControlResult<R> | CommandResult
@@ -195,7 +202,7 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
     }
     if (!r.ok) {
       audit(s, action, detailOf(value, line), 'refused', r.reason)
-      throw new RefusedError(r.reason, { action })
+      throw new RefusedError(r.reason, { action }, 'code' in r ? r.code : undefined)
     }
     audit(s, action, detailOf(value, line), 'ok')
     return { ok: true, result: 'value' in r ? r.value ?? null : r }
@@ -205,6 +212,7 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
     if (err instanceof HmiError) {
       const body: Record<string, unknown> = { error: { code: err.code, message: err.text } }
       if (err instanceof ValidationError) (body.error as Record<string, unknown>).fields = err.fields
+      if (err instanceof RefusedError && err.lineCode !== undefined) (body.error as Record<string, unknown>).lineCode = err.lineCode
       if (err.status >= 500) log.warn({ err, url: req.url }, 'HMI request failed')
       else log.info({ code: err.code, url: req.url, ctx: err.context }, 'HMI request refused')
       return reply.status(err.status).send(body)
@@ -317,12 +325,20 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
     return act(req, action as Action, () => command.toLowerCase(), (cmd, s) => control.command(cmd, s.username))
   })
   app.post('/api/mode', async req => act(req, 'mode:set', () => parse(modeSchema, req.body, 'mode'), (b, s) => control.setMode(b.mode, s.username)))
-  app.post('/api/job', async req => act(req, 'job:start', () => parse(jobForm, req.body, 'job'), (job, s) => control.startJob(job, s.username)))
+  app.post('/api/job', async req => act(req, 'job:start', () => jobRequest(req.body), (r, s) => r.change === undefined ? control.startJob(r.job, s.username) : control.startJob(r.job, s.username, r.change)))
   app.post('/api/alarms/:id/ack', async req => act(req, 'alarm:ack', () => parse(idParamSchema, req.params, 'alarm'), (p, s) => control.ackAlarm(p.id, s.username)))
   app.post('/api/box/close', async req => act(req, 'box:close', () => null, (_b, s) => control.closePartialBox(s.username)))
   app.post('/api/unit/remove', async req => act(req, 'unit:remove', () => parse(removeUnitSchema, req.body, 'remove-unit'), (b, s) => control.removeUnit(b.code, s.username)))
   app.post('/api/box/reprint', async req => act(req, 'label:reprint', () => parse(reprintSchema, req.body, 'reprint'), (b, s) => control.reprintLabel(b.sscc, s.username)))
   app.post('/api/box/scrap', async req => act(req, 'box:scrap', () => parse(scrapSchema, req.body, 'scrap'), (b, s) => control.scrapBox(b.sscc, b.reason, s.username)))
+
+  // --- products (docs/hmi.md "Products"): everyone reads, operators sync, engineers enter cards by hand
+  const products = o.products
+  if (products !== undefined) {
+    app.get('/api/products', async req => { sessionOf(req); return { products: products.list(), status: products.status() } })
+    app.post('/api/products/sync', async req => act(req, 'product:sync', () => null, async (_b, s) => await products.sync(s.username)))
+    app.post('/api/products', async req => act(req, 'product:edit', () => parse(productInputSchema, req.body, 'product'), async (p, s) => products.save(p, s.username)))
+  }
 
   // --- reports
   const reportRange = (req: FastifyRequest): { from: number, to: number, lang: 'ru' | 'en' } => {
@@ -405,6 +421,44 @@ export function createHmiServer (o: { control: LineControl, db: Db, log: Logger,
     audit(s, 'users:update', { username: name, role: b.role, disabled: b.disabled, password: b.password !== undefined }, 'ok')
     return { ok: true }
   })
+
+  /**
+   * The job form's request: the job, and the confirmation of a job change when one is active. With the product
+   * catalogue the GTIN must have a card, and the card gives what is the product's (group, TN VED, packing, expiry from
+   * its shelf life); a different value for those in the request is refused, not silently replaced.
+   */
+  function jobRequest (body: unknown): { job: JobInput, change?: JobChange } {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return { job: parse(jobForm, body, 'job') }
+    const b: Record<string, unknown> = { ...(body as Record<string, unknown>) }
+    const asked: Record<string, unknown> = {}
+    for (const k of JOB_CHANGE_FIELDS) {
+      if (b[k] !== undefined && b[k] !== '' && b[k] !== null && b[k] !== false) asked[k] = b[k]
+      delete b[k]
+    }
+    const change = Object.keys(asked).length === 0 ? undefined : parse(jobChangeSchema, asked, 'job-change')
+    if (products !== undefined) {
+      const gtin = typeof b.gtin === 'string' ? b.gtin.trim() : ''
+      const card = /^\d{14}$/.test(gtin) ? products.get(gtin) : null
+      if (card === null && /^\d{14}$/.test(gtin)) {
+        const e = entryOf('LC_ERR_JOB_NO_PRODUCT')
+        throw new RefusedError({ ru: `GTIN ${gtin}: ${e.text.ru}. ${e.action.ru}`, en: `GTIN ${gtin}: ${e.text.en}. ${e.action.en}` }, { gtin }, 'LC_ERR_JOB_NO_PRODUCT')
+      }
+      if (card !== null) {
+        const fromCard: Record<string, unknown> = jobFieldsOf(card, typeof b.productionDate === 'string' ? b.productionDate.trim() : '')
+        const owned = [...CARD_FIELDS, ...(fromCard.expiryDate === undefined ? [] : ['expiryDate'])]
+        const fields: Record<string, Bilingual> = {}
+        for (const k of owned) {
+          const v = b[k]
+          if (v !== undefined && v !== null && v !== '' && String(v).trim() !== String(fromCard[k] ?? '')) fields[k] = { ru: `берётся из карточки товара (${String(fromCard[k] ?? '—')})`, en: `comes from the product card (${String(fromCard[k] ?? '—')})` }
+          delete b[k]
+        }
+        if (Object.keys(fields).length > 0) throw new ValidationError(fields, { form: 'job' })
+        Object.assign(b, fromCard)
+      }
+    }
+    const job = parse(jobForm, b, 'job')
+    return change === undefined ? { job } : { job, change }
+  }
 
   let url: string | null = null
   return {

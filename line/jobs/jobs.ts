@@ -48,6 +48,11 @@ export interface JobContext {
   groupOf?: (gtin: string) => string | null
   /** The marking modes this line is equipped for (its unit printers), the first being its own. */
   modes?: readonly JobMode[]
+  /**
+   * The product card of a GTIN (line/products): when given, a job needs its product's card and the card's group
+   * ("every product must have its card before codes are ordered", docs/catalogue.md).
+   */
+  productOf?: (gtin: string) => { group: string } | null
 }
 
 const MODE_NEEDS: Record<JobMode, { ru: string, en: string }> = {
@@ -74,7 +79,10 @@ export class JobStore {
     this.#db = db
     this.#clock = options.clock
     this.#profiles = options.profiles
-    this.#context = { ...(options.aggregationVia === undefined ? {} : { aggregationVia: options.aggregationVia }), ...(options.groupOf === undefined ? {} : { groupOf: options.groupOf }), ...(options.modes === undefined ? {} : { modes: options.modes }) }
+    this.#context = {
+      ...(options.aggregationVia === undefined ? {} : { aggregationVia: options.aggregationVia }), ...(options.groupOf === undefined ? {} : { groupOf: options.groupOf }),
+      ...(options.productOf === undefined ? {} : { productOf: options.productOf }), ...(options.modes === undefined ? {} : { modes: options.modes }),
+    }
     migrate(db, 'jobs', MIGRATIONS)
   }
 
@@ -105,6 +113,15 @@ export class JobStore {
       group.push(`unitsPerBox: the OMS takes no aggregation reports for ${job.group} (${rule.aggregation.source}); this line sends aggregation to the OMS — set reports.aggregationVia: true-api or run without boxes / СУЗ не принимает отчёты об агрегации для группы ${job.group}; эта линия отправляет агрегацию в СУЗ — укажите reports.aggregationVia: true-api или работайте без коробов`)
     }
     if (group.length > 0) throw new JobError(group, 'LC_ERR_JOB_GROUP')
+    if (this.#context.productOf !== undefined) {
+      const card = this.#context.productOf(job.gtin)
+      if (card === null) {
+        throw new JobError([`gtin: GTIN ${job.gtin} has no product card: sync it from the National Catalogue or enter it on the panel (Products) first / у GTIN ${job.gtin} нет карточки товара: загрузите её из Национального каталога или заведите на панели («Товары»)`], 'LC_ERR_JOB_NO_PRODUCT')
+      }
+      if (card.group !== job.group) {
+        throw new JobError([`group: the product card of GTIN ${job.gtin} says ${card.group}, not ${job.group} / в карточке товара GTIN ${job.gtin} группа ${card.group}, а не ${job.group}`], 'LC_ERR_JOB_GROUP_MISMATCH')
+      }
+    }
     const pooled = this.#context.groupOf?.(job.gtin) ?? null
     if (pooled !== null && pooled !== job.group) {
       throw new JobError([`group: the pool holds codes of GTIN ${job.gtin} for group ${pooled}, not ${job.group} / в пуле коды GTIN ${job.gtin} группы ${pooled}, а не ${job.group}`], 'LC_ERR_JOB_GROUP_MISMATCH')

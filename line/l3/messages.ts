@@ -40,7 +40,14 @@ export const JobSpec = z.strictObject({
 export type JobSpec = z.infer<typeof JobSpec>
 
 export const MesMessage = z.discriminatedUnion('type', [
-  z.strictObject({ msgId: z.string().min(1).max(128), type: z.literal('job.load'), job: JobSpec }),
+  z.strictObject({
+    msgId: z.string().min(1).max(128), type: z.literal('job.load'), job: JobSpec,
+    /**
+     * Needed while another job is active: the MES confirms ending it and says what becomes of its open box and
+     * pallet (`close` partial now, or `leave` open for later) — the panel's rule (docs/hmi.md "Changing the job").
+     */
+    change: z.strictObject({ confirm: z.literal(true), box: z.enum(['close', 'leave']), pallet: z.enum(['close', 'leave']) }).optional(),
+  }),
   z.strictObject({ msgId: z.string().min(1).max(128), type: z.literal('job.cancel'), jobId: z.string().min(1) }),
   z.strictObject({ msgId: z.string().min(1).max(128), type: z.literal('ping') }),
 ])

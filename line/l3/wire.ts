@@ -67,9 +67,12 @@ export function jobFromSpec (spec: JobSpec, today: string, d: L3WiringOptions['j
   return job
 }
 
-/** The nack code of a refused job: the group table's refusals keep their own code, anything else is LC_ERR_JOB_REFUSED. */
+/** The nack code of a refused job: the group table's, the product card's and the job change's refusals keep their own code, anything else is LC_ERR_JOB_REFUSED. */
 function l3Code (code: string | undefined): ErrorCode {
-  return code === 'LC_ERR_JOB_GROUP' || code === 'LC_ERR_JOB_GROUP_REFUSED' || code === 'LC_ERR_JOB_GROUP_MISMATCH' ? code : 'LC_ERR_JOB_REFUSED'
+  return code === 'LC_ERR_JOB_GROUP' || code === 'LC_ERR_JOB_GROUP_REFUSED' || code === 'LC_ERR_JOB_GROUP_MISMATCH' ||
+    code === 'LC_ERR_JOB_NO_PRODUCT' || code === 'LC_ERR_JOB_SWITCH'
+    ? code
+    : 'LC_ERR_JOB_REFUSED'
 }
 
 export async function startL3 (o: L3WiringOptions): Promise<L3Wiring> {
@@ -119,13 +122,13 @@ async function handle (msg: MesMessage, o: L3WiringOptions): Promise<unknown> {
       return { state: o.state?.() ?? o.control.snapshot().state.state }
     case 'job.load': {
       const today = new Date(o.clock.now()).toISOString().slice(0, 10)
-      const r = await o.control.startJob(jobFromSpec(msg.job, today, o.jobDefaults), `l3:${msg.job.jobId}`)
+      const r = await o.control.startJob(jobFromSpec(msg.job, today, o.jobDefaults), `l3:${msg.job.jobId}`, msg.change)
       if (!r.ok) throw new LineError(l3Code(r.code), `${r.reason.en} / ${r.reason.ru}`, { jobId: msg.job.jobId })
       return { lineJobId: r.value?.id ?? null }
     }
     case 'job.cancel':
       // Product may be on the conveyor: ending a job is the operator's decision at the line. Loading the next job
       // (on a stopped line) ends the current one.
-      throw new LineError('LC_ERR_L3_UNSUPPORTED', 'job.cancel is done at the line (HMI): the operator ends a job when the conveyor is clear; a job.load on a stopped line replaces the current job / задание отменяет оператор на линии (HMI); job.load на остановленной линии заменяет текущее задание', { jobId: msg.jobId })
+      throw new LineError('LC_ERR_L3_UNSUPPORTED', 'job.cancel is done at the line (HMI): the operator ends a job when the conveyor is clear; a job.load on a stopped line with change.confirm replaces the current job / задание отменяет оператор на линии (HMI); job.load на остановленной линии с change.confirm заменяет текущее задание', { jobId: msg.jobId })
   }
 }

@@ -158,3 +158,18 @@ export const reportsSchema = z.strictObject({
   /** How often the outbox looks for work. */
   tickMs: duration().default(500),
 })
+
+/** The National Catalogue (docs/catalogue.md): where product cards come from; without it cards are entered by hand. */
+export const catalogueSchema = z.strictObject({
+  /** https://апи.национальный-каталог.рф (production), https://api.nk.sandbox.crptech.ru (test) — API НК §1. */
+  url: z.url({ error: iss => `expected a URL, received ${JSON.stringify(iss.input)}` }),
+  /** The owner's key (API НК §2.2, «Профиль» → «Данные участника» → «API KEY»). */
+  apiKey: nonEmpty(),
+  timeoutMs: duration().default(10_000),
+  /** Largest answer accepted. */
+  maxResponseBytes: integer().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
+  /** Sync only these GTINs; without them every card of the owner (§3.1.4, at most 10,000). */
+  gtins: z.array(z.string().regex(/^\d{14}$/, 'expected 14 digits')).max(10_000).optional(),
+  /** Sync when the controller starts (in the background: the line never waits for the catalogue). */
+  syncOnStart: z.boolean().default(true),
+})

@@ -1,16 +1,19 @@
 // The operator panel single-page app: login, live line view over WebSocket, commands and forms over the JSON API.
 /// <reference lib="dom" />
-import type { AlarmView, Bilingual, LineSnapshot, ShiftRow } from '../../control.ts'
+import type { AlarmView, Bilingual, CatalogueStatus, LineSnapshot, ProductView, ShiftRow } from '../../control.ts'
 import { GROUP_RULES, JOB_FIELD_FORMATS, JOB_GROUP_FIELDS, type GroupRule, type JobGroupField } from '../../domain/groups.ts'
 import { T, type Key, type Lang, type Text } from './i18n.ts'
 
 interface Me { username: string, role: string, mustChangePassword: boolean, permissions: string[] }
-type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bilingual> }
+type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bilingual>, lineCode?: string }
 
 let lang: Lang = localStorage.getItem('lc-lang') === 'en' ? 'en' : 'ru'
 let me: Me | null = null
 let snap: LineSnapshot | null = null
-let tab: 'line' | 'report' | 'audit' | 'users' = 'line'
+let tab: 'line' | 'products' | 'report' | 'audit' | 'users' = 'line'
+/** The product catalogue; null while not loaded or when the server has none (then the job form takes a typed GTIN). */
+let catalogue: { products: ProductView[], status: CatalogueStatus } | null = null
+let catalogueAsked = false
 let ws: WebSocket | null = null
 let wsRetry: number | undefined
 let connected = false
@@ -115,6 +118,12 @@ function render (): void {
   renderHeader()
   renderTab()
   connect()
+  if (!catalogueAsked) { catalogueAsked = true; void loadProducts().then(() => { if (catalogue !== null && me !== null) render() }) }
+}
+
+async function loadProducts (): Promise<void> {
+  const r = await api<{ products: ProductView[], status: CatalogueStatus }>('GET', '/api/products')
+  catalogue = r.ok ? r.data : null
 }
 
 function langButton (): HTMLElement {
@@ -157,7 +166,7 @@ function passwordScreen (): HTMLElement {
 }
 
 function tabs (): HTMLElement[] {
-  const list: Array<[typeof tab, Key, boolean]> = [['line', 'tabLine', true], ['report', 'tabReport', can('report:view')], ['audit', 'tabAudit', can('audit:view')], ['users', 'tabUsers', can('users:manage')]]
+  const list: Array<[typeof tab, Key, boolean]> = [['line', 'tabLine', true], ['products', 'tabProducts', catalogue !== null], ['report', 'tabReport', can('report:view')], ['audit', 'tabAudit', can('audit:view')], ['users', 'tabUsers', can('users:manage')]]
   return list.filter(([, , ok]) => ok).map(([id, k]) => h('button', { class: `tab ${tab === id ? 'active' : ''}`, 'data-tab': id, onclick: () => { tab = id; render() } }, tr(k)))
 }
 
@@ -182,7 +191,8 @@ function renderTab (): void {
   const main = document.getElementById('main')
   if (main === null) return
   main.replaceChildren()
-  if (tab === 'line') { main.append(lineView()); renderLine() } else if (tab === 'report') main.append(reportView())
+  if (tab === 'line') { main.append(lineView()); renderLine() } else if (tab === 'products') main.append(productsView())
+  else if (tab === 'report') main.append(reportView())
   else if (tab === 'audit') main.append(auditView())
   else main.append(usersView())
 }
@@ -193,6 +203,7 @@ function field (name: string, input: HTMLElement, label?: string): HTMLElement {
 }
 
 function jobForm (): HTMLElement {
+  if (catalogue !== null) return productJobForm(catalogue.products)
   const today = new Date().toISOString().slice(0, 10)
   // the groups and what each needs come from the product-group table (line/domain/groups.ts)
   const groupSel = h('select', { name: 'group' }, ...GROUP_RULES.filter(r => r.refused === undefined).map(r => h('option', { value: r.group }, `${r.group} — ${r.name[lang]}`)))
@@ -226,7 +237,167 @@ function jobForm (): HTMLElement {
   form.addEventListener('submit', ev => {
     ev.preventDefault()
     const body = Object.fromEntries(new FormData(form as HTMLFormElement).entries())
-    void run('POST', '/api/job', body, form).then(ok => { if (ok) document.getElementById('job-details')?.removeAttribute('open') })
+    void submitJob(body, form)
+  })
+  return form
+}
+
+/** The group's own job fields (participant, kpp …), shown for the group that needs them. */
+function groupExtras (): Array<{ f: JobGroupField, el: HTMLElement, input: HTMLElement }> {
+  return JOB_GROUP_FIELDS.filter(f => f !== 'expiryDate').map(f => {
+    const input = h('input', { name: f, placeholder: JOB_FIELD_FORMATS[f].hint[lang] })
+    return { f, el: field(f, input, JOB_FIELD_FORMATS[f].label[lang]), input }
+  })
+}
+
+const addDays = (date: string, days: number): string | null => {
+  const t = Date.parse(`${date}T00:00:00Z`)
+  return Number.isNaN(t) ? null : new Date(t + days * 86_400_000).toISOString().slice(0, 10)
+}
+
+/**
+ * The job form with a catalogue: the operator picks a product; its card gives the group, TN VED, packing and the expiry
+ * (production date + shelf life), shown read-only. No GTIN is typed (issue #17: every product has its card first).
+ */
+function productJobForm (products: ProductView[]): HTMLElement {
+  const today = new Date().toISOString().slice(0, 10)
+  const sel = h('select', { name: 'gtin', id: 'job-product' }, h('option', { value: '' }, tr('chooseProduct')),
+    ...products.map(p => h('option', { value: p.gtin }, `${p.name} — ${p.gtin}`))) as HTMLSelectElement
+  const card = h('div', { class: 'product-card', id: 'job-card' })
+  const prodDate = h('input', { name: 'productionDate', type: 'date', value: today }) as HTMLInputElement
+  const expiry = h('input', { name: 'expiryDate', type: 'date' }) as HTMLInputElement
+  const expiryField = field('expiryDate', expiry)
+  const extra = groupExtras()
+  const show = (): void => {
+    const p = products.find(x => x.gtin === sel.value)
+    const rule = GROUP_RULES.find(r => r.group === p?.group)
+    const used = rule === undefined ? new Set<JobGroupField>() : fieldsOf(rule)
+    for (const x of extra) { x.el.hidden = !used.has(x.f); (x.input as HTMLInputElement).disabled = !used.has(x.f) }
+    const computed = p === undefined || p.shelfLifeDays === null ? null : addDays(prodDate.value, p.shelfLifeDays)
+    // the expiry is typed only for a product whose card has no shelf life
+    expiryField.hidden = p === undefined || computed !== null
+    expiry.disabled = expiryField.hidden
+    if (p === undefined) { card.replaceChildren(h('span', { class: 'muted' }, products.length === 0 ? tr('noProducts') : tr('chooseProduct'))); return }
+    const kv = (k: Key, v: string): HTMLElement[] => [h('dt', {}, tr(k)), h('dd', { 'data-field': k }, v)]
+    card.replaceChildren(h('div', { class: 'muted' }, tr('fromCard')), h('dl', { class: 'kv' },
+      ...kv('group', p.group), ...kv('tnvedCode', p.tnvedCode ?? '—'), ...kv('unitsPerBox', String(p.unitsPerBox)), ...kv('boxesPerPallet', String(p.boxesPerPallet)),
+      ...kv('shelfLifeDays', p.shelfLifeDays === null ? '—' : String(p.shelfLifeDays)), ...(computed === null ? [] : kv('expiryDate', computed)),
+      ...kv('certificate', p.certificate === null ? '—' : `${tr(p.certificate.kind)} ${p.certificate.number} (${p.certificate.date})`)))
+  }
+  sel.addEventListener('change', show)
+  prodDate.addEventListener('change', show)
+  const form = h('form', { id: 'job-form', class: 'grid-form', novalidate: true },
+    field('gtin', sel, tr('product')), card,
+    field('batch', h('input', { name: 'batch' })),
+    field('productionDate', prodDate), expiryField,
+    field('quantity', h('input', { name: 'quantity', inputmode: 'numeric', value: '10000' })),
+    field('minGrade', h('select', { name: 'minGrade' }, ...['A', 'B', 'C', 'D'].map(g => h('option', { value: g, selected: g === 'C' }, g)))),
+    field('unitsPerMinute', h('input', { name: 'unitsPerMinute', inputmode: 'numeric', value: '300' })),
+    ...extra.map(x => x.el),
+    h('button', { type: 'submit', class: `btn primary big ${can('job:start') ? '' : 'locked'}` }, tr('startJob')))
+  show()
+  form.addEventListener('submit', ev => {
+    ev.preventDefault()
+    void submitJob(Object.fromEntries(new FormData(form as HTMLFormElement).entries()), form)
+  })
+  return form
+}
+
+function showError (error: ApiError, form?: HTMLElement): void {
+  toast(bi(error.message), 'error')
+  if (form === undefined || error.fields === undefined) return
+  for (const [f, m] of Object.entries(error.fields)) {
+    const slot = form.querySelector(`.field-error[data-for="${f.split('.')[0] ?? ''}"]`)
+    if (slot !== null) slot.textContent = bi(m)
+  }
+}
+
+/** Send the job; while another job is active the line asks for a confirmation (LC_ERR_JOB_SWITCH): ask the operator. */
+async function submitJob (body: Record<string, unknown>, form: HTMLElement): Promise<void> {
+  form.querySelectorAll('.field-error').forEach(e => { e.textContent = '' })
+  const r = await api('POST', '/api/job', body)
+  if (r.ok) { toast(tr('done'), 'ok'); document.getElementById('job-details')?.removeAttribute('open'); return }
+  if (r.error.lineCode === 'LC_ERR_JOB_SWITCH') {
+    const change = await confirmJobChange(bi(r.error.message))
+    if (change !== null) await submitJob({ ...body, ...change }, form)
+    return
+  }
+  showError(r.error, form)
+}
+
+/** The job-change dialog: the open box and pallet of the ending job are closed partial or left for later. */
+function confirmJobChange (message: string): Promise<{ confirm: true, box: string, pallet: string } | null> {
+  return new Promise(resolve => {
+    const choice = (name: 'box' | 'pallet'): HTMLElement => h('fieldset', {}, h('legend', {}, tr(name === 'box' ? 'openBox' : 'openPallet')),
+      h('label', {}, h('input', { type: 'radio', name, value: 'close', checked: true }), tr('closePartial')),
+      h('label', {}, h('input', { type: 'radio', name, value: 'leave' }), tr('leaveForLater')))
+    const form = h('form', { method: 'dialog' }, choice('box'), choice('pallet'))
+    const dlg = h('dialog', { id: 'job-change', class: 'confirm' }) as HTMLDialogElement
+    const done = (v: { confirm: true, box: string, pallet: string } | null): void => { dlg.close(); dlg.remove(); resolve(v) }
+    const picked = (name: string): string => (form.querySelector(`input[name=${name}]:checked`) as HTMLInputElement | null)?.value ?? 'close'
+    dlg.append(h('h2', {}, tr('jobChange')), h('p', { class: 'error-text' }, message), h('p', {}, tr('jobChangeText')), form,
+      h('div', { class: 'dialog-buttons' },
+        h('button', { type: 'button', class: 'btn', id: 'job-change-cancel', onclick: () => done(null) }, tr('cancel')),
+        h('button', { type: 'button', class: 'btn primary', id: 'job-change-confirm', onclick: () => done({ confirm: true, box: picked('box'), pallet: picked('pallet') }) }, tr('confirmChange'))))
+    dlg.addEventListener('cancel', () => done(null))
+    root.append(dlg)
+    dlg.showModal()
+  })
+}
+
+// ---------- products: the catalogue's cards, sync, and a card entered by hand
+function productsView (): HTMLElement {
+  const c = catalogue
+  const st = c?.status
+  const status = h('p', { id: 'catalogue-status' }, st === undefined ? '' : !st.configured ? tr('notConfigured')
+    : `${tr('lastSync')}: ${fmtDateTime(st.lastSyncAt)}${st.lastError === null ? '' : ` — ${bi(st.lastError)}`}`)
+  const refresh = async (): Promise<void> => { await loadProducts(); renderTab() }
+  const sync = st?.configured === true
+    ? h('button', { id: 'sync-catalogue', class: `btn ${can('product:sync') ? '' : 'locked'}`, onclick: () => { void run('POST', '/api/products/sync').then(refresh) } }, tr('syncCatalogue'))
+    : null
+  const form = can('product:edit') ? productForm(refresh) : null
+  const fill = (p: ProductView): void => {
+    if (form === null) return
+    const set = (n: string, v: string | number | null | undefined): void => { const el = form.querySelector(`[name=${n}]`) as HTMLInputElement | null; if (el !== null) el.value = v === null || v === undefined ? '' : String(v) }
+    set('gtin', p.gtin); set('name', p.name); set('group', p.group); set('tnvedCode', p.tnvedCode); set('shelfLifeDays', p.shelfLifeDays)
+    set('unitsPerBox', p.unitsPerBox); set('boxesPerPallet', p.boxesPerPallet); set('labelTemplate', p.labelTemplate)
+    set('certKind', p.certificate?.kind); set('certNumber', p.certificate?.number); set('certDate', p.certificate?.date)
+  }
+  const cols: Key[] = ['gtin', 'name', 'group', 'tnvedCode', 'shelfLifeDays', 'unitsPerBox', 'boxesPerPallet', 'certificate', 'source']
+  const rows = (c?.products ?? []).map(p => h('tr', { 'data-gtin': p.gtin },
+    h('td', { class: 'mono' }, p.gtin), h('td', {}, p.name), h('td', {}, p.group), h('td', {}, p.tnvedCode ?? '—'),
+    h('td', {}, p.shelfLifeDays === null ? '—' : String(p.shelfLifeDays)), h('td', {}, String(p.unitsPerBox)), h('td', {}, String(p.boxesPerPallet)),
+    h('td', {}, p.certificate === null ? '—' : `${tr(p.certificate.kind)} ${p.certificate.number} (${p.certificate.date})`), h('td', {}, tr(p.source)),
+    h('td', {}, form === null ? '' : h('button', { class: 'btn small', onclick: () => fill(p) }, tr('edit')))))
+  return h('div', { class: 'products-grid' },
+    h('section', { class: 'card' }, h('h2', {}, tr('tabProducts')), status, sync,
+      rows.length === 0 ? h('p', { class: 'muted' }, tr('noProducts'))
+        : h('table', { class: 'table', id: 'products' }, h('thead', {}, h('tr', {}, ...cols.map(k => h('th', {}, tr(k))), h('th', {}))), h('tbody', {}, ...rows))),
+    form === null ? null : h('section', { class: 'card' }, h('h2', {}, tr('editProduct')), form))
+}
+
+function productForm (done: () => Promise<void>): HTMLElement {
+  const groups = h('select', { name: 'group' }, ...GROUP_RULES.filter(r => r.refused === undefined).map(r => h('option', { value: r.group }, `${r.group} — ${r.name[lang]}`)))
+  const form = h('form', { id: 'product-form', class: 'grid-form', novalidate: true },
+    field('gtin', h('input', { name: 'gtin', inputmode: 'numeric', placeholder: '04601653030046' })),
+    field('name', h('input', { name: 'name' })),
+    field('group', groups),
+    field('tnvedCode', h('input', { name: 'tnvedCode', inputmode: 'numeric' })),
+    field('shelfLifeDays', h('input', { name: 'shelfLifeDays', inputmode: 'numeric' })),
+    field('unitsPerBox', h('input', { name: 'unitsPerBox', inputmode: 'numeric', value: '12' })),
+    field('boxesPerPallet', h('input', { name: 'boxesPerPallet', inputmode: 'numeric', value: '40' })),
+    field('certKind', h('select', { name: 'certKind' }, h('option', { value: '' }, '—'), ...(['CONFORMITY_CERTIFICATE', 'CONFORMITY_DECLARATION'] as const).map(k => h('option', { value: k }, tr(k))))),
+    field('certNumber', h('input', { name: 'certNumber' })),
+    field('certDate', h('input', { name: 'certDate', type: 'date' })),
+    h('span', { class: 'field-error', 'data-for': 'certificate' }),
+    field('labelTemplate', h('input', { name: 'labelTemplate' })),
+    h('button', { type: 'submit', class: 'btn primary' }, tr('save')))
+  form.addEventListener('submit', ev => {
+    ev.preventDefault()
+    const v = Object.fromEntries(new FormData(form as HTMLFormElement).entries()) as Record<string, string>
+    const { certKind, certNumber, certDate, ...card } = v
+    const body = { ...card, ...(certKind === undefined || certKind === '' ? {} : { certificate: { kind: certKind, number: certNumber ?? '', date: certDate ?? '' } }) }
+    void run('POST', '/api/products', body, form).then(async ok => { if (ok) await done() })
   })
   return form
 }

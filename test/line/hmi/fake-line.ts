@@ -8,7 +8,7 @@ import type { Clock } from '../../../line/clock.ts'
 import { buildSscc } from '../../../line/codes/index.ts'
 import { ProfileRegistry } from '../../../line/codes/profiles.ts'
 import type {
-  AlarmView, BoxView, ControlResult, Counters, DeviceView, JobInput, JobView, LastCode, LineControl, LineSnapshot, ShiftRow,
+  AlarmView, BoxView, ControlResult, Counters, DeviceView, JobChange, JobInput, JobView, LastCode, LineControl, LineSnapshot, ShiftRow,
 } from '../../../line/control.ts'
 import { PackmlMachine } from '../../../line/state/machine.ts'
 import type { CommandResult, PackmlMode } from '../../../line/state/packml.ts'
@@ -182,11 +182,16 @@ export class FakeLine extends EventEmitter implements LineControl {
     return this.machine.setMode(mode)
   }
 
-  async startJob (input: JobInput, actor: string): Promise<ControlResult<JobView>> {
-    this.#guard('startJob', actor, [input])
+  async startJob (input: JobInput, actor: string, change?: JobChange): Promise<ControlResult<JobView>> {
+    this.#guard('startJob', actor, change === undefined ? [input] : [input, change])
     if (!['Stopped', 'Idle', 'Complete', 'Aborted'].includes(this.machine.state)) {
       return { ok: false, reason: { ru: 'Новое задание — только на остановленной линии', en: 'A new job only on a stopped line' } }
     }
+    // the line's rule (LineRuntime.startJob): an active job ends only with a confirmation and a box/pallet decision
+    if (this.#current !== null && this.#current.job.status === 'active' && change?.confirm !== true) {
+      return { ok: false, code: 'LC_ERR_JOB_SWITCH', reason: { ru: `Активно задание №${this.#current.job.id}: подтвердите смену`, en: `job ${this.#current.job.id} is active: confirm the change` } }
+    }
+    if (change !== undefined && change.box === 'close') this.#closeBox()
     if (this.#current !== null) { this.#current.job.status = 'complete'; this.#current.job.endedAt = this.#clock.now() }
     const job: JobView = { ...input, id: this.#jobs.length + 1, status: 'active', startedAt: this.#clock.now(), endedAt: null }
     this.#current = { job, counters: zero() }
