@@ -31,6 +31,8 @@ export interface ErpConfig {
 export interface ErpServerOptions {
   config: ErpConfig
   db: Db
+  /** The queue's store (default: one on `db`). */
+  store?: ErpStore
   /** The job store: every job is validated by it (the group table included) before it is queued. */
   jobs: Pick<JobStore, 'validate' | 'get'>
   jobDefaults: JobDefaults
@@ -101,7 +103,7 @@ const pathOf = (req: FastifyRequest): string => req.url.split('?')[0] ?? req.url
 export function createErpServer (o: ErpServerOptions): ErpServer {
   const { clock, config } = o
   const log = o.log.child({ module: 'erp' })
-  const store = new ErpStore(o.db)
+  const store = o.store ?? new ErpStore(o.db)
   const now = o.now ?? (() => performance.now())
   const keys: ErpClientKey[] = config.clients.map(c => ({ id: c.id, keyHash: c.keyHash ?? hashKey(c.key as string) }))
   const perMinute = new Map(config.clients.map(c => [c.id, c.requestsPerMinute]))
