@@ -54,6 +54,8 @@ export interface LineOwnEvents {
   defect: [codeIds: number[]]
   /** A job started (operator, L3 or config). */
   job: [JobView]
+  /** A job ended: completed, or cancelled because the next one was started (its end-of-batch report is due). */
+  jobEnded: [JobView]
 }
 
 /** Each source of line events and the map it emits. */

@@ -28,7 +28,10 @@ import type { LineConfig } from './config/schema.ts'
 import { LineBus, relayBroker, relayCameras } from './events.ts'
 import { JobStore } from './jobs/jobs.ts'
 import { Replenisher, omsClientFromConfig, sizingFromConfig } from './emission/index.ts'
-import { bootstrapFromEnv, createHmiServer, type BootstrapOptions } from './hmi/index.ts'
+import { bootstrapFromEnv, createHmiServer, HmiStore, type BootstrapOptions } from './hmi/index.ts'
+import { batchReports, publishBatchReports } from './app/batch-report.ts'
+import { batchReportHtml, createErpServer, ErpStore } from './erp/index.ts'
+import { ErpQueue } from './erp/queue.ts'
 import { TrueApiClient } from './gismt/client.ts'
 import { createSigner } from './signer/index.ts'
 import { ReportOutbox } from './reports/outbox.ts'
@@ -298,7 +301,24 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
 
     // exports for printing houses and uploaded files beside the store (docs/codes-files.md)
     const codeFiles = config.store.path === ':memory:' ? undefined : new CodeFiles({ pool, profiles, clock, exportDir: `${config.store.path}.exports`, uploadDir: `${config.store.path}.uploads` })
+    // end-of-batch reports: on the L3 feed when a job ends, through the ERP API and the panel on demand
+    const erpStore = config.erp === undefined ? null : new ErpStore(db)
+    const report = batchReports({ line: `${config.site}/${config.line}`, clock, jobs, pool, aggregator, outbox, audit: new HmiStore(db), erp: erpStore })
+    const feed = l3Feed?.publisher ?? null
+    if (feed !== null) closers.push(publishBatchReports({ bus, report, publish: r => { feed.publish('batch.report', r) }, log: log.child({ module: 'l3' }) }))
+    const erpQueue = erpStore === null ? undefined : new ErpQueue({ store: erpStore, control: runtime, clock })
+    if (config.erp !== undefined && erpStore !== null) {
+      const erp = createErpServer({
+        config: config.erp, db, store: erpStore, jobs, report, clock, log,
+        jobDefaults: { unitsPerMinute: config.job?.unitsPerMinute ?? 300, minGrade: config.job?.minGrade ?? 'C', unitsPerBox: config.job?.unitsPerBox ?? 12, boxesPerPallet: config.job?.boxesPerPallet ?? 40 },
+      })
+      await erp.listen()
+      closers.push(() => erp.close())
+    }
+
     const hmi = createHmiServer({
+      ...(erpQueue === undefined ? {} : { erpQueue }),
+      batchReportPage: id => { const r = report(id); return r === null ? null : batchReportHtml(r) },
       control: runtime, products, db, log: log.child({ module: 'hmi' }), clock, ...(codeFiles === undefined ? {} : { codeFiles }),
       config: { ...config.hmi, bootstrap: options.hmiBootstrap ?? { passwordFile: `${config.store.path}.hmi-initial-admin.txt`, ...bootstrapFromEnv(process.env) } },
     })

@@ -107,6 +107,7 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
           if (this.#job === null) return
           this.#o.jobs.end(this.#job.id, 'complete')
           this.#job = { ...this.#job, status: 'complete', endedAt: this.#o.clock.now() }
+          this.#o.bus.emit('line:jobEnded', this.#job)
         },
       },
     })
@@ -233,6 +234,7 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
         ended = { endedJobId: previous.id, box: change.box, pallet: change.pallet, closed }
       }
       job = this.#o.jobs.start(valid, actor)
+      if (previous !== null) this.#o.bus.emit('line:jobEnded', this.#o.jobs.get(previous.id) ?? previous)
     } catch (err) {
       if (err instanceof JobError) return { ok: false, reason: { ru: `Задание отклонено: ${err.message}`, en: `job refused: ${err.message}` }, code: err.code }
       throw err

@@ -402,6 +402,14 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
     })
   }
 
+  /** A job's closed boxes and pallets in closing order: SSCC, units (box) or boxes (pallet), the pallet holding a box. */
+  containersOf (jobId: number): Array<{ level: 'box' | 'pallet', sscc: string, items: number, parent: string | null, closedAt: number }> {
+    return this.#db.prepare(`SELECT c.level, c.sscc, p.sscc AS parent, c.closed_at AS closedAt,
+      (SELECT count(*) FROM container_items i WHERE i.container_id = c.id) AS items
+      FROM containers c LEFT JOIN containers p ON p.id = c.parent_id AND p.state = 'closed'
+      WHERE c.job_id = ? AND c.state = 'closed' ORDER BY c.id`).all(jobId) as Array<{ level: 'box' | 'pallet', sscc: string, items: number, parent: string | null, closedAt: number }>
+  }
+
   counts (jobId: number): { boxes: number, pallets: number } {
     const rows = this.#db.prepare("SELECT level, count(*) AS n FROM containers WHERE job_id = ? AND state = 'closed' GROUP BY level").all(jobId) as Array<{ level: string, n: number }>
     return { boxes: rows.find(r => r.level === 'box')?.n ?? 0, pallets: rows.find(r => r.level === 'pallet')?.n ?? 0 }

@@ -61,6 +61,7 @@ export async function preflightProblems (c: LineConfig): Promise<string[]> {
   })
   const listens: Array<{ key: string, host: string, port: number }> = []
   if (c.hmi.port !== 0) listens.push({ key: 'hmi.port', host: c.hmi.host, port: c.hmi.port })
+  if (c.erp !== undefined && c.erp.port !== 0) listens.push({ key: 'erp.port', host: c.erp.host, port: c.erp.port })
   const plc = c.plc.transport
   if (plc.kind === 'modbus-tcp' && plc.port !== 0) listens.push({ key: 'plc.transport.port', host: plc.host, port: plc.port })
   if (c.broker.url === undefined || c.broker.url === '') {

@@ -4,7 +4,7 @@ import { checkJobForGroup, groupRule } from '../domain/groups.ts'
 import { jobGroupFields, jobModeField } from '../jobs/fields.ts'
 import { integer, nonEmpty } from './sections/common.ts'
 import { cameraSchema, plcSchema, printerSchema } from './sections/devices.ts'
-import { brokerSchema, catalogueSchema, hmiSchema, l3Schema, omsSchema, poolSchema, reportsSchema, signerSchema, storeSchema, trueApiSchema } from './sections/services.ts'
+import { brokerSchema, catalogueSchema, erpSchema, hmiSchema, l3Schema, omsSchema, poolSchema, reportsSchema, signerSchema, storeSchema, trueApiSchema } from './sections/services.ts'
 
 const topicPart = () => nonEmpty().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" and "_" only (used in MQTT topics)')
 
@@ -54,6 +54,8 @@ export const configSchema = z.strictObject({
   plc: plcSchema.prefault({}),
   hmi: hmiSchema.prefault({}),
   l3: l3Schema.prefault({}),
+  /** The ERP / 1C HTTP API; absent: off. */
+  erp: erpSchema.optional(),
   job: jobSchema.optional(),
 }).superRefine((c, ctx) => {
   const seen = new Map<string, number>()

@@ -218,6 +218,52 @@ export const CATALOGUE = {
     text: { ru: 'Синхронизация с Национальным каталогом не удалась: {reason}', en: 'Sync with the National Catalogue failed: {reason}' },
     action: { ru: 'Линия работает по сохранённым карточкам; карточку можно завести вручную («Товары»). Повторите синхронизацию позже', en: 'The line works from the stored cards; a card can be entered by hand ("Products"). Sync again later' },
   },
+  // ---- ERP / 1C HTTP API (line/erp/, docs/erp-api.md) ---------------------------------------------------
+  LC_ERR_ERP_AUTH: {
+    severity: 'warning',
+    text: { ru: 'Запрос ERP без действующего ключа API', en: 'ERP request without a valid API key' },
+    action: { ru: 'Передайте ключ клиента в заголовке Authorization: Bearer или X-Api-Key; ключи выдаёт инженер линии', en: "Send the client's key in Authorization: Bearer or X-Api-Key; the line engineer issues keys" },
+  },
+  LC_ERR_ERP_RATE: {
+    severity: 'warning',
+    text: { ru: 'Клиент ERP превысил допустимую частоту запросов', en: 'The ERP client exceeded its request rate' },
+    action: { ru: 'Повторите после паузы из заголовка Retry-After', en: 'Retry after the pause given in Retry-After' },
+  },
+  LC_ERR_ERP_INPUT: {
+    severity: 'info',
+    text: { ru: 'Запрос ERP не разобран: неверный JSON, тип содержимого или параметры', en: 'The ERP request could not be read: bad JSON, content type or parameters' },
+    action: { ru: 'Отправляйте JSON (Content-Type: application/json) по описанию docs/erp-api.md', en: 'Send JSON (Content-Type: application/json) as docs/erp-api.md describes' },
+  },
+  LC_ERR_ERP_TOO_LARGE: {
+    severity: 'info',
+    text: { ru: 'Тело запроса ERP больше допустимого', en: 'The ERP request body is too large' },
+    action: { ru: 'Одно задание на запрос; тело не больше 64 КиБ', en: 'One job a request; a body of at most 64 KiB' },
+  },
+  LC_ERR_ERP_IDEMPOTENCY_KEY: {
+    severity: 'info',
+    text: { ru: 'Нет заголовка Idempotency-Key или он неверен', en: 'The Idempotency-Key header is missing or invalid' },
+    action: { ru: 'Каждый POST несёт новый ключ (1–128 символов: буквы, цифры, - _ . :); при повторе того же запроса — тот же ключ', en: 'Every POST carries a new key (1–128 characters: letters, digits, - _ . :); a retry of the same request carries the same key' },
+  },
+  LC_ERR_ERP_IDEMPOTENCY_MISMATCH: {
+    severity: 'warning',
+    text: { ru: 'Ключ идемпотентности уже использован для другого запроса', en: 'The idempotency key was already used for a different request' },
+    action: { ru: 'Для нового запроса возьмите новый ключ; при повторе отправляйте тело без изменений', en: 'Use a new key for a new request; a retry must send the body unchanged' },
+  },
+  LC_ERR_ERP_NOT_FOUND: {
+    severity: 'info',
+    text: { ru: 'Нет такого задания или адреса API', en: 'No such job or API path' },
+    action: { ru: 'Проверьте номер задания и адрес по docs/erp-api.md', en: 'Check the job id and the path against docs/erp-api.md' },
+  },
+  LC_ERR_ERP_CONFLICT: {
+    severity: 'info',
+    text: { ru: 'Действие невозможно в текущем состоянии задания', en: "The action is not possible in the job's current state" },
+    action: { ru: 'Отменить можно только задание в очереди; начатое задание завершает оператор на линии', en: 'Only a queued job can be cancelled; a started job is ended by the operator at the line' },
+  },
+  LC_ERR_ERP_INTERNAL: {
+    severity: 'warning',
+    text: { ru: 'Внутренняя ошибка API ERP', en: 'Internal ERP API error' },
+    action: CHECK_LOG,
+  },
 
   // ---- emission (OMS) ------------------------------------------------------------------------------------
   LC_ERR_OMS_HTTP: {

@@ -8,7 +8,7 @@ const HEADERS: Record<'ru' | 'en', Record<keyof ShiftRow, string>> = {
 const COLUMNS: Array<keyof ShiftRow> = ['jobId', 'gtin', 'batch', 'printed', 'verified', 'rejected', 'boxes', 'pallets', 'reported', 'dropped', 'startedAt', 'endedAt']
 
 /** Quote a cell when it could break the row, and defuse cells a spreadsheet would run as a formula. */
-function cell (v: unknown): string {
+export function csvCell (v: unknown): string {
   let s = v === null || v === undefined ? '' : String(v)
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
   return /[;"\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
@@ -16,12 +16,12 @@ function cell (v: unknown): string {
 
 export function shiftReportCsv (rows: readonly ShiftRow[], lang: 'ru' | 'en'): string {
   const h = HEADERS[lang]
-  const lines = [COLUMNS.map(c => cell(h[c])).join(';')]
+  const lines = [COLUMNS.map(c => csvCell(h[c])).join(';')]
   for (const r of rows) {
     lines.push(COLUMNS.map(c => {
       const v = r[c]
-      if ((c === 'startedAt' || c === 'endedAt') && typeof v === 'number') return cell(new Date(v).toISOString())
-      return cell(v)
+      if ((c === 'startedAt' || c === 'endedAt') && typeof v === 'number') return csvCell(new Date(v).toISOString())
+      return csvCell(v)
     }).join(';'))
   }
   return '\uFEFF' + lines.join('\r\n') + '\r\n'

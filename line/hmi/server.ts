@@ -36,6 +36,15 @@ export interface HmiConfig {
   groups?: readonly string[]
 }
 
+/** Jobs queued by the ERP API (line/erp/queue.ts), which the operator starts here; absent when the API is off. */
+export interface HmiErpQueue {
+  queued(): unknown[]
+  start(id: number, actor: string): Promise<ControlResult<unknown>>
+}
+
+/** A job's end-of-batch report (line/erp/batch-report.ts) as a printable page; null for no such job. */
+export type HmiBatchReportPage = (jobId: number) => string | null
+
 export interface HmiServer {
   listen(): Promise<string>
   close(): Promise<void>
@@ -109,7 +118,7 @@ function bootstrapFor (host: string, b: BootstrapOptions, log: Logger): Bootstra
  * (line/products). With it the job form picks a product — a GTIN without a card is refused and the card gives group,
  * TN VED, packing and expiry — and the panel lists, syncs and edits cards.
  */
-export function createHmiServer (o: { control: LineControl, products?: ProductsControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort }): HmiServer {
+export function createHmiServer (o: { control: LineControl, products?: ProductsControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort, erpQueue?: HmiErpQueue, batchReportPage?: HmiBatchReportPage }): HmiServer {
   const { control, clock, config } = o
   const log = o.log.child({ module: 'hmi' })
   const store = new HmiStore(o.db)
@@ -243,7 +252,8 @@ export function createHmiServer (o: { control: LineControl, products?: ProductsC
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('cache-control', 'no-store')
     reply.header('x-content-type-options', 'nosniff')
-    reply.header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+    // a page that sets its own (stricter) policy keeps it: the printable batch report has no script, one inline style
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
     return payload
   })
 
@@ -377,6 +387,24 @@ export function createHmiServer (o: { control: LineControl, products?: ProductsC
       return s
     }
     app.register(async app => { registerCodeRoutes(app, { codeFiles, permitted, audit, log }) })
+  }
+  // --- jobs queued by the ERP: listed for the panel, started by the operator (the same checks as the job form)
+  const erpQueue = o.erpQueue
+  if (erpQueue !== undefined) {
+    app.get('/api/erp/jobs', async req => { sessionOf(req); return { jobs: erpQueue.queued() } })
+    app.post('/api/erp/jobs/:id/start', async req => act(req, 'job:start', () => parse(idParamSchema, req.params, 'erp-job'), (p, s) => erpQueue.start(p.id, s.username)))
+  }
+  // --- a job's end-of-batch report, printable
+  const batchReportPage = o.batchReportPage
+  if (batchReportPage !== undefined) {
+    app.get('/api/jobs/:id/report.html', async (req, reply) => {
+      const s = sessionOf(req)
+      if (!can(s.role, 'report:view')) throw new ForbiddenError('report:view', s.role)
+      const { id } = parse(idParamSchema, req.params, 'report')
+      const page = batchReportPage(id)
+      if (page === null) throw new UnknownActionError(`job ${id}`)
+      return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'").send(page)
+    })
   }
 
   // --- users (admin)

@@ -127,6 +127,13 @@ export class HmiStore {
       .run(e.at, e.actor, e.role, e.action, JSON.stringify(e.detail ?? null), e.result, e.message ?? null)
   }
 
+  /** Who did something on the line between two moments (successful actions only): a batch report's operators. */
+  actorsBetween (fromMs: number, toMs: number): Array<{ actor: string, role: string | null, actions: number, firstAt: number, lastAt: number }> {
+    return this.#db.prepare(`SELECT actor, max(role) AS role, count(*) AS actions, min(at) AS firstAt, max(at) AS lastAt FROM hmi_audit
+      WHERE at >= ? AND at <= ? AND result = 'ok' AND action NOT IN ('login', 'logout') GROUP BY actor ORDER BY min(at)`).all(fromMs, toMs) as
+      Array<{ actor: string, role: string | null, actions: number, firstAt: number, lastAt: number }>
+  }
+
   auditTrail (limit: number, beforeId?: number): AuditRow[] {
     const rows = this.#db.prepare(`SELECT * FROM hmi_audit WHERE id < ? ORDER BY id DESC LIMIT ?`).all(beforeId ?? Number.MAX_SAFE_INTEGER, limit) as
       Array<{ id: number, at: number, actor: string, role: string | null, action: string, detail: string, result: AuditResult, message: string | null }>

@@ -3,7 +3,8 @@
 import { z } from 'zod'
 import { jobGroupFields, jobModeField } from '../jobs/fields.ts'
 
-export const EVENT_TYPES = ['item', 'box', 'report', 'alarm'] as const
+/** `batch.report`: a job's end-of-batch report when it ends (line/app/batch-report.ts; no marking codes in it). */
+export const EVENT_TYPES = ['item', 'box', 'report', 'alarm', 'batch.report'] as const
 export type EventType = typeof EVENT_TYPES[number]
 
 /** Every published event: `seq` grows by exactly 1 per event of this feed, so a subscriber can count what it missed. */

@@ -62,6 +62,7 @@ export class CodeQueries {
     singleToIntroduce: Statement
     codesIn: Statement
     withReason: Statement
+    jobCodeIds: Statement
   }
 
   constructor (db: Db) {
@@ -99,6 +100,7 @@ export class CodeQueries {
         AND parent IS NULL AND intro_report IS NULL ORDER BY id`),
       codesIn: db.prepare('SELECT code, identity FROM codes WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id'),
       withReason: db.prepare('SELECT count(*) AS n FROM codes WHERE reason = ?'),
+      jobCodeIds: db.prepare('SELECT id FROM codes WHERE job_id = ? ORDER BY id').pluck(),
     }
   }
 
@@ -110,6 +112,11 @@ export class CodeQueries {
   /** How many codes carry this defect reason (UNCERTAIN, WRONG_CODE, …). */
   countWithReason (reason: string): number {
     return (this.#st.withReason.get(reason) as { n: number }).n
+  }
+
+  /** Every code a job took from the pool, whatever its state: what a batch report asks the outbox about. */
+  jobCodeIds (jobId: number): number[] {
+    return this.#st.jobCodeIds.all(jobId) as number[]
   }
 
   /** Whether the pool holds a code with this id. */

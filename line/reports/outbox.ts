@@ -303,6 +303,13 @@ export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
 
   codeIds (reportId: string): number[] { return (this.#st.codeIds.all(reportId) as Array<{ id: number }>).map(r => r.id) }
 
+  /** The reports covering these codes, per kind and state: how many reports, and how many of these codes in them. */
+  reportsOfCodes (codeIds: readonly number[]): Array<{ kind: ReportKind, state: ReportState, reports: number, codes: number }> {
+    return this.#pool.db.prepare(`SELECT o.kind, o.state, count(DISTINCT o.id) AS reports, count(*) AS codes FROM report_codes rc
+      JOIN report_outbox o ON o.id = rc.report_id WHERE rc.code_id IN (SELECT value FROM json_each(?)) GROUP BY o.kind, o.state ORDER BY o.kind, o.state`)
+      .all(JSON.stringify(codeIds)) as Array<{ kind: ReportKind, state: ReportState, reports: number, codes: number }>
+  }
+
   /** Reports and codes per state: what the HMI shows and what the accounting checks. */
   summary (): Record<ReportState, { reports: number, codes: number }> {
     const out = Object.fromEntries(REPORT_STATES.map(s => [s, { reports: 0, codes: 0 }])) as Record<ReportState, { reports: number, codes: number }>

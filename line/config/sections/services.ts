@@ -173,3 +173,32 @@ export const catalogueSchema = z.strictObject({
   /** Sync when the controller starts (in the background: the line never waits for the catalogue). */
   syncOnStart: z.boolean().default(true),
 })
+
+/** The ERP / 1C HTTP API (line/erp/, docs/erp-api.md): off unless configured. */
+export const erpSchema = z.strictObject({
+  /** Bind address: loopback by default (an ERP connector on this PC, or a TLS proxy in front of it). */
+  host: nonEmpty().default('127.0.0.1'),
+  port: port().default(8090),
+  /** One entry per ERP client: its id (in the audit trail) and its key's hash (`npx tsx line/erp/keys.ts` issues one). */
+  clients: z.array(z.strictObject({
+    id: nonEmpty().max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'),
+    keyHash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected "sha256:" and 64 hex digits (npx tsx line/erp/keys.ts)').optional(),
+    /** The key itself: accepted on a loopback bind only (tests, a connector on this PC); hashed at start. */
+    key: z.string().regex(/^[\x21-\x7e]{32,256}$/, 'expected 32–256 printable characters without spaces').optional(),
+    /** Requests a minute this client may make. */
+    requestsPerMinute: integer().min(1).max(60_000).default(120),
+  })).min(1),
+  /** How long a stored answer to an idempotency key is replayed (ms); after it the key may be used again. */
+  idempotencyTtl: duration().default(7 * 86_400_000),
+  /** How long the API's audit rows are kept (ms). */
+  auditTtl: duration().default(90 * 86_400_000),
+}).superRefine((e, ctx) => {
+  const seen = new Set<string>()
+  e.clients.forEach((c, i) => {
+    if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'id'], message: `duplicate client id "${c.id}"` })
+    seen.add(c.id)
+    if ((c.key === undefined) === (c.keyHash === undefined)) ctx.addIssue({ code: 'custom', path: ['clients', i], message: 'give exactly one of keyHash or key' })
+    const loopback = e.host === 'localhost' || e.host === '::1' || e.host.startsWith('127.')
+    if (c.key !== undefined && !loopback) ctx.addIssue({ code: 'custom', path: ['clients', i, 'key'], message: `a plain key is refused when erp.host listens beyond this PC (${e.host}): give keyHash` })
+  })
+})
