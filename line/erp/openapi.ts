@@ -2,10 +2,15 @@
 // zod schema the server checks with; the rest is written here next to the routes' statuses (a test compares the
 // routes the server registers with the paths listed here).
 import { z } from 'zod'
-import { CATALOGUE } from '../domain/catalogue.ts'
+import type { ErrorCode } from '../domain/catalogue.ts'
 import { erpJobSchema, ERP_STATUSES } from './schemas.ts'
 
-const ERP_CODES = Object.keys(CATALOGUE).filter(c => c.startsWith('LC_ERR_ERP_') || c.startsWith('LC_ERR_JOB'))
+/** The codes an answer of this API may carry: its own, and the job refusals of JobStore.validate. */
+const ERP_CODES: readonly ErrorCode[] = ([
+  'LC_ERR_ERP_AUTH', 'LC_ERR_ERP_RATE', 'LC_ERR_ERP_INPUT', 'LC_ERR_ERP_TOO_LARGE', 'LC_ERR_ERP_IDEMPOTENCY_KEY',
+  'LC_ERR_ERP_IDEMPOTENCY_MISMATCH', 'LC_ERR_ERP_NOT_FOUND', 'LC_ERR_ERP_CONFLICT', 'LC_ERR_ERP_INTERNAL',
+  'LC_ERR_JOB', 'LC_ERR_JOB_GROUP', 'LC_ERR_JOB_GROUP_REFUSED', 'LC_ERR_JOB_GROUP_MISMATCH', 'LC_ERR_JOB_MODE', 'LC_ERR_JOB_NO_PRODUCT',
+] satisfies ErrorCode[])
 
 const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` })
 const json = (schema: unknown): Record<string, unknown> => ({ content: { 'application/json': { schema } } })
