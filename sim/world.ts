@@ -83,8 +83,11 @@ export class SimWorld {
     const plc: PlcPort = t.kind === 'modbus-tcp'
       ? new ModbusPlcPort({ host: t.host === '0.0.0.0' ? '127.0.0.1' : t.host, port: t.port, unitId: t.unitId, timeoutMs: t.timeoutMs })
       : new MqttPlcPort({ client: await login('plc', 'plc-sim', `sim-plc-${process.pid}`), site: config.site, line: config.line })
-    const head = [...this.heads.values()][0]
-    if (head === undefined) throw new Error('the simulated line needs a Modbus print head')
+    // what marks the products: the first head, or in the label mode (docs/modes.md) the print-and-apply label printer
+    const applicator = config.printers.find(p => p.driver === 'zpl-label' && p.role === 'unit' && p.applicator)
+    const labelMode = config.job?.mode === 'label' || (config.job?.mode === undefined && this.heads.size === 0 && applicator !== undefined)
+    const head = labelMode && applicator !== undefined ? this.labelPrinters.get(applicator.id) : [...this.heads.values()][0]
+    if (head === undefined) throw new Error(labelMode ? 'the simulated label line needs a print-and-apply label printer' : 'the simulated line needs a Modbus print head')
     this.conveyor = new Conveyor({
       plc,
       head,

@@ -59,8 +59,11 @@ export class Feeder {
     const job = this.#job
     if (!this.#running || job === null || this.#busy.has(p.id)) return
     if (p.status().state !== 'ready') return
-    const room = Math.min(p.room(), this.#budget)
-    if (room <= 0 || (room < Math.max(1, this.#o.minChunk ?? 8) && room < this.#budget)) return
+    const free = p.room()
+    const room = Math.min(free, this.#budget)
+    // refills come in chunks, but never larger than the printer can hold at all (a label printer holds a few)
+    const chunk = Math.min(Math.max(1, this.#o.minChunk ?? 8), free + p.status().bufferLevel)
+    if (room <= 0 || (room < chunk && room < this.#budget)) return
     this.#busy.add(p.id)
     this.#budget -= room
     const work = this.#o.pool.reserve(job.gtin, room, p.id, { partial: true, jobId: job.id })

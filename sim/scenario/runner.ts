@@ -25,6 +25,8 @@ import { ControllerProcess } from './controller.ts'
 import type { Scenario, ScenarioFault } from './schema.ts'
 
 const GTIN = '04601653030046'
+/** The print-and-apply unit label printer of a `marking: label` scenario. */
+const UNIT_LABEL = 'unit-label'
 
 export interface FaultRecord { kind: string, at: number, firedAtProduced: number, observed: Record<string, number | boolean | string> }
 
@@ -129,7 +131,9 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     // statuses asked for every second, and retries after an outage at most a minute apart (simulated clock)
     reports: { aggregationVia: 'oms', window: 500, pollIntervalMs: 1000, retryBaseMs: 1000, retryMaxMs: 60_000 },
     printers: [
-      { id: 'head-1', driver: 'modbus-head', transport: { kind: 'tcp', port: 0 }, bufferDepth: 32, pollIntervalMs: 10 },
+      sc.marking === 'label'
+        ? { id: UNIT_LABEL, driver: 'zpl-label', role: 'unit', applicator: true, transport: { kind: 'tcp', port: 0 }, bufferDepth: 4, statusIntervalMs: 1000 }
+        : { id: 'head-1', driver: 'modbus-head', transport: { kind: 'tcp', port: 0 }, bufferDepth: 32, pollIntervalMs: 10 },
       { id: 'box-label', driver: 'zpl-label', role: 'box', transport: { kind: 'tcp', port: 0 } },
     ],
     // the camera timeout is on the controller's clock: scaled so that it stays 1.5 s of real time
@@ -140,7 +144,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
       transport: sc.plc === 'modbus' ? { kind: 'modbus-tcp', host: '127.0.0.1', port: await freePort() } : { kind: 'mqtt' },
     },
     hmi: { host: '127.0.0.1', port: 0 },
-    job: { group: 'water', gtin: GTIN, batch: `SIM-${sc.name}`, productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: sc.quantity, unitsPerBox: sc.unitsPerBox, boxesPerPallet: sc.boxesPerPallet, minGrade: 'C', unitsPerMinute: sc.unitsPerMinute },
+    job: { group: 'water', gtin: GTIN, batch: `SIM-${sc.name}`, productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: sc.quantity, unitsPerBox: sc.unitsPerBox, boxesPerPallet: sc.boxesPerPallet, minGrade: 'C', unitsPerMinute: sc.unitsPerMinute, ...(sc.marking === 'label' ? { mode: 'label' as const } : {}) },
   })
   // a camera's late results are simulated milliseconds too (its timers run in real ones)
   const lateMs = sc.camera.faults?.lateMs
@@ -197,7 +201,6 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     // the conveyor runs at the line's speed on the simulated clock
     const job = config.job!
     await world.attach({ ...config, job: { ...job, unitsPerMinute: job.unitsPerMinute * rate } }, broker.url)
-    const head = world.heads.get('head-1')!
     const cam = world.cameras.get('cam-1')!
     const conveyor = world.conveyor!
     // on the clock, not on a real-time interval: the line speed is per simulated minute
@@ -419,8 +422,10 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const codes = new CodePool(db, { profiles: new ProfileRegistry() })
   const acc = codes.accounting()
   const st = acc.gtins[GTIN]?.states
-  const head = world.heads.get('head-1')!
-  const printed = head.printed.map(p => p.code)
+  // what was put on the units: the head's prints, or the codes on the applied labels
+  const printed = sc.marking === 'label'
+    ? (world.labelPrinters.get(UNIT_LABEL)?.printed ?? []).flatMap(l => l.barcodes.filter(b => b.type === 'datamatrix').map(b => b.data))
+    : world.heads.get('head-1')!.printed.map(p => p.code)
   const conv: ConveyorStats = world.conveyor?.stats ?? { produced: 0, shipped: 0, rejected: 0, unmarked: 0, shippedCodes: [], rejectedCodes: [], rejectsUnknown: 0, acceptsLate: 0, pitches: 0, stalledPitches: 0, extraPrints: 0, lostTriggers: 0 }
   const byIdentity = (code: string): ReturnType<CodePool['findByIdentity']> => codes.findByIdentity(code.split('\u001d')[0] as string)
   const check = (ok: boolean, what: string): void => { if (!ok) violations.push(what) }

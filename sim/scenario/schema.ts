@@ -44,6 +44,8 @@ const body = {
   powerCuts: z.strictObject({ count: z.int().min(1), seed: z.int().default(7), off: duration.default(0) }).optional(),
   /** How the PLC talks to the controller: MQTT on the line's broker, or Modbus TCP to the controller's server. */
   plc: z.enum(['mqtt', 'modbus']).default('mqtt'),
+  /** What marks the units: a print head (mode direct), or a print-and-apply label printer (mode label, docs/modes.md). */
+  marking: z.enum(['head', 'label']).default('head'),
   /** Real seconds the whole run may take before it counts as failed. */
   timeoutSeconds: z.number().positive(),
 }

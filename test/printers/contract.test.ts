@@ -10,6 +10,7 @@ printerContract(t, 'modbus-head, Hitachi UX map, over TCP', async t => await mod
 printerContract(t, 'modbus-head, Hitachi UX map, over RTU (pty)', async t => await modbusRig(t, { map: hitachiTestMap(), serial: true }))
 printerContract(t, 'zpl-label over TCP', async t => await zplRig(t))
 printerContract(t, 'zpl-label over serial (pty)', async t => await zplRig(t, { serial: true }))
+printerContract(t, 'zpl-label print-and-apply (^MMA) over TCP', async t => await zplRig(t, { applicator: true }))
 printerContract(t, 'videojet-ztcp over TCP', async t => await ztcpRig(t))
 printerContract(t, 'videojet-ztcp over RS232 (pty)', async t => await ztcpRig(t, { serial: true }))
 printerContract(t, 'panasonic-lp over Ethernet (TCP)', async t => await lpRig(t))

@@ -97,19 +97,28 @@ export async function modbusRig (t: T, o: { serial?: boolean, map?: HeadMap, sim
   }
 }
 
-export async function zplRig (t: T, o: { serial?: boolean, timeoutMs?: number, statusIntervalMs?: number } = {}): Promise<PrinterRig & { sim: ZplPrinterSim, zpl: ZplLabelPrinter }> {
+export async function zplRig (t: T, o: { serial?: boolean, timeoutMs?: number, statusIntervalMs?: number, applicator?: boolean } = {}): Promise<PrinterRig & { sim: ZplPrinterSim, zpl: ZplLabelPrinter }> {
   const sim = new ZplPrinterSim()
   const link = await simLink(sim, o.serial === true)
   const ptyClose = link.close
   const stream = link.kind === 'serial' ? serialStream({ path: link.path, baudRate: BAUD }) : tcpStream('127.0.0.1', link.port, 1000)
-  const zpl = new ZplLabelPrinter({ id: 'label1', stream, timeoutMs: o.timeoutMs ?? 1000, statusIntervalMs: o.statusIntervalMs ?? 20, reconnectMs: 30, bufferDepth: 8 })
+  const zpl = new ZplLabelPrinter({ id: 'label1', stream, timeoutMs: o.timeoutMs ?? 1000, statusIntervalMs: o.statusIntervalMs ?? 20, reconnectMs: 30, bufferDepth: 8, applicator: o.applicator === true })
   t.teardown(async () => { await zpl.close(); await sim.close(); await ptyClose() })
   await zpl.connect()
   return {
     sim,
     zpl,
     printer: zpl,
-    print: async () => {},
+    // a print-and-apply unit prints each label when its product arrives (the applicator's start-print signal)
+    print: o.applicator === true
+      ? async n => {
+        // n products pass the applicator; each takes the label waiting for it, if there is one (none after a clear)
+        for (let i = 0; i < n; i++) {
+          await until(() => sim.queue.length > 0, 'a label waiting in the printer', 1000).catch(() => {})
+          sim.trigger()
+        }
+      }
+      : async () => {},
     hold: async () => { sim.setPaused(true); await untilStatus(zpl, s => s.faults.includes('paused'), 'paused') },
     release: async () => { sim.setPaused(false) },
     printedCodes: () => sim.printed.map(l => l.barcodes[0]?.data ?? ''),

@@ -83,3 +83,10 @@ t.test('plc-modbus (ci): the whole line with the PLC on Modbus TCP, two power cu
   t.ok(s.counters !== null && s.counters.verified >= 400, `good units made over Modbus (${s.counters?.verified})`)
   t.equal(s.physical.lostTriggers, 0)
 })
+
+t.test('label (ci): the label mode — a print-and-apply unit label printer marks the units', { timeout: 300_000 }, async t => {
+  const s = await scenario(t, 'label')
+  t.ok(s.counters !== null && s.counters.verified >= 170, `labelled units verified (${s.counters?.verified})`)
+  t.equal(s.physical.unmarked, 0, 'every unit got its label')
+  t.equal(s.oms.utilised, s.counters?.verified, 'every verified unit utilised in the OMS')
+})

@@ -150,3 +150,23 @@ t.test("a job's group must match the group of its GTIN's codes in the pool", asy
   t.match(groupProblems(t, () => jobs.validate(JOB), 'LC_ERR_JOB_GROUP_MISMATCH'), /^group: the pool holds codes of GTIN \d+ for group milk, not water/)
   t.ok(jobs.validate({ ...JOB, group: 'milk' }))
 })
+
+t.test('a job asks for a marking mode the line is equipped for; pre-applied is refused until built', async t => {
+  const path = join(tempDir(t), 'jobs.db')
+  const db = openDatabase(path, { synchronous: 'NORMAL' })
+  t.teardown(() => db.close())
+  const clock = new ManualClock(0)
+  const headsOnly = new JobStore(db, { clock, profiles: new ProfileRegistry(), modes: ['direct'] })
+  t.ok(headsOnly.validate({ ...JOB, mode: 'direct' }), 'direct on a line with heads')
+  t.ok(headsOnly.validate(JOB), 'no mode: the line\'s own')
+  const refused = (store: JobStore, mode: 'label' | 'preapplied'): string => {
+    const err = t.throws(() => store.validate({ ...JOB, mode })) as JobError
+    t.equal(err.code, 'LC_ERR_JOB_MODE')
+    return err.problems.join('; ')
+  }
+  t.match(refused(headsOnly, 'label'), /^mode: this line cannot run "label": it needs a label applicator .* \/ эта линия не может работать в режиме «label»/)
+  t.match(refused(headsOnly, 'preapplied'), /not built yet/)
+  const both = new JobStore(db, { clock, profiles: new ProfileRegistry(), modes: ['direct', 'label'] })
+  t.ok(both.validate({ ...JOB, mode: 'label' }), 'label on a line with an applicator')
+  t.throws(() => both.validate({ ...JOB, mode: 'inkjet' }), 'an unknown mode is a schema error')
+})
