@@ -57,3 +57,19 @@ t.test('a camera\'s retained status overtaken by a PLC trigger still reaches the
   while (statuses.length === 0 && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 20))
   t.same(statuses, ['{"online":true}'], 'the camera\'s "online" arrived')
 })
+
+t.test('a client subscribed twice to the same topic still gets each message once', async t => {
+  const broker = await brokerFixture(t, { persistencePath: join(mkdtempSync(join(tmpdir(), 'ordering-')), 'broker.db') })
+  const controller = connectMqtt({ url: broker.url, username: 'controller', password: 'c-secret', clientId: 'ctl-twice', clean: false, reconnectPeriodMs: 0 })
+  t.teardown(() => endMqtt(controller, true))
+  await waitConnected(controller, 5000)
+  await subscribe(controller, 's1/l1/plc/gate', 1)
+  await subscribe(controller, 's1/l1/plc/gate', 1) // a re-subscription (the line re-reads a topic)
+  const got: string[] = []
+  controller.on('message', (_topic, payload) => got.push(payload.toString()))
+  for (let i = 0; i < 20; i++) {
+    await new Promise<void>((resolve, reject) => broker.aedes.publish({ cmd: 'publish', topic: 's1/l1/plc/gate', payload: Buffer.from(String(i)), qos: i % 2 === 0 ? 1 : 0, retain: false, dup: false }, err => err ? reject(err) : resolve()))
+  }
+  await new Promise(resolve => setTimeout(resolve, 500))
+  t.same(got, Array.from({ length: 20 }, (_, i) => String(i)), 'each once, in order')
+})

@@ -55,6 +55,8 @@ if (chromiumMissing !== null) {
     await page.fill('#job-form input[name=batch]', 'П-2611')
     await page.fill('#job-form input[name=unitsPerBox]', '6')
     await page.fill('#job-form input[name=unitsPerMinute]', '1200')
+    // the group's utilisation needs the expiry date (water: Table 124, docs/groups.md)
+    await page.fill('#job-form input[name=expiryDate]', '2027-11-25')
     await page.click('#job-form button[type=submit]')
     await page.waitForSelector('#job [data-job-id="1"]')
     t.match(await page.textContent('#job'), /04601653030046/)
