@@ -105,3 +105,25 @@ export const reportResponse = z.looseObject({ omsId: z.string().optional(), repo
 export type ReportResponse = z.infer<typeof reportResponse>
 export const reportInfoResponse = z.looseObject({ omsId: z.string().optional(), reportId: z.string().optional(), reportStatus: z.enum(REPORT_STATUSES) })
 export type ReportInfo = z.infer<typeof reportInfoResponse>
+
+/**
+ * A receipt (Квитирование 2.0, guide §4.4.18, Tables 350–352): the report's processing events; the last one names
+ * the per-code results document (`docId`) once the report was processed.
+ */
+export const receiptResponse = z.looseObject({
+  results: z.array(z.looseObject({
+    resultDocId: z.string().optional(),
+    state: z.string().optional(),
+    operations: z.array(z.looseObject({ operationType: z.string().optional(), docId: z.string().optional() })).max(100).optional(),
+  })).max(100),
+})
+export type ReceiptAnswer = z.infer<typeof receiptResponse>
+
+/** §4.4.20: a document of a receipt, as text (the per-code results: Tables 200, 201 — `cisList`). */
+export const receiptDocumentResponse = z.looseObject({ content: z.string() })
+export const perCodeResults = z.looseObject({
+  cisList: z.array(z.looseObject({ cis: z.string(), code: z.number().int(), description: z.string().optional() })).max(OMS_LIMITS.codesPerReport),
+})
+/** Table 253: code 1 "Duplicate" — the code is already in the state the report asks for (an earlier copy did it). */
+export const PER_CODE_OK = 0
+export const PER_CODE_DUPLICATE = 1

@@ -7,9 +7,9 @@ import { HttpChannel, HttpNetworkError, HttpStatusError, HttpTimeoutError, type 
 import type { Logger } from '../log.ts'
 import { silentLogger } from '../log.ts'
 import {
-  OMS_LIMITS, blocksResponse, createOrderResponse, orderStatusResponse, reportInfoResponse, reportResponse,
+  OMS_LIMITS, blocksResponse, createOrderResponse, orderStatusResponse, perCodeResults, receiptDocumentResponse, receiptResponse, reportInfoResponse, reportResponse,
   type AggregationRequest, type BlockInfo, type BufferInfo, type CodesBlock, type CreateOrderRequest,
-  type CreateOrderResponse, type DropoutRequest, type ReportInfo, type ReportResponse, type UtilisationRequest,
+  type CreateOrderResponse, type DropoutRequest, type ReceiptAnswer, type ReportInfo, type ReportResponse, type UtilisationRequest,
 } from './api.ts'
 import { OmsHttpError, OmsNetworkError, OmsRequestError, OmsResponseError, OmsTimeoutError, type OmsErrorBody } from './errors.ts'
 import type { RequestSigner, TokenProvider } from './token.ts'
@@ -148,6 +148,29 @@ export class OmsClient {
 
   reportInfo (reportId: string): Promise<ReportInfo> {
     return this.#call({ method: 'GET', path: '/api/v3/report/info', query: { reportId }, idempotent: true }, reportInfoResponse)
+  }
+
+  /** The receipt of a report (§4.4.18): its processing events, the last naming the per-code results document. */
+  receipt (reportId: string): Promise<ReceiptAnswer> {
+    return this.#call({ method: 'GET', path: '/api/v3/receipts/receipt', query: { resultDocId: reportId }, idempotent: true }, receiptResponse)
+  }
+
+  /**
+   * The per-code results of a processed report (§4.4.20, Tables 200, 201): what the OMS did with each code. Null
+   * when the receipt names no results document yet.
+   */
+  async perCodeResults (reportId: string): Promise<Array<{ cis: string, code: number, description?: string | undefined }> | null> {
+    const receipt = await this.receipt(reportId)
+    const docId = receipt.results.flatMap(r => r.operations ?? []).map(o => o.docId).filter((d): d is string => d !== undefined).at(-1)
+    const source = receipt.results[0]?.operations?.[0]?.docId
+    if (docId === undefined || docId === source) return null
+    const doc = await this.#call({ method: 'GET', path: '/api/v3/receipts/document', query: { resultDocId: reportId, docId }, idempotent: true }, receiptDocumentResponse)
+    let parsed: unknown
+    const path = '/api/v3/receipts/document'
+    try { parsed = JSON.parse(doc.content) } catch { throw new OmsResponseError(`the per-code results document ${docId} of report ${reportId} is not JSON`, { method: 'GET', path, excerpt: doc.content.slice(0, 200) }) }
+    const r = perCodeResults.safeParse(parsed)
+    if (!r.success) throw new OmsResponseError(`unexpected per-code results document ${docId} of report ${reportId}`, { method: 'GET', path, issues: r.error.issues.slice(0, 5) })
+    return r.data.cisList
   }
 
   async close (): Promise<void> {

@@ -7,6 +7,7 @@ import type { OmsClient } from '../emission/client.ts'
 import type { DropoutReason } from '../emission/api.ts'
 import { boxCounts, dropoutReasonFor, productGroupOf } from '../domain/groups.ts'
 import { OmsHttpError } from '../emission/errors.ts'
+import { PER_CODE_DUPLICATE, PER_CODE_OK } from '../emission/api.ts'
 import { classifyFailure, type FailureClass, type OutboxReport, type Prepared, type RemoteStatus, type ReportCode, type ReportSender } from './sender.ts'
 
 /** Line group → the OMS productGroup, from the product-group table (tobacco blocks and packs are both "tobacco"). */
@@ -131,7 +132,18 @@ export class OmsReportSender implements ReportSender {
     const info = await this.#client.reportInfo(report.remoteId)
     switch (info.reportStatus) {
       case 'SUCCESS': return { state: 'accepted' }
-      case 'REJECTED': case 'FAILED': case 'PARTIALLY': return { state: 'rejected', reason: `OMS report ${info.reportStatus}` }
+      case 'FAILED': case 'PARTIALLY': {
+        // Processed with per-code problems: the receipt says which (§4.4.18–4.4.20, Table 253). A code the OMS
+        // finds already where this report would put it ("Duplicate", code 1) was done by an earlier copy whose
+        // answer was lost: only the other codes are refused.
+        const results = await this.#client.perCodeResults(report.remoteId)
+        if (results === null) return { state: 'rejected', reason: `OMS report ${info.reportStatus}` }
+        const refused = results.filter(r => r.code !== PER_CODE_OK && r.code !== PER_CODE_DUPLICATE && !alreadyInThatUnit(r))
+        if (refused.length === 0) return { state: 'accepted' }
+        const shown = refused.slice(0, 3).map(r => `${r.cis.slice(0, 31)}: ${r.code} ${r.description ?? ''}`.trim()).join('; ')
+        return { state: 'rejected', reason: `OMS report ${info.reportStatus}: ${refused.length} code(s) refused (${shown}${refused.length > 3 ? '; …' : ''})` }
+      }
+      case 'REJECTED': return { state: 'rejected', reason: 'OMS report REJECTED' }
       default: return { state: 'pending' }
     }
   }
@@ -139,4 +151,14 @@ export class OmsReportSender implements ReportSender {
   async reconcile (): Promise<string | undefined> {
     return undefined
   }
+}
+
+/**
+ * Table 254 code 21 for an aggregation: the code already has a parent. When that parent is the very unit the report
+ * puts it in ("… с родителем P нельзя агрегировать в P"), an earlier copy of the report did it: not a refusal.
+ */
+function alreadyInThatUnit (r: { code: number, description?: string | undefined }): boolean {
+  if (r.code !== 21 || r.description === undefined) return false
+  const m = /с родителем (\S+) нельзя агрегировать в (\S+)/.exec(r.description)
+  return m !== null && m[1] === m[2]
 }

@@ -58,3 +58,41 @@ t.test('only refusals that say the effect is already there count as through', as
   t.equal(oms.classify(err([{ fieldName: 'aggregationUnits[0].sntins[0]', fieldError: 'Код уже агрегирован в 00046016530000000025 / already aggregated in 00046016530000000025' }]), aggregation), 'rejected', 'aggregated in another box is a conflict')
   t.equal(oms.classify(new OmsHttpError(503, null, { method: 'POST', path: '/api/v3/x' }), utilisation), 'uncertain')
 })
+
+t.test('the OMS as the guide has it (reports processed later, per-code results in receipts): the copy is through, a real refusal is not', async t => {
+  const f = await omsFixture(t, { emu: { rateLimitPerSecond: 0, reportProcessingMs: 0, legacySyncRefusals: false }, client: { timeoutMs: 300, attempts: 1, maxRequestsPerSecond: 200 } })
+  const { pool, rep, db } = lineFixture(t, f)
+  for (let i = 0; i < 40 && pool.level(GTIN) < 24; i++) { await rep.tick(); f.clock.advance(10_000) }
+  const codes = await pool.reserve(GTIN, 24, 'head-1')
+  const ids = codes.map(c => c.id)
+  await pool.markPrinted(ids)
+  await pool.markVerified(ids)
+  const box = buildSscc(0, '4601653', 3).digits
+  await pool.aggregate(ids.slice(0, 12), `00${box}`)
+
+  const oms = new OmsReportSender({ client: f.client, participantInn: '7700000000' })
+  const outbox = new ReportOutbox({ pool, clock: f.clock, senders: { utilisation: oms, aggregation: oms }, windowMs: 1000, retryBaseMs: 1000, retryMaxMs: 2000, pollIntervalMs: 1000, onAccepted: { aggregation: 'REPORTED' } })
+  t.teardown(() => outbox.stop())
+  f.emu.inject({ kind: 'drop', path: '/api/v3/utilisation', times: 1 })
+  f.emu.inject({ kind: 'drop', path: '/api/v3/aggregation', times: 1 })
+  await outbox.add({ kind: 'utilisation', group: 'water', codeIds: ids.slice(0, 12), attributes: { productionDate: '2026-11-25', expirationDate: '2027-05-25' } })
+  await outbox.closeOpen()
+  for (let i = 0; i < 40 && outbox.summary().ACCEPTED.reports < 1; i++) { await outbox.tick(); f.clock.advance(1000) }
+  await outbox.add({ kind: 'aggregation', group: 'water', codeIds: ids.slice(0, 12), attributes: { capacity: 12 }, whole: true })
+  await outbox.closeOpen()
+  for (let i = 0; i < 40 && outbox.summary().ACCEPTED.reports < 2; i++) { await outbox.tick(); f.clock.advance(1000) }
+  t.equal(f.emu.faults.served.drop, 2, 'both answers were lost')
+  t.equal(outbox.summary().ACCEPTED.reports, 2, 'the copies, all "Duplicate" or "already in that unit" in their receipts, count as through')
+  t.equal(f.emu.utilised().length, 12, 'each code utilised once')
+  t.same(f.emu.aggregated().map(u => u.unitSerialNumber), [`00${box}`], 'the box aggregated once')
+
+  // a real refusal: units aggregated that were never utilised (Table 254 code 24) stay refused, the codes named
+  const other = buildSscc(0, '4601653', 4).digits
+  await pool.aggregate(ids.slice(12), `00${other}`)
+  await outbox.add({ kind: 'aggregation', group: 'water', codeIds: ids.slice(12), attributes: { capacity: 12 }, whole: true })
+  await outbox.closeOpen()
+  for (let i = 0; i < 40 && outbox.summary().REJECTED.reports < 1; i++) { await outbox.tick(); f.clock.advance(1000) }
+  t.equal(outbox.summary().REJECTED.reports, 1, 'refused')
+  const reason = (db.prepare("SELECT reason FROM report_outbox WHERE state = 'REJECTED'").get() as { reason: string }).reason
+  t.match(reason, /^OMS report FAILED: 12 code\(s\) refused \(0104601653030046.*: 24 /, 'the reason names the refused codes and their result code')
+})
