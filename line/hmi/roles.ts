@@ -20,7 +20,7 @@ export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>>
   'cmd:unhold': { ru: 'Снять удержание', en: 'Unhold' },
   'cmd:reset': { ru: 'Сброс', en: 'Reset' },
   'cmd:complete': { ru: 'Завершить', en: 'Complete' },
-  'cmd:abort': { ru: 'Аварийный стоп', en: 'Abort' },
+  'cmd:abort': { ru: 'Прервать (Abort)', en: 'Abort' },
   'cmd:clear': { ru: 'Очистить', en: 'Clear' },
   'cmd:suspend': { ru: 'Приостановить', en: 'Suspend' },
   'cmd:unsuspend': { ru: 'Возобновить', en: 'Unsuspend' },

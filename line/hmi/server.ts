@@ -436,6 +436,12 @@ export function createHmiServer (o: { control: LineControl, products?: ProductsC
     const b = parse(updateUserSchema, req.body, 'user')
     const target = store.user(name)
     if (target === null) throw new UnknownActionError(`user ${name}`)
+    // An administrator does not block or demote themselves (another administrator does, if it must be).
+    if (name === s.username && (b.disabled === true || (b.role !== undefined && b.role !== target.role))) {
+      const text = { ru: 'Нельзя заблокировать себя или изменить свою роль: это делает другой администратор', en: 'You cannot block yourself or change your own role: another administrator does that' }
+      audit(s, 'users:update', { username: name }, 'refused', text)
+      throw new RefusedError(text)
+    }
     // The last active administrator cannot lock everyone out of user management.
     const losesAdmin = target.role === 'admin' && !target.disabled && ((b.role !== undefined && b.role !== 'admin') || b.disabled === true)
     if (losesAdmin && store.activeAdmins() <= 1) {

@@ -137,7 +137,7 @@ export const T = {
   'cmd:suspend': { ru: 'Приостановить', en: 'Suspend' },
   'cmd:unsuspend': { ru: 'Возобновить', en: 'Unsuspend' },
   'cmd:reset': { ru: 'Сброс', en: 'Reset' },
-  'cmd:abort': { ru: 'Аварийный стоп', en: 'Abort' },
+  'cmd:abort': { ru: 'Прервать (Abort)', en: 'Abort' },
   'cmd:clear': { ru: 'Очистить', en: 'Clear' },
   'cmd:complete': { ru: 'Завершить', en: 'Complete' },
 } satisfies Record<string, Text>

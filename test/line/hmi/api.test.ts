@@ -245,6 +245,13 @@ t.test('user management is for admins; the last admin stays', async t => {
   t.equal((await admin.req('PATCH', '/api/users/petrova', { disabled: true })).status, 200)
   t.equal((await eng.req('GET', '/api/me')).status, 401, 'disabling ends the session')
   t.equal(await eng.login('petrova', 'engineer-pass-1'), 401)
+  // a second administrator exists: still nobody blocks or demotes themselves
+  t.equal((await admin.req('POST', '/api/users', { username: 'orlov', role: 'admin', password: 'temporary-pass' })).status, 201)
+  const self = await admin.req('PATCH', '/api/users/root', { disabled: true })
+  t.equal(self.status, 409, 'an administrator cannot block themselves')
+  t.match(JSON.stringify(self.body), /another administrator does that/)
+  t.equal((await admin.req('PATCH', '/api/users/root', { role: 'engineer' })).status, 409, 'nor change their own role')
+  t.equal((await admin.req('GET', '/api/me')).status, 200, 'and stays logged in')
 })
 
 t.test('live updates: login required, snapshots pushed, bursts throttled', async t => {

@@ -134,7 +134,7 @@ if (chromiumMissing !== null) {
     t.ok(await page.isVisible('[data-cmd="abort"].locked'), 'abort shown locked for an operator')
     await page.click('[data-cmd="abort"]')
     await page.waitForSelector('#toast.error')
-    t.equal(await page.textContent('#toast'), 'Действие «Аварийный стоп» недоступно для роли «оператор»')
+    t.equal(await page.textContent('#toast'), 'Действие «Прервать (Abort)» недоступно для роли «оператор»')
     t.equal(await state(), 'Execute', 'the line kept running')
     t.notOk(h.line.calls.some(c => c.args[0] === 'abort'), 'the refused command never reached the line')
     await shot('07-operator-forbidden')
