@@ -44,8 +44,8 @@ export interface DocumentInfo {
   id: string
   status: DocumentStatus
   errors: string[]
-  /** base64 product document when the API returns it (used to reconcile). */
-  content?: string | undefined
+  /** The document's content, asked for with `content=true` (True API v553 §6.4): its JSON, parsed. */
+  content?: unknown
 }
 
 const Info = z.object({
@@ -53,7 +53,7 @@ const Info = z.object({
   docId: z.string().optional(),
   status: z.string(),
   errors: z.array(z.unknown()).optional(),
-  content: z.string().optional(),
+  content: z.unknown().optional(),
 }).loose()
 const ListAnswer = z.object({ results: z.array(z.object({ number: z.string(), type: z.string().optional(), docDate: z.string().optional() }).loose()) }).loose()
 
@@ -143,30 +143,65 @@ export class TrueApiClient {
     return id
   }
 
-  async documentInfo (id: string, group: string): Promise<DocumentInfo> {
-    const res = await this.#authed('GET', `/api/v4/true-api/doc/${encodeURIComponent(id)}/info`, { query: { pg: group } })
+  /** §6.4 `doc/{docId}/info`; `content`: ask for the document's content too (only then is it returned). */
+  async documentInfo (id: string, group: string, options: { content?: boolean } = {}): Promise<DocumentInfo> {
+    const res = await this.#authed('GET', `/api/v4/true-api/doc/${encodeURIComponent(id)}/info`, { query: { pg: group, ...(options.content === true ? { content: 'true' } : {}) } })
     const raw = Array.isArray(res.body) ? res.body[0] : res.body
     const info = Info.safeParse(raw)
     if (!info.success) throw new TrueApiResponseError('document info has no status', { id, body: res.body })
-    return { id, status: info.data.status, errors: (info.data.errors ?? []).map(errorText), content: info.data.content }
+    return { id, status: info.data.status, errors: (info.data.errors ?? []).map(errorText), content: documentJson(info.data.content) }
   }
 
   /**
-   * Look for a document created since `since` (ms) whose content hash is `hash`: the answer to "did my create reach
-   * the server before the line lost its answer?". Resolves to the id, or undefined when none matches.
+   * Look for a document this participant sent since `since` (ms) with exactly these codes: the answer to "did my
+   * create reach the server before the line lost its answer?". §6.1 `doc/list` needs `senderInn` (or
+   * `receiverInn`); §6.4 returns a document's content only with `content=true`, as the document's JSON, so documents
+   * are compared by the codes they list, not by the bytes sent. Resolves to the id, or undefined when none matches.
    */
-  async findDocument (doc: { type: DocumentType, group: string, hash: string }, since: number): Promise<string | undefined> {
+  async findDocument (doc: { type: DocumentType, group: string, codes: readonly string[], senderInn: string }, since: number): Promise<string | undefined> {
     const res = await this.#authed('GET', '/api/v4/true-api/doc/list', {
-      query: { pg: doc.group, documentType: doc.type, dateFrom: new Date(since).toISOString(), limit: '1000' },
+      query: { pg: doc.group, senderInn: doc.senderInn, documentType: doc.type, dateFrom: new Date(since).toISOString(), limit: '1000' },
     })
     const list = ListAnswer.safeParse(res.body)
     if (!list.success) throw new TrueApiResponseError('doc/list answered without results', { body: res.body })
+    const want = codeSet(doc.codes)
     for (const d of list.data.results) {
-      const info = await this.documentInfo(d.number, doc.group)
-      if (info.content !== undefined && createHash('sha256').update(info.content).digest('hex') === doc.hash) return d.number
+      if (d.type !== undefined && d.type !== doc.type) continue
+      const info = await this.documentInfo(d.number, doc.group, { content: true })
+      if (info.content !== undefined && sameSet(codeSet(codesIn(info.content)), want)) return d.number
     }
     return undefined
   }
 
   async close (): Promise<void> { await this.http.close() }
+}
+
+/** A document's content as returned: its JSON (an object, or JSON text; some stands return the base64 sent). */
+function documentJson (content: unknown): unknown {
+  if (typeof content !== 'string') return content
+  try { return JSON.parse(content) } catch {}
+  try { return JSON.parse(Buffer.from(content, 'base64').toString('utf8')) } catch { return undefined }
+}
+
+/** Every code a document lists: unit codes (`01…21…`, crypto part dropped) and SSCCs (`00` + 18 digits). */
+export function codesIn (doc: unknown, out: string[] = []): string[] {
+  if (typeof doc === 'string') {
+    if (/^01\d{14}21/.test(doc) || /^(00)?\d{18}$/.test(doc)) out.push(doc)
+  } else if (Array.isArray(doc)) {
+    for (const x of doc) codesIn(x, out)
+  } else if (typeof doc === 'object' && doc !== null) {
+    for (const v of Object.values(doc)) codesIn(v, out)
+  }
+  return out
+}
+
+function codeSet (codes: readonly string[]): Set<string> {
+  return new Set(codes.map(c => {
+    const unit = c.split('\u001d')[0] as string
+    return /^\d{18}$/.test(unit) ? `00${unit}` : unit
+  }))
+}
+
+function sameSet (a: Set<string>, b: Set<string>): boolean {
+  return a.size === b.size && [...a].every(x => b.has(x))
 }

@@ -373,7 +373,7 @@ export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
       // The last send's outcome is unknown (crash, timeout): ask the server before sending anything again.
       let found: string | undefined
       try {
-        found = await sender.reconcile(r)
+        found = await sender.reconcile(r, this.#pool.queries.forReport(this.codeIds(r.id)))
       } catch (err) {
         await this.#retryLater(r, ReportState.SENDING, err, true)
         return

@@ -61,7 +61,8 @@ export interface ReportSender {
    * After a send whose answer was lost: the remote id if the server holds a report with hash `report.bodyHash`,
    * undefined if it certainly does not. Throw if that cannot be known now (the API is down).
    */
-  reconcile(report: OutboxReport): Promise<string | undefined>
+  /** After a send whose outcome is unknown: the remote id of the report if the server has it. `codes`: its codes. */
+  reconcile(report: OutboxReport, codes: readonly ReportCode[]): Promise<string | undefined>
   /** Override the default classification of submit errors (`prepared` is what was sent). */
   classify?(err: unknown, prepared: Prepared): FailureClass
 }

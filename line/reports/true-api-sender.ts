@@ -1,6 +1,6 @@
 // Sends aggregation and introduction reports as True API documents (domain/true-api.md): builds the body from the
 // report's codes, signs it detached, creates the document, polls its status, and finds it again by content hash.
-import { FINAL_OK, FINAL_STATUSES, type TrueApiClient } from '../gismt/client.ts'
+import { codesIn, FINAL_OK, FINAL_STATUSES, type TrueApiClient } from '../gismt/client.ts'
 import { aggregationDocument, introduceGoodsDocument, type DocumentType } from '../gismt/documents.ts'
 import { OutboxError } from './errors.ts'
 import { distinctParents } from './oms-sender.ts'
@@ -79,8 +79,10 @@ export class TrueApiDocumentSender implements ReportSender {
     return { state: 'pending' }
   }
 
-  reconcile (r: OutboxReport): Promise<string | undefined> {
+  /** The document this report would send, looked for among those the participant sent (by the codes it lists). */
+  reconcile (r: OutboxReport, codes: readonly ReportCode[]): Promise<string | undefined> {
     if (r.bodyHash === null || r.sendingAt === null) return Promise.resolve(undefined)
-    return this.#o.client.findDocument({ type: this.#type(r), group: r.group, hash: r.bodyHash }, r.sendingAt - (this.#o.reconcileSlackMs ?? 600_000))
+    const listed = codesIn(this.body(r, codes))
+    return this.#o.client.findDocument({ type: this.#type(r), group: r.group, codes: listed, senderInn: this.#o.participantInn }, r.sendingAt - (this.#o.reconcileSlackMs ?? 600_000))
   }
 }

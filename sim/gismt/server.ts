@@ -184,13 +184,21 @@ export class TrueApiEmulator {
       const d = this.docs.get(decodeURIComponent(info[1] as string))
       if (d === undefined) return [404, { error_message: 'document not found' }]
       this.#check(d)
-      return [200, [{ number: d.id, docDate: new Date(d.createdAt).toISOString(), type: d.type, status: d.status, errors: d.errors, content: d.content }]]
+      // True API v553 §6.4: the document's content only when asked (`content=true`, or `body=true`), as its JSON
+      const withContent = url.searchParams.get('content') === 'true' || url.searchParams.get('body') === 'true'
+      return [200, [{ number: d.id, docDate: new Date(d.createdAt).toISOString(), type: d.type, status: d.status, errors: d.errors, ...(withContent ? { content: JSON.stringify(d.body) } : {}) }]]
     }
     if (method === 'GET' && p === '/api/v4/true-api/doc/list') {
+      // §6.1: pg is required, and exactly one of senderInn / receiverInn; otherwise 400 "Bad request"
+      const sender = url.searchParams.get('senderInn')
+      const receiver = url.searchParams.get('receiverInn')
+      if (url.searchParams.get('pg') === null || (sender === null) === (receiver === null)) return [400, { error_message: 'Bad request: pg and exactly one of senderInn, receiverInn are required' }]
       const from = Date.parse(url.searchParams.get('dateFrom') ?? '1970-01-01T00:00:00Z')
       const type = url.searchParams.get('documentType')
       const results = [...this.docs.values()]
-        .filter(d => d.createdAt >= from && (type === null || d.type === type) && d.group === (url.searchParams.get('pg') ?? d.group))
+        // documents created here are the participant's own: it is their sender, and receives none
+        .filter(d => sender !== null && senderOf(d.body) === sender)
+        .filter(d => d.createdAt >= from && (type === null || d.type === type) && d.group === url.searchParams.get('pg'))
         .map(d => ({ number: d.id, docDate: new Date(d.createdAt).toISOString(), type: d.type, status: d.status }))
       return [200, { results }]
     }
@@ -344,4 +352,12 @@ export async function startTrueApiEmulator (options: EmulatorOptions = {}): Prom
   const emu = new TrueApiEmulator(options)
   await emu.listen(options.port ?? 0, options.host ?? '127.0.0.1')
   return emu
+}
+
+/** The participant a document names as its author (AGGREGATION_DOCUMENT participantId, others participant_inn). */
+function senderOf (body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined
+  const b = body as Record<string, unknown>
+  const inn = b.participantId ?? b.participant_inn ?? b.participantInn
+  return typeof inn === 'string' ? inn : undefined
 }

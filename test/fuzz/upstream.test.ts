@@ -63,7 +63,7 @@ t.test('True API client: a checked value or a typed error for any answer, sign-i
     ['getToken', () => client.auth.getToken()],
     ['documentInfo', () => client.documentInfo('d-1', 'water')],
     ['submitDocument', () => client.submitDocument({ type: 'AGGREGATION_DOCUMENT', group: 'water', body: {} } as never)],
-    ['findDocument', () => client.findDocument({ type: 'AGGREGATION_DOCUMENT', group: 'water', hash: 'h' } as never, 0)],
+    ['findDocument', () => client.findDocument({ type: 'AGGREGATION_DOCUMENT', group: 'water', codes: ['0104601653030046215abcdefghijk'], senderInn: '7700000000' }, 0)],
   ]
   await fc.assert(fc.asyncProperty(answer, fc.constantFrom(...calls), async (a, [name, call]) => {
     next = a

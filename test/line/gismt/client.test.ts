@@ -62,8 +62,11 @@ t.test('documents: create with base64 body and detached signature, status until 
   const id = await client.submitDocument(doc)
   const info = await client.documentInfo(id, 'water')
   t.equal(info.status, 'CHECKED_OK')
-  t.equal(await client.findDocument(doc, 0), id, 'found again by content hash')
-  t.equal(await client.findDocument({ ...doc, hash: 'x' }, 0), undefined)
+  const wanted = { type: 'AGGREGATION_DOCUMENT' as const, group: 'water', senderInn: '7700000000' }
+  t.equal(await client.findDocument({ ...wanted, codes: ['0104601653030046215abcdefghijk', '00046016530000000017'] }, 0), id, 'found again by the codes it lists (§6.1, §6.4)')
+  t.equal(await client.findDocument({ ...wanted, codes: ['0104601653030046215abcdefghijk\u001d93abcd', '046016530000000017'] }, 0), id, 'a crypto part and the SSCC without 00 compare the same')
+  t.equal(await client.findDocument({ ...wanted, codes: ['0104601653030046215zzzzzzzzzzz', '00046016530000000017'] }, 0), undefined, 'other codes: not it')
+  t.equal(await client.findDocument({ ...wanted, senderInn: '7711111111', codes: ['0104601653030046215abcdefghijk', '00046016530000000017'] }, 0), undefined, 'sent by another participant: not it')
 })
 
 t.test('the signature mode is switchable and must match the server', async t => {
