@@ -98,7 +98,9 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     this.#worker = new StateWorker({
       machine, alarms, log: options.log,
       context: {
-        mode, tracker, aggregator,
+        // codes a drain wrote off (loaded into a head, fate unknown) are dropped out like any other defect
+        mode: { appliers: mode.appliers, start: () => mode.start(), pause: () => mode.pause(), drain: () => this.#drain() },
+        tracker, aggregator,
         hasJob: () => this.#job !== null,
         primed: () => this.#primed(),
         settle: () => this.#settle(),
@@ -143,6 +145,7 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
 
   async close (): Promise<void> {
     if (this.#reportCounters !== null) clearTimeout(this.#reportCounters)
+    this.#reportCounters = null
     // what closing does to the devices (a printer disconnected, the broker gone) is not a fault of the line
     this.#closing = true
     if (this.#timer !== null) clearInterval(this.#timer)
@@ -375,6 +378,15 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
    * Before new production after a restart: codes on products the controller lost track of, and whose gate
    * confirmation never came, are written off (DEFECT UNCERTAIN, dropped out).
    */
+  async #drain (): Promise<{ writtenOff: readonly number[] }> {
+    const r = await this.#o.mode.drain()
+    if (r.writtenOff.length > 0) {
+      this.#syncCounters()
+      this.#o.bus.emit('line:defect', [...r.writtenOff])
+    }
+    return r
+  }
+
   #writeOffLeftovers (): void {
     if (this.#gate.waiting > 0 || this.#o.tracker.inFlight() > 0) return
     const ids = [...this.#o.pool.recoverUnverified(), ...this.#o.aggregator.recoverBeforeGate(this.#job)]
@@ -439,7 +451,8 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
 
   #reportCounters: NodeJS.Timeout | null = null
   #reportsAccepted (): void {
-    if (this.#reportCounters !== null) return
+    // reports still accepted while the line closes are counted at the next start, not after the store is closed
+    if (this.#reportCounters !== null || this.#closing) return
     this.#reportCounters = setTimeout(() => {
       this.#reportCounters = null
       if (this.#job === null) return

@@ -33,7 +33,7 @@ export class JobModes implements LineMode {
   onFault (fault: ModeFault): void { for (const m of this.#modes) m.onFault(fault) }
   start (): void { this.#current.start() }
   pause (): void { this.#current.pause() }
-  drain (): Promise<unknown> { return this.#current.drain() }
+  drain (): Promise<{ writtenOff: readonly number[] }> { return this.#current.drain() }
   primed (): boolean { return this.#current.primed() }
   exhausted (): boolean { return this.#current.exhausted() }
   close (): void { for (const m of this.#modes) m.close() }

@@ -41,7 +41,7 @@ export class DirectMode implements LineMode {
 
   start (): void { this.#feeder.start() }
   pause (): void { this.#feeder.pause() }
-  drain (): Promise<unknown> { return this.#feeder.drain() }
+  drain (): Promise<{ writtenOff: readonly number[] }> { return this.#feeder.drain() }
 
   primed (): boolean {
     const budget = this.#feeder.budget

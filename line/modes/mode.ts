@@ -39,8 +39,8 @@ export interface LineMode {
   start(): void
   /** Stop supplying codes; what is already loaded stays. */
   pause(): void
-  /** Take back every code not on a product, accounting each (DESIGN §4). */
-  drain(): Promise<unknown>
+  /** Take back every code not on a product, accounting each (DESIGN §4); says which codes it wrote off. */
+  drain(): Promise<{ writtenOff: readonly number[] }>
   /** Codes sit ahead of the first product (DESIGN §5a): Starting waits for this. */
   primed(): boolean
   /** The job's codes are all out of the pool and off the devices: nothing more will be marked. */

@@ -17,6 +17,14 @@ export interface FeederOptions {
   intervalMs?: number
 }
 
+/** What clearing the buffers did: codes back in the pool, codes of unknown fate, and those of them written off here. */
+export interface DrainResult {
+  returned: number
+  uncertain: number
+  /** Codes this drain wrote off (DEFECT UNCERTAIN): they still need their dropout report. */
+  writtenOff: number[]
+}
+
 export class Feeder {
   readonly #o: FeederOptions
   #job: { id: number, gtin: string } | null = null
@@ -92,11 +100,12 @@ export class Feeder {
    * Clear every printer's buffer and account for what was in it. Codes still SENT to a printer that cannot be
    * reached stay SENT, to be written off as UNCERTAIN at the next start (pool.recoverUncertain).
    */
-  async drain (): Promise<{ returned: number, uncertain: number }> {
+  async drain (): Promise<DrainResult> {
     this.pause()
     await this.idle()
     let returned = 0
     let uncertain = 0
+    const writtenOff: number[] = []
     for (const p of this.#o.printers) {
       try {
         const r = await p.clear()
@@ -109,7 +118,10 @@ export class Feeder {
         const lost = [...r.uncertain, ...r.printed]
         for (const item of lost) {
           const row = this.#o.pool.get(item.id)
-          if (row?.state === 'SENT') await this.#o.pool.markDefect([item.id], 'UNCERTAIN')
+          if (row?.state === 'SENT') {
+            await this.#o.pool.markDefect([item.id], 'UNCERTAIN')
+            writtenOff.push(item.id)
+          }
         }
         uncertain += lost.length
       } catch (err) {
@@ -117,7 +129,7 @@ export class Feeder {
         this.#o.alarms.raise({ code: 'CLEAR_FAILED', source: p.id })
       }
     }
-    return { returned, uncertain }
+    return { returned, uncertain, writtenOff }
   }
 
   close (): void { this.pause() }

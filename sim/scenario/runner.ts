@@ -458,7 +458,10 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   check(good.every(r => utilised.has(r.code)), `${good.filter(r => !utilised.has(r.code)).length} verified codes missing from the OMS utilisation reports`)
   const dropped = new Set(oms.dropped().map(d => d.code))
   const defects = codes.queries.codesIn(['DEFECT', 'DROPPED'])
-  check(defects.every(r => dropped.has(r.code)), `${defects.filter(r => !dropped.has(r.code)).length} defect codes missing from the OMS dropout reports`)
+  const undropped = defects.filter(r => !dropped.has(r.code))
+  const defectCodes = new Set(defects.map(r => r.code))
+  const strayDrops = [...dropped].filter(x => !defectCodes.has(x))
+  check(undropped.length === 0, `${undropped.length} defect codes missing from the OMS dropout reports (${undropped.slice(0, 3).map(r => { const x = byIdentity(r.code); return `${r.identity.slice(0, 31)} seq ${x?.seq}:${x?.state}/${x?.reason}` }).join(', ')}; dropped in the OMS, not defects in the store: ${strayDrops.slice(0, 3).map(x => x.slice(0, 31)).join(', ')})`)
   const aggregatedUnits = oms.aggregated().reduce((n, u) => n + u.sntins.length, 0)
   check(aggregatedUnits === (st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0), `OMS aggregated ${aggregatedUnits} units, the store ${(st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0)}`)
   // the faults really happened

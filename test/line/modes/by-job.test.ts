@@ -16,7 +16,7 @@ function fake (kind: LineModeKind, device: string): LineMode & { calls: string[]
     onFault () { calls.push('onFault') },
     start () { calls.push('start') },
     pause () { calls.push('pause') },
-    drain () { calls.push('drain'); return Promise.resolve() },
+    drain () { calls.push('drain'); return Promise.resolve({ writtenOff: [] }) },
     primed () { calls.push('primed'); return true },
     exhausted () { return false },
     close () { calls.push('close') },

@@ -15,7 +15,7 @@ function context (options: { ready?: boolean, job?: boolean, drainFails?: boolea
       appliers: [printer],
       start: () => { calls.push('start') },
       pause: () => { calls.push('pause') },
-      drain: async () => { calls.push('drain'); if (options.drainFails === true) throw new Error('head gone') },
+      drain: async () => { calls.push('drain'); if (options.drainFails === true) throw new Error('head gone'); return { writtenOff: [] } },
     },
     tracker: {
       expectNoPrints: on => { calls.push(`expectNoPrints:${on}`) },

@@ -77,7 +77,7 @@ t.test('a Modbus head is kept full with codes SENT to it in the store; drain giv
   const printed = rig.sim.printed.map(p => p.code)
 
   const r = await feeder.drain()
-  t.same(r, { returned: 16, uncertain: 0 }, 'the buffer was cleared with the counter unchanged: proven unprinted')
+  t.same(r, { returned: 16, uncertain: 0, writtenOff: [] }, 'the buffer was cleared with the counter unchanged: proven unprinted')
   t.same(states(f), { AVAILABLE: 190, SENT: 10 })
   t.same(f.pool.sentTo('head1').map(x => x.code), printed, 'only the printed ones are still out')
   t.equal(feeder.budget, 90, 'returned codes go back to the job\'s budget')
@@ -184,7 +184,7 @@ t.test('drain: printed-or-unknown codes are written off UNCERTAIN; an unreachabl
   a.clearAnswer = buf => ({ unprinted: buf.slice(0, 6), uncertain: buf.slice(6, 8), printed: buf.slice(8) })
   b.clearAnswer = new Error('no answer from the head')
   const result = await r.feeder.drain()
-  t.same(result, { returned: 6, uncertain: 4 })
+  t.same(result, { returned: 6, uncertain: 4, writtenOff: aIds.slice(6) }, 'the written-off codes are named, for their dropout')
   t.same(aIds.slice(0, 6).map(id => f.pool.get(id)?.state), Array(6).fill('AVAILABLE'))
   t.same(aIds.slice(6).map(id => [f.pool.get(id)?.state, f.pool.get(id)?.reason]), Array(4).fill(['DEFECT', 'UNCERTAIN']))
   t.equal(f.pool.sentTo('b').length, 10, 'the unreachable head\'s codes stay SENT, for recovery at the next start')
