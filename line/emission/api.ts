@@ -113,11 +113,28 @@ export type ReportInfo = z.infer<typeof reportInfoResponse>
 export const receiptResponse = z.looseObject({
   results: z.array(z.looseObject({
     resultDocId: z.string().optional(),
+    sourceDocId: z.string().optional(),
     state: z.string().optional(),
-    operations: z.array(z.looseObject({ operationType: z.string().optional(), docId: z.string().optional() })).max(100).optional(),
+    workflow: z.string().optional(),
+    operations: z.array(z.looseObject({
+      operationType: z.string().optional(),
+      docId: z.string().optional(),
+      details: z.looseObject({ quantity: z.number().optional() }).optional(),
+    })).max(100).optional(),
   })).max(100),
 })
 export type ReceiptAnswer = z.infer<typeof receiptResponse>
+
+/** §4.4.19, Tables 193, 194: what a receipt search filters on (at least one; date ranges of at most 7 days). */
+export interface ReceiptFilter {
+  startCreateDocDate?: number
+  endCreateDocDate?: number
+  resultDocIds?: string[]
+  sourceDocIds?: string[]
+  productGroups?: string[]
+  /** Table 249: REPORT_UTILIZE, REPORT_DROPOUT, REPORT_AGGREGATION, … */
+  workflowTypes?: string[]
+}
 
 /** §4.4.20: a document of a receipt, as text (the per-code results: Tables 200, 201 — `cisList`). */
 export const receiptDocumentResponse = z.looseObject({ content: z.string() })

@@ -9,7 +9,7 @@ import { silentLogger } from '../log.ts'
 import {
   OMS_LIMITS, blocksResponse, createOrderResponse, orderStatusResponse, perCodeResults, receiptDocumentResponse, receiptResponse, reportInfoResponse, reportResponse,
   type AggregationRequest, type BlockInfo, type BufferInfo, type CodesBlock, type CreateOrderRequest,
-  type CreateOrderResponse, type DropoutRequest, type ReceiptAnswer, type ReportInfo, type ReportResponse, type UtilisationRequest,
+  type CreateOrderResponse, type DropoutRequest, type ReceiptAnswer, type ReceiptFilter, type ReportInfo, type ReportResponse, type UtilisationRequest,
 } from './api.ts'
 import { OmsHttpError, OmsNetworkError, OmsRequestError, OmsResponseError, OmsTimeoutError, type OmsErrorBody } from './errors.ts'
 import type { RequestSigner, TokenProvider } from './token.ts'
@@ -155,6 +155,16 @@ export class OmsClient {
     return this.#call({ method: 'GET', path: '/api/v3/receipts/receipt', query: { resultDocId: reportId }, idempotent: true }, receiptResponse)
   }
 
+  /** §4.4.19: receipts by filter (Tables 193, 194), one page of at most 100; `page` counts from 1 (skip). */
+  searchReceipts (filter: ReceiptFilter, page = 1, limit = 100): Promise<ReceiptAnswer> {
+    return this.#call({ method: 'POST', path: '/api/v3/receipts/receipt/search', body: { filter, limit, skip: page }, idempotent: true }, receiptResponse)
+  }
+
+  /** §4.4.20: one document of a receipt as text: its source document as the participant sent it, or its results. */
+  async receiptDocument (resultDocId: string, docId: string): Promise<string> {
+    return (await this.#call({ method: 'GET', path: '/api/v3/receipts/document', query: { resultDocId, docId }, idempotent: true }, receiptDocumentResponse)).content
+  }
+
   /**
    * The per-code results of a processed report (§4.4.20, Tables 200, 201): what the OMS did with each code. Null
    * when the receipt names no results document yet.
@@ -164,10 +174,10 @@ export class OmsClient {
     const docId = receipt.results.flatMap(r => r.operations ?? []).map(o => o.docId).filter((d): d is string => d !== undefined).at(-1)
     const source = receipt.results[0]?.operations?.[0]?.docId
     if (docId === undefined || docId === source) return null
-    const doc = await this.#call({ method: 'GET', path: '/api/v3/receipts/document', query: { resultDocId: reportId, docId }, idempotent: true }, receiptDocumentResponse)
+    const content = await this.receiptDocument(reportId, docId)
     let parsed: unknown
     const path = '/api/v3/receipts/document'
-    try { parsed = JSON.parse(doc.content) } catch { throw new OmsResponseError(`the per-code results document ${docId} of report ${reportId} is not JSON`, { method: 'GET', path, excerpt: doc.content.slice(0, 200) }) }
+    try { parsed = JSON.parse(content) } catch { throw new OmsResponseError(`the per-code results document ${docId} of report ${reportId} is not JSON`, { method: 'GET', path, excerpt: content.slice(0, 200) }) }
     const r = perCodeResults.safeParse(parsed)
     if (!r.success) throw new OmsResponseError(`unexpected per-code results document ${docId} of report ${reportId}`, { method: 'GET', path, issues: r.error.issues.slice(0, 5) })
     return r.data.cisList

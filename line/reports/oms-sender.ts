@@ -1,9 +1,10 @@
 // Utilisation, dropout and (optionally) aggregation reports to the OMS (СУЗ API v3), as an outbox sender.
-// The OMS has no way to look a report up by content, so `reconcile` cannot find a report whose answer was lost:
-// the outbox then sends it again, and the OMS refuses the already-reported codes visibly (docs/oms.md).
+// A report whose answer was lost is looked up among the OMS's receipts by its codes (`reconcile`); only when the
+// OMS holds none is it sent again, and a code an earlier copy already did then shows per code as a duplicate.
 
 import { createHash } from 'node:crypto'
 import type { OmsClient } from '../emission/client.ts'
+import type { ReceiptFilter } from '../emission/api.ts'
 import type { DropoutReason } from '../emission/api.ts'
 import { boxCounts, dropoutReasonFor, productGroupOf } from '../domain/groups.ts'
 import { OmsHttpError } from '../emission/errors.ts'
@@ -36,14 +37,43 @@ export function distinctParents (codes: readonly ReportCode[]): string[] {
   return [...out]
 }
 
+/** Table 249: the workflow of the receipts of each report kind. */
+const WORKFLOW: Partial<Record<string, string>> = { utilisation: 'REPORT_UTILIZE', dropout: 'REPORT_DROPOUT', aggregation: 'REPORT_AGGREGATION', pallet: 'REPORT_AGGREGATION' }
+
+/**
+ * What a report document says, order aside: its codes (utilisation, dropout), or its units and the codes of each
+ * (aggregation); null for anything else. Two documents with the same key do the same thing.
+ */
+export function contentKey (doc: unknown): { key: string, count: number } | null {
+  if (typeof doc !== 'object' || doc === null) return null
+  const d = doc as { sntins?: unknown, aggregationUnits?: unknown }
+  const strings = (x: unknown): string[] | null => Array.isArray(x) && x.every(v => typeof v === 'string') ? [...x as string[]].sort() : null
+  if (Array.isArray(d.aggregationUnits)) {
+    const units: string[] = []
+    let count = 0
+    for (const u of d.aggregationUnits as Array<{ unitSerialNumber?: unknown, sntins?: unknown }>) {
+      const list = strings(u?.sntins)
+      if (typeof u?.unitSerialNumber !== 'string' || list === null) return null
+      units.push(`${u.unitSerialNumber}:${list.join(',')}`)
+      count += list.length
+    }
+    return { key: `A|${units.sort().join('|')}`, count }
+  }
+  const list = strings(d.sntins)
+  return list === null ? null : { key: `S|${list.join(',')}`, count: list.length }
+}
+
 export class OmsReportSender implements ReportSender {
   readonly channel = 'oms'
   readonly #client: OmsClient
   readonly #participantInn: string
+  readonly #reconcileSlackMs: number
 
-  constructor (options: { client: OmsClient, participantInn: string }) {
+  /** `reconcileSlackMs`: how far around the recorded send time a lost report is looked for (clocks, timeouts). */
+  constructor (options: { client: OmsClient, participantInn: string, reconcileSlackMs?: number }) {
     this.#client = options.client
     this.#participantInn = options.participantInn
+    this.#reconcileSlackMs = options.reconcileSlackMs ?? 600_000
   }
 
   async prepare (report: OutboxReport, codes: readonly ReportCode[]): Promise<Prepared> {
@@ -148,7 +178,44 @@ export class OmsReportSender implements ReportSender {
     }
   }
 
-  async reconcile (): Promise<string | undefined> {
+  /**
+   * After a send whose answer was lost: ask the OMS what it received (Квитирование 2.0). Receipts of this report's
+   * workflow and group created around the send (§4.4.19, Tables 193, 194; workflows Table 249) whose first event
+   * counts as many codes as this report are candidates; the source document of each (§4.4.20) is compared code for
+   * code with what this report sends. Found: its id — the receipt's `resultDocId`, the id the report is asked by
+   * (§4.4.18) — and nothing is sent again. Not found: undefined, and the outbox sends it (a code the OMS already
+   * holds then comes back per code as a duplicate, which `status` counts as done).
+   */
+  async reconcile (report: OutboxReport, codes: readonly ReportCode[]): Promise<string | undefined> {
+    if (report.sendingAt === null || codes.length === 0) return undefined
+    const { payload } = await this.prepare(report, codes)
+    const want = contentKey(payload)
+    if (want === null) return undefined
+    const slack = this.#reconcileSlackMs
+    const filter: ReceiptFilter = {
+      startCreateDocDate: report.sendingAt - slack,
+      endCreateDocDate: report.sendingAt + slack,
+      productGroups: [omsProductGroup(report.group)],
+      workflowTypes: [WORKFLOW[report.kind] ?? 'REPORT_UTILIZE'],
+    }
+    // §4.4.19.1: at most 100 a page, skip × limit ≤ 10000
+    for (let page = 1; page <= 100; page++) {
+      const found = await this.#client.searchReceipts(filter, page, 100)
+      for (const receipt of found.results) {
+        const first = receipt.operations?.[0]
+        const quantity = first?.details?.quantity
+        if (quantity !== undefined && quantity !== want.count) continue
+        const docId = receipt.sourceDocId ?? first?.docId
+        if (receipt.resultDocId === undefined || docId === undefined) continue
+        let sent: unknown
+        try { sent = JSON.parse(await this.#client.receiptDocument(receipt.resultDocId, docId)) } catch (err) {
+          if (err instanceof SyntaxError) continue // not a report document this controller wrote
+          throw err
+        }
+        if (contentKey(sent)?.key === want.key) return receipt.resultDocId
+      }
+      if (found.results.length < 100) return undefined
+    }
     return undefined
   }
 }
