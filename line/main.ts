@@ -27,7 +27,7 @@ import { preflight } from './config/preflight.ts'
 import type { LineConfig } from './config/schema.ts'
 import { LineBus, relayBroker, relayCameras } from './events.ts'
 import { JobStore } from './jobs/jobs.ts'
-import { Replenisher, omsClientFromConfig, sizingFromConfig } from './emission/index.ts'
+import { Replenisher, detachedSigner, omsClientFromConfig, signedInTokens, sizingFromConfig } from './emission/index.ts'
 import { bootstrapFromEnv, createHmiServer, HmiStore, type BootstrapOptions } from './hmi/index.ts'
 import { batchReports, publishBatchReports } from './app/batch-report.ts'
 import { batchReportHtml, createErpServer, ErpStore } from './erp/index.ts'
@@ -193,8 +193,18 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     // emission: keep the pool filled for the active job's GTIN
     let replenisher: Replenisher | null = null
     let omsClient: OmsClient | null = null
+    // one True API client: the participant's documents, and the OMS clientToken of the line's OMS connection
+    const trueApiClient = config.trueApi === undefined
+      ? null
+      : new TrueApiClient({ url: config.trueApi.url, signer: createSigner(config.signer), clock, timeoutMs: config.trueApi.timeoutMs, maxRequestsPerSecond: config.trueApi.maxRequestsPerSecond, retries: config.trueApi.retries, retryBaseMs: config.trueApi.retryBaseMs, tokenRefreshBeforeMs: config.trueApi.tokenRefreshBeforeMs, signatureOver: config.trueApi.signatureOver, log: log.child({ module: 'true-api' }) })
     if (config.oms !== undefined) {
-      const client = omsClientFromConfig(config.oms, { log: log.child({ module: 'oms' }) })
+      const connection = config.oms.omsConnection
+      const client = omsClientFromConfig(config.oms, {
+        log: log.child({ module: 'oms' }),
+        // OMS guide §9.1.2: the clientToken of the OMS connection, signed in through the True API
+        ...(connection !== undefined && connection !== '' && trueApiClient !== null ? { tokens: signedInTokens(trueApiClient.omsTokenProvider(connection)) } : {}),
+        ...(config.oms.signRequests ? { signer: detachedSigner(createSigner(config.signer)) } : {}),
+      })
       omsClient = client
       closers.push(() => client.close())
       replenisher = new Replenisher({ client, pool, db, clock, profiles, sizing: sizingFromConfig(config.pool), log, onAlarm: emissionAlarms(alarms) })
@@ -204,12 +214,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     // reports: through the outbox, each kind to the API routeReports gives it
     const senders = routeReports({
       oms: omsClient === null ? null : new OmsReportSender({ client: omsClient, participantInn: config.reports.participantInn }),
-      trueApi: config.trueApi === undefined
-        ? null
-        : new TrueApiDocumentSender({
-          client: new TrueApiClient({ url: config.trueApi.url, signer: createSigner(config.signer), clock, timeoutMs: config.trueApi.timeoutMs, maxRequestsPerSecond: config.trueApi.maxRequestsPerSecond, retries: config.trueApi.retries, retryBaseMs: config.trueApi.retryBaseMs, tokenRefreshBeforeMs: config.trueApi.tokenRefreshBeforeMs, signatureOver: config.trueApi.signatureOver, log: log.child({ module: 'true-api' }) }),
-          participantInn: config.reports.participantInn,
-        }),
+      trueApi: trueApiClient === null ? null : new TrueApiDocumentSender({ client: trueApiClient, participantInn: config.reports.participantInn }),
       aggregationVia: config.reports.aggregationVia,
     })
     let outbox: ReportOutbox | null = null

@@ -114,10 +114,13 @@ export class Replenisher {
   }
 
   async stop (): Promise<void> {
+    this.#stopping = true
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
     await this.#running
   }
+
+  #stopping = false
 
   /** One pass of the policy. Concurrent calls share the running pass. Never throws: failures become status. */
   tick (): Promise<void> {
@@ -296,6 +299,8 @@ export class Replenisher {
       const cur = this.#orders.get(o.localId) as OrderRow
       const left = Math.min(cur.quantity - cur.taken, buf.leftInBuffer >= 0 ? buf.leftInBuffer - (cur.taken - base) : Infinity)
       if (left <= 0 || buf.bufferStatus === 'EXHAUSTED') break
+      // stopping: the order stays open with its codes in the OMS buffer, and the next start downloads on
+      if (this.#stopping) return
       const quantity = Math.min(this.#sizing.blockSize, left)
       // Until this block is recorded, a crash or a lost answer means: look for it among the order's blocks.
       this.#orders.update(o.localId, this.#clock.now(), { reconcile: true })

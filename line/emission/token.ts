@@ -19,3 +19,20 @@ export class StaticTokenProvider implements TokenProvider {
 export interface RequestSigner {
   signDetached(data: Buffer): Promise<string>
 }
+
+/**
+ * The clientToken obtained through the True API for a registered OMS connection (OMS guide §9.1.2:
+ * `simpleSignIn/{omsConnection}`, ~10 h, a newer one voids the older): the sign-in's own cache and renewal, and a
+ * token the OMS refuses is dropped so the next call signs in again.
+ */
+export function signedInTokens (signIn: { getToken(): Promise<string>, invalidate?(): void }): TokenProvider {
+  return {
+    token: () => signIn.getToken(),
+    invalidate: () => { signIn.invalidate?.() },
+  }
+}
+
+/** `X-Signature` from the line's signer: a detached CMS (OMS guide §2.3.1; an attached one is refused with 413). */
+export function detachedSigner (signer: { sign(data: Buffer, options: { detached: boolean }): Promise<string> }): RequestSigner {
+  return { signDetached: data => signer.sign(data, { detached: true }) }
+}

@@ -10,11 +10,12 @@ import { LineError } from '../domain/errors.ts'
 export type OmsConfig = z.output<typeof omsSchema>
 export type PoolSizingConfig = z.output<typeof poolSchema>
 
-/** An OMS client from `oms:`; the token provider defaults to the static `oms.clientToken`. */
+/** An OMS client from `oms:`; without a token provider (the True API sign-in of `omsConnection`), the static `oms.clientToken`. */
 export function omsClientFromConfig (oms: OmsConfig, deps: { tokens?: TokenProvider, signer?: RequestSigner, log?: Logger } = {}): OmsClient {
   let tokens = deps.tokens
   if (tokens === undefined) {
-    if (oms.clientToken === undefined || oms.clientToken === '') throw new LineError('LC_ERR_CONFIG', 'oms.clientToken is not set and no token provider was given', { section: 'oms' })
+    if (oms.omsConnection !== undefined && oms.omsConnection !== '') throw new LineError('LC_ERR_CONFIG', 'oms.omsConnection needs a trueApi section: the OMS clientToken is signed in through the True API (OMS guide §9.1.2)', { section: 'oms' })
+    if (oms.clientToken === undefined || oms.clientToken === '') throw new LineError('LC_ERR_CONFIG', 'oms needs clientToken or omsConnection (with a trueApi section) for its token', { section: 'oms' })
     tokens = new StaticTokenProvider(oms.clientToken)
   }
   if (oms.signRequests && deps.signer === undefined) throw new LineError('LC_ERR_CONFIG', 'oms.signRequests is on but no signer was given', { section: 'oms' })
