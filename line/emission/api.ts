@@ -103,6 +103,10 @@ export interface AggregationRequest {
 
 export const reportResponse = z.looseObject({ omsId: z.string().optional(), reportId: z.string().min(1) })
 export type ReportResponse = z.infer<typeof reportResponse>
+/** §4.4.25, Table 223: the OMS answers its id and its versions. */
+export const pingResponse = z.looseObject({ omsId: z.string(), apiVersion: z.string().optional(), omsVersion: z.string().optional() })
+export type PingAnswer = z.infer<typeof pingResponse>
+
 export const reportInfoResponse = z.looseObject({ omsId: z.string().optional(), reportId: z.string().optional(), reportStatus: z.enum(REPORT_STATUSES) })
 export type ReportInfo = z.infer<typeof reportInfoResponse>
 

@@ -7,9 +7,9 @@ import { HttpChannel, HttpNetworkError, HttpStatusError, HttpTimeoutError, type 
 import type { Logger } from '../log.ts'
 import { silentLogger } from '../log.ts'
 import {
-  OMS_LIMITS, blocksResponse, createOrderResponse, orderStatusResponse, perCodeResults, receiptDocumentResponse, receiptResponse, reportInfoResponse, reportResponse,
+  OMS_LIMITS, blocksResponse, pingResponse, createOrderResponse, orderStatusResponse, perCodeResults, receiptDocumentResponse, receiptResponse, reportInfoResponse, reportResponse,
   type AggregationRequest, type BlockInfo, type BufferInfo, type CodesBlock, type CreateOrderRequest,
-  type CreateOrderResponse, type DropoutRequest, type ReceiptAnswer, type ReceiptFilter, type ReportInfo, type ReportResponse, type UtilisationRequest,
+  type CreateOrderResponse, type DropoutRequest, type PingAnswer, type ReceiptAnswer, type ReceiptFilter, type ReportInfo, type ReportResponse, type UtilisationRequest,
 } from './api.ts'
 import { OmsHttpError, OmsNetworkError, OmsRequestError, OmsResponseError, OmsTimeoutError, type OmsErrorBody } from './errors.ts'
 import type { RequestSigner, TokenProvider } from './token.ts'
@@ -144,6 +144,11 @@ export class OmsClient {
   aggregation (report: AggregationRequest): Promise<ReportResponse> {
     this.#checkReportSize(report.aggregationUnits.reduce((n, u) => n + u.sntins.length, 0), 'aggregation')
     return this.#call({ method: 'POST', path: '/api/v3/aggregation', body: report, idempotent: false }, reportResponse)
+  }
+
+  /** §4.4.25: whether the OMS answers with this token and omsId; its versions. Read-only. */
+  ping (): Promise<PingAnswer> {
+    return this.#call({ method: 'GET', path: '/api/v3/ping', idempotent: true }, pingResponse)
   }
 
   reportInfo (reportId: string): Promise<ReportInfo> {

@@ -206,6 +206,11 @@ export class OmsHandlers {
     }, 'Отчёт об агрегации отклонён / aggregation refused')
   }
 
+  /** §4.4.25 (Tables 220–223): the OMS is reachable; its id and versions (those of the guide this emulator follows). */
+  ping (): Reply {
+    return [200, { omsId: this.omsId, apiVersion: '3.0.27', omsVersion: '4.55' }]
+  }
+
   /** §4.4.13: `{omsId, reportId, reportStatus}` (Table 166, statuses Table 242); details are in the receipt. */
   reportInfo (q: URLSearchParams): Reply {
     const r = this.s.reports.get(q.get('reportId') ?? '')

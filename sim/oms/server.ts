@@ -260,6 +260,7 @@ export class OmsEmulator {
       case 'POST /api/v3/dropout': return h.dropout(body, raw)
       case 'POST /api/v3/aggregation': return h.aggregation(body, raw)
       case 'GET /api/v3/report/info': return h.reportInfo(q)
+      case 'GET /api/v3/ping': return h.ping()
       case 'POST /api/v3/receipts/receipt/search': return h.receiptSearch(body)
       case 'GET /api/v3/receipts/receipt': return h.receipt(q)
       case 'GET /api/v3/receipts/document': return h.receiptDocument(q)
