@@ -7,7 +7,7 @@ export type Role = typeof ROLES[number]
 export const ACTIONS = [
   'cmd:start', 'cmd:stop', 'cmd:hold', 'cmd:unhold', 'cmd:reset', 'cmd:complete',
   'cmd:abort', 'cmd:clear', 'cmd:suspend', 'cmd:unsuspend',
-  'alarm:ack', 'box:close', 'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start',
+  'alarm:ack', 'box:close', 'pallet:close', 'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start',
   'report:view', 'audit:view', 'users:manage', 'codes:export', 'codes:import', 'product:sync', 'product:edit',
 ] as const
 export type Action = typeof ACTIONS[number]
@@ -26,6 +26,7 @@ export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>>
   'cmd:unsuspend': { ru: 'Возобновить', en: 'Unsuspend' },
   'alarm:ack': { ru: 'Квитировать аварию', en: 'Acknowledge alarm' },
   'box:close': { ru: 'Закрыть неполный короб', en: 'Close partial box' },
+  'pallet:close': { ru: 'Закрыть паллету', en: 'Close the pallet' },
   'mode:set': { ru: 'Смена режима', en: 'Change mode' },
   'unit:remove': { ru: 'Изъять изделие', en: 'Remove unit' },
   'label:reprint': { ru: 'Перепечатать этикетку', en: 'Reprint label' },
@@ -41,7 +42,7 @@ export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>>
 }
 
 const OPERATOR: readonly Action[] = [
-  'cmd:start', 'cmd:stop', 'cmd:hold', 'cmd:unhold', 'cmd:reset', 'alarm:ack', 'box:close', 'report:view',
+  'cmd:start', 'cmd:stop', 'cmd:hold', 'cmd:unhold', 'cmd:reset', 'alarm:ack', 'box:close', 'pallet:close', 'report:view',
   // reading the catalogue again changes nothing a person entered
   'product:sync',
 ]

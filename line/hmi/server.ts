@@ -338,6 +338,7 @@ export function createHmiServer (o: { control: LineControl, products?: ProductsC
   app.post('/api/job', async req => act(req, 'job:start', () => jobRequest(req.body), (r, s) => r.change === undefined ? control.startJob(r.job, s.username) : control.startJob(r.job, s.username, r.change)))
   app.post('/api/alarms/:id/ack', async req => act(req, 'alarm:ack', () => parse(idParamSchema, req.params, 'alarm'), (p, s) => control.ackAlarm(p.id, s.username)))
   app.post('/api/box/close', async req => act(req, 'box:close', () => null, (_b, s) => control.closePartialBox(s.username)))
+  app.post('/api/pallet/close', async req => act(req, 'pallet:close', () => null, (_b, s) => control.closePartialPallet(s.username)))
   app.post('/api/unit/remove', async req => act(req, 'unit:remove', () => parse(removeUnitSchema, req.body, 'remove-unit'), (b, s) => control.removeUnit(b.code, s.username)))
   app.post('/api/box/reprint', async req => act(req, 'label:reprint', () => parse(reprintSchema, req.body, 'reprint'), (b, s) => control.reprintLabel(b.sscc, s.username)))
   app.post('/api/box/scrap', async req => act(req, 'box:scrap', () => parse(scrapSchema, req.body, 'scrap'), (b, s) => control.scrapBox(b.sscc, b.reason, s.username)))

@@ -160,6 +160,29 @@ t.test('remove a unit, reprint, scrap, close partial: through the panel on the r
   await waitFor('the partial box label', () => labelsFor(partialSscc) === 1, 10_000)
   t.ok(labels.printed.length > labelsBeforeClose)
   t.equal(rt.snapshot().box?.count, 0, 'the panel shows an empty box')
+  t.equal(rt.snapshot().box?.lastBoxSscc, partialSscc, 'and the SSCC of the box just closed')
+
+  // ---- closing the partial box closed only the box: the pallet stays open until the operator closes it (or it is full)
+  const palletOf = (boxSscc: string) => db.prepare('SELECT p.id, p.state, p.sscc FROM containers b JOIN containers p ON p.id = b.parent_id WHERE b.sscc = ?').get(boxSscc) as { id: number, state: string, sscc: string | null }
+  const onPallet = (palletId: number): number => (db.prepare("SELECT count(*) AS n FROM containers WHERE parent_id = ? AND state = 'closed'").get(palletId) as { n: number }).n
+  let palletSscc: string
+  if (palletOf(partialSscc).state === 'open') {
+    t.pass('the open pallet stayed open')
+    const closePallet = await operator.req('POST', '/api/pallet/close', {})
+    t.equal(closePallet.status, 200, 'the operator closes the pallet on purpose')
+    palletSscc = closePallet.body.result.sscc as string
+    t.equal(palletOf(partialSscc).sscc, palletSscc, 'the pallet holding the partial box')
+    t.equal(rt.snapshot().box?.lastPalletSscc, palletSscc)
+    const again = await operator.req('POST', '/api/pallet/close', {})
+    t.equal(again.status, 409, 'no pallet left to close')
+    t.match(again.body.error.message, bilingual)
+  } else {
+    palletSscc = palletOf(partialSscc).sscc as string // the partial box filled it: closed as any full pallet
+  }
+  await waitFor('the pallet label', () => labelsFor(palletSscc) === 1, 10_000)
+  const palletLabel = labels.printed.find(l => l.barcodes.some(b => b.type === 'gs1-128' && b.data === `00${palletSscc}`))!
+  const boxesOnIt = onPallet(palletOf(partialSscc).id)
+  t.ok(JSON.stringify(palletLabel).includes(`Qty ${boxesOnIt}`), `the pallet label counts the ${boxesOnIt} boxes on it, not the scrapped one`)
   const closeEmpty = await operator.req('POST', '/api/box/close', {})
   t.equal(closeEmpty.status, 409, 'closing an empty box is refused')
   t.same(closeEmpty.body.error.message, { ru: 'Открытый короб пуст', en: 'the open box is empty' })
@@ -180,6 +203,7 @@ t.test('remove a unit, reprint, scrap, close partial: through the panel on the r
   t.equal(find('petrova', 'box:scrap', 'refused').length, 2)
   t.equal(find('ivanov', 'box:scrap', 'forbidden').length, 1)
   t.equal(find('ivanov', 'box:close', 'ok').length, 1)
+  t.ok(find('ivanov', 'pallet:close', 'ok').length <= 1, 'a pallet closed on request is in the trail')
   t.match(find('ivanov', 'box:close', 'refused'), [{ message: 'the open box is empty' }])
   const ours = rows.filter(r => r.actor === 'ivanov' || r.actor === 'petrova')
   t.ok(ours.length >= 15 && ours.every(r => r.at >= since && r.at <= Date.now()), 'every entry carries its time')

@@ -421,6 +421,13 @@ function smallForm (id: string, action: string, path: string, fields: Array<[str
   return form
 }
 
+/** Close the open box or pallet; the toast names what was closed (its SSCC). */
+async function closeContainer (path: string, done: Key): Promise<void> {
+  const r = await api<{ result: { sscc: string } }>('POST', path)
+  if (r.ok) toast(`${tr(done)}: SSCC ${r.data.result.sscc}`, 'ok')
+  else toast(bi(r.error.message), 'error')
+}
+
 function lineView (): HTMLElement {
   const modeSel = h('select', { id: 'mode-select', name: 'mode' }, ...(['Production', 'Maintenance', 'Manual'] as const).map(m => h('option', { value: m }, tr(m))))
   return h('div', { class: 'line-grid' },
@@ -435,7 +442,8 @@ function lineView (): HTMLElement {
       h('h2', {}, tr('box')), h('div', { id: 'box' }),
       h('h2', {}, tr('aggregation')),
       h('div', { class: 'agg' },
-        h('button', { id: 'close-box', class: `btn big ${can('box:close') ? '' : 'locked'}`, onclick: () => { void run('POST', '/api/box/close') } }, tr('closeBox')),
+        h('button', { id: 'close-box', class: `btn big ${can('box:close') ? '' : 'locked'}`, onclick: () => { void closeContainer('/api/box/close', 'boxClosed') } }, tr('closeBox')),
+        h('button', { id: 'close-pallet', class: `btn ${can('pallet:close') ? '' : 'locked'}`, onclick: () => { void closeContainer('/api/pallet/close', 'palletClosed') } }, tr('closePallet')),
         smallForm('remove-form', 'unit:remove', '/api/unit/remove', [['code', '0104601653030046215…']], 'removeUnit'),
         smallForm('reprint-form', 'label:reprint', '/api/box/reprint', [['sscc', '00046016530000000018']], 'reprint'),
         smallForm('scrap-form', 'box:scrap', '/api/box/scrap', [['sscc', '00046016530000000018'], ['reason', '']], 'scrap', true))),
@@ -501,7 +509,10 @@ function renderLine (): void {
     boxEl.replaceChildren(
       h('div', { class: 'box-head' }, `SSCC ${b.sscc ?? '—'}: `, h('b', { 'data-box': 'count' }, `${b.count} / ${b.capacity}`)),
       h('div', { class: 'bar' }, fill),
-      h('div', { class: 'muted' }, `${tr('pallet')} ${b.palletSscc ?? '—'}: ${b.palletCount} / ${b.palletCapacity}`))
+      h('div', { class: 'muted' }, `${tr('pallet')} ${b.palletSscc ?? '—'}: ${b.palletCount} / ${b.palletCapacity}`),
+      h('div', { id: 'last-closed', class: 'last-closed' },
+        `${tr('lastBox')}: `, h('b', { class: 'mono', 'data-last': 'box' }, b.lastBoxSscc ?? '—'),
+        ` · ${tr('lastPallet')}: `, h('b', { class: 'mono', 'data-last': 'pallet' }, b.lastPalletSscc ?? '—')))
   }
 
   patch('alarms', s.alarms, el => el.replaceChildren(...(s.alarms.length === 0 ? [h('li', { class: 'muted' }, tr('noAlarms'))] : s.alarms.map(alarmItem))))
