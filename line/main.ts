@@ -28,6 +28,7 @@ import type { LineConfig } from './config/schema.ts'
 import { LineBus, relayBroker, relayCameras } from './events.ts'
 import { JobStore } from './jobs/jobs.ts'
 import { Replenisher, omsClientFromConfig, sizingFromConfig } from './emission/index.ts'
+import { LineLookup } from './lookup/lookup.ts'
 import { bootstrapFromEnv, createHmiServer, HmiStore, type BootstrapOptions } from './hmi/index.ts'
 import { batchReports, publishBatchReports } from './app/batch-report.ts'
 import { batchReportHtml, createErpServer, ErpStore } from './erp/index.ts'
@@ -202,14 +203,12 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     }
 
     // reports: through the outbox, each kind to the API routeReports gives it
+    const trueApiClient = config.trueApi === undefined
+      ? null
+      : new TrueApiClient({ url: config.trueApi.url, signer: createSigner(config.signer), clock, timeoutMs: config.trueApi.timeoutMs, maxRequestsPerSecond: config.trueApi.maxRequestsPerSecond, retries: config.trueApi.retries, retryBaseMs: config.trueApi.retryBaseMs, tokenRefreshBeforeMs: config.trueApi.tokenRefreshBeforeMs, signatureOver: config.trueApi.signatureOver, log: log.child({ module: 'true-api' }) })
     const senders = routeReports({
       oms: omsClient === null ? null : new OmsReportSender({ client: omsClient, participantInn: config.reports.participantInn }),
-      trueApi: config.trueApi === undefined
-        ? null
-        : new TrueApiDocumentSender({
-          client: new TrueApiClient({ url: config.trueApi.url, signer: createSigner(config.signer), clock, timeoutMs: config.trueApi.timeoutMs, maxRequestsPerSecond: config.trueApi.maxRequestsPerSecond, retries: config.trueApi.retries, retryBaseMs: config.trueApi.retryBaseMs, tokenRefreshBeforeMs: config.trueApi.tokenRefreshBeforeMs, signatureOver: config.trueApi.signatureOver, log: log.child({ module: 'true-api' }) }),
-          participantInn: config.reports.participantInn,
-        }),
+      trueApi: trueApiClient === null ? null : new TrueApiDocumentSender({ client: trueApiClient, participantInn: config.reports.participantInn }),
       aggregationVia: config.reports.aggregationVia,
     })
     let outbox: ReportOutbox | null = null
@@ -316,8 +315,10 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       closers.push(() => erp.close())
     }
 
+    // finding boxes, pallets, codes and reports on the panel; a code's status in GIS MT through the reports' True API client
+    const lookup = new LineLookup({ db, pool, jobs, profiles, outbox, now: () => clock.now(), cisesInfo: trueApiClient === null ? null : (cises, group) => trueApiClient.cisesInfo(cises, group) })
     const hmi = createHmiServer({
-      ...(erpQueue === undefined ? {} : { erpQueue }),
+      ...(erpQueue === undefined ? {} : { erpQueue }), lookup,
       batchReportPage: id => { const r = report(id); return r === null ? null : batchReportHtml(r) },
       control: runtime, products, db, log: log.child({ module: 'hmi' }), clock, ...(codeFiles === undefined ? {} : { codeFiles }),
       config: { ...config.hmi, bootstrap: options.hmiBootstrap ?? { passwordFile: `${config.store.path}.hmi-initial-admin.txt`, ...bootstrapFromEnv(process.env) } },
