@@ -169,7 +169,7 @@ export class LineLookup {
       CASE c.level WHEN 'box' THEN (SELECT count(*) FROM container_items i WHERE i.container_id = c.id)
         ELSE (SELECT count(*) FROM containers b WHERE b.parent_id = c.id AND b.state = 'closed') END AS items
       FROM containers c LEFT JOIN containers p ON p.id = c.parent_id AND p.state = 'closed'
-      WHERE c.state IN ('closed', 'scrapped') AND c.sscc IS NOT NULL AND ${where} ORDER BY c.id`).all(...args) as Array<Omit<ContainerRow, 'report'> & { id: number }>
+      WHERE c.state IN ('closed', 'scrapped') AND c.sscc IS NOT NULL AND ${where} ORDER BY c.closed_at, c.sscc`).all(...args) as Array<Omit<ContainerRow, 'report'> & { id: number }>
     return rows.map(({ id, ...r }) => ({ ...r, report: this.#reportOf(r.level, id) }))
   }
 

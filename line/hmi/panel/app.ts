@@ -3,6 +3,7 @@
 import type { AlarmView, Bilingual, CatalogueStatus, LineSnapshot, ProductView, ShiftRow } from '../../control.ts'
 import { GROUP_RULES, JOB_FIELD_FORMATS, JOB_GROUP_FIELDS, type GroupRule, type JobGroupField } from '../../domain/groups.ts'
 import { T, type Key, type Lang, type Text } from './i18n.ts'
+import { findView } from './find.ts'
 
 interface Me { username: string, role: string, mustChangePassword: boolean, permissions: string[] }
 type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bilingual>, lineCode?: string }
@@ -10,7 +11,7 @@ type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bili
 let lang: Lang = localStorage.getItem('lc-lang') === 'en' ? 'en' : 'ru'
 let me: Me | null = null
 let snap: LineSnapshot | null = null
-let tab: 'line' | 'products' | 'report' | 'audit' | 'users' = 'line'
+let tab: 'line' | 'products' | 'find' | 'report' | 'audit' | 'users' = 'line'
 /** The product catalogue; null while not loaded or when the server has none (then the job form takes a typed GTIN). */
 let catalogue: { products: ProductView[], status: CatalogueStatus } | null = null
 let catalogueAsked = false
@@ -166,7 +167,7 @@ function passwordScreen (): HTMLElement {
 }
 
 function tabs (): HTMLElement[] {
-  const list: Array<[typeof tab, Key, boolean]> = [['line', 'tabLine', true], ['products', 'tabProducts', catalogue !== null], ['report', 'tabReport', can('report:view')], ['audit', 'tabAudit', can('audit:view')], ['users', 'tabUsers', can('users:manage')]]
+  const list: Array<[typeof tab, Key, boolean]> = [['line', 'tabLine', true], ['products', 'tabProducts', catalogue !== null], ['find', 'tabFind', true], ['report', 'tabReport', can('report:view')], ['audit', 'tabAudit', can('audit:view')], ['users', 'tabUsers', can('users:manage')]]
   return list.filter(([, , ok]) => ok).map(([id, k]) => h('button', { class: `tab ${tab === id ? 'active' : ''}`, 'data-tab': id, onclick: () => { tab = id; render() } }, tr(k)))
 }
 
@@ -192,6 +193,7 @@ function renderTab (): void {
   if (main === null) return
   main.replaceChildren()
   if (tab === 'line') { main.append(lineView()); renderLine() } else if (tab === 'products') main.append(productsView())
+  else if (tab === 'find') main.append(findView({ h, api, toast, lang: () => lang, can }))
   else if (tab === 'report') main.append(reportView())
   else if (tab === 'audit') main.append(auditView())
   else main.append(usersView())

@@ -16,6 +16,7 @@ export const T = {
   save: { ru: 'Сохранить', en: 'Save' },
   tabLine: { ru: 'Линия', en: 'Line' },
   tabReport: { ru: 'Отчёт смены', en: 'Shift report' },
+  tabFind: { ru: 'Поиск', en: 'Find' },
   tabAudit: { ru: 'Журнал действий', en: 'Audit trail' },
   tabUsers: { ru: 'Пользователи', en: 'Users' },
   state: { ru: 'Состояние', en: 'State' },
