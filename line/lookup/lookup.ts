@@ -98,7 +98,8 @@ export function recognise (input: string, profiles: ProfileRegistry): FindQuery 
     try { return { kind: 'sscc', sscc: parseSscc(s).digits } } catch (err) { if (!(err instanceof CodeFormatError)) throw err }
   }
   const out: string[] = []
-  const hri = /^\(01\)(\d{14})\(21\)([^(]+)/.exec(s)
+  // the serial may hold brackets itself: it ends where the next AI in brackets (91, 92, 93, 8005, 3103, 335y) begins
+  const hri = /^\(01\)(\d{14})\(21\)(.+?)(?=\((?:91|92|93|8005|3103|335\d)\)|\u001d|$)/.exec(s)
   if (hri !== null) out.push(`01${hri[1] as string}21${(hri[2] as string).replaceAll(GS, '')}`)
   s = s.replace(/^\u001d/, '')
   const head = s.split(GS)[0] as string

@@ -37,7 +37,7 @@ export function findView (k: PanelKit): HTMLElement {
   }
   const reportState = (s: string | null): HTMLElement => s === null
     ? h('span', { class: 'muted', 'data-report-state': '' }, t('noReport'))
-    : h('span', { class: `rstate rs-${s}`, 'data-report-state': s }, `${REPORT_STATE_TEXT[s]?.[k.lang()] ?? s} (${s})`)
+    : h('span', { class: `rstate rs-${s}`, 'data-report-state': s }, REPORT_STATE_TEXT[s]?.[k.lang()] ?? s, h('small', {}, ` (${s})`))
   const kindText = (kind: string): string => kind === 'pallet' ? t('palletKind') : FT[kind as FindKey]?.[k.lang()] ?? kind
 
   const body = h('div', { id: 'find-body' })
