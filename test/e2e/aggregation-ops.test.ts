@@ -187,6 +187,23 @@ t.test('remove a unit, reprint, scrap, close partial: through the panel on the r
   t.equal(closeEmpty.status, 409, 'closing an empty box is refused')
   t.same(closeEmpty.body.error.message, { ru: 'Открытый короб пуст', en: 'the open box is empty' })
 
+  // ---- the Find tab's API on the running line (line/main.ts wires the lookup): boxes by a unit code, a code's place
+  const jobId = rt.snapshot().job!.id
+  const listed = await operator.req('GET', `/api/find/containers?job=${jobId}`)
+  t.equal(listed.status, 200)
+  t.match(listed.body.rows.find((r: { sscc: string }) => r.sscc === scrapped.sscc), { level: 'box', state: 'scrapped' }, 'the scrapped box is listed as scrapped')
+  t.match(listed.body.rows.find((r: { sscc: string }) => r.sscc === partialSscc), { level: 'box', state: 'closed', items: openNow.length })
+  const unitOfPartial = codeRow(openNow[0]!).code
+  const byCode = await operator.req('GET', `/api/find/containers?q=${encodeURIComponent(unitOfPartial.replaceAll('\u001d', '⟨GS⟩'))}`)
+  t.match(byCode.body, { matched: 'code', rows: [{ sscc: partialSscc }] }, 'a unit code finds its box')
+  const where = await operator.req('GET', `/api/find/code?q=${encodeURIComponent(unitOfPartial)}`)
+  t.match(where.body.code, { state: 'AGGREGATED', box: { sscc: partialSscc }, job: { id: jobId } })
+  t.match((await operator.req('GET', `/api/find/code?q=${encodeURIComponent(victim.code)}`)).body.code, { state: 'DEFECT', reason: 'REMOVED', box: null })
+  t.ok(Array.isArray((await operator.req('GET', '/api/find/reports')).body.reports), 'the report queue')
+  const noGismt = await operator.req('POST', '/api/find/code/gismt', { code: unitOfPartial })
+  t.equal(noGismt.status, 503, 'no True API on this line: GIS MT cannot be asked')
+  t.match(noGismt.body.error, { code: 'LC_ERR_FIND_GISMT' })
+
   // ---- the audit trail: who did what, when, and how it ended
   const audit = await engineer.req('GET', '/api/audit?limit=200')
   t.equal(audit.status, 200)
