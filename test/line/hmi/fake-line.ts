@@ -273,6 +273,13 @@ export class FakeLine extends EventEmitter implements LineControl {
 
   lastImagePng (): Buffer | null { return this.#png }
 
+  /** Close the open box as if it filled (puts a box on the pallet). */
+  closeBoxForTest (): void {
+    if (this.#box === null && this.#current !== null) this.#box = { sscc: this.#newSscc(), codes: ['x'] }
+    this.#closeBox()
+    this.#changed()
+  }
+
   /** Knows the SSCCs of closed boxes (tests use them for reprint/scrap). */
   closedBoxes (): string[] { return [...this.#closedBoxes.keys()] }
   openBoxCodes (): string[] { return [...this.#box?.codes ?? []] }
