@@ -85,6 +85,7 @@ if (chromiumMissing !== null) {
     await page.waitForSelector('#gismt-result [data-gismt-status="404"]')
     t.match(await page.textContent('#gismt-result'), /КИ не найден/, 'GIS MT does not know it yet')
     t.same(await overflow(), [], 'the code card fits 1024×768')
+    await page.waitForSelector('#toast.hidden', { state: 'attached' })
     await shot('find-02-code')
 
     // ---- the report queue: the rejected report resent after the cause is corrected
