@@ -105,7 +105,11 @@ export interface PoolView {
 }
 
 export interface BoxView {
+  /** The open box has no SSCC yet: null (an SSCC is allocated when a box closes). */
   sscc: string | null
+  /** The SSCC of the job's last closed box and pallet: what the operator labels and checks after a close. */
+  lastBoxSscc: string | null
+  lastPalletSscc: string | null
   count: number
   capacity: number
   palletSscc: string | null
@@ -179,7 +183,10 @@ export interface LineControl extends EventEmitter {
    */
   startJob(job: JobInput, actor: string, change?: JobChange): Promise<ControlResult<JobView>>
   ackAlarm(id: number, actor: string): Promise<ControlResult>
+  /** Close the open box as it is; the open pallet stays open (it closes when full, or by closePartialPallet). */
   closePartialBox(actor: string): Promise<ControlResult<{ sscc: string }>>
+  /** Close the open pallet with the boxes on it (the operator's explicit request). */
+  closePartialPallet(actor: string): Promise<ControlResult<{ sscc: string }>>
   removeUnit(code: string, actor: string): Promise<ControlResult>
   reprintLabel(sscc: string, actor: string): Promise<ControlResult>
   scrapBox(sscc: string, reason: string, actor: string): Promise<ControlResult>

@@ -28,6 +28,7 @@ import type { LineConfig } from './config/schema.ts'
 import { LineBus, relayBroker, relayCameras } from './events.ts'
 import { JobStore } from './jobs/jobs.ts'
 import { Replenisher, detachedSigner, omsClientFromConfig, signedInTokens, sizingFromConfig } from './emission/index.ts'
+import { LineLookup } from './lookup/lookup.ts'
 import { bootstrapFromEnv, createHmiServer, HmiStore, type BootstrapOptions } from './hmi/index.ts'
 import { batchReports, publishBatchReports } from './app/batch-report.ts'
 import { batchReportHtml, createErpServer, ErpStore } from './erp/index.ts'
@@ -321,8 +322,10 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       closers.push(() => erp.close())
     }
 
+    // finding boxes, pallets, codes and reports on the panel; a code's status in GIS MT through the reports' True API client
+    const lookup = new LineLookup({ db, pool, jobs, profiles, outbox, now: () => clock.now(), cisesInfo: trueApiClient === null ? null : (cises, group) => trueApiClient.cisesInfo(cises, group) })
     const hmi = createHmiServer({
-      ...(erpQueue === undefined ? {} : { erpQueue }),
+      ...(erpQueue === undefined ? {} : { erpQueue }), lookup,
       batchReportPage: id => { const r = report(id); return r === null ? null : batchReportHtml(r) },
       control: runtime, products, db, log: log.child({ module: 'hmi' }), clock, ...(codeFiles === undefined ? {} : { codeFiles }),
       config: { ...config.hmi, bootstrap: options.hmiBootstrap ?? { passwordFile: `${config.store.path}.hmi-initial-admin.txt`, ...bootstrapFromEnv(process.env) } },

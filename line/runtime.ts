@@ -261,6 +261,12 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     return sscc === null ? { ok: false, reason: { ru: 'Открытый короб пуст', en: 'the open box is empty' } } : { ok: true, value: { sscc } }
   }
 
+  async closePartialPallet (actor: string): Promise<ControlResult<{ sscc: string }>> {
+    const sscc = await this.#o.aggregator.closePalletPartial()
+    this.#operation(actor, 'pallet:close', { sscc })
+    return sscc === null ? { ok: false, reason: { ru: 'На открытой паллете нет коробов', en: 'the open pallet holds no box' } } : { ok: true, value: { sscc } }
+  }
+
   async removeUnit (code: string, actor: string): Promise<ControlResult> {
     const row = this.#findCode(code)
     const ok = row !== undefined && await this.#o.aggregator.removeUnit(row.id).catch(() => false)

@@ -71,6 +71,8 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
   #job: { id: number, gtin: string, batch: string, unitsPerBox: number, boxesPerPallet: number } | null = null
   #box: OpenContainer | null = null
   #pallet: OpenContainer | null = null
+  /** The last box and pallet the job closed: the panel shows the SSCC just made (issue #16 item 5). */
+  #last: { box: string | null, pallet: string | null } = { box: null, pallet: null }
   #chain: Promise<unknown> = Promise.resolve()
   #nextId: number
   readonly #inflight = new Set<Promise<unknown>>()
@@ -117,6 +119,16 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
     this.#job = job
     this.#box = job === null ? null : this.#loadOpen(job.id, 'box')
     this.#pallet = job === null ? null : this.#loadOpen(job.id, 'pallet')
+    const last = (level: 'box' | 'pallet'): string | null => job === null ? null
+      : (this.#db.prepare("SELECT sscc FROM containers WHERE job_id = ? AND level = ? AND state = 'closed' ORDER BY closed_at DESC, id DESC LIMIT 1").get(job.id, level) as { sscc: string } | undefined)?.sscc ?? null
+    this.#last = { box: last('box'), pallet: last('pallet') }
+  }
+
+  /** Announce a close (after its commit): the line view's last SSCCs follow. */
+  #announce (c: ClosedContainer): void {
+    this.#last[c.level] = c.sscc
+    this.emit('closed', c)
+    this.emit('change')
   }
 
   #loadOpen (jobId: number, level: 'box' | 'pallet'): OpenContainer | null {
@@ -132,6 +144,8 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
       sscc: null,
       count: this.#box?.count ?? 0,
       capacity: this.#job.unitsPerBox,
+      lastBoxSscc: this.#last.box,
+      lastPalletSscc: this.#last.pallet,
       palletSscc: null,
       palletCount: this.#pallet?.count ?? 0,
       palletCapacity: this.#job.boxesPerPallet,
@@ -245,8 +259,7 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
       if (parent !== null) { st.setParent.run(parent.id, box.id); st.insertChild.run(parent.id, box.id) }
       return { sscc, codeIds }
     }, { statements: box.capacity + 6 }).then(({ sscc, codeIds }) => {
-      this.emit('closed', { level: 'box', sscc, jobId: job.id, codeIds, children: [] } satisfies ClosedContainer)
-      this.emit('change')
+      this.#announce({ level: 'box', sscc, jobId: job.id, codeIds, children: [] })
     })
     if (parent === null || parent.count < parent.capacity) return closed
     const palletClosed = this.#o.pool.commit.submit(() => {
@@ -256,8 +269,7 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
     })
     // announced right after its last box (the operations resolve in queue order, each one callback away)
     const palletDone = palletClosed.then(({ sscc, children }) => {
-      this.emit('closed', { level: 'pallet', sscc, jobId: job.id, codeIds: [], children } satisfies ClosedContainer)
-      this.emit('change')
+      this.#announce({ level: 'pallet', sscc, jobId: job.id, codeIds: [], children })
     })
     return Promise.all([closed, palletDone]).then(() => {})
   }
@@ -274,8 +286,7 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
       this.#o.pool.transitionSync({ ids, to: 'AGGREGATED', parent: `00${sscc}` })
       return ids
     })
-    this.emit('closed', { level: 'box', sscc, jobId: job.id, codeIds, children: [] } satisfies ClosedContainer)
-    this.emit('change')
+    this.#announce({ level: 'box', sscc, jobId: job.id, codeIds, children: [] })
     if (job.boxesPerPallet > 0) {
       const pallet = this.#pallet ?? (this.#pallet = this.#open(job.id, 'pallet', job.boxesPerPallet))
       await this.#o.pool.commit.submit(db => {
@@ -293,14 +304,15 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
   async #closePallet (pallet: OpenContainer): Promise<void> {
     const job = this.#job
     if (job === null || pallet.count === 0) return
+    // the label counts the boxes really on the pallet: a box scrapped after it was put there is not (issue #16 item 5)
+    const onPallet = this.#st.children.all(pallet.id) as string[]
     const sscc = await this.#nextSscc()
-    await this.#label(sscc, 'pallet', pallet.count)
+    await this.#label(sscc, 'pallet', onPallet.length)
     const children = await this.#o.pool.commit.submit(db => {
       db.prepare("UPDATE containers SET sscc = ?, state = 'closed', closed_at = ? WHERE id = ?").run(sscc, this.#o.clock.now(), pallet.id)
       return (db.prepare("SELECT sscc FROM containers WHERE parent_id = ? AND state = 'closed' ORDER BY id").all(pallet.id) as Array<{ sscc: string }>).map(r => r.sscc)
     })
-    this.emit('closed', { level: 'pallet', sscc, jobId: job.id, codeIds: [], children } satisfies ClosedContainer)
-    this.emit('change')
+    this.#announce({ level: 'pallet', sscc, jobId: job.id, codeIds: [], children })
   }
 
   async #label (sscc: string, level: 'box' | 'pallet', count: number): Promise<void> {
@@ -317,21 +329,35 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
     }
   }
 
-  /** Close the open box (and pallet) with what they hold: job end, or an operator's request. */
+  /**
+   * Close the open box with what it holds (an operator's request): only the box — it goes onto the open pallet, which
+   * stays open (and closes only when this box fills it). Resolves to the box's SSCC, null when the box was empty.
+   */
   closePartial (): Promise<string | null> {
     return this.#serial(async () => {
       const box = this.#box
-      const had = box !== null && box.count > 0
+      if (box === null || box.count === 0) return null
       this.#box = null
-      if (box !== null) {
-        if (had) await this.#closeBox(box)
-        else this.#box = box
-      }
-      const pallet = this.#pallet
-      if (pallet !== null && pallet.count > 0) { this.#pallet = null; await this.#closePallet(pallet) }
-      if (!had) return null
-      return (this.#db.prepare("SELECT sscc FROM containers WHERE level = 'box' AND state = 'closed' ORDER BY id DESC LIMIT 1").get() as { sscc: string } | undefined)?.sscc ?? null
+      await this.#closeBox(box)
+      return this.#last.box
     })
+  }
+
+  /** Close the open pallet with the boxes it holds (the operator asks for it); null when no box is on it. */
+  closePalletPartial (): Promise<string | null> {
+    return this.#serial(async () => {
+      const pallet = this.#pallet
+      if (pallet === null || pallet.count === 0 || (this.#st.children.all(pallet.id) as string[]).length === 0) return null
+      this.#pallet = null
+      await this.#closePallet(pallet)
+      return this.#last.pallet
+    })
+  }
+
+  /** The job is complete: close the open box, then the open pallet, with what they hold. */
+  async closeAllPartial (): Promise<void> {
+    await this.closePartial()
+    await this.closePalletPartial()
   }
 
   /**
@@ -378,7 +404,10 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
 
   /** Reprint a closed container's label with the same SSCC. */
   async reprint (sscc: string): Promise<boolean> {
-    const r = this.#db.prepare("SELECT level, (SELECT count(*) FROM container_items WHERE container_id = containers.id) AS n FROM containers WHERE sscc = ? AND state = 'closed'").get(sscc) as { level: 'box' | 'pallet', n: number } | undefined
+    // a box counts its units, a pallet its boxes still closed on it (not one scrapped since)
+    const r = this.#db.prepare(`SELECT level, CASE level WHEN 'box' THEN (SELECT count(*) FROM container_items WHERE container_id = containers.id)
+      ELSE (SELECT count(*) FROM containers b WHERE b.parent_id = containers.id AND b.state = 'closed') END AS n
+      FROM containers WHERE sscc = ? AND state = 'closed'`).get(sscc) as { level: 'box' | 'pallet', n: number } | undefined
     if (r === undefined) return false
     await this.#label(sscc, r.level, r.n)
     return true

@@ -606,6 +606,21 @@ export const CATALOGUE = {
     text: { ru: 'Контроллер ответил ошибкой', en: 'The controller answered with an error' },
     action: { ru: 'Повторите действие', en: 'Try the action again' },
   },
+  LC_ERR_FIND_NOT_FOUND: {
+    severity: 'info',
+    text: { ru: 'Не найдено на этой линии', en: 'Not found on this line' },
+    action: { ru: 'Проверьте код или SSCC: возможно, он с другой линии или из другого задания', en: 'Check the code or SSCC: it may be from another line or job' },
+  },
+  LC_ERR_FIND_GISMT: {
+    severity: 'warning',
+    text: { ru: 'Не удалось получить статус кода в ГИС МТ', en: 'Cannot get the code\'s status from GIS MT' },
+    action: { ru: 'Проверьте связь с True API (плитка устройств); повторите позже', en: 'Check the True API link (device tiles); try again later' },
+  },
+  LC_ERR_REPORT_RETRY: {
+    severity: 'info',
+    text: { ru: 'Повторно отправляется только отклонённый отчёт', en: 'Only a rejected report can be sent again' },
+    action: { ru: 'Обновите очередь отчётов: отчёт уже в работе или принят', en: 'Refresh the report queue: the report is already on its way or accepted' },
+  },
   LC_ERR_HMI_NETWORK: {
     severity: 'warning',
     text: { ru: 'Нет связи с контроллером', en: 'No connection to the controller' },

@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts'
 import type { Signer } from '../signer/signer.ts'
 import { TrueApiAuth } from './auth.ts'
 import type { DocumentType } from './documents.ts'
-import { TrueApiHttpError, TrueApiResponseError } from './errors.ts'
+import { TrueApiDocumentError, TrueApiHttpError, TrueApiResponseError } from './errors.ts'
 import { TrueApiHttp, type CallOptions, type HttpAnswer } from './http.ts'
 
 export interface TrueApiClientOptions {
@@ -56,6 +56,57 @@ const Info = z.object({
   content: z.unknown().optional(),
 }).loose()
 const ListAnswer = z.object({ results: z.array(z.object({ number: z.string(), type: z.string().optional(), docDate: z.string().optional() }).loose()) }).loose()
+
+/**
+ * True API v553 §5.1.2 «Метод получения общедоступной информации о КИ по списку», POST /api/v3/true-api/cises/info:
+ * the answer is an array of `{cisInfo, errorMessage?, errorCode?}`; `cisInfo` carries requestedCis and cis (required),
+ * status and statusEx («Справочник «Статусы КИ»»), packageType («Справочник «Типы упаковки»»), ownerInn/ownerName,
+ * producerInn, the aggregate it is in (`parent`) and what it holds (`child`). An unknown code comes back with
+ * errorCode "404" «КИ не найден»; when every code is unknown the HTTP status is 404 with the same array.
+ */
+const CisInfoAnswer = z.array(z.object({
+  cisInfo: z.object({
+    requestedCis: z.string(),
+    cis: z.string().optional(),
+    gtin: z.string().nullable().optional(),
+    productGroup: z.string().nullable().optional(),
+    packageType: z.string().nullable().optional(),
+    generalPackageType: z.string().nullable().optional(),
+    status: z.string().nullable().optional(),
+    statusEx: z.string().nullable().optional(),
+    ownerInn: z.string().nullable().optional(),
+    ownerName: z.string().nullable().optional(),
+    producerInn: z.string().nullable().optional(),
+    emissionDate: z.string().nullable().optional(),
+    applicationDate: z.string().nullable().optional(),
+    introducedDate: z.string().nullable().optional(),
+    parent: z.string().nullable().optional(),
+    child: z.array(z.string()).nullable().optional(),
+  }).loose(),
+  errorMessage: z.string().optional(),
+  errorCode: z.string().optional(),
+}).loose())
+
+/** One code's public information in GIS MT (§5.1.2), or why there is none (`errorCode` "404": not found). */
+export interface CisInfo {
+  requestedCis: string
+  cis: string | null
+  gtin: string | null
+  status: string | null
+  statusEx: string | null
+  packageType: string | null
+  ownerInn: string | null
+  producerInn: string | null
+  parent: string | null
+  child: string[]
+  applicationDate: string | null
+  introducedDate: string | null
+  errorCode: string | null
+  errorMessage: string | null
+}
+
+/** §5.1.2: at most 1000 codes a request, each 18 to 74 characters, normalised (no brackets around the AIs). */
+export const CISES_INFO_MAX = 1000
 
 export const FINAL_OK = 'CHECKED_OK'
 export const FINAL_STATUSES = new Set(['CHECKED_OK', 'CHECKED_NOT_OK', 'PROCESSING_ERROR', 'PARSE_ERROR', 'CANCELLED'])
@@ -171,6 +222,32 @@ export class TrueApiClient {
       if (info.content !== undefined && sameSet(codeSet(codesIn(info.content)), want)) return d.number
     }
     return undefined
+  }
+
+  /**
+   * §5.1.2 `cises/info`: GIS MT's public information about codes (status, owner, aggregate). `group` is sent as `pg`
+   * when given. A code GIS MT does not know comes back with `errorCode: "404"`, not as a failure of the call.
+   */
+  async cisesInfo (cises: readonly string[], group?: string): Promise<CisInfo[]> {
+    if (cises.length === 0 || cises.length > CISES_INFO_MAX) throw new TrueApiDocumentError(`cises/info takes 1 to ${CISES_INFO_MAX} codes, not ${cises.length}`, { count: cises.length })
+    const bad = cises.find(c => c.length < 18 || c.length > 74 || c.startsWith('('))
+    if (bad !== undefined) throw new TrueApiDocumentError('cises/info takes codes of 18 to 74 characters without brackets', { cis: bad })
+    let body: unknown
+    try {
+      body = (await this.#authed('POST', '/api/v3/true-api/cises/info', { ...(group === undefined ? {} : { query: { pg: group } }), body: [...cises] })).body
+    } catch (err) {
+      // every code unknown: 404 with the per-code array (§5.1.2 «Код 404 при неизвестных КИ»)
+      if (!(err instanceof TrueApiHttpError) || err.status !== 404 || !Array.isArray(err.body)) throw err
+      body = err.body
+    }
+    const a = CisInfoAnswer.safeParse(body)
+    if (!a.success) throw new TrueApiResponseError('cises/info answered in an unknown shape', { body, issues: a.error.issues.slice(0, 3) })
+    return a.data.map(({ cisInfo: i, errorCode, errorMessage }) => ({
+      requestedCis: i.requestedCis, cis: i.cis ?? null, gtin: i.gtin ?? null, status: i.status ?? null, statusEx: i.statusEx ?? null,
+      packageType: i.generalPackageType ?? i.packageType ?? null, ownerInn: i.ownerInn ?? null, producerInn: i.producerInn ?? null,
+      parent: i.parent ?? null, child: i.child ?? [], applicationDate: i.applicationDate ?? null, introducedDate: i.introducedDate ?? null,
+      errorCode: errorCode ?? null, errorMessage: errorMessage?.trim() ?? null,
+    }))
   }
 
   async close (): Promise<void> { await this.http.close() }

@@ -7,8 +7,8 @@ export type Role = typeof ROLES[number]
 export const ACTIONS = [
   'cmd:start', 'cmd:stop', 'cmd:hold', 'cmd:unhold', 'cmd:reset', 'cmd:complete',
   'cmd:abort', 'cmd:clear', 'cmd:suspend', 'cmd:unsuspend',
-  'alarm:ack', 'box:close', 'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start',
-  'report:view', 'audit:view', 'users:manage', 'codes:export', 'codes:import', 'product:sync', 'product:edit',
+  'alarm:ack', 'box:close', 'pallet:close', 'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start',
+  'report:view', 'code:gismt', 'report:retry', 'audit:view', 'users:manage', 'codes:export', 'codes:import', 'product:sync', 'product:edit',
 ] as const
 export type Action = typeof ACTIONS[number]
 
@@ -26,12 +26,15 @@ export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>>
   'cmd:unsuspend': { ru: 'Возобновить', en: 'Unsuspend' },
   'alarm:ack': { ru: 'Квитировать аварию', en: 'Acknowledge alarm' },
   'box:close': { ru: 'Закрыть неполный короб', en: 'Close partial box' },
+  'pallet:close': { ru: 'Закрыть паллету', en: 'Close the pallet' },
   'mode:set': { ru: 'Смена режима', en: 'Change mode' },
   'unit:remove': { ru: 'Изъять изделие', en: 'Remove unit' },
   'label:reprint': { ru: 'Перепечатать этикетку', en: 'Reprint label' },
   'box:scrap': { ru: 'Списать короб', en: 'Scrap box' },
   'job:start': { ru: 'Запуск задания', en: 'Start job' },
   'report:view': { ru: 'Отчёт смены', en: 'Shift report' },
+  'code:gismt': { ru: 'Статус кода в ГИС МТ', en: 'Code status in GIS MT' },
+  'report:retry': { ru: 'Повторная отправка отчёта', en: 'Send a report again' },
   'audit:view': { ru: 'Журнал действий', en: 'Audit trail' },
   'users:manage': { ru: 'Управление пользователями', en: 'User management' },
   'codes:export': { ru: 'Выгрузка кодов для типографии', en: 'Export codes for a printing house' },
@@ -41,7 +44,9 @@ export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>>
 }
 
 const OPERATOR: readonly Action[] = [
-  'cmd:start', 'cmd:stop', 'cmd:hold', 'cmd:unhold', 'cmd:reset', 'alarm:ack', 'box:close', 'report:view',
+  'cmd:start', 'cmd:stop', 'cmd:hold', 'cmd:unhold', 'cmd:reset', 'alarm:ack', 'box:close', 'pallet:close', 'report:view',
+  // asking GIS MT about a code changes nothing (it is audited all the same: it is a call in the participant's name)
+  'code:gismt',
   // reading the catalogue again changes nothing a person entered
   'product:sync',
 ]
@@ -51,6 +56,8 @@ const ENGINEER: readonly Action[] = [
   'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start', 'audit:view',
   // codes leave the line for a printing house, or enter it from a file: an engineer's decision (docs/codes-files.md)
   'codes:export', 'codes:import',
+  // a rejected report sent again after its cause was corrected: an engineer's decision (docs/hmi.md "Finding things")
+  'report:retry',
   // a card decides the group, dates and packing of every job of its product
   'product:edit',
 ]

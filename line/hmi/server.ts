@@ -15,6 +15,8 @@ import {
 } from './errors.ts'
 import type { CodeFilesPort } from '../codefiles/service.ts'
 import { UPLOAD_HEADER, registerCodeRoutes } from './codes.ts'
+import { registerFindRoutes } from './find-routes.ts'
+import type { LineLookup } from '../lookup/lookup.ts'
 import { buildPanel, type PanelAssets } from './panel-build.ts'
 import { LiveUpdates } from './live.ts'
 import { ACTIONS, PERMISSIONS, can, type Action } from './roles.ts'
@@ -118,7 +120,7 @@ function bootstrapFor (host: string, b: BootstrapOptions, log: Logger): Bootstra
  * (line/products). With it the job form picks a product — a GTIN without a card is refused and the card gives group,
  * TN VED, packing and expiry — and the panel lists, syncs and edits cards.
  */
-export function createHmiServer (o: { control: LineControl, products?: ProductsControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort, erpQueue?: HmiErpQueue, batchReportPage?: HmiBatchReportPage }): HmiServer {
+export function createHmiServer (o: { control: LineControl, products?: ProductsControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort, erpQueue?: HmiErpQueue, batchReportPage?: HmiBatchReportPage, lookup?: LineLookup }): HmiServer {
   const { control, clock, config } = o
   const log = o.log.child({ module: 'hmi' })
   const store = new HmiStore(o.db)
@@ -338,6 +340,7 @@ export function createHmiServer (o: { control: LineControl, products?: ProductsC
   app.post('/api/job', async req => act(req, 'job:start', () => jobRequest(req.body), (r, s) => r.change === undefined ? control.startJob(r.job, s.username) : control.startJob(r.job, s.username, r.change)))
   app.post('/api/alarms/:id/ack', async req => act(req, 'alarm:ack', () => parse(idParamSchema, req.params, 'alarm'), (p, s) => control.ackAlarm(p.id, s.username)))
   app.post('/api/box/close', async req => act(req, 'box:close', () => null, (_b, s) => control.closePartialBox(s.username)))
+  app.post('/api/pallet/close', async req => act(req, 'pallet:close', () => null, (_b, s) => control.closePartialPallet(s.username)))
   app.post('/api/unit/remove', async req => act(req, 'unit:remove', () => parse(removeUnitSchema, req.body, 'remove-unit'), (b, s) => control.removeUnit(b.code, s.username)))
   app.post('/api/box/reprint', async req => act(req, 'label:reprint', () => parse(reprintSchema, req.body, 'reprint'), (b, s) => control.reprintLabel(b.sscc, s.username)))
   app.post('/api/box/scrap', async req => act(req, 'box:scrap', () => parse(scrapSchema, req.body, 'scrap'), (b, s) => control.scrapBox(b.sscc, b.reason, s.username)))
@@ -376,17 +379,23 @@ export function createHmiServer (o: { control: LineControl, products?: ProductsC
     return { rows: store.auditTrail(q.limit, q.before) }
   })
 
+  /** The session of a user allowed `action`; a refusal is audited. */
+  const permitted = (req: FastifyRequest, action: Action): Session => {
+    const s = auth.session(cookieToken(req))
+    if (s === null) { audit(null, action, { path: req.url }, 'forbidden'); throw new UnauthenticatedError({ action }) }
+    if (s.mustChange) { audit(s, action, null, 'forbidden', MUST_CHANGE); throw new HmiError('LC_ERR_HMI_FORBIDDEN', 403, MUST_CHANGE, { action }) }
+    if (!can(s.role, action)) { const e = new ForbiddenError(action, s.role); audit(s, action, null, 'forbidden', e.text); throw e }
+    return s
+  }
   // --- codes files (engineer)
   const codeFiles = o.codeFiles
   if (codeFiles !== undefined) {
-    const permitted = (req: FastifyRequest, action: Action): Session => {
-      const s = auth.session(cookieToken(req))
-      if (s === null) { audit(null, action, { path: req.url }, 'forbidden'); throw new UnauthenticatedError({ action }) }
-      if (s.mustChange) { audit(s, action, null, 'forbidden', MUST_CHANGE); throw new HmiError('LC_ERR_HMI_FORBIDDEN', 403, MUST_CHANGE, { action }) }
-      if (!can(s.role, action)) { const e = new ForbiddenError(action, s.role); audit(s, action, null, 'forbidden', e.text); throw e }
-      return s
-    }
     app.register(async app => { registerCodeRoutes(app, { codeFiles, permitted, audit, log }) })
+  }
+  // --- finding boxes, pallets, codes and reports (docs/hmi.md "Finding things")
+  const lookup = o.lookup
+  if (lookup !== undefined) {
+    app.register(async app => { registerFindRoutes(app, { lookup, session: req => sessionOf(req), permitted, audit, log }) })
   }
   // --- jobs queued by the ERP: listed for the panel, started by the operator (the same checks as the job form)
   const erpQueue = o.erpQueue

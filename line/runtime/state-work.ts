@@ -13,7 +13,7 @@ import type { Tracker } from '../tracking/tracker.ts'
 export interface StateWorkContext {
   mode: Pick<LineMode, 'appliers' | 'start' | 'pause' | 'drain'>
   tracker: Pick<Tracker, 'expectNoPrints' | 'resync' | 'dropUndecided'>
-  aggregator: Pick<Aggregator, 'closePartial'>
+  aggregator: Pick<Aggregator, 'closeAllPartial'>
   hasJob(): boolean
   /** Until codes sit in every applier's buffer (DESIGN §5a: the first product must find one); throws on timeout. */
   primed(): Promise<void>
@@ -52,7 +52,7 @@ export const STATE_WORK: Readonly<Partial<Record<PackmlState, StateWork>>> = {
     c.tracker.expectNoPrints(true)
     await c.mode.drain()
     await c.settle()
-    await c.aggregator.closePartial()
+    await c.aggregator.closeAllPartial()
     c.completeJob()
   },
   Clearing: async () => {},

@@ -179,6 +179,7 @@ export class TrueApiEmulator {
     if (t === undefined || t.expiresAt <= this.#o.clock.now()) return [401, { error_message: 'token is missing, expired or revoked' }]
 
     if (method === 'POST' && p === '/api/v3/true-api/lk/documents/create') return this.#create(url, raw)
+    if (method === 'POST' && p === '/api/v3/true-api/cises/info') return this.#cisesInfo(url, raw)
     const info = /^\/api\/v4\/true-api\/doc\/([^/]+)\/info$/.exec(p)
     if (method === 'GET' && info !== null) {
       const d = this.docs.get(decodeURIComponent(info[1] as string))
@@ -273,6 +274,48 @@ export class TrueApiEmulator {
     const id = `${type === 'AGGREGATION_DOCUMENT' ? 'AGG' : 'DOC'}-${++this.#seq}-${randomUUID().slice(0, 8)}`
     this.docs.set(id, { id, type, group: pg, content: pd, body, createdAt: this.#o.clock.now(), status: 'IN_PROGRESS', errors: [] })
     return [200, id]
+  }
+
+  /**
+   * True API v553 §5.1.2 «Метод получения общедоступной информации о КИ по списку» (POST /cises/info): a JSON array of
+   * 1 to 1000 codes, each 18 to 74 characters without brackets. 400 without a body («Required request body is
+   * missing»), for a body that is not an array («JSON parse error …») and for an empty one («В запросе не указан ни
+   * один КМ»). Each code is answered from what GIS MT holds here: EMITTED (known, not applied), APPLIED, INTRODUCED
+   * («Справочник «Статусы КИ»»), UNIT or BOX («Справочник «Типы упаковки»»), its aggregate (`parent`) and, for an
+   * aggregate, its content (`child`); an unknown one gets errorCode "404" «КИ не найден», and if none is known the
+   * HTTP status is 404 too.
+   */
+  #cisesInfo (url: URL, raw: Buffer): [number, unknown] {
+    if (raw.length === 0) return [400, { error_message: 'Required request body is missing' }]
+    let req: unknown
+    try { req = JSON.parse(raw.toString('utf8')) } catch (err) { return [400, { error_message: `JSON parse error: ${(err as Error).message}` }] }
+    if (!Array.isArray(req) || !req.every(c => typeof c === 'string')) return [400, { error_message: 'JSON parse error: Cannot deserialize instance of `java.util.ArrayList` out of START_OBJECT token' }]
+    const cises = req as string[]
+    if (cises.length === 0) return [400, { error_message: 'В запросе не указан ни один КМ' }]
+    // the guide's limits (1000 codes, 18–74 characters, no brackets); it names no text for these refusals
+    if (cises.length > 1000) return [400, { error_message: 'Не более 1000 КИ в массиве' }]
+    const bad = cises.find(c => c.length < 18 || c.length > 74 || c.startsWith('('))
+    if (bad !== undefined) return [400, { error_message: `Некорректный КИ: ${bad}` }]
+    const pg = url.searchParams.get('pg')
+    const answers = cises.map(requested => {
+      // a code with its crypto part is found by the code without it
+      const cis = requested.split('\u001d')[0] as string
+      const members = this.#aggregates.get(cis)
+      if (members !== undefined) {
+        const parent = this.#aggregateParent.get(cis)
+        return { cisInfo: { requestedCis: requested, cis, packageType: 'BOX', generalPackageType: 'BOX', status: this.#introducedAggregates.has(cis) ? 'INTRODUCED' : 'APPLIED', statusEx: 'EMPTY', child: [...members], ...(parent === undefined ? {} : { parent }), ...(pg === null ? {} : { productGroup: pg }) } }
+      }
+      const info = this.#codes.get(cis)
+      if (info === undefined) return { cisInfo: { requestedCis: requested, cis, gtin: /^01(\d{14})/.exec(cis)?.[1] ?? null, packageType: null }, errorMessage: 'КИ не найден', errorCode: '404' }
+      return {
+        cisInfo: {
+          requestedCis: requested, cis, gtin: cis.slice(2, 16), packageType: 'UNIT', generalPackageType: 'UNIT',
+          status: info.introduced === true ? 'INTRODUCED' : info.applied ? 'APPLIED' : 'EMITTED', statusEx: 'EMPTY',
+          ...(info.aggregatedIn === undefined ? {} : { parent: info.aggregatedIn }), ...(pg === null ? {} : { productGroup: pg }),
+        },
+      }
+    })
+    return [answers.every(a => 'errorCode' in a) ? 404 : 200, answers]
   }
 
   /** Move a document out of IN_PROGRESS once its check delay passed: all its codes pass, or it is refused whole. */

@@ -160,9 +160,49 @@ t.test('remove a unit, reprint, scrap, close partial: through the panel on the r
   await waitFor('the partial box label', () => labelsFor(partialSscc) === 1, 10_000)
   t.ok(labels.printed.length > labelsBeforeClose)
   t.equal(rt.snapshot().box?.count, 0, 'the panel shows an empty box')
+  t.equal(rt.snapshot().box?.lastBoxSscc, partialSscc, 'and the SSCC of the box just closed')
+
+  // ---- closing the partial box closed only the box: the pallet stays open until the operator closes it (or it is full)
+  const palletOf = (boxSscc: string) => db.prepare('SELECT p.id, p.state, p.sscc FROM containers b JOIN containers p ON p.id = b.parent_id WHERE b.sscc = ?').get(boxSscc) as { id: number, state: string, sscc: string | null }
+  const onPallet = (palletId: number): number => (db.prepare("SELECT count(*) AS n FROM containers WHERE parent_id = ? AND state = 'closed'").get(palletId) as { n: number }).n
+  let palletSscc: string
+  if (palletOf(partialSscc).state === 'open') {
+    t.pass('the open pallet stayed open')
+    const closePallet = await operator.req('POST', '/api/pallet/close', {})
+    t.equal(closePallet.status, 200, 'the operator closes the pallet on purpose')
+    palletSscc = closePallet.body.result.sscc as string
+    t.equal(palletOf(partialSscc).sscc, palletSscc, 'the pallet holding the partial box')
+    t.equal(rt.snapshot().box?.lastPalletSscc, palletSscc)
+    const again = await operator.req('POST', '/api/pallet/close', {})
+    t.equal(again.status, 409, 'no pallet left to close')
+    t.match(again.body.error.message, bilingual)
+  } else {
+    palletSscc = palletOf(partialSscc).sscc as string // the partial box filled it: closed as any full pallet
+  }
+  await waitFor('the pallet label', () => labelsFor(palletSscc) === 1, 10_000)
+  const palletLabel = labels.printed.find(l => l.barcodes.some(b => b.type === 'gs1-128' && b.data === `00${palletSscc}`))!
+  const boxesOnIt = onPallet(palletOf(partialSscc).id)
+  t.ok(JSON.stringify(palletLabel).includes(`Qty ${boxesOnIt}`), `the pallet label counts the ${boxesOnIt} boxes on it, not the scrapped one`)
   const closeEmpty = await operator.req('POST', '/api/box/close', {})
   t.equal(closeEmpty.status, 409, 'closing an empty box is refused')
   t.same(closeEmpty.body.error.message, { ru: 'Открытый короб пуст', en: 'the open box is empty' })
+
+  // ---- the Find tab's API on the running line (line/main.ts wires the lookup): boxes by a unit code, a code's place
+  const jobId = rt.snapshot().job!.id
+  const listed = await operator.req('GET', `/api/find/containers?job=${jobId}`)
+  t.equal(listed.status, 200)
+  t.match(listed.body.rows.find((r: { sscc: string }) => r.sscc === scrapped.sscc), { level: 'box', state: 'scrapped' }, 'the scrapped box is listed as scrapped')
+  t.match(listed.body.rows.find((r: { sscc: string }) => r.sscc === partialSscc), { level: 'box', state: 'closed', items: openNow.length })
+  const unitOfPartial = codeRow(openNow[0]!).code
+  const byCode = await operator.req('GET', `/api/find/containers?q=${encodeURIComponent(unitOfPartial.replaceAll('\u001d', '⟨GS⟩'))}`)
+  t.match(byCode.body, { matched: 'code', rows: [{ sscc: partialSscc }] }, 'a unit code finds its box')
+  const where = await operator.req('GET', `/api/find/code?q=${encodeURIComponent(unitOfPartial)}`)
+  t.match(where.body.code, { state: 'AGGREGATED', box: { sscc: partialSscc }, job: { id: jobId } })
+  t.match((await operator.req('GET', `/api/find/code?q=${encodeURIComponent(victim.code)}`)).body.code, { state: 'DEFECT', reason: 'REMOVED', box: null })
+  t.ok(Array.isArray((await operator.req('GET', '/api/find/reports')).body.reports), 'the report queue')
+  const noGismt = await operator.req('POST', '/api/find/code/gismt', { code: unitOfPartial })
+  t.equal(noGismt.status, 503, 'no True API on this line: GIS MT cannot be asked')
+  t.match(noGismt.body.error, { code: 'LC_ERR_FIND_GISMT' })
 
   // ---- the audit trail: who did what, when, and how it ended
   const audit = await engineer.req('GET', '/api/audit?limit=200')
@@ -180,6 +220,7 @@ t.test('remove a unit, reprint, scrap, close partial: through the panel on the r
   t.equal(find('petrova', 'box:scrap', 'refused').length, 2)
   t.equal(find('ivanov', 'box:scrap', 'forbidden').length, 1)
   t.equal(find('ivanov', 'box:close', 'ok').length, 1)
+  t.ok(find('ivanov', 'pallet:close', 'ok').length <= 1, 'a pallet closed on request is in the trail')
   t.match(find('ivanov', 'box:close', 'refused'), [{ message: 'the open box is empty' }])
   const ours = rows.filter(r => r.actor === 'ivanov' || r.actor === 'petrova')
   t.ok(ours.length >= 15 && ours.every(r => r.at >= since && r.at <= Date.now()), 'every entry carries its time')

@@ -3,6 +3,7 @@
 import type { AlarmView, Bilingual, CatalogueStatus, LineSnapshot, ProductView, ShiftRow } from '../../control.ts'
 import { GROUP_RULES, JOB_FIELD_FORMATS, JOB_GROUP_FIELDS, type GroupRule, type JobGroupField } from '../../domain/groups.ts'
 import { T, type Key, type Lang, type Text } from './i18n.ts'
+import { findView } from './find.ts'
 
 interface Me { username: string, role: string, mustChangePassword: boolean, permissions: string[] }
 type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bilingual>, lineCode?: string }
@@ -10,7 +11,7 @@ type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bili
 let lang: Lang = localStorage.getItem('lc-lang') === 'en' ? 'en' : 'ru'
 let me: Me | null = null
 let snap: LineSnapshot | null = null
-let tab: 'line' | 'products' | 'report' | 'audit' | 'users' = 'line'
+let tab: 'line' | 'products' | 'find' | 'report' | 'audit' | 'users' = 'line'
 /** The product catalogue; null while not loaded or when the server has none (then the job form takes a typed GTIN). */
 let catalogue: { products: ProductView[], status: CatalogueStatus } | null = null
 let catalogueAsked = false
@@ -166,7 +167,7 @@ function passwordScreen (): HTMLElement {
 }
 
 function tabs (): HTMLElement[] {
-  const list: Array<[typeof tab, Key, boolean]> = [['line', 'tabLine', true], ['products', 'tabProducts', catalogue !== null], ['report', 'tabReport', can('report:view')], ['audit', 'tabAudit', can('audit:view')], ['users', 'tabUsers', can('users:manage')]]
+  const list: Array<[typeof tab, Key, boolean]> = [['line', 'tabLine', true], ['products', 'tabProducts', catalogue !== null], ['find', 'tabFind', true], ['report', 'tabReport', can('report:view')], ['audit', 'tabAudit', can('audit:view')], ['users', 'tabUsers', can('users:manage')]]
   return list.filter(([, , ok]) => ok).map(([id, k]) => h('button', { class: `tab ${tab === id ? 'active' : ''}`, 'data-tab': id, onclick: () => { tab = id; render() } }, tr(k)))
 }
 
@@ -192,6 +193,7 @@ function renderTab (): void {
   if (main === null) return
   main.replaceChildren()
   if (tab === 'line') { main.append(lineView()); renderLine() } else if (tab === 'products') main.append(productsView())
+  else if (tab === 'find') main.append(findView({ h, api, toast, lang: () => lang, can }))
   else if (tab === 'report') main.append(reportView())
   else if (tab === 'audit') main.append(auditView())
   else main.append(usersView())
@@ -421,6 +423,13 @@ function smallForm (id: string, action: string, path: string, fields: Array<[str
   return form
 }
 
+/** Close the open box or pallet; the toast names what was closed (its SSCC). */
+async function closeContainer (path: string, done: Key): Promise<void> {
+  const r = await api<{ result: { sscc: string } }>('POST', path)
+  if (r.ok) toast(`${tr(done)}: SSCC ${r.data.result.sscc}`, 'ok')
+  else toast(bi(r.error.message), 'error')
+}
+
 function lineView (): HTMLElement {
   const modeSel = h('select', { id: 'mode-select', name: 'mode' }, ...(['Production', 'Maintenance', 'Manual'] as const).map(m => h('option', { value: m }, tr(m))))
   return h('div', { class: 'line-grid' },
@@ -435,7 +444,8 @@ function lineView (): HTMLElement {
       h('h2', {}, tr('box')), h('div', { id: 'box' }),
       h('h2', {}, tr('aggregation')),
       h('div', { class: 'agg' },
-        h('button', { id: 'close-box', class: `btn big ${can('box:close') ? '' : 'locked'}`, onclick: () => { void run('POST', '/api/box/close') } }, tr('closeBox')),
+        h('button', { id: 'close-box', class: `btn big ${can('box:close') ? '' : 'locked'}`, onclick: () => { void closeContainer('/api/box/close', 'boxClosed') } }, tr('closeBox')),
+        h('button', { id: 'close-pallet', class: `btn ${can('pallet:close') ? '' : 'locked'}`, onclick: () => { void closeContainer('/api/pallet/close', 'palletClosed') } }, tr('closePallet')),
         smallForm('remove-form', 'unit:remove', '/api/unit/remove', [['code', '0104601653030046215…']], 'removeUnit'),
         smallForm('reprint-form', 'label:reprint', '/api/box/reprint', [['sscc', '00046016530000000018']], 'reprint'),
         smallForm('scrap-form', 'box:scrap', '/api/box/scrap', [['sscc', '00046016530000000018'], ['reason', '']], 'scrap', true))),
@@ -501,7 +511,10 @@ function renderLine (): void {
     boxEl.replaceChildren(
       h('div', { class: 'box-head' }, `SSCC ${b.sscc ?? '—'}: `, h('b', { 'data-box': 'count' }, `${b.count} / ${b.capacity}`)),
       h('div', { class: 'bar' }, fill),
-      h('div', { class: 'muted' }, `${tr('pallet')} ${b.palletSscc ?? '—'}: ${b.palletCount} / ${b.palletCapacity}`))
+      h('div', { class: 'muted' }, `${tr('pallet')} ${b.palletSscc ?? '—'}: ${b.palletCount} / ${b.palletCapacity}`),
+      h('div', { id: 'last-closed', class: 'last-closed' },
+        `${tr('lastBox')}: `, h('b', { class: 'mono', 'data-last': 'box' }, b.lastBoxSscc ?? '—'),
+        ` · ${tr('lastPallet')}: `, h('b', { class: 'mono', 'data-last': 'pallet' }, b.lastPalletSscc ?? '—')))
   }
 
   patch('alarms', s.alarms, el => el.replaceChildren(...(s.alarms.length === 0 ? [h('li', { class: 'muted' }, tr('noAlarms'))] : s.alarms.map(alarmItem))))

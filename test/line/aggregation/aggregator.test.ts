@@ -122,6 +122,42 @@ t.test('close a partial box, remove a unit, scrap a box', async t => {
   t.equal(f.pool.get(ids[6]!)?.state, 'AGGREGATED', 'the refused scrap changed nothing')
 })
 
+t.test('close partial closes only the box; the pallet closes on request, its label counting the boxes really on it', async t => {
+  const f = await fixture(t)
+  const printed: SsccLabel[] = []
+  const printer = Object.assign(new EventEmitter(), { id: 'box-label', printSscc: async (l: SsccLabel) => { printed.push(l) } }) as unknown as Printer
+  const a = aggregatorFor(f, printer)
+  a.agg.setJob({ ...JOB, boxesPerPallet: 3 })
+  t.equal(await a.agg.closePalletPartial(), null, 'no pallet to close yet')
+  const ids = await verified(f, 6)
+  await Promise.all(ids.map(id => a.agg.addUnit(id)))
+  await a.agg.settled()
+  const first = a.closed[0]!.sscc
+  t.match(a.agg.view(), { count: 2, lastBoxSscc: first, lastPalletSscc: null }, 'the line view shows the last closed box')
+
+  const partial = await a.agg.closePartial()
+  t.ok(partial !== null && isSscc(partial), 'the partial box\'s SSCC is the answer')
+  t.same(a.closed.map(c => c.level), ['box', 'box'], 'only the box closed: the pallet stays open')
+  t.match(a.agg.view(), { count: 0, palletCount: 2, lastBoxSscc: partial }, 'the new SSCC is shown')
+  t.same(a.agg.counts(JOB.id), { boxes: 2, pallets: 0 })
+
+  // a box on the open pallet is scrapped: the pallet's label must not count it
+  t.same(await a.agg.scrap(first), ids.slice(0, 4))
+  const pallet = await a.agg.closePalletPartial()
+  t.ok(pallet !== null && isSscc(pallet), 'the operator closes the pallet')
+  t.same(a.closed.at(-1), { level: 'pallet', sscc: pallet, jobId: JOB.id, codeIds: [], children: [partial] })
+  t.match(printed.at(-1), { sscc: pallet, level: 'pallet', count: 1 }, 'the pallet label counts the one box on it')
+  t.match(a.agg.view(), { palletCount: 0, lastPalletSscc: pallet })
+  t.equal(await a.agg.reprint(pallet!), true)
+  t.match(printed.at(-1), { sscc: pallet, level: 'pallet', count: 1 }, 'and so does its reprint')
+  t.equal(await a.agg.closePalletPartial(), null, 'nothing left to close')
+
+  const g = f.reopen()
+  const b = aggregatorFor(g)
+  b.agg.setJob({ ...JOB, boxesPerPallet: 3 })
+  t.match(b.agg.view(), { lastBoxSscc: partial, lastPalletSscc: pallet }, 'after a restart the last SSCCs come from the store')
+})
+
 t.test('a label that cannot be printed: the box stays closed, an alarm is raised, reprint clears it', async t => {
   const f = await fixture(t)
   const printed: SsccLabel[] = []

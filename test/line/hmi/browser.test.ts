@@ -142,6 +142,33 @@ if (chromiumMissing !== null) {
     // --- hold by the operator, then the shift report
     await page.click('[data-cmd="stop"]')
     await page.waitForSelector('#state[data-state="Stopped"]')
+    // --- close the partial box: only the box closes, the toast and the box section name its SSCC; then the pallet
+    await page.waitForSelector('#toast.hidden', { state: 'attached' })
+    const inBox = Number((await page.textContent('[data-box="count"]'))?.split('/')[0])
+    if (inBox > 0) {
+      await page.click('#close-box')
+      await page.waitForSelector('#toast.ok')
+      const closedSscc = /SSCC (\d{18})/.exec(await page.textContent('#toast') ?? '')?.[1]
+      t.match(await page.textContent('#toast'), /^Короб закрыт: SSCC \d{18}$/, 'the toast says which box was closed')
+      await page.waitForFunction(s => document.querySelector('[data-last="box"]')?.textContent === s, closedSscc)
+      t.pass('the line view shows the SSCC of the box just closed')
+      await page.waitForSelector('#toast.hidden', { state: 'attached' })
+    }
+    t.notOk(h.line.calls.some(c => c.method === 'closePartialPallet'), 'closing the box did not close the pallet')
+    if ((h.line.snapshot().box?.palletCount ?? 0) === 0) {
+      // the last box filled the pallet: there is none to close, and the panel says so
+      await page.click('#close-pallet')
+      await page.waitForSelector('#toast.error')
+      t.match(await page.textContent('#toast'), /нет коробов/)
+      await page.waitForSelector('#toast.hidden', { state: 'attached' })
+      h.line.closeBoxForTest()
+    }
+    await page.click('#close-pallet')
+    await page.waitForSelector('#toast.ok')
+    const palletSscc = /SSCC (\d{18})/.exec(await page.textContent('#toast') ?? '')?.[1]
+    t.match(await page.textContent('#toast'), /^Паллета закрыта: SSCC \d{18}$/, 'the pallet closes on its own button')
+    await page.waitForFunction(s => document.querySelector('[data-last="pallet"]')?.textContent === s, palletSscc)
+
     await page.click('[data-tab="report"]')
     await page.waitForSelector('#report-table td')
     t.match(await page.textContent('#report-table'), /04601653030046/)

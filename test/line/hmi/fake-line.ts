@@ -29,6 +29,7 @@ export class FakeLine extends EventEmitter implements LineControl {
   #box: { sscc: string, codes: string[] } | null = null
   #pallet = { sscc: '', boxes: 0 }
   #closedBoxes = new Map<string, number>()
+  #last: { box: string | null, pallet: string | null } = { box: null, pallet: null }
   #ssccSeq = 0
   #seq = 0
   #pool = 5000
@@ -122,8 +123,19 @@ export class FakeLine extends EventEmitter implements LineControl {
     cur.counters.boxes++
     cur.counters.reported += this.#box.codes.length
     this.#box = null
+    this.#last.box = sscc
     if (this.#pallet.sscc === '') this.#pallet.sscc = this.#newSscc()
-    if (++this.#pallet.boxes >= cur.job.boxesPerPallet) { cur.counters.pallets++; this.#pallet = { sscc: '', boxes: 0 } }
+    if (++this.#pallet.boxes >= cur.job.boxesPerPallet) this.#closePallet()
+    return sscc
+  }
+
+  #closePallet (): string | null {
+    const cur = this.#current
+    if (cur === null || this.#pallet.boxes === 0) return null
+    const sscc = this.#pallet.sscc
+    cur.counters.pallets++
+    this.#last.pallet = sscc
+    this.#pallet = { sscc: '', boxes: 0 }
     return sscc
   }
 
@@ -160,7 +172,7 @@ export class FakeLine extends EventEmitter implements LineControl {
       { id: 'true-api', kind: 'true-api', online: false, state: 'warning', detail: 'token expires soon' },
     ]
     const box: BoxView | null = job === null ? null : {
-      sscc: this.#box?.sscc ?? null, count: this.#box?.codes.length ?? 0, capacity: job.unitsPerBox,
+      sscc: this.#box?.sscc ?? null, count: this.#box?.codes.length ?? 0, capacity: job.unitsPerBox, lastBoxSscc: this.#last.box, lastPalletSscc: this.#last.pallet,
       palletSscc: this.#pallet.sscc === '' ? null : this.#pallet.sscc, palletCount: this.#pallet.boxes, palletCapacity: job.boxesPerPallet,
     }
     return {
@@ -219,6 +231,14 @@ export class FakeLine extends EventEmitter implements LineControl {
     return { ok: true, value: { sscc } }
   }
 
+  async closePartialPallet (actor: string): Promise<ControlResult<{ sscc: string }>> {
+    this.#guard('closePartialPallet', actor, [])
+    const sscc = this.#closePallet()
+    if (sscc === null) return { ok: false, reason: { ru: 'На открытой паллете нет коробов', en: 'The open pallet holds no box' } }
+    this.#changed()
+    return { ok: true, value: { sscc } }
+  }
+
   async removeUnit (code: string, actor: string): Promise<ControlResult> {
     this.#guard('removeUnit', actor, [code])
     const i = this.#box?.codes.indexOf(code) ?? -1
@@ -252,6 +272,13 @@ export class FakeLine extends EventEmitter implements LineControl {
   }
 
   lastImagePng (): Buffer | null { return this.#png }
+
+  /** Close the open box as if it filled (puts a box on the pallet). */
+  closeBoxForTest (): void {
+    if (this.#box === null && this.#current !== null) this.#box = { sscc: this.#newSscc(), codes: ['x'] }
+    this.#closeBox()
+    this.#changed()
+  }
 
   /** Knows the SSCCs of closed boxes (tests use them for reprint/scrap). */
   closedBoxes (): string[] { return [...this.#closedBoxes.keys()] }

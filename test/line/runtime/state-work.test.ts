@@ -22,7 +22,7 @@ function context (options: { ready?: boolean, job?: boolean, drainFails?: boolea
       resync: () => { calls.push('resync') },
       dropUndecided: reason => { calls.push(`dropUndecided:${reason}`) },
     },
-    aggregator: { closePartial: async () => { calls.push('closePartial'); return null } },
+    aggregator: { closeAllPartial: async () => { calls.push('closeAllPartial') } },
     hasJob: () => options.job ?? true,
     primed: async () => { calls.push('primed') },
     settle: async () => { calls.push('settle') },
@@ -42,7 +42,7 @@ t.test('the table: what each acting state does, in order', async t => {
     Suspending: ['pause'],
     Stopping: ['drain', 'settle'],
     Aborting: ['drain', 'dropUndecided:NO_RESULT'],
-    Completing: ['expectNoPrints:true', 'drain', 'settle', 'closePartial', 'completeJob'],
+    Completing: ['expectNoPrints:true', 'drain', 'settle', 'closeAllPartial', 'completeJob'],
     Clearing: [],
   }
   t.same(Object.keys(STATE_WORK).sort(), Object.keys(expected).sort(), 'every acting state has its work')
