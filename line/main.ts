@@ -42,6 +42,8 @@ import { TrueApiDocumentSender } from './reports/true-api-sender.ts'
 import type { OmsClient } from './emission/client.ts'
 import { createLogger, type Logger } from './log.ts'
 import { DirectMode } from './modes/direct.ts'
+import { PreappliedMode } from './modes/preapplied.ts'
+import { CodeState } from './pool/states.ts'
 import { JobModes } from './modes/by-job.ts'
 import type { PlcLink } from './plc/link.ts'
 import { ModbusPlc } from './plc/modbus-plc.ts'
@@ -126,7 +128,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       : new NkClient({ url: config.catalogue.url, apiKey: config.catalogue.apiKey, timeoutMs: config.catalogue.timeoutMs, maxResponseBytes: config.catalogue.maxResponseBytes, clock, log: log.child({ module: 'catalogue' }) })
     if (nk !== null) closers.push(() => nk.close())
     const products = new ProductCatalogue({ store: productStore, client: nk, ...(config.catalogue?.gtins === undefined ? {} : { gtins: config.catalogue.gtins }), alarms, clock, log: log.child({ module: 'catalogue' }) })
-    const jobs = new JobStore(db, { clock, profiles, aggregationVia, groupOf: gtin => pool.queries.groupOf(gtin), productOf: gtin => productStore.get(gtin), modes: lineModes(config.printers) })
+    const jobs = new JobStore(db, { clock, profiles, aggregationVia, groupOf: gtin => pool.queries.groupOf(gtin), productOf: gtin => productStore.get(gtin), modes: lineModes(config.printers, config.cameras) })
     const bus = new LineBus()
     bus.relay('alarms', alarms, ['alarm'])
     const recovered = writeOffUncertain(pool, alarms)
@@ -184,9 +186,12 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     // line modes (docs/modes.md): `direct`, the unit heads print the codes the feeder keeps in their buffers; `label`,
     // print-and-apply label printers; each job runs in its own mode, the line's first one when it names none
     const byMode = printersByMode(config.printers, printers)
-    const mode = new JobModes(lineModes(config.printers).map(kind => new DirectMode({
-      kind, printers: byMode[kind], feeder: new Feeder({ pool, printers: byMode[kind], log: log.child({ module: 'feeder', mode: kind }), alarms }),
-    })))
+    const claimedByJob = db.prepare(`SELECT count(*) AS n FROM codes WHERE job_id = ? AND state <> ${CodeState.HANDED_OVER}`)
+    const mode = new JobModes(lineModes(config.printers, config.cameras).map(kind => kind === 'preapplied'
+      ? new PreappliedMode({ claimed: jobId => (claimedByJob.get(jobId) as { n: number }).n })
+      : new DirectMode({
+        kind, printers: byMode[kind], feeder: new Feeder({ pool, printers: byMode[kind], log: log.child({ module: 'feeder', mode: kind }), alarms }),
+      })))
     mode.connect(tracker)
     const aggregator = new Aggregator({ db, pool, clock, log: log.child({ module: 'aggregation' }), alarms, companyPrefix: config.aggregation.companyPrefix, extensionDigit: config.aggregation.extensionDigit, ...(labelPrinter === undefined ? {} : { labelPrinter }) })
     bus.relay('aggregator', aggregator, ['closed', 'change'])

@@ -415,7 +415,8 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     this.#job = job
     this.#counters.attach(job.id)
     const used = this.#counters.derived(job.id)
-    this.#o.tracker.setJob({ id: job.id, minGrade: job.minGrade })
+    // pre-applied codes (docs/modes.md): the camera's read is the mark, claimed from the codes handed over for the GTIN
+    this.#o.tracker.setJob({ id: job.id, minGrade: job.minGrade, reads: job.mode === 'preapplied' ? { gtin: job.gtin } : undefined })
     this.#o.mode.setJob({ id: job.id, gtin: job.gtin, budget: Math.max(0, job.quantity - used.reserved), mode: job.mode })
     this.#o.aggregator.setJob({ id: job.id, gtin: job.gtin, batch: job.batch, unitsPerBox: job.unitsPerBox, boxesPerPallet: job.boxesPerPallet })
   }

@@ -40,10 +40,15 @@ export function printersByMode (configs: readonly PrinterConfig[], printers: rea
   }
 }
 
-export function lineModes (configs: readonly PrinterConfig[]): Array<'direct' | 'label'> {
+/**
+ * The modes the line is equipped for, its own first: heads → `direct`, print-and-apply units → `label`, and a unit
+ * camera → `preapplied` (codes printed elsewhere, read and checked here; only for the jobs that ask for it).
+ */
+export function lineModes (configs: readonly PrinterConfig[], cameras: ReadonlyArray<{ role: string }> = []): Array<'direct' | 'label' | 'preapplied'> {
   const direct = configs.some(c => printerRole(c) === 'unit' && !isApplicator(c))
   const label = configs.some(isApplicator)
-  return [...(direct || !label ? ['direct' as const] : []), ...(label ? ['label' as const] : [])]
+  const reads = cameras.some(c => c.role === 'unit')
+  return [...(direct || !label ? ['direct' as const] : []), ...(label ? ['label' as const] : []), ...(reads ? ['preapplied' as const] : [])]
 }
 
 export interface LinkViewsOptions {

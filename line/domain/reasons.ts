@@ -19,6 +19,9 @@ export const REASONS = {
   WRONG_CODE: { kind: 'reject', label: { ru: 'Прочитан не тот код', en: 'Wrong code read' } },
   LOW_GRADE: { kind: 'reject', label: { ru: 'Низкий класс качества печати', en: 'Print grade below the minimum' } },
   NO_RESULT: { kind: 'reject', label: { ru: 'Нет результата камеры', en: 'No camera result' } },
+  // pre-applied codes (docs/modes.md): the code read is not one handed over for this job, or it was seen before
+  FOREIGN_CODE: { kind: 'unmarked', label: { ru: 'Код не из выданных для задания', en: 'Code not handed over for this job' } },
+  DUPLICATE_CODE: { kind: 'unmarked', label: { ru: 'Код уже был на другой упаковке', en: 'Code already seen on another pack' } },
   STORE_ERROR: { kind: 'reject', label: { ru: 'Сбой записи в хранилище', en: 'Store write failed' } },
   NO_PRINT: { kind: 'unmarked', label: { ru: 'Изделие без кода', en: 'Product not printed' } },
   REMOVED: { kind: 'verified-defect', label: { ru: 'Изделие изъято из короба', en: 'Unit removed from its box' } },

@@ -15,9 +15,9 @@ export function jobGroupFields () {
 }
 
 /**
- * How the job's codes reach the packs (docs/modes.md): `direct` (print heads), `label` (print-and-apply unit labels).
- * `preapplied` (codes printed elsewhere, read and checked here) is named so that a job asking for it is refused with
- * a reason, not taken for another mode. Absent: the line's own mode (its unit printers decide).
+ * How the job's codes reach the packs (docs/modes.md): `direct` (print heads), `label` (print-and-apply unit labels),
+ * `preapplied` (codes printed elsewhere and handed over in a codes file, read and checked here by the unit camera).
+ * Absent: the line's own mode (its unit printers decide).
  */
 export const JOB_MODES = ['direct', 'label', 'preapplied'] as const
 export type JobMode = typeof JOB_MODES[number]

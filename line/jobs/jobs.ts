@@ -58,7 +58,7 @@ export interface JobContext {
 const MODE_NEEDS: Record<JobMode, { ru: string, en: string }> = {
   direct: { ru: 'печатающая головка (modbus-head, videojet-ztcp, panasonic-lp)', en: 'a print head (modbus-head, videojet-ztcp, panasonic-lp)' },
   label: { ru: 'аппликатор этикеток (zpl-label, role: unit, applicator: true)', en: 'a label applicator (zpl-label, role: unit, applicator: true)' },
-  preapplied: { ru: 'режим проверки нанесённых кодов (ещё не реализован)', en: 'the pre-applied check mode (not built yet)' },
+  preapplied: { ru: 'камера кодов на изделиях (cameras, role: unit)', en: 'a unit camera (cameras, role: unit)' },
 }
 
 export class JobError extends LineError {

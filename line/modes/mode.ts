@@ -1,7 +1,7 @@
 // The line-mode seam (DESIGN §6 "Line modes"): how a code reaches the pack. The runtime and the tracker go
 // through this interface only: `direct` (heads print the code) and `label` (unit labels printed and applied at the
 // product) are DirectMode over different devices, chosen per job by JobModes (by-job.ts); `preapplied` (codes printed
-// elsewhere, read and checked here) implements it next.
+// elsewhere, read and checked here) is PreappliedMode (preapplied.ts), whose marks are the camera's reads.
 
 import type { Bilingual } from '../control.ts'
 import type { FaultKind } from '../state/machine.ts'

@@ -56,6 +56,8 @@ export interface TransitionOp {
   reportId?: string
   /** HANDED_OVER: the export file the codes went out in. */
   exportId?: string
+  /** VERIFIED or DEFECT of a pre-applied code read on the line: the job whose product carried it. */
+  jobId?: number
 }
 
 export type { ReportKind } from './schema.ts'
@@ -96,10 +98,11 @@ const SET_CLAUSE: Record<CodeStateName, string> = {
   AVAILABLE: 'printer = NULL, seq = NULL, job_id = NULL, reason = @reason',
   SENT: 'printer = @printer, reason = NULL',
   PRINTED: 'seq = coalesce(@seq, seq)',
-  VERIFIED: 'grade = coalesce(@grade, grade), parent = NULL',
+  // a pre-applied code (HANDED_OVER) read on the line takes its product's number, the job and the camera here
+  VERIFIED: 'grade = coalesce(@grade, grade), parent = NULL, seq = coalesce(@seq, seq), job_id = coalesce(@jobId, job_id), printer = coalesce(@printer, printer)',
   AGGREGATED: 'parent = @parent',
   REPORTED: 'report_id = @reportId',
-  DEFECT: 'reason = @reason',
+  DEFECT: 'reason = @reason, seq = coalesce(@seq, seq), job_id = coalesce(@jobId, job_id), printer = coalesce(@printer, printer)',
   DROPPED: 'report_id = @reportId',
   HANDED_OVER: 'export_id = coalesce(@exportId, export_id)',
 }
@@ -352,6 +355,7 @@ export class CodePool {
       parent: op.parent ?? null,
       reportId: op.reportId ?? null,
       exportId: op.exportId ?? null,
+      jobId: op.jobId ?? null,
     }
     for (const id of op.ids) {
       params.id = id

@@ -134,7 +134,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
    */
   readonly #earlyResults = new Map<number, { r: VerificationResult, at: number }>()
   readonly #inFlight = new Map<string, Owner>()
-  #job: { id: number, minGrade: Grade } | null = null
+  #job: { id: number, minGrade: Grade, reads?: { gtin: string } | undefined } | null = null
   #lastSeq = -1
   #consecutiveRejects = 0
   readonly counters: Counters = { triggered: 0, printed: 0, verified: 0, rejected: 0, rejectsByReason: {}, boxes: 0, pallets: 0, reported: 0, dropped: 0 }
@@ -156,7 +156,13 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     this.#debug = options.log.isLevelEnabled('debug')
   }
 
-  setJob (job: { id: number, minGrade: Grade } | null): void { this.#job = job }
+  /**
+   * `reads`: the job's codes are already on the packs (pre-applied, docs/modes.md): no print stream; the code the
+   * camera reads is the product's code, claimed from the codes handed over for the job's GTIN.
+   */
+  setJob (job: { id: number, minGrade: Grade, reads?: { gtin: string } | undefined } | null): void { this.#job = job }
+
+  get #reading (): boolean { return this.#job?.reads !== undefined }
 
   #noPrintIsExpected = false
   /** After the job's last code: products that still arrive get no print, and that is no fault. */
@@ -219,6 +225,11 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     this.#items.set(seq, item)
     this.#undecided.set(seq, item)
     this.counters.triggered++
+    if (this.#reading) {
+      // pre-applied: the pack carries its code; the camera's read is the mark
+      if (item.result !== null) this.#claimRead(item, item.result)
+      return
+    }
     if (this.#skipTriggers > 0) {
       // its print went to the product before it, and that code is written off with that product (see #slip)
       this.#skipTriggers--
@@ -360,6 +371,33 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     }
     item.result = r
     if (item.code !== null) this.#evaluate(item)
+    else if (this.#reading) this.#claimRead(item, r)
+  }
+
+  /**
+   * Pre-applied (docs/modes.md): the code read on the pack must be one handed over for this job's GTIN and seen on
+   * no other pack. Then it is the product's code, and the usual verdict (grade) follows. A code of another product,
+   * not in the pool, or already on another pack is rejected without touching the store: the code is not this
+   * product's to write off (a duplicate's first pack is good).
+   */
+  #claimRead (item: Item, r: VerificationResult): void {
+    const job = this.#job
+    if (job?.reads === undefined) return
+    if (r.code === null) return this.#decide(item, 'UNREADABLE', r.grade)
+    const owner = this.#inFlight.get(r.code)
+    if (owner !== undefined && owner.seq !== item.seq) {
+      this.#o.alarms.raise({ code: 'CODE_OF_OTHER_ITEM', source: r.camera, params: { owner: owner.seq, seq: item.seq }, detail: { seq: item.seq, owner: owner.seq, preapplied: true } })
+      return this.#decide(item, 'DUPLICATE_CODE', r.grade)
+    }
+    const row = this.#o.pool.findByIdentity(r.code.split('\u001d')[0] as string)
+    if (row === undefined || row.code !== r.code || row.gtin !== job.reads.gtin) return this.#decide(item, row === undefined || row.code !== r.code ? 'FOREIGN_CODE' : 'WRONG_CODE', r.grade)
+    if (row.state !== 'HANDED_OVER') return this.#decide(item, row.state === 'AVAILABLE' || row.state === 'SENT' ? 'FOREIGN_CODE' : 'DUPLICATE_CODE', r.grade)
+    item.codeId = row.id
+    item.code = row.code
+    item.pairNo = this.#pairNo++
+    this.#inFlight.set(row.code, { seq: item.seq, pairNo: item.pairNo })
+    this.counters.printed++
+    this.#evaluate(item)
   }
 
   /**
@@ -392,6 +430,10 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     }
     for (const item of this.#undecided.values()) {
       const overdue = now - item.triggeredAt > gateMs || this.#lastSeq - item.seq >= gate
+      if (this.#reading) {
+        if (item.code === null && overdue) this.#decide(item, 'NO_RESULT', null)
+        continue
+      }
       if (item.code === null && item.pairNo < 0 && (now - item.triggeredAt > this.#o.printTimeoutMs || this.#lastSeq - item.seq >= gate)) {
         // It stays in the print queue as a placeholder: a late print is its, not the next product's. If it was
         // printed after all, the camera will say so: that result is expected, not an alarm.
@@ -493,7 +535,11 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     if (reason === null) {
       this.#consecutiveRejects = 0
       const id = item.codeId as number
-      this.#track((item.printed ?? Promise.resolve()).then(() => this.#o.pool.markVerified([id], grade ?? undefined)).then(() => {
+      const verified = (): Promise<number> => this.#reading
+        // a pre-applied code takes its product's number and the job here (no print step gave them)
+        ? this.#o.pool.transition({ ids: [id], to: 'VERIFIED', seq: item.seq, jobId: this.#job?.id as number, printer: item.result?.camera ?? 'camera', ...(grade === null ? {} : { grade }) })
+        : this.#o.pool.markVerified([id], grade ?? undefined)
+      this.#track((item.printed ?? Promise.resolve()).then(verified).then(() => {
         this.counters.verified++
         this.emit('good', { id, code: item.code as string, seq: item.seq, grade: grade as Grade } satisfies GoodUnit)
         this.emit('item', event)
@@ -516,7 +562,9 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     if (!expected) this.#consecutiveRejects++
     const persist = item.codeId === null
       ? Promise.resolve()
-      : (item.printed ?? Promise.resolve()).then(() => this.#o.pool.markDefect([item.codeId as number], reason))
+      : (item.printed ?? Promise.resolve()).then(() => this.#reading
+        ? this.#o.pool.transition({ ids: [item.codeId as number], to: 'DEFECT', reason, seq: item.seq, jobId: this.#job?.id as number, printer: item.result?.camera ?? 'camera' })
+        : this.#o.pool.markDefect([item.codeId as number], reason))
     // Persist first, then tell the PLC; if the store fails the item is still rejected (fail safe).
     this.#track(persist.catch(err => { this.#o.log.error({ err, seq: item.seq }, 'defect transition failed') })
       .then(() => this.#o.plc.reject(item.seq, reason))
@@ -551,7 +599,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     for (const item of [...this.#undecided.values()]) {
       const i = this.#awaitingPrint.indexOf(item)
       if (i >= 0) this.#awaitingPrint.splice(i, 1)
-      this.#decide(item, item.code === null ? 'NO_PRINT' : reason, null)
+      this.#decide(item, item.code === null && !this.#reading ? 'NO_PRINT' : reason, null)
     }
   }
 }

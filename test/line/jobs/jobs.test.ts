@@ -151,7 +151,7 @@ t.test("a job's group must match the group of its GTIN's codes in the pool", asy
   t.ok(jobs.validate({ ...JOB, group: 'milk' }))
 })
 
-t.test('a job asks for a marking mode the line is equipped for; pre-applied is refused until built', async t => {
+t.test('a job asks for a marking mode the line is equipped for; pre-applied needs a unit camera', async t => {
   const path = join(tempDir(t), 'jobs.db')
   const db = openDatabase(path, { synchronous: 'NORMAL' })
   t.teardown(() => db.close())
@@ -165,7 +165,9 @@ t.test('a job asks for a marking mode the line is equipped for; pre-applied is r
     return err.problems.join('; ')
   }
   t.match(refused(headsOnly, 'label'), /^mode: this line cannot run "label": it needs a label applicator .* \/ эта линия не может работать в режиме «label»/)
-  t.match(refused(headsOnly, 'preapplied'), /not built yet/)
+  t.match(refused(headsOnly, 'preapplied'), /it needs a unit camera/)
+  const reads = new JobStore(db, { clock, profiles: new ProfileRegistry(), modes: ['direct', 'preapplied'] })
+  t.ok(reads.validate({ ...JOB, mode: 'preapplied' }), 'pre-applied on a line with a unit camera')
   const both = new JobStore(db, { clock, profiles: new ProfileRegistry(), modes: ['direct', 'label'] })
   t.ok(both.validate({ ...JOB, mode: 'label' }), 'label on a line with an applicator')
   t.throws(() => both.validate({ ...JOB, mode: 'inkjet' }), 'an unknown mode is a schema error')
