@@ -6,7 +6,7 @@ import { connectMqtt, endMqtt, waitConnected } from '../broker/index.ts'
 import type { LineConfig } from '../line/config/schema.ts'
 import type { CameraScenarioInput } from './camera/scenario.ts'
 import { SimCamera } from './camera/camera.ts'
-import { Conveyor } from './line/conveyor.ts'
+import { Conveyor, type ConveyorHead } from './line/conveyor.ts'
 import { loadHeadMap } from '../printers/modbus-head/head-map.ts'
 import { ModbusPlcPort } from './line/plc-modbus.ts'
 import { MqttPlcPort, type PlcPort } from './line/plc-port.ts'
@@ -19,6 +19,8 @@ export interface WorldOptions {
   head?: ModbusHeadSimOptions
   seed?: number
   now?: () => number
+  /** The pre-applied mode (docs/modes.md): the packs come printed, each with the next code of this roll. */
+  roll?: ConveyorHead
 }
 
 /** Logins the simulated PLC and cameras use on the line's broker. */
@@ -86,8 +88,9 @@ export class SimWorld {
     // what marks the products: the first head, or in the label mode (docs/modes.md) the print-and-apply label printer
     const applicator = config.printers.find(p => p.driver === 'zpl-label' && p.role === 'unit' && p.applicator)
     const labelMode = config.job?.mode === 'label' || (config.job?.mode === undefined && this.heads.size === 0 && applicator !== undefined)
-    const head = labelMode && applicator !== undefined ? this.labelPrinters.get(applicator.id) : [...this.heads.values()][0]
-    if (head === undefined) throw new Error(labelMode ? 'the simulated label line needs a print-and-apply label printer' : 'the simulated line needs a Modbus print head')
+    const preapplied = config.job?.mode === 'preapplied'
+    const head = preapplied ? this.#o.roll : labelMode && applicator !== undefined ? this.labelPrinters.get(applicator.id) : [...this.heads.values()][0]
+    if (head === undefined) throw new Error(preapplied ? 'the simulated pre-applied line needs a roll of printed packs (WorldOptions.roll)' : labelMode ? 'the simulated label line needs a print-and-apply label printer' : 'the simulated line needs a Modbus print head')
     this.conveyor = new Conveyor({
       plc,
       head,
