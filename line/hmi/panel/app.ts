@@ -2,6 +2,7 @@
 /// <reference lib="dom" />
 import type { AlarmView, Bilingual, CatalogueStatus, LineSnapshot, ProductView, ShiftRow } from '../../control.ts'
 import { GROUP_RULES, JOB_FIELD_FORMATS, JOB_GROUP_FIELDS, type GroupRule, type JobGroupField } from '../../domain/groups.ts'
+import { REASONS } from '../../domain/reasons.ts'
 import { T, type Key, type Lang, type Text } from './i18n.ts'
 import { findView } from './find.ts'
 
@@ -56,6 +57,10 @@ function toast (text: string, kind: 'ok' | 'error'): void {
   const el = document.getElementById('toast')
   if (el === null) return
   el.textContent = text
+  el.title = text
+  // within the header's height, over its middle (the line state: text, no control), never over a button or field
+  const header = document.getElementById('header')?.getBoundingClientRect()
+  if (header !== undefined && header.height > 0) { el.style.top = `${header.top + 4}px`; el.style.maxHeight = `${header.height - 8}px` }
   el.className = `toast ${kind}`
   el.dataset.kind = kind
   window.clearTimeout(Number(el.dataset.timer))
@@ -77,6 +82,11 @@ async function run (method: string, path: string, body?: unknown, form?: HTMLEle
   return false
 }
 
+/** A reject or defect reason in the operator's language, from the one list of reasons (domain/reasons.ts). */
+const reasonText = (r: string): string => {
+  const entry = (REASONS as Record<string, { label: Bilingual } | undefined>)[r.toUpperCase().replaceAll('-', '_')]
+  return entry === undefined ? r : bi(entry.label)
+}
 const fmtTime = (ms: number): string => new Date(ms).toLocaleTimeString(lang === 'ru' ? 'ru-RU' : 'en-GB')
 const fmtDateTime = (ms: number | null): string => ms === null ? '—' : new Date(ms).toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-GB')
 
@@ -492,7 +502,7 @@ function renderLine (): void {
     h('div', { class: `counter ${k === 'rejected' && c.rejected > 0 ? 'warn' : ''}`, 'data-counter': k }, h('b', {}, String(c[k])), h('span', {}, tr(k)))))
   const reasons = Object.entries(c.rejectsByReason)
   ;(document.getElementById('rejects') as HTMLElement).replaceChildren(reasons.length === 0 ? ''
-    : h('div', { class: 'reasons' }, h('span', { class: 'muted' }, `${tr('rejectsByReason')}: `), ...reasons.map(([r, n]) => h('span', { class: 'chip', 'data-reason': r }, `${r}: ${n}`))))
+    : h('div', { class: 'reasons' }, h('span', { class: 'muted' }, `${tr('rejectsByReason')}: `), ...reasons.map(([r, n]) => h('span', { class: 'chip', 'data-reason': r }, `${reasonText(r)}: ${n}`))))
 
   const p = s.pool
   ;(document.getElementById('pool') as HTMLElement).replaceChildren(
@@ -535,7 +545,7 @@ function renderLine (): void {
   ;(document.getElementById('last-codes') as HTMLElement).replaceChildren(
     h('tr', {}, h('th', {}, '#'), h('th', {}, tr('code')), h('th', {}, tr('grade')), h('th', {}, tr('result')), h('th', {}, tr('at'))),
     ...s.lastCodes.slice(0, 8).map(l => h('tr', { class: l.verdict }, h('td', {}, String(l.seq)), h('td', { class: 'mono' }, (l.code ?? '—').replaceAll('\u001d', '⟨GS⟩')),
-      h('td', {}, l.grade ?? '—'), h('td', {}, l.verdict === 'good' ? tr('good') : `${tr('reject')}${l.reason !== null ? ` (${l.reason})` : ''}`), h('td', {}, fmtTime(l.at)))))
+      h('td', {}, l.grade ?? '—'), h('td', {}, l.verdict === 'good' ? tr('good') : `${tr('reject')}${l.reason !== null ? ` (${reasonText(l.reason)})` : ''}`), h('td', {}, fmtTime(l.at)))))
 }
 
 /** Alarms whose technical detail the operator unfolded: kept open when the list is rebuilt. */

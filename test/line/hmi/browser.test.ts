@@ -26,6 +26,16 @@ if (chromiumMissing !== null) {
     const shot = (name: string): Promise<Buffer> => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true })
     const state = (): Promise<string | null> => page.getAttribute('#state', 'data-state')
     const counter = async (k: string): Promise<number> => Number(await page.textContent(`[data-counter="${k}"] b`))
+    /** Controls the visible toast lies over (it must lie over none): each as tag#id or its text. */
+    const underToast = (): Promise<string[]> => page.evaluate(() => {
+      const toast = document.getElementById('toast')
+      if (toast === null || toast.classList.contains('hidden')) return []
+      const r = toast.getBoundingClientRect()
+      return [...document.querySelectorAll('button, input, select, textarea, a, summary')].filter(el => {
+        const b = el.getBoundingClientRect()
+        return b.width > 0 && b.height > 0 && b.left < r.right && b.right > r.left && b.top < r.bottom && b.bottom > r.top
+      }).map(el => `${el.tagName.toLowerCase()}${el.id === '' ? '' : `#${el.id}`} ${(el.textContent ?? '').trim().slice(0, 30)}`)
+    })
 
     // --- login (Russian by default)
     await page.goto(h.url)
@@ -72,6 +82,7 @@ if (chromiumMissing !== null) {
     t.ok(await counter('printed') > p1, 'printed counter moves')
     t.ok(await counter('rejected') > 0, 'rejects counted')
     t.ok(await page.isVisible('[data-reason="low-grade"]'), 'rejects by reason shown')
+    t.match(await page.textContent('[data-reason="low-grade"]'), /^Низкий класс качества печати: \d+$/, 'in the operator\'s language, not as a code')
     await page.waitForSelector('#last-image img')
     await page.waitForFunction(() => { const i = document.querySelector('#last-image img') as HTMLImageElement | null; return i !== null && i.complete && i.naturalWidth > 0 })
     t.ok(await page.isVisible('[data-grade]'), 'camera image and grade shown')
@@ -99,6 +110,12 @@ if (chromiumMissing !== null) {
     await page.click('[data-cmd="unhold"]')
     await page.waitForSelector('#toast.error')
     t.match(await page.textContent('#toast'), /замените картридж/)
+    t.same(await underToast(), [], 'the toast covers no control (1440 px)')
+    await page.setViewportSize({ width: 1024, height: 768 })
+    t.same(await underToast(), [], 'nor at 1024×768')
+    await page.setViewportSize({ width: 1280, height: 800 })
+    t.same(await underToast(), [], 'nor at 1280×800')
+    await page.setViewportSize({ width: 1440, height: 1000 })
     t.equal(await state(), 'Held')
     t.equal(await counter('printed'), held, 'nothing printed while Held')
 
