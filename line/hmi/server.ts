@@ -15,6 +15,7 @@ import {
 } from './errors.ts'
 import type { CodeFilesPort } from '../codefiles/service.ts'
 import { UPLOAD_HEADER, registerCodeRoutes } from './codes.ts'
+import { registerStationRoutes, type StationPort } from './station.ts'
 import { buildPanel, type PanelAssets } from './panel-build.ts'
 import { LiveUpdates } from './live.ts'
 import { ACTIONS, PERMISSIONS, can, type Action } from './roles.ts'
@@ -118,7 +119,7 @@ function bootstrapFor (host: string, b: BootstrapOptions, log: Logger): Bootstra
  * (line/products). With it the job form picks a product — a GTIN without a card is refused and the card gives group,
  * TN VED, packing and expiry — and the panel lists, syncs and edits cards.
  */
-export function createHmiServer (o: { control: LineControl, products?: ProductsControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort, erpQueue?: HmiErpQueue, batchReportPage?: HmiBatchReportPage }): HmiServer {
+export function createHmiServer (o: { control: LineControl, products?: ProductsControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort, erpQueue?: HmiErpQueue, batchReportPage?: HmiBatchReportPage, station?: StationPort }): HmiServer {
   const { control, clock, config } = o
   const log = o.log.child({ module: 'hmi' })
   const store = new HmiStore(o.db)
@@ -387,6 +388,18 @@ export function createHmiServer (o: { control: LineControl, products?: ProductsC
       return s
     }
     app.register(async app => { registerCodeRoutes(app, { codeFiles, permitted, audit, log }) })
+  }
+  // --- the manual aggregation station (operator)
+  const station = o.station
+  if (station !== undefined) {
+    const permitted = (req: FastifyRequest, action: Action): Session => {
+      const s = auth.session(cookieToken(req))
+      if (s === null) { audit(null, action, { path: req.url }, 'forbidden'); throw new UnauthenticatedError({ action }) }
+      if (s.mustChange) { audit(s, action, null, 'forbidden', MUST_CHANGE); throw new HmiError('LC_ERR_HMI_FORBIDDEN', 403, MUST_CHANGE, { action }) }
+      if (!can(s.role, action)) { const e = new ForbiddenError(action, s.role); audit(s, action, null, 'forbidden', e.text); throw e }
+      return s
+    }
+    app.register(async app => { registerStationRoutes(app, { station, permitted, session: req => sessionOf(req), audit, log }) })
   }
   // --- jobs queued by the ERP: listed for the panel, started by the operator (the same checks as the job form)
   const erpQueue = o.erpQueue

@@ -1,0 +1,55 @@
+// Panel API of the manual aggregation station (docs/station.md): the station's view, a scan typed by a keyboard-wedge
+// scanner into the station screen, and "Close box". Every scan and close is one row of the panel's audit trail.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import type { StationDecision, StationView } from '../station/station.ts'
+import type { Logger } from '../log.ts'
+import type { Action } from './roles.ts'
+import { parse } from './schemas.ts'
+import type { AuditResult, Session } from './store.ts'
+
+/** What the panel needs of the station service. */
+export interface StationPort {
+  view(): StationView
+  scan(raw: unknown, source: string): Promise<StationDecision>
+  close(source: string): Promise<StationDecision>
+}
+
+export interface StationRoutesDeps {
+  station: StationPort
+  /** The caller's session, allowed `action`. */
+  permitted(req: FastifyRequest, action: Action): Session
+  /** Any logged-in session (reading the view). */
+  session(req: FastifyRequest): Session
+  audit(s: Session, action: string, detail: unknown, result: AuditResult, message?: string | null): void
+  log: Logger
+}
+
+const m = (ru: string, en: string) => ({ error: JSON.stringify({ ru, en }) })
+
+// The scan itself is checked by the station (line/station/scan.ts), so that garbage gets its refusal on the screen
+// like any other read; here only the envelope, with a bound far above any code.
+const scanSchema = z.strictObject({
+  code: z.string(m('Скан: ожидается текст', 'Scan: text expected')).max(4096, m('Скан: слишком длинный', 'Scan: too long')),
+})
+
+export function registerStationRoutes (app: FastifyInstance, d: StationRoutesDeps): void {
+  const { station } = d
+  const audited = (s: Session, action: Action, r: StationDecision): StationDecision => {
+    d.audit(s, action, { read: r.read, decision: r.code, ...(r.sscc === undefined ? {} : { sscc: r.sscc }) }, r.ok ? 'ok' : 'refused', r.ok ? null : r.text.en)
+    return r
+  }
+  app.get('/api/station', async req => { d.session(req); return station.view() })
+  app.post('/api/station/scan', async req => {
+    const s = d.permitted(req, 'station:scan')
+    const body = parse(scanSchema, req.body, 'station-scan')
+    const decision = audited(s, 'station:scan', await station.scan(body.code, `panel:${s.username}`))
+    return { decision, view: station.view() }
+  })
+  app.post('/api/station/close', async req => {
+    const s = d.permitted(req, 'station:close')
+    const decision = audited(s, 'station:close', await station.close(`panel:${s.username}`))
+    return { decision, view: station.view() }
+  })
+}
