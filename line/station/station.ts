@@ -120,7 +120,8 @@ export class StationService extends TypedEmitter<StationEvents> {
   }
 
   async #scan (raw: unknown, source: string): Promise<StationDecision> {
-    const parsed = scanTextSchema.safeParse(raw)
+    // a suffix the scanner adds (CR, LF) ends the read; it is not part of it
+    const parsed = scanTextSchema.safeParse(typeof raw === 'string' ? raw.replace(/[\r\n]+$/, '') : raw)
     if (!parsed.success) {
       const err = new ScanInputError(parsed.error.issues.map(i => i.message).join('; '), { source, preview: preview(raw), length: typeof raw === 'string' ? raw.length : -1 })
       this.#o.log.warn({ err }, 'scan refused at the edge')
