@@ -21,7 +21,7 @@ export interface StationDecision {
   at: number
   /** Where the scan came from: `panel:<user>` (keyboard wedge) or `scanner:<id>` (serial). */
   source: string
-  /** What was read, GS shown as «␝» (what the operator sees); empty for a button press. */
+  /** What was read, GS shown as ‹GS› (what the operator sees); empty for a button press. */
   read: string
   kind: 'unit' | 'label' | 'input' | 'close'
   code: StationDecisionCode
@@ -64,9 +64,9 @@ export class ScanInputError extends LineError {
 }
 
 const RECENT = 20
-const show = (s: string): string => s.replaceAll(GS, '␝')
+const show = (s: string): string => s.replaceAll(GS, '‹GS›')
 /** A printable preview of anything received, for the screen and the log: never the bytes themselves. */
-const preview = (x: unknown): string => typeof x === 'string' ? x.slice(0, 80).replace(/[^\x20-\x7e]/g, c => c === GS ? '␝' : '·') : `(${typeof x})`
+const preview = (x: unknown): string => typeof x === 'string' ? x.slice(0, 80).replace(/[^\x20-\x7e]/g, c => c === GS ? '‹GS›' : '·') : `(${typeof x})`
 
 export class StationService extends TypedEmitter<StationEvents> {
   readonly #o: StationOptions

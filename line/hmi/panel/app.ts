@@ -3,6 +3,7 @@
 import type { AlarmView, Bilingual, CatalogueStatus, LineSnapshot, ProductView, ShiftRow } from '../../control.ts'
 import { GROUP_RULES, JOB_FIELD_FORMATS, JOB_GROUP_FIELDS, type GroupRule, type JobGroupField } from '../../domain/groups.ts'
 import { T, type Key, type Lang, type Text } from './i18n.ts'
+import { probeStation, stationAvailable, stationScreen, stationTabText } from './station.ts'
 
 interface Me { username: string, role: string, mustChangePassword: boolean, permissions: string[] }
 type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bilingual>, lineCode?: string }
@@ -10,7 +11,7 @@ type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bili
 let lang: Lang = localStorage.getItem('lc-lang') === 'en' ? 'en' : 'ru'
 let me: Me | null = null
 let snap: LineSnapshot | null = null
-let tab: 'line' | 'products' | 'report' | 'audit' | 'users' = 'line'
+let tab: 'line' | 'products' | 'report' | 'audit' | 'users' | 'station' = 'line'
 /** The product catalogue; null while not loaded or when the server has none (then the job form takes a typed GTIN). */
 let catalogue: { products: ProductView[], status: CatalogueStatus } | null = null
 let catalogueAsked = false
@@ -119,6 +120,7 @@ function render (): void {
   renderTab()
   connect()
   if (!catalogueAsked) { catalogueAsked = true; void loadProducts().then(() => { if (catalogue !== null && me !== null) render() }) }
+  void probeStation(api).then(on => { if (on && me !== null && document.querySelector('[data-tab="station"]') === null) render() })
 }
 
 async function loadProducts (): Promise<void> {
@@ -167,7 +169,8 @@ function passwordScreen (): HTMLElement {
 
 function tabs (): HTMLElement[] {
   const list: Array<[typeof tab, Key, boolean]> = [['line', 'tabLine', true], ['products', 'tabProducts', catalogue !== null], ['report', 'tabReport', can('report:view')], ['audit', 'tabAudit', can('audit:view')], ['users', 'tabUsers', can('users:manage')]]
-  return list.filter(([, , ok]) => ok).map(([id, k]) => h('button', { class: `tab ${tab === id ? 'active' : ''}`, 'data-tab': id, onclick: () => { tab = id; render() } }, tr(k)))
+  const station = stationAvailable() && can('station:scan') ? [h('button', { class: `tab ${tab === 'station' ? 'active' : ''}`, 'data-tab': 'station', onclick: () => { tab = 'station'; render() } }, stationTabText(lang))] : []
+  return [...list.filter(([, , ok]) => ok).map(([id, k]) => h('button', { class: `tab ${tab === id ? 'active' : ''}`, 'data-tab': id, onclick: () => { tab = id; render() } }, tr(k))), ...station]
 }
 
 function renderHeader (): void {
@@ -194,6 +197,7 @@ function renderTab (): void {
   if (tab === 'line') { main.append(lineView()); renderLine() } else if (tab === 'products') main.append(productsView())
   else if (tab === 'report') main.append(reportView())
   else if (tab === 'audit') main.append(auditView())
+  else if (tab === 'station') main.append(stationScreen({ lang, api, h, can }))
   else main.append(usersView())
 }
 
