@@ -11,6 +11,7 @@ export const STATION_DECISIONS = {
   // refusals of a unit
   DUPLICATE: { ok: false, text: { ru: 'Повтор: этот код уже в этом коробе', en: 'Duplicate: this code is already in this box' } },
   FOREIGN: { ok: false, text: { ru: 'Чужой код: его нет в базе линии', en: "Foreign code: not in the line's store" } },
+  CRYPTO_MISMATCH: { ok: false, text: { ru: 'Код не совпадает с выданным СУЗ (другой криптохвост) — изделие не укладывать', en: 'The code differs from the one the OMS issued (another crypto tail) — do not pack this unit' } },
   NOT_A_CODE: { ok: false, text: { ru: 'Это не код маркировки товарной группы задания', en: "Not a marking code of the job's product group" } },
   OTHER_JOB: { ok: false, text: { ru: 'Код другого задания', en: 'A code of another job' } },
   DEFECT: { ok: false, text: { ru: 'Код отбракован (брак) — изделие не укладывать', en: 'A rejected (defect) code — do not pack this unit' } },

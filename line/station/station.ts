@@ -140,7 +140,7 @@ export class StationService extends TypedEmitter<StationEvents> {
     const box = this.#o.aggregator.stationBox(job.id)
     if (box?.sscc != null) return this.#decide(source, read, 'unit', 'WAIT_LABEL', box.sscc)
     const found = this.#find(job, code)
-    if (found.row === undefined) return this.#decide(source, read, 'unit', found.formatOk ? 'FOREIGN' : 'NOT_A_CODE')
+    if (found.row === undefined) return this.#decide(source, read, 'unit', found.crypto === false ? 'CRYPTO_MISMATCH' : found.formatOk ? 'FOREIGN' : 'NOT_A_CODE')
     const row = found.row
     const jobId = this.#o.pool.queries.refs([row.id])[0]?.jobId ?? null
     if (row.state === 'DEFECT' || row.state === 'DROPPED') return this.#decide(source, read, 'unit', 'DEFECT')
@@ -183,12 +183,22 @@ export class StationService extends TypedEmitter<StationEvents> {
     return this.#decide(source, read, 'label', 'CLOSED', sscc)
   }
 
-  /** The store row of a scanned code: parsed by the job's group profile, else looked up as given. */
-  #find (job: JobView, code: string): { row: ReturnType<CodePool['findByIdentity']>, formatOk: boolean } {
+  /**
+   * The store row of a scanned code: parsed by the job's group profile, else looked up as given. A code whose GTIN
+   * and serial are in the store but whose crypto part differs from the one the OMS issued is not that code (a copy
+   * with a made-up or damaged tail): it is treated as not in the store.
+   */
+  #find (job: JobView, code: string): { row: ReturnType<CodePool['findByIdentity']>, formatOk: boolean, crypto?: boolean } {
     try {
       const profile = this.#o.profiles.get(job.group)
-      const identity = (code.startsWith('(') ? parseHri(profile, code) : parseCode(profile, code)).identity
-      return { row: this.#o.pool.findByIdentity(identity), formatOk: true }
+      const scanned = code.startsWith('(') ? parseHri(profile, code) : parseCode(profile, code)
+      const row = this.#o.pool.findByIdentity(scanned.identity)
+      if (row !== undefined) {
+        let stored: Record<string, string> | null = null
+        try { stored = parseCode(profile, row.code).crypto } catch (err) { if (!(err instanceof CodeFormatError)) throw err }
+        if (stored !== null && Object.entries(scanned.crypto).some(([k, v]) => stored[k] !== v)) return { row: undefined, formatOk: true, crypto: false }
+      }
+      return { row, formatOk: true }
     } catch (err) {
       if (!(err instanceof CodeFormatError)) throw err
       // not a code of this job's group: another group's code of the store is still found by what it starts with

@@ -67,6 +67,8 @@ t.test('a station session: accepts, duplicates, foreign and other-job codes, def
   t.equal((await scan(defect!.code)).code, 'DEFECT')
   t.equal((await scan(unprinted!.code)).code, 'NOT_VERIFIED', 'reserved for the job, never verified')
   t.equal((await scan('hello world')).code, 'NOT_A_CODE')
+  const forged = u3.code.slice(0, -4) + (u3.code.endsWith('AAAA') ? 'BBBB' : 'AAAA')
+  t.equal((await scan(forged)).code, 'CRYPTO_MISMATCH', 'GTIN and serial of a verified unit with another crypto tail')
   t.equal((await scan('0104601653030046\u000021abc')).code, 'BAD_INPUT', 'a NUL byte in the read')
   t.equal((await scan('x'.repeat(10_000))).code, 'BAD_INPUT', 'an overlong read')
   t.equal((await scan({ code: 1 })).code, 'BAD_INPUT', 'not text at all')
