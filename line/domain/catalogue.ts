@@ -715,11 +715,6 @@ export const CATALOGUE = {
     text: { ru: 'Сканер прислал не код: строка отклонена', en: 'The scanner sent something that is not a code: line refused' },
     action: { ru: 'Проверьте настройку сканера (суффикс CR/LF, разделитель GS, скорость порта) — docs/station.md', en: "Check the scanner's set-up (CR/LF suffix, GS separator, baud rate): docs/station.md" },
   },
-  LC_ERR_STATION_STATE: {
-    severity: 'info',
-    text: { ru: 'Действие станции агрегации сейчас невозможно', en: 'The aggregation station cannot do that now' },
-    action: { ru: 'Прочитайте причину на экране станции', en: 'Read the reason on the station screen' },
-  },
   SCANNER_OFFLINE: {
     severity: 'warning',
     text: { ru: 'Сканер {scanner} станции агрегации не на связи', en: 'Station scanner {scanner} not connected' },
