@@ -72,7 +72,7 @@ export interface AggregatorEvents {
   /** The open box or pallet changed (what the panel shows). */
   change: []
   /** A box or pallet label came out of the label printer (a first print or a reprint): a label camera will read it. */
-  labelled: [{ level: 'box' | 'pallet', sscc: string, count: number }]
+  labelled: [{ level: 'box' | 'pallet', sscc: string, count: number, origin?: 'station' }]
 }
 
 /** The station's open box (docs/station.md). */
@@ -317,14 +317,14 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
   }
 
   /** Print a label; false when there is no label printer or the print failed (alarmed). */
-  async #label (sscc: string, level: 'box' | 'pallet', count: number): Promise<boolean> {
+  async #label (sscc: string, level: 'box' | 'pallet', count: number, origin?: 'station'): Promise<boolean> {
     const p = this.#o.labelPrinter
     if (p?.printSscc === undefined) return false
     const job = this.#job
     try {
       await p.printSscc({ sscc, level, count, ...(job === null ? {} : { gtin: job.gtin, batch: job.batch }) })
       this.#o.alarms.clear('LABEL_FAILED', p.id)
-      this.emit('labelled', { level, sscc, count })
+      this.emit('labelled', { level, sscc, count, ...(origin === undefined ? {} : { origin }) })
       return true
     } catch (err) {
       // The box stays closed under its SSCC; the operator reprints the label (same SSCC) once the printer is back.
@@ -493,7 +493,7 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
           return digits
         })
       }
-      const printed = await this.#label(sscc, 'box', count)
+      const printed = await this.#label(sscc, 'box', count, 'station')
       return { sscc, count, printed }
     })
   }

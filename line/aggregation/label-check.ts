@@ -74,28 +74,61 @@ export interface LabelCheckOptions {
 
 export interface LabelCheckOutcome { sscc: string | null, level: 'box' | 'pallet', ok: boolean, reason?: LabelCheckReason, read: string | null }
 
+/** How long a read waits for the close of a container whose label is printed (the close is one commit away). */
+const CLOSE_WAIT_MS = 5000
+
 const LEVEL_TEXT = { box: { ru: 'короба', en: 'Box' }, pallet: { ru: 'паллеты', en: 'Pallet' } } as const
 
 export class LabelCheck {
   readonly #o: LabelCheckOptions
   /** One check at a time: results of one camera are decided in arrival order, each against the next container. */
   #chain: Promise<unknown> = Promise.resolve()
+  /**
+   * Labels printed whose container's close is not committed yet (a line box is labelled, then closed): a read that
+   * comes that early waits for the close instead of finding nothing to check.
+   */
+  readonly #printed = new Map<string, { promise: Promise<void>, resolve: () => void }>()
+  readonly #expecting = new Set<Promise<void>>()
 
   constructor (options: LabelCheckOptions) {
     this.#o = options
     if (!options.labelsPrinted) return
     options.aggregator.on('closed', c => { this.#expect(c) })
-    // a reprint (same SSCC) of a container whose check failed: its new label is read again
     options.aggregator.on('labelled', l => {
+      // a station box's label is scanned by the operator to close it: checked there
+      if (l.origin === 'station' || !this.#o.levels.has(l.level)) return
       const f = this.#o.aggregator.labelFacts(l.sscc)
-      if (f?.check === 'failed' && this.#o.levels.has(f.level)) this.#queue(() => this.#o.aggregator.setLabelCheck(l.sscc, 'pending'))
+      if (f === null) {
+        let resolve = (): void => {}
+        const promise = new Promise<void>(r => { resolve = r })
+        this.#printed.set(l.sscc, { promise, resolve })
+      } else if (f.check === 'failed') {
+        // a reprint (same SSCC) of a container whose check failed: its new label is read again
+        this.#queue(() => this.#o.aggregator.setLabelCheck(l.sscc, 'pending'))
+      }
     })
   }
 
   #expect (c: ClosedContainer): void {
-    // a station box's label was scanned by the operator to close it: checked already
     if (c.origin === 'station' || !this.#o.levels.has(c.level)) return
-    this.#queue(() => this.#o.aggregator.setLabelCheck(c.sscc, 'pending'))
+    // persisted at once, not behind the queue: a read already waiting in the queue waits for exactly this
+    const waiting = this.#printed.get(c.sscc)
+    const p = this.#o.aggregator.setLabelCheck(c.sscc, 'pending').then(() => {
+      this.#printed.delete(c.sscc)
+      waiting?.resolve()
+    }, err => { this.#o.log.error({ err, sscc: c.sscc }, 'label check expectation not persisted') })
+    this.#expecting.add(p)
+    void p.finally(() => this.#expecting.delete(p))
+  }
+
+  /** The container a read of `level` is for: the oldest waiting one, or one whose close is being committed. */
+  async #next (level: 'box' | 'pallet'): Promise<string | null> {
+    const first = this.#o.aggregator.pendingLabelChecks(level)[0]
+    if (first !== undefined) return first
+    const closing = [...this.#printed.values()][0]
+    if (closing === undefined) return null
+    await Promise.race([closing.promise, new Promise(resolve => setTimeout(resolve, CLOSE_WAIT_MS).unref())])
+    return this.#o.aggregator.pendingLabelChecks(level)[0] ?? null
   }
 
   #queue<T> (fn: () => Promise<T>): Promise<T> {
@@ -107,7 +140,7 @@ export class LabelCheck {
   /** A result of a box or pallet camera. Containers pass the reader in closing order: the result is the oldest pending one's. */
   onResult (r: VerificationResult, level: 'box' | 'pallet'): Promise<LabelCheckOutcome> {
     return this.#queue(async () => {
-      const sscc = this.#o.aggregator.pendingLabelChecks(level)[0] ?? null
+      const sscc = await this.#next(level)
       const label = r.code === null ? null : parseContainerLabel(r.code)
       if (sscc === null) {
         // nothing expected: a second read of a label already checked, or a container not closed by this controller
@@ -144,5 +177,8 @@ export class LabelCheck {
   }
 
   /** Resolves when every check queued so far is decided and persisted. */
-  async settled (): Promise<void> { await this.#chain }
+  async settled (): Promise<void> {
+    await Promise.all([...this.#expecting])
+    await this.#chain
+  }
 }
