@@ -134,6 +134,11 @@ if (chromiumMissing !== null) {
     await page.waitForSelector('.station-count[data-count="0"]')
     t.same(agg.containersOf(1).map(c => [c.sscc, c.items]), [[sscc, 3]])
     t.same(await page.$$eval('#station-recent li', els => els.slice(0, 3).map(e => e.getAttribute('data-decision'))), ['CLOSED', 'WRONG_LABEL', 'BOX_FULL'], 'the latest scans, newest first')
+    // a serial scanner's read (decided on the server) shows up on the screen with its colour and sound
+    const beepsBefore = Number(await page.evaluate(() => document.body.dataset.stationBeeps ?? '0'))
+    await station.scan(foreign, 'scanner:table-1')
+    await page.waitForFunction(n => Number(document.body.dataset.stationBeeps ?? '0') > n, beepsBefore, { timeout: 15_000 })
+    t.same([await page.getAttribute('#station-result', 'data-decision'), await page.evaluate(() => document.body.dataset.stationBeep)], ['FOREIGN', 'refuse'], 'a serial read is shown and sounded too')
     // language and layout: English texts, nothing wider than the 1024 px screen
     await page.click('#lang')
     await page.click('[data-tab="station"]')

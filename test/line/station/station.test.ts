@@ -134,3 +134,27 @@ t.test('without a label printer the box cannot be closed: said, not hidden', asy
   t.equal(r.ok, false)
   t.equal((await s.station.close('test')).code, 'NO_PRINTER')
 })
+
+t.test('a job boxed partly on the line and partly at the station: one store, one list of boxes', async t => {
+  const f = await fixture(t)
+  const rig = await zplRig(t)
+  const s = stationFor(f, { labelPrinter: rig.zpl })
+  // the line boxes the first four units
+  const first = await verified(f, GTIN_A, 1, 4, 1)
+  await Promise.all(first.map(u => s.agg.addUnit(u.id)))
+  await s.agg.settled()
+  t.equal(s.closed.length, 1, 'the line closed a box')
+  // then the line's boxing stops (its aggregator detached, e.g. the case packer is down): units stay unboxed
+  s.agg.setJob(null)
+  const rest = await verified(f, GTIN_A, 1, 3, 5)
+  for (const u of rest) await s.agg.addUnit(u.id)
+  t.ok(rest.every(u => s.agg.containerOf(u.id) === null), 'the line left them unboxed')
+  s.agg.setJob(JOB)
+  t.equal((await s.station.scan(first[0]!.code, 'test')).code, 'BOXED', "a unit of the line's closed box is refused")
+  for (const u of rest) t.equal((await s.station.scan(u.code, 'test')).code, 'ADDED')
+  const sscc = (await s.station.close('test')).sscc!
+  t.equal((await s.station.scan(`00${sscc}`, 'test')).code, 'CLOSED')
+  t.same(s.agg.containersOf(1).map(c => c.items), [4, 3], "the line's box and the station's box, both the job's")
+  t.same(s.closed.map(c => c.origin ?? 'line'), ['line', 'station'])
+  t.equal(s.agg.counts(1).boxes, 2)
+})
