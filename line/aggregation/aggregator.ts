@@ -11,6 +11,7 @@ import { TypedEmitter } from '../events.ts'
 import type { Logger } from '../log.ts'
 import type { CodePool } from '../pool/pool.ts'
 import { migrate, type Db } from '../store/open.ts'
+import { LineError } from '../domain/errors.ts'
 import type { Printer } from '../../printers/types.ts'
 
 const MIGRATIONS = [`
@@ -73,6 +74,11 @@ export interface AggregatorEvents {
   change: []
   /** A box or pallet label came out of the label printer (a first print or a reprint): a label camera will read it. */
   labelled: [{ level: 'box' | 'pallet', sscc: string, count: number, origin?: 'station' }]
+}
+
+/** A station box asked to do what its state does not allow (the station checks first: this is an invariant). */
+export class StationBoxError extends LineError {
+  constructor (message: string, context: Record<string, unknown>) { super('LC_ERR_STATION_BOX', message, context) }
 }
 
 /** The station's open box (docs/station.md). */
@@ -482,7 +488,7 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
   labelStationBox (boxId: number): Promise<{ sscc: string, count: number, printed: boolean }> {
     return this.#serial(async () => {
       const row = this.#db.prepare("SELECT sscc, state FROM containers WHERE id = ? AND origin = 'station'").get(boxId) as { sscc: string | null, state: string } | undefined
-      if (row === undefined || row.state !== 'open') throw new Error(`station box ${boxId} is not open`)
+      if (row === undefined || row.state !== 'open') throw new StationBoxError('the station box is not open', { boxId, state: row?.state ?? null })
       const count = (this.#st.items.all(boxId) as number[]).length
       let sscc = row.sscc
       if (sscc === null) {
@@ -503,7 +509,7 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
     return this.#serial(async () => {
       const r = await this.#o.pool.commit.submit(db => {
         const row = db.prepare("SELECT job_id AS jobId, sscc, state FROM containers WHERE id = ? AND origin = 'station'").get(boxId) as { jobId: number, sscc: string | null, state: string } | undefined
-        if (row === undefined || row.state !== 'open' || row.sscc === null) throw new Error(`station box ${boxId} has no label yet or is not open`)
+        if (row === undefined || row.state !== 'open' || row.sscc === null) throw new StationBoxError('the station box has no label yet or is not open', { boxId, state: row?.state ?? null, sscc: row?.sscc ?? null })
         const codeIds = this.#st.items.all(boxId) as number[]
         this.#st.close.run(row.sscc, this.#o.clock.now(), boxId)
         this.#o.pool.transitionSync({ ids: codeIds, to: 'AGGREGATED', parent: `00${row.sscc}` })

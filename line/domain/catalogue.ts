@@ -715,6 +715,11 @@ export const CATALOGUE = {
     text: { ru: 'Сканер прислал не код: строка отклонена', en: 'The scanner sent something that is not a code: line refused' },
     action: { ru: 'Проверьте настройку сканера (суффикс CR/LF, разделитель GS, скорость порта) — docs/station.md', en: "Check the scanner's set-up (CR/LF suffix, GS separator, baud rate): docs/station.md" },
   },
+  LC_ERR_STATION_BOX: {
+    severity: 'fault',
+    text: { ru: 'Короб станции агрегации не в том состоянии для этого действия', en: 'The station box is not in a state for that action' },
+    action: CHECK_LOG,
+  },
   SCANNER_OFFLINE: {
     severity: 'warning',
     text: { ru: 'Сканер {scanner} станции агрегации не на связи', en: 'Station scanner {scanner} not connected' },

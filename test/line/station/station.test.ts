@@ -133,6 +133,9 @@ t.test('without a label printer the box cannot be closed: said, not hidden', asy
   t.equal(r.code, 'NO_PRINTER')
   t.equal(r.ok, false)
   t.equal((await s.station.close('test')).code, 'NO_PRINTER')
+  // the aggregator keeps its own invariant: no close before a label
+  const other = await s.agg.openStationBox(2, 3)
+  await t.rejects(s.agg.closeStationBox(other.id), { code: 'LC_ERR_STATION_BOX', context: { boxId: other.id, sscc: null } })
 })
 
 t.test('a job boxed partly on the line and partly at the station: one store, one list of boxes', async t => {
