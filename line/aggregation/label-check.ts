@@ -102,15 +102,17 @@ export class LabelCheck {
         let resolve = (): void => {}
         const promise = new Promise<void>(r => { resolve = r })
         this.#printed.set(l.sscc, { promise, resolve })
-      } else if (f.check === 'failed') {
-        // a reprint (same SSCC) of a container whose check failed: its new label is read again
+      } else if (f.check === 'failed' || f.check === null) {
+        // a reprint (same SSCC) of a container whose check failed, or whose first label never printed: read it now
         this.#queue(() => this.#o.aggregator.setLabelCheck(l.sscc, 'pending'))
       }
     })
   }
 
   #expect (c: ClosedContainer): void {
-    if (c.origin === 'station' || !this.#o.levels.has(c.level)) return
+    // only a container whose label came out is awaited at the reader: one whose print failed (LABEL_FAILED) is not,
+    // or every later read would be compared with the container before its own; its reprint makes it expected
+    if (c.origin === 'station' || !this.#o.levels.has(c.level) || !this.#printed.has(c.sscc)) return
     // persisted at once, not behind the queue: a read already waiting in the queue waits for exactly this
     const waiting = this.#printed.get(c.sscc)
     const p = this.#o.aggregator.setLabelCheck(c.sscc, 'pending').then(() => {

@@ -4,6 +4,7 @@
 // passes, a swapped label, a wrong count and a missed label each mark the box and raise a bilingual alarm; a reprint
 // (same SSCC) and a good read clear it.
 import t from 'tap'
+import { EventEmitter } from 'node:events'
 import { AlarmBook } from '../../../line/alarms/alarms.ts'
 import { Aggregator, type ClosedContainer } from '../../../line/aggregation/aggregator.ts'
 import { LabelCheck, parseContainerLabel } from '../../../line/aggregation/label-check.ts'
@@ -12,6 +13,7 @@ import { buildSscc } from '../../../line/codes/index.ts'
 import type { AlarmView } from '../../../line/control.ts'
 import { LineBus, relayCameras } from '../../../line/events.ts'
 import { silentLogger } from '../../../line/log.ts'
+import type { Printer } from '../../../printers/types.ts'
 import { MqttVerifier } from '../../../verifiers/mqtt-verifier.ts'
 import { SimCamera } from '../../../sim/camera/camera.ts'
 import { brokerFixture, client } from '../../broker/helpers.ts'
@@ -115,4 +117,38 @@ t.test('a box camera over MQTT: good read, swapped label, wrong count, miss; rep
   await read(6)
   t.equal(outcomes[5]?.sscc, null)
   t.equal(state(boxes[0]!), 'ok')
+})
+
+t.test('a box whose label did not print is not awaited at the reader until its reprint', async t => {
+  const f = poolFixture(t)
+  await f.pool.importBlock(block(f, 'a', 20))
+  const alarms = new AlarmBook(f.db, { clock: f.clock, log: silentLogger() })
+  let fail = false
+  const printer = Object.assign(new EventEmitter(), {
+    id: 'box-label',
+    printSscc: async () => { if (fail) throw new Error('paper out') },
+  }) as unknown as Printer
+  const agg = new Aggregator({ db: f.db, pool: f.pool, clock: f.clock, log: silentLogger(), alarms, companyPrefix: PREFIX, extensionDigit: 0, labelPrinter: printer })
+  agg.setJob(JOB)
+  const closed: string[] = []
+  agg.on('closed', c => closed.push(c.sscc))
+  const check = new LabelCheck({ aggregator: agg, levels: new Set(['box']), labelsPrinted: true, gtinOf: () => GTIN_A, alarms, log: silentLogger() })
+  const codes = await f.pool.reserve(GTIN_A, 6, 'head-1', { jobId: 1 })
+  for (const [i, c] of codes.entries()) await f.pool.transition({ ids: [c.id], to: 'PRINTED', seq: i + 1 })
+  await f.pool.transition({ ids: codes.map(c => c.id), to: 'VERIFIED', grade: 'A' })
+  const add = async (from: number) => { for (const c of codes.slice(from, from + 2)) await agg.addUnit(c.id); await agg.settled(); await check.settled() }
+  await add(0)
+  fail = true
+  await add(2)
+  fail = false
+  await add(4)
+  t.equal(closed.length, 3)
+  t.same(agg.pendingLabelChecks('box'), [closed[0], closed[2]], 'the box without a label is not awaited')
+  const result = (sscc: string | null, seq: number) => ({ camera: 'cam1', seq, ts: 0, code: sscc === null ? null : `00${sscc}02${GTIN_A}372`, grade: sscc === null ? 'F' as const : 'A' as const, receivedAt: 0 })
+  t.equal((await check.onResult(result(closed[0]!, 1), 'box')).ok, true)
+  t.equal((await check.onResult(result(closed[2]!, 2), 'box')).ok, true, 'the read after the missing label is compared with its own box')
+  t.ok(await agg.reprint(closed[1]!))
+  await check.settled()
+  t.same(agg.pendingLabelChecks('box'), [closed[1]], 'its reprint is awaited')
+  t.same(await check.onResult(result(closed[1]!, 3), 'box'), { sscc: closed[1], level: 'box', ok: true, read: `00${closed[1]}02${GTIN_A}372` })
 })
