@@ -56,6 +56,25 @@ function beep (kind: 'accept' | 'refuse'): void {
   } catch { /* no audio device: the colour still says it */ }
 }
 
+/**
+ * The character a key makes on the US layout. A HID scanner sends key positions, not characters: on a panel PC
+ * switched to the Russian layout the same keys type Cyrillic (KeyA → «ф»), so a non-ASCII character is taken back to
+ * what the scanner meant from the key's position (KeyboardEvent.code) and Shift.
+ */
+const US: Readonly<Record<string, [string, string]>> = {
+  Backquote: ['`', '~'], Minus: ['-', '_'], Equal: ['=', '+'], BracketLeft: ['[', '{'], BracketRight: [']', '}'], Backslash: ['\\', '|'],
+  Semicolon: [';', ':'], Quote: ["'", '"'], Comma: [',', '<'], Period: ['.', '>'], Slash: ['/', '?'], Space: [' ', ' '],
+  Digit1: ['1', '!'], Digit2: ['2', '@'], Digit3: ['3', '#'], Digit4: ['4', '$'], Digit5: ['5', '%'], Digit6: ['6', '^'], Digit7: ['7', '&'], Digit8: ['8', '*'], Digit9: ['9', '('], Digit0: ['0', ')'],
+}
+export function usCharacter (key: string, code: string, shift: boolean): string {
+  if (key.length !== 1 || /^[\x1d\x20-\x7e]$/.test(key)) return key
+  const letter = /^Key([A-Z])$/.exec(code)
+  // the letter's case follows the character the layout produced (Shift and Caps Lock are already in it)
+  if (letter !== null) return key === key.toLowerCase() ? (letter[1] as string).toLowerCase() : letter[1] as string
+  const pair = US[code]
+  return pair === undefined ? key : pair[shift ? 1 : 0]
+}
+
 export function stationScreen (d: StationDeps): HTMLElement {
   const { h, lang } = d
   const t = (k: StationKey): string => TS[k][lang]
@@ -142,7 +161,7 @@ export function stationScreen (d: StationDeps): HTMLElement {
     }
     if (ev.ctrlKey && (ev.key === ']' || ev.code === 'BracketRight' || ev.key === GS)) { ev.preventDefault(); buffer += GS } else if (ev.key === 'Backspace') { ev.preventDefault(); buffer = buffer.slice(0, -1) } else if (ev.key === 'Escape') { ev.preventDefault(); buffer = '' } else if (ev.key.length === 1 && !ev.ctrlKey && !ev.altKey && !ev.metaKey) {
       ev.preventDefault()
-      if (buffer.length < MAX_READ) buffer += ev.key
+      if (buffer.length < MAX_READ) buffer += usCharacter(ev.key, ev.code, ev.shiftKey)
     } else return
     capture.value = show(buffer)
   })

@@ -41,7 +41,7 @@ if (chromiumMissing !== null) {
       await f.pool.transition({ ids: codes.map(c => c.id), to: 'VERIFIED', grade: 'A' })
       return codes.map(c => c.code)
     }
-    const units = await verified(GTIN_A, 1, 3, 1)
+    const units = await verified(GTIN_A, 1, 4, 1)
     const otherJob = (await verified(GTIN_B, 2, 1, 50))[0]!
     const foreign = f.factory.raw(f.profiles.get('water'), GTIN_A, 1)[0]!
 
@@ -134,6 +134,29 @@ if (chromiumMissing !== null) {
     await page.waitForSelector('.station-count[data-count="0"]')
     t.same(agg.containersOf(1).map(c => [c.sscc, c.items]), [[sscc, 3]])
     t.same(await page.$$eval('#station-recent li', els => els.slice(0, 3).map(e => e.getAttribute('data-decision'))), ['CLOSED', 'WRONG_LABEL', 'BOX_FULL'], 'the latest scans, newest first')
+    // the panel PC switched to the Russian layout: the scanner's letter keys arrive as Cyrillic (KeyA → «ф»); the
+    // screen takes the key positions back to what the scanner sent
+    const ru = 'йцукенгшщзфывапролджячсмитьбю'
+    const us = 'qwertyuiopasdfghjklzxcvbnm'
+    const usKeys = 'qwertyuiopasdfghjkl;zxcvbnm,.'
+    const events = [...units[3]!].map(ch => {
+      if (ch === GS) return { key: 'ъ', code: 'BracketRight', ctrlKey: true, shiftKey: false }
+      const lower = ch.toLowerCase()
+      if (us.includes(lower)) {
+        const cyr = ru[usKeys.indexOf(lower)]!
+        const upper = ch !== lower
+        return { key: upper ? cyr.toUpperCase() : cyr, code: `Key${lower.toUpperCase()}`, ctrlKey: false, shiftKey: upper }
+      }
+      return { key: ch, code: '', ctrlKey: false, shiftKey: false }
+    })
+    await page.evaluate(evs => {
+      const el = document.getElementById('station-capture')!
+      for (const e of evs) el.dispatchEvent(new KeyboardEvent('keydown', { ...e, bubbles: true, cancelable: true }))
+      el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', code: 'Enter', bubbles: true, cancelable: true }))
+    }, events)
+    decisions++
+    await page.waitForFunction(n => Number(document.body.dataset.stationBeeps ?? '0') >= n, decisions)
+    t.equal(await page.getAttribute('#station-result', 'data-decision'), 'ADDED', 'a scan typed on the Russian layout is taken as the scanner sent it')
     // a serial scanner's read (decided on the server) shows up on the screen with its colour and sound
     const beepsBefore = Number(await page.evaluate(() => document.body.dataset.stationBeeps ?? '0'))
     await station.scan(foreign, 'scanner:table-1')
