@@ -57,9 +57,11 @@ function beep (kind: 'accept' | 'refuse'): void {
 }
 
 /**
- * The character a key makes on the US layout. A HID scanner sends key positions, not characters: on a panel PC
- * switched to the Russian layout the same keys type Cyrillic (KeyA → «ф»), so a non-ASCII character is taken back to
- * what the scanner meant from the key's position (KeyboardEvent.code) and Shift.
+ * The character a key makes on the US layout. A HID scanner (keyboard country US, its default) sends key positions,
+ * not characters: on a panel PC switched to the Russian layout the same keys type «ф» for KeyA, «"» for Shift+2 and
+ * «.» for Slash. The character is therefore taken from the key's position (KeyboardEvent.code) and Shift whenever the
+ * position is a main-block key and the layout made another character than US would; other keys (numeric keypad,
+ * unknown) keep the character the layout produced.
  */
 const US: Readonly<Record<string, [string, string]>> = {
   Backquote: ['`', '~'], Minus: ['-', '_'], Equal: ['=', '+'], BracketLeft: ['[', '{'], BracketRight: [']', '}'], Backslash: ['\\', '|'],
@@ -67,12 +69,18 @@ const US: Readonly<Record<string, [string, string]>> = {
   Digit1: ['1', '!'], Digit2: ['2', '@'], Digit3: ['3', '#'], Digit4: ['4', '$'], Digit5: ['5', '%'], Digit6: ['6', '^'], Digit7: ['7', '&'], Digit8: ['8', '*'], Digit9: ['9', '('], Digit0: ['0', ')'],
 }
 export function usCharacter (key: string, code: string, shift: boolean): string {
-  if (key.length !== 1 || /^[\x1d\x20-\x7e]$/.test(key)) return key
+  if (key === GS) return key
   const letter = /^Key([A-Z])$/.exec(code)
-  // the letter's case follows the character the layout produced (Shift and Caps Lock are already in it)
-  if (letter !== null) return key === key.toLowerCase() ? (letter[1] as string).toLowerCase() : letter[1] as string
+  if (letter !== null) {
+    const l = letter[1] as string
+    if (key.toUpperCase() === l) return key // the layout agrees with US for this key
+    // the case as the layout produced it (Shift and Caps Lock are already in it), when the key made a letter
+    const upper = key.toLowerCase() !== key.toUpperCase() ? key === key.toUpperCase() : shift
+    return upper ? l : l.toLowerCase()
+  }
   const pair = US[code]
-  return pair === undefined ? key : pair[shift ? 1 : 0]
+  if (pair === undefined || pair.includes(key)) return key
+  return pair[shift ? 1 : 0]
 }
 
 export function stationScreen (d: StationDeps): HTMLElement {

@@ -136,18 +136,20 @@ if (chromiumMissing !== null) {
     t.same(await page.$$eval('#station-recent li', els => els.slice(0, 3).map(e => e.getAttribute('data-decision'))), ['CLOSED', 'WRONG_LABEL', 'BOX_FULL'], 'the latest scans, newest first')
     // the panel PC switched to the Russian layout: the scanner's letter keys arrive as Cyrillic (KeyA → «ф»); the
     // screen takes the key positions back to what the scanner sent
-    const ru = 'йцукенгшщзфывапролджячсмитьбю'
-    const us = 'qwertyuiopasdfghjklzxcvbnm'
-    const usKeys = 'qwertyuiopasdfghjkl;zxcvbnm,.'
+    // what each key position types on the US layout and on the Russian one: [code, shift, russian]
+    const keys: Record<string, [string, boolean, string]> = {}
+    const row = (us: string, usShift: string, ru: string, ruShift: string, codes: string[]) => codes.forEach((c, i) => {
+      keys[us[i]!] = [c, false, ru[i]!]
+      keys[usShift[i]!] = [c, true, ruShift[i]!]
+    })
+    row('1234567890-=', '!@#$%^&*()_+', '1234567890-=', '!"№;%:?*()_+', ['Digit1', 'Digit2', 'Digit3', 'Digit4', 'Digit5', 'Digit6', 'Digit7', 'Digit8', 'Digit9', 'Digit0', 'Minus', 'Equal'])
+    row('qwertyuiop[]', 'QWERTYUIOP{}', 'йцукенгшщзхъ', 'ЙЦУКЕНГШЩЗХЪ', [...'QWERTYUIOP'].map(c => `Key${c}`).concat(['BracketLeft', 'BracketRight']))
+    row("asdfghjkl;'", 'ASDFGHJKL:"', 'фывапролджэ', 'ФЫВАПРОЛДЖЭ', [...'ASDFGHJKL'].map(c => `Key${c}`).concat(['Semicolon', 'Quote']))
+    row('zxcvbnm,./', 'ZXCVBNM<>?', 'ячсмитьбю.', 'ЯЧСМИТЬБЮ,', [...'ZXCVBNM'].map(c => `Key${c}`).concat(['Comma', 'Period', 'Slash']))
     const events = [...units[3]!].map(ch => {
       if (ch === GS) return { key: 'ъ', code: 'BracketRight', ctrlKey: true, shiftKey: false }
-      const lower = ch.toLowerCase()
-      if (us.includes(lower)) {
-        const cyr = ru[usKeys.indexOf(lower)]!
-        const upper = ch !== lower
-        return { key: upper ? cyr.toUpperCase() : cyr, code: `Key${lower.toUpperCase()}`, ctrlKey: false, shiftKey: upper }
-      }
-      return { key: ch, code: '', ctrlKey: false, shiftKey: false }
+      const [code, shiftKey, key] = keys[ch]!
+      return { key, code, ctrlKey: false, shiftKey }
     })
     await page.evaluate(evs => {
       const el = document.getElementById('station-capture')!
