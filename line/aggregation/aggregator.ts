@@ -323,10 +323,10 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
   }
 
   /** Print a label; false when there is no label printer or the print failed (alarmed). */
-  async #label (sscc: string, level: 'box' | 'pallet', count: number, origin?: 'station'): Promise<boolean> {
+  async #label (sscc: string, level: 'box' | 'pallet', count: number, origin?: 'station', contents?: { gtin: string, batch: string }): Promise<boolean> {
     const p = this.#o.labelPrinter
     if (p?.printSscc === undefined) return false
-    const job = this.#job
+    const job = contents ?? this.#job
     try {
       await p.printSscc({ sscc, level, count, ...(job === null ? {} : { gtin: job.gtin, batch: job.batch }) })
       this.#o.alarms.clear('LABEL_FAILED', p.id)
@@ -448,6 +448,12 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
     return { id: r.id, jobId, capacity: r.capacity, sscc: r.sscc, codeIds: this.#st.items.all(r.id) as number[] }
   }
 
+  /** Every open station box, of any job (a box left open when its job ended is still to be closed). */
+  openStationBoxes (): StationBox[] {
+    const rows = this.#db.prepare("SELECT id, job_id AS jobId, capacity, sscc FROM containers WHERE level = 'box' AND state = 'open' AND origin = 'station' ORDER BY id").all() as Array<{ id: number, jobId: number, capacity: number, sscc: string | null }>
+    return rows.map(r => ({ ...r, codeIds: this.#st.items.all(r.id) as number[] }))
+  }
+
   /** Where a unit is boxed: its container (open or closed, line or station), or null when in none. */
   containerOf (codeId: number): { id: number, state: 'open' | 'closed' | 'scrapped', origin: 'line' | 'station', sscc: string | null } | null {
     return (this.#db.prepare('SELECT c.id, c.state, c.origin, c.sscc FROM container_items i JOIN containers c ON c.id = i.container_id WHERE i.code_id = ?')
@@ -485,7 +491,7 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
    * The station's box is complete: give it its SSCC (stored on the open box, so a restart or a reprint keeps it)
    * and print its label. The box closes only when the operator scans that label (closeStationBox).
    */
-  labelStationBox (boxId: number): Promise<{ sscc: string, count: number, printed: boolean }> {
+  labelStationBox (boxId: number, contents?: { gtin: string, batch: string }): Promise<{ sscc: string, count: number, printed: boolean }> {
     return this.#serial(async () => {
       const row = this.#db.prepare("SELECT sscc, state FROM containers WHERE id = ? AND origin = 'station'").get(boxId) as { sscc: string | null, state: string } | undefined
       if (row === undefined || row.state !== 'open') throw new StationBoxError('the station box is not open', { boxId, state: row?.state ?? null })
@@ -499,7 +505,7 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
           return digits
         })
       }
-      const printed = await this.#label(sscc, 'box', count, 'station')
+      const printed = await this.#label(sscc, 'box', count, 'station', contents)
       return { sscc, count, printed }
     })
   }

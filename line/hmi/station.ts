@@ -13,7 +13,7 @@ import type { AuditResult, Session } from './store.ts'
 export interface StationPort {
   view(): StationView
   scan(raw: unknown, source: string): Promise<StationDecision>
-  close(source: string): Promise<StationDecision>
+  close(source: string, jobId?: number): Promise<StationDecision>
 }
 
 export interface StationRoutesDeps {
@@ -34,6 +34,11 @@ const scanSchema = z.strictObject({
   code: z.string(m('Скан: ожидается текст', 'Scan: text expected')).max(4096, m('Скан: слишком длинный', 'Scan: too long')),
 })
 
+const closeSchema = z.strictObject({
+  /** A box left open by an ended job (the view's `leftOpen`); absent: the active job's box. */
+  jobId: z.number(m('Задание: ожидается номер', 'Job: a number expected')).int().positive().optional(),
+})
+
 export function registerStationRoutes (app: FastifyInstance, d: StationRoutesDeps): void {
   const { station } = d
   const audited = (s: Session, action: Action, r: StationDecision): StationDecision => {
@@ -49,7 +54,8 @@ export function registerStationRoutes (app: FastifyInstance, d: StationRoutesDep
   })
   app.post('/api/station/close', async req => {
     const s = d.permitted(req, 'station:close')
-    const decision = audited(s, 'station:close', await station.close(`panel:${s.username}`))
+    const body = parse(closeSchema, req.body ?? {}, 'station-close')
+    const decision = audited(s, 'station:close', await station.close(`panel:${s.username}`, body.jobId))
     return { decision, view: station.view() }
   })
 }

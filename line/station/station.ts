@@ -38,6 +38,8 @@ export interface StationView {
   recent: StationDecision[]
   /** Serial scanners and whether their port is open. */
   scanners: Array<{ id: string, online: boolean }>
+  /** Station boxes of jobs that are not active any more, still open: closed by their label like any station box. */
+  leftOpen: Array<{ jobId: number, gtin: string | null, batch: string | null, count: number, sscc: string | null }>
 }
 
 export interface StationEvents {
@@ -45,9 +47,9 @@ export interface StationEvents {
 }
 
 export interface StationOptions {
-  aggregator: Pick<Aggregator, 'stationBox' | 'containerOf' | 'openStationBox' | 'addToStationBox' | 'labelStationBox' | 'closeStationBox'>
+  aggregator: Pick<Aggregator, 'stationBox' | 'openStationBoxes' | 'containerOf' | 'openStationBox' | 'addToStationBox' | 'labelStationBox' | 'closeStationBox'>
   pool: Pick<CodePool, 'findByIdentity' | 'queries'>
-  jobs: { active(): JobView | null }
+  jobs: { active(): JobView | null, get(id: number): JobView | null }
   profiles: ProfileRegistry
   /** Units per station box when the job's own unitsPerBox is 0. */
   unitsPerBox: number
@@ -89,6 +91,10 @@ export class StationService extends TypedEmitter<StationEvents> {
         : { count: box.codeIds.length, capacity: box.capacity, sscc: box.sscc, awaitingLabel: box.sscc !== null },
       recent: [...this.#recent],
       scanners: this.#o.scanners?.() ?? [],
+      leftOpen: this.#o.aggregator.openStationBoxes().filter(b => b.jobId !== job?.id).map(b => {
+        const j = this.#o.jobs.get(b.jobId)
+        return { jobId: b.jobId, gtin: j?.gtin ?? null, batch: j?.batch ?? null, count: b.codeIds.length, sscc: b.sscc }
+      }),
     }
   }
 
@@ -102,14 +108,17 @@ export class StationService extends TypedEmitter<StationEvents> {
     return this.#serial(async () => this.#decide(source, shown, 'input', 'BAD_INPUT'))
   }
 
-  /** "Close box": the box gets its SSCC and its label is printed (again, with the same SSCC, if pressed twice). */
-  close (source: string): Promise<StationDecision> {
+  /**
+   * "Close box": the box gets its SSCC and its label is printed (again, with the same SSCC, if pressed twice). The
+   * active job's box, or with `jobId` a box left open by a job that has ended.
+   */
+  close (source: string, jobId?: number): Promise<StationDecision> {
     return this.#serial(async () => {
-      const job = this.#o.jobs.active()
+      const job = jobId === undefined ? this.#o.jobs.active() : this.#o.jobs.get(jobId)
       if (job === null) return this.#decide(source, '', 'close', 'NO_JOB')
       const box = this.#o.aggregator.stationBox(job.id)
       if (box === null || box.codeIds.length === 0) return this.#decide(source, '', 'close', 'EMPTY_BOX')
-      return this.#label(box, source, '', 'close', 'LABEL_PRINTED')
+      return this.#label(box, source, '', 'close', 'LABEL_PRINTED', job)
     })
   }
 
@@ -131,8 +140,9 @@ export class StationService extends TypedEmitter<StationEvents> {
     const read = show(unwrap(text))
     const job = this.#o.jobs.active()
     const scan = classify(text)
-    if (job === null) return this.#decide(source, read, scan.kind, 'NO_JOB')
+    // a label closes its box whatever job is active (a box left open by an ended job is closed the same way)
     if (scan.kind === 'label') return this.#closeByLabel(job, scan.sscc, source, read)
+    if (job === null) return this.#decide(source, read, scan.kind, 'NO_JOB')
     return this.#unit(job, scan.code, source, read)
   }
 
@@ -161,24 +171,28 @@ export class StationService extends TypedEmitter<StationEvents> {
     this.#o.log.info({ codeId: row.id, box: open.id, source }, 'station: unit added')
     if (open.codeIds.length + 1 >= open.capacity) {
       const full = this.#o.aggregator.stationBox(job.id)
-      if (full !== null) return this.#label(full, source, read, 'unit', 'BOX_FULL')
+      if (full !== null) return this.#label(full, source, read, 'unit', 'BOX_FULL', job)
     }
     return this.#decide(source, read, 'unit', 'ADDED')
   }
 
-  async #label (box: StationBox, source: string, read: string, kind: StationDecision['kind'], ok: 'BOX_FULL' | 'LABEL_PRINTED'): Promise<StationDecision> {
-    const r = await this.#o.aggregator.labelStationBox(box.id)
+  async #label (box: StationBox, source: string, read: string, kind: StationDecision['kind'], ok: 'BOX_FULL' | 'LABEL_PRINTED', job: JobView): Promise<StationDecision> {
+    // the label names the box's own job's product and batch
+    const r = await this.#o.aggregator.labelStationBox(box.id, { gtin: job.gtin, batch: job.batch })
     this.#o.log.info({ box: box.id, sscc: r.sscc, count: r.count, printed: r.printed }, 'station: box label')
     return this.#decide(source, read, kind, r.printed ? ok : 'NO_PRINTER', r.sscc)
   }
 
-  async #closeByLabel (job: JobView, sscc: string, source: string, read: string): Promise<StationDecision> {
-    const box = this.#o.aggregator.stationBox(job.id)
-    if (box === null || box.sscc === null) return this.#decide(source, read, 'label', 'NO_LABEL_EXPECTED', sscc)
+  async #closeByLabel (job: JobView | null, sscc: string, source: string, read: string): Promise<StationDecision> {
+    const box = job === null ? null : this.#o.aggregator.stationBox(job.id)
     // the box closes only under the SSCC on the label the operator holds: a label of another box would put these
-    // units under a box that does not contain them
-    if (box.sscc !== sscc) return this.#decide(source, read, 'label', 'WRONG_LABEL', sscc)
-    const closed = await this.#o.aggregator.closeStationBox(box.id)
+    // units under a box that does not contain them. A box left open by an ended job is found by its own label.
+    const target = box?.sscc === sscc ? box : this.#o.aggregator.openStationBoxes().find(b => b.sscc === sscc) ?? null
+    if (target === null) {
+      if (box === null || box.sscc === null) return this.#decide(source, read, 'label', job === null ? 'NO_JOB' : 'NO_LABEL_EXPECTED', sscc)
+      return this.#decide(source, read, 'label', 'WRONG_LABEL', sscc)
+    }
+    const closed = await this.#o.aggregator.closeStationBox(target.id)
     this.#o.log.info({ sscc, units: closed.codeIds.length, source }, 'station: box closed')
     return this.#decide(source, read, 'label', 'CLOSED', sscc)
   }

@@ -13,6 +13,8 @@ export const TS = {
   noJob: { ru: 'Нет активного задания: станция ждёт задание', en: 'No active job: the station waits for one' },
   awaiting: { ru: 'Ждёт скан этикетки', en: 'Waiting for its label scan' },
   close: { ru: 'Закрыть короб (печать этикетки)', en: 'Close box (print label)' },
+  leftOpen: { ru: 'Не закрыт короб прежнего задания', en: 'Box of an ended job still open' },
+  printLabel: { ru: 'Печать этикетки', en: 'Print label' },
   recent: { ru: 'Последние сканы', en: 'Latest scans' },
   scanners: { ru: 'Сканеры на порту', en: 'Serial scanners' },
   online: { ru: 'на связи', en: 'connected' },

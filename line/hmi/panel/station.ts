@@ -14,6 +14,7 @@ interface View {
   box: { count: number, capacity: number, sscc: string | null, awaitingLabel: boolean } | null
   recent: Decision[]
   scanners: Array<{ id: string, online: boolean }>
+  leftOpen: Array<{ jobId: number, gtin: string | null, batch: string | null, count: number, sscc: string | null }>
 }
 type Api = <R>(method: string, path: string, body?: unknown) => Promise<{ ok: true, data: R } | { ok: false, status: number, error: { code: string, message: Bilingual } }>
 type H = (tag: string, attrs?: Record<string, unknown>, ...children: Array<Node | string | null | undefined | false>) => HTMLElement
@@ -96,6 +97,7 @@ export function stationScreen (d: StationDeps): HTMLElement {
   const boxEl = h('div', { id: 'station-box', class: 'station-box' })
   const recentEl = h('ol', { id: 'station-recent', class: 'station-recent' })
   const scannersEl = h('div', { id: 'station-scanners', class: 'station-scanners' })
+  const leftOpenEl = h('div', { id: 'station-left-open', class: 'station-left-open' })
   const subst = h('input', { id: 'station-gs', name: 'gs', value: localStorage.getItem(SUBSTITUTE_KEY) ?? '', placeholder: '<GS>', maxlength: '16' }) as HTMLInputElement
   subst.addEventListener('change', () => { localStorage.setItem(SUBSTITUTE_KEY, subst.value) })
   const closeBtn = h('button', { id: 'station-close', class: 'btn big primary', onclick: () => { void closeBox() } }, t('close'))
@@ -122,6 +124,9 @@ export function stationScreen (d: StationDeps): HTMLElement {
         ]))
     recentEl.replaceChildren(...v.recent.map(r => h('li', { class: `station-row ${r.ok ? 'ok' : 'no'}`, 'data-decision': r.code },
       h('span', { class: 'station-mark' }, r.ok ? '✔' : '✖'), h('span', {}, r.text[lang]), h('code', {}, r.read), h('small', {}, r.source))))
+    leftOpenEl.replaceChildren(...v.leftOpen.map(b => h('div', { class: 'station-awaiting', 'data-left-open': String(b.jobId) },
+      `${t('leftOpen')} #${b.jobId} (${b.gtin ?? '—'} · ${b.batch ?? '—'}): ${b.count} ${t('units')}${b.sscc === null ? '' : ` · SSCC ${b.sscc}`}`,
+      d.can('station:close') ? h('button', { class: 'btn small', 'data-close-job': String(b.jobId), onclick: () => { void closeBox(b.jobId) } }, t('printLabel')) : null)))
     scannersEl.replaceChildren(...(v.scanners.length === 0
       ? []
       : [h('span', {}, `${t('scanners')}: `), ...v.scanners.map(s => h('span', { class: `chip ${s.online ? 'on' : 'off'}`, 'data-scanner': s.id }, `${s.id} — ${s.online ? t('online') : t('offline')}`))]))
@@ -149,8 +154,8 @@ export function stationScreen (d: StationDeps): HTMLElement {
     })
   }
 
-  const closeBox = async (): Promise<void> => {
-    const r = await d.api<{ decision: Decision, view: View }>('POST', '/api/station/close', {})
+  const closeBox = async (jobId?: number): Promise<void> => {
+    const r = await d.api<{ decision: Decision, view: View }>('POST', '/api/station/close', jobId === undefined ? {} : { jobId })
     if (r.ok) { showDecision(r.data.decision); renderView(r.data.view) }
     capture.focus()
   }
@@ -185,7 +190,7 @@ export function stationScreen (d: StationDeps): HTMLElement {
         h('label', { class: 'field' }, t('capture'), capture, h('small', {}, t('captureHint'))),
         result,
         h('details', { class: 'station-settings' }, h('summary', {}, t('gsSubstitute')), h('label', { class: 'field' }, t('gsHint'), subst))),
-      h('div', { class: 'station-right' }, boxEl, d.can('station:close') ? closeBtn : null, scannersEl)),
+      h('div', { class: 'station-right' }, boxEl, d.can('station:close') ? closeBtn : null, leftOpenEl, scannersEl)),
     h('h2', {}, t('recent')), recentEl)
 
   void refresh()

@@ -34,7 +34,7 @@ if (chromiumMissing !== null) {
     const agg = new Aggregator({ db: f.db, pool: f.pool, clock: f.clock, log: silentLogger(), alarms, companyPrefix: PREFIX, extensionDigit: 0, labelPrinter: rig.zpl })
     agg.setJob({ id: 1, gtin: GTIN_A, batch: 'B-1', unitsPerBox: 3, boxesPerPallet: 0 })
     const job = { id: 1, gtin: GTIN_A, batch: 'B-1', group: 'water', unitsPerBox: 3, boxesPerPallet: 0, status: 'active', startedAt: 0, endedAt: null } as unknown as JobView
-    const station = new StationService({ aggregator: agg, pool: f.pool, jobs: { active: () => job }, profiles: f.profiles, unitsPerBox: 3, clock: f.clock, log: silentLogger() })
+    const station = new StationService({ aggregator: agg, pool: f.pool, jobs: { active: () => job, get: id => id === 1 ? job : null }, profiles: f.profiles, unitsPerBox: 3, clock: f.clock, log: silentLogger() })
     const verified = async (gtin: string, jobId: number, n: number, seq: number) => {
       const codes = await f.pool.reserve(gtin, n, 'head-1', { jobId })
       for (const [i, c] of codes.entries()) await f.pool.transition({ ids: [c.id], to: 'PRINTED', seq: seq + i })

@@ -112,7 +112,7 @@ t.test('a station session through the serial port', async t => {
   const agg = new Aggregator({ db: f.db, pool: f.pool, clock: f.clock, log: silentLogger(), alarms: r.alarms, companyPrefix: '4601653', extensionDigit: 0, labelPrinter: zpl.zpl })
   const job = { id: 1, gtin: GTIN_A, batch: 'S', group: 'water', unitsPerBox: 2, boxesPerPallet: 0 } as unknown as JobView
   agg.setJob({ id: 1, gtin: GTIN_A, batch: 'S', unitsPerBox: 2, boxesPerPallet: 0 })
-  const station = new StationService({ aggregator: agg, pool: f.pool, jobs: { active: () => job }, profiles: f.profiles, unitsPerBox: 2, clock: f.clock, log: silentLogger() })
+  const station = new StationService({ aggregator: agg, pool: f.pool, jobs: { active: () => job, get: id => id === 1 ? job : null }, profiles: f.profiles, unitsPerBox: 2, clock: f.clock, log: silentLogger() })
   const decisions: StationDecision[] = []
   station.on('decision', d => decisions.push(d))
   r.scanner.on('read', text => { void station.scan(text, 'scanner:sc1') })

@@ -24,8 +24,9 @@ function stationFor (f: PoolFixture, o: { labelPrinter?: Printer, job?: JobView 
   const closed: ClosedContainer[] = []
   agg.on('closed', c => closed.push(c))
   let job: JobView | null = o.job === undefined ? jobView(1, GTIN_A) : o.job
-  const station = new StationService({ aggregator: agg, pool: f.pool, jobs: { active: () => job }, profiles: f.profiles, unitsPerBox: 3, clock: f.clock, log: silentLogger() })
-  return { agg, station, closed, setJob: (j: JobView | null) => { job = j } }
+  const known = new Map<number, JobView>([[1, job ?? jobView(1, GTIN_A)], [2, jobView(2, GTIN_B)]])
+  const station = new StationService({ aggregator: agg, pool: f.pool, jobs: { active: () => job, get: id => known.get(id) ?? null }, profiles: f.profiles, unitsPerBox: 3, clock: f.clock, log: silentLogger() })
+  return { agg, station, closed, setJob: (j: JobView | null) => { job = j; if (j !== null) known.set(j.id, j) } }
 }
 
 /** `n` codes of a job taken through the pool to VERIFIED, as the tracker does for good products. */
@@ -160,4 +161,25 @@ t.test('a job boxed partly on the line and partly at the station: one store, one
   t.same(s.agg.containersOf(1).map(c => c.items), [4, 3], "the line's box and the station's box, both the job's")
   t.same(s.closed.map(c => c.origin ?? 'line'), ['line', 'station'])
   t.equal(s.agg.counts(1).boxes, 2)
+})
+
+t.test('a station box left open when its job ended: listed, its label printed with its own job, closed by its label', async t => {
+  const f = await fixture(t)
+  const rig = await zplRig(t)
+  const s = stationFor(f, { labelPrinter: rig.zpl })
+  const units = await verified(f, GTIN_A, 1, 2, 1)
+  t.equal((await s.station.scan(units[0]!.code, 'test')).code, 'ADDED')
+  // job 1 ends, job 2 starts: the box of job 1 is still open on the table
+  s.setJob(jobView(2, GTIN_B))
+  t.same(s.station.view().leftOpen, [{ jobId: 1, gtin: GTIN_A, batch: 'ST-1', count: 1, sscc: null }])
+  t.equal((await s.station.scan(units[1]!.code, 'test')).code, 'OTHER_JOB', "job 1's units do not go into job 2's box")
+  const printed = await s.station.close('test', 1)
+  t.equal(printed.code, 'LABEL_PRINTED')
+  const label = rig.sim.printed.find(l => l.barcodes.some(b => b.data === `00${printed.sscc}`))
+  t.ok(label?.barcodes.some(b => b.type === 'datamatrix' && b.data.includes(`02${GTIN_A}371`)), "the label names job 1's GTIN and the box's count")
+  t.equal((await s.station.scan(`00${printed.sscc}`, 'test')).code, 'CLOSED', 'its label closes it while job 2 is active')
+  t.same(s.station.view().leftOpen, [])
+  t.same(s.closed.map(c => [c.jobId, c.codeIds]), [[1, [units[0]!.id]]])
+  s.setJob(null)
+  t.equal((await s.station.scan(`00${printed.sscc}`, 'test')).code, 'NO_JOB', 'a label with no job and no open box')
 })
