@@ -6,6 +6,7 @@ export const STATION_DECISIONS = {
   // accepts
   ADDED: { ok: true, text: { ru: 'Принят в короб', en: 'Added to the box' } },
   BOX_FULL: { ok: true, text: { ru: 'Принят; короб полон — печатается этикетка, отсканируйте её', en: 'Added; the box is full — its label is printing, scan it' } },
+  FULL_NO_LABEL: { ok: true, text: { ru: 'Принят; короб полон, но этикетка не напечатана — проверьте принтер и нажмите «Закрыть короб»', en: 'Added; the box is full but its label did not print — check the printer and press "Close box"' } },
   LABEL_PRINTED: { ok: true, text: { ru: 'Этикетка напечатана — наклейте и отсканируйте её, чтобы закрыть короб', en: 'Label printed — apply it and scan it to close the box' } },
   CLOSED: { ok: true, text: { ru: 'Короб закрыт', en: 'Box closed' } },
   // refusals of a unit
@@ -16,6 +17,7 @@ export const STATION_DECISIONS = {
   OTHER_JOB: { ok: false, text: { ru: 'Код другого задания', en: 'A code of another job' } },
   DEFECT: { ok: false, text: { ru: 'Код отбракован (брак) — изделие не укладывать', en: 'A rejected (defect) code — do not pack this unit' } },
   NOT_VERIFIED: { ok: false, text: { ru: 'Код не проверен камерой (не напечатан или не прочитан)', en: 'The code was not verified by the camera (not printed or not read)' } },
+  REPORTED_SINGLE: { ok: false, text: { ru: 'Код уже передан в ГИС МП как отдельная единица: в короб здесь не укладывается', en: 'The code is already reported to GIS MT as a single unit: it cannot be boxed here' } },
   BOXED: { ok: false, text: { ru: 'Код уже в другом коробе', en: 'The code is already in another box' } },
   LINE_BOX: { ok: false, text: { ru: 'Код в открытом коробе линии', en: "The code is in the line's open box" } },
   // refusals while closing

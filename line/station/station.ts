@@ -158,6 +158,7 @@ export class StationService extends TypedEmitter<StationEvents> {
     if (row.state === 'AGGREGATED' || (row.state === 'REPORTED' && row.parent !== null)) {
       return this.#decide(source, read, 'unit', box !== null && box.codeIds.includes(row.id) ? 'DUPLICATE' : 'BOXED')
     }
+    if (row.state === 'REPORTED') return this.#decide(source, read, 'unit', 'REPORTED_SINGLE')
     if (row.state !== 'VERIFIED' || jobId === null) return this.#decide(source, read, 'unit', 'NOT_VERIFIED')
     const where = this.#o.aggregator.containerOf(row.id)
     if (where !== null) {
@@ -180,7 +181,8 @@ export class StationService extends TypedEmitter<StationEvents> {
     // the label names the box's own job's product and batch
     const r = await this.#o.aggregator.labelStationBox(box.id, { gtin: job.gtin, batch: job.batch })
     this.#o.log.info({ box: box.id, sscc: r.sscc, count: r.count, printed: r.printed }, 'station: box label')
-    return this.#decide(source, read, kind, r.printed ? ok : 'NO_PRINTER', r.sscc)
+    // a unit that filled the box is in it whatever the printer did: its decision stays an accept
+    return this.#decide(source, read, kind, r.printed ? ok : kind === 'unit' ? 'FULL_NO_LABEL' : 'NO_PRINTER', r.sscc)
   }
 
   async #closeByLabel (job: JobView | null, sscc: string, source: string, read: string): Promise<StationDecision> {

@@ -134,6 +134,14 @@ t.test('without a label printer the box cannot be closed: said, not hidden', asy
   t.equal(r.code, 'NO_PRINTER')
   t.equal(r.ok, false)
   t.equal((await s.station.close('test')).code, 'NO_PRINTER')
+  // a unit that fills a box is in it, printer or not: an accept that says the label is missing
+  s.setJob(jobView(3, GTIN_A, 2))
+  const mine = await verified(f, GTIN_A, 3, 2, 20)
+  t.equal((await s.station.scan(mine[0]!.code, 'test')).code, 'ADDED')
+  const full = await s.station.scan(mine[1]!.code, 'test')
+  t.same([full.code, full.ok], ['FULL_NO_LABEL', true])
+  t.equal(f.pool.get(mine[1]!.id)?.state, 'VERIFIED', 'in the box (not AGGREGATED until the label closes it)')
+  t.equal(s.agg.containerOf(mine[1]!.id)?.origin, 'station')
   // the aggregator keeps its own invariant: no close before a label
   const other = await s.agg.openStationBox(2, 3)
   await t.rejects(s.agg.closeStationBox(other.id), { code: 'LC_ERR_STATION_BOX', context: { boxId: other.id, sscc: null } })
