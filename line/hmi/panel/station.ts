@@ -29,8 +29,12 @@ let available: boolean | null = null
 
 /** Whether this controller has a station (asked once after login). */
 export async function probeStation (api: Api): Promise<boolean> {
-  if (available === null) available = (await api<View>('GET', '/api/station')).ok
-  return available
+  if (available !== null) return available
+  const r = await api<View>('GET', '/api/station')
+  // only the server's own answer is kept: a lost connection or an expired session asks again next time
+  if (r.ok) available = true
+  else if (r.status === 404) available = false
+  return r.ok
 }
 export const stationAvailable = (): boolean => available === true
 export const stationTabText = (lang: Lang): string => TS.tab[lang]
