@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { StationDecision, StationView } from '../station/station.ts'
 import type { Logger } from '../log.ts'
+import { HmiError } from './errors.ts'
 import type { Action } from './roles.ts'
 import { parse } from './schemas.ts'
 import type { AuditResult, Session } from './store.ts'
@@ -45,16 +46,25 @@ export function registerStationRoutes (app: FastifyInstance, d: StationRoutesDep
     d.audit(s, action, { read: r.read, decision: r.code, ...(r.sscc === undefined ? {} : { sscc: r.sscc }) }, r.ok ? 'ok' : 'refused', r.ok ? null : r.text.en)
     return r
   }
+  /** The envelope checked; a refused one is a row of the audit trail like any other refusal. */
+  const input = <T>(s: Session, action: Action, schema: z.ZodType<T>, body: unknown, form: string): T => {
+    try {
+      return parse(schema, body, form)
+    } catch (err) {
+      d.audit(s, action, null, 'invalid', err instanceof HmiError ? err.text.en : String(err))
+      throw err
+    }
+  }
   app.get('/api/station', async req => { d.session(req); return station.view() })
   app.post('/api/station/scan', async req => {
     const s = d.permitted(req, 'station:scan')
-    const body = parse(scanSchema, req.body, 'station-scan')
+    const body = input(s, 'station:scan', scanSchema, req.body, 'station-scan')
     const decision = audited(s, 'station:scan', await station.scan(body.code, `panel:${s.username}`))
     return { decision, view: station.view() }
   })
   app.post('/api/station/close', async req => {
     const s = d.permitted(req, 'station:close')
-    const body = parse(closeSchema, req.body ?? {}, 'station-close')
+    const body = input(s, 'station:close', closeSchema, req.body ?? {}, 'station-close')
     const decision = audited(s, 'station:close', await station.close(`panel:${s.username}`, body.jobId))
     return { decision, view: station.view() }
   })
