@@ -41,6 +41,8 @@ const MIGRATIONS = [`
   -- the box/pallet camera's check of the printed label (line/aggregation/label-check.ts); NULL: not checked
   ALTER TABLE containers ADD COLUMN label_check TEXT CHECK (label_check IN ('pending', 'ok', 'failed'));
   ALTER TABLE containers ADD COLUMN label_reason TEXT;
+  -- when the label became awaited at the reader, as a running number: labels pass the reader in that order
+  ALTER TABLE containers ADD COLUMN label_seq INTEGER;
 `]
 
 export interface ClosedContainer {
@@ -539,13 +541,18 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
   /** Record a label check's state for a closed container; committed before it resolves. */
   setLabelCheck (sscc: string, check: 'pending' | 'ok' | 'failed', reason: string | null = null): Promise<void> {
     return this.#o.pool.commit.submit(db => {
-      db.prepare('UPDATE containers SET label_check = ?, label_reason = ? WHERE sscc = ?').run(check, reason, sscc)
+      if (check === 'pending') {
+        // a reprinted label goes through the reader after the labels already awaited, not in its box's closing order
+        db.prepare('UPDATE containers SET label_check = ?, label_reason = NULL, label_seq = (SELECT coalesce(max(label_seq), 0) + 1 FROM containers) WHERE sscc = ?').run(check, sscc)
+      } else {
+        db.prepare('UPDATE containers SET label_check = ?, label_reason = ? WHERE sscc = ?').run(check, reason, sscc)
+      }
     })
   }
 
-  /** Closed containers of a level whose label was printed and not read yet, in closing order (the conveyor's order). */
+  /** Closed containers of a level whose label was printed and not read yet, in the order their labels came out. */
   pendingLabelChecks (level: 'box' | 'pallet'): string[] {
-    return this.#db.prepare("SELECT sscc FROM containers WHERE level = ? AND state = 'closed' AND label_check = 'pending' ORDER BY closed_at, id").pluck().all(level) as string[]
+    return this.#db.prepare("SELECT sscc FROM containers WHERE level = ? AND state = 'closed' AND label_check = 'pending' ORDER BY label_seq, id").pluck().all(level) as string[]
   }
 
   /** Containers whose label check failed and is not resolved: what the panel lists. */

@@ -87,7 +87,7 @@ export class LabelCheck {
    * Labels printed whose container's close is not committed yet (a line box is labelled, then closed): a read that
    * comes that early waits for the close instead of finding nothing to check.
    */
-  readonly #printed = new Map<string, { promise: Promise<void>, resolve: () => void }>()
+  readonly #printed = new Map<string, { level: 'box' | 'pallet', promise: Promise<void>, resolve: () => void }>()
   readonly #expecting = new Set<Promise<void>>()
 
   constructor (options: LabelCheckOptions) {
@@ -101,7 +101,7 @@ export class LabelCheck {
       if (f === null) {
         let resolve = (): void => {}
         const promise = new Promise<void>(r => { resolve = r })
-        this.#printed.set(l.sscc, { promise, resolve })
+        this.#printed.set(l.sscc, { level: l.level, promise, resolve })
       } else if (f.check === 'failed' || f.check === null) {
         // a reprint (same SSCC) of a container whose check failed, or whose first label never printed: read it now
         this.#queue(() => this.#o.aggregator.setLabelCheck(l.sscc, 'pending'))
@@ -127,7 +127,7 @@ export class LabelCheck {
   async #next (level: 'box' | 'pallet'): Promise<string | null> {
     const first = this.#o.aggregator.pendingLabelChecks(level)[0]
     if (first !== undefined) return first
-    const closing = [...this.#printed.values()][0]
+    const closing = [...this.#printed.values()].find(p => p.level === level)
     if (closing === undefined) return null
     await Promise.race([closing.promise, new Promise(resolve => setTimeout(resolve, CLOSE_WAIT_MS).unref())])
     return this.#o.aggregator.pendingLabelChecks(level)[0] ?? null
