@@ -11,6 +11,7 @@ import type { Printer } from '../printers/types.ts'
 import { MqttVerifier } from '../verifiers/mqtt-verifier.ts'
 import { AlarmBook } from './alarms/alarms.ts'
 import { Aggregator } from './aggregation/aggregator.ts'
+import { LabelCheck } from './aggregation/label-check.ts'
 import { Cameras } from './app/cameras.ts'
 import { lineModes, linkViews, printersByMode, printersByRole } from './app/devices.ts'
 import { emissionStatus, followJobDemand } from './app/emission-demand.ts'
@@ -59,6 +60,8 @@ import { Feeder } from './tracking/feeder.ts'
 import { Tracker } from './tracking/tracker.ts'
 import { startL3, type L3Wiring } from './l3/wire.ts'
 import { NkClient, ProductCatalogue, ProductStore } from './products/index.ts'
+import { SerialScanner } from './station/serial-scanner.ts'
+import { StationService } from './station/station.ts'
 
 export interface LineHandle {
   config: LineConfig
@@ -249,8 +252,14 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
 
     const verifier = new MqttVerifier({ client: mqtt, site: config.site, line: config.line, clock, logger: log.child({ module: 'verifier' }), cameras: config.cameras.map(c => c.id) })
     closers.push(relayCameras(bus, verifier))
+    // box and pallet cameras read the labels after the label printer (docs/verifiers.md)
+    const labelLevels = new Set(config.cameras.flatMap(c => c.role === 'unit' ? [] : [c.role]))
+    const labelCheck = labelLevels.size === 0
+      ? undefined
+      : new LabelCheck({ aggregator, levels: labelLevels, labelsPrinted: labelPrinter?.printSscc !== undefined, gtinOf: id => jobs.get(id)?.gtin ?? null, alarms, log: log.child({ module: 'label-check' }) })
     const cameras = new Cameras({
       bus, cameras: config.cameras, tracker, alarms, log: log.child({ module: 'cameras' }),
+      ...(labelCheck === undefined ? {} : { labels: labelCheck }),
       fault: (kind, message, source) => runtime.fault(kind, message, source),
       refreshStatus: () => verifier.refreshStatus(),
       refreshMs: timings.cameraStatusRefreshMs,
@@ -329,7 +338,25 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
 
     // finding boxes, pallets, codes and reports on the panel; a code's status in GIS MT through the reports' True API client
     const lookup = new LineLookup({ db, pool, jobs, profiles, outbox, now: () => clock.now(), cisesInfo: trueApiClient === null ? null : (cises, group) => trueApiClient.cisesInfo(cises, group) })
+    // the manual aggregation station (docs/station.md): keyboard-wedge scans through the panel, serial scanners here
+    let station: StationService | undefined
+    if (config.station !== undefined) {
+      const scanners = config.station.scanners.map(sc => new SerialScanner({ ...sc, alarms, log: log.child({ module: 'scanner', scanner: sc.id }) }))
+      const service = new StationService({
+        aggregator, pool, jobs, profiles, unitsPerBox: config.station.unitsPerBox, clock, log: log.child({ module: 'station' }),
+        scanners: () => scanners.map(sc => ({ id: sc.id, online: sc.online })),
+      })
+      for (const sc of scanners) {
+        sc.on('read', text => { service.scan(text, `scanner:${sc.id}`).catch(err => log.error({ err, scanner: sc.id }, 'station scan failed')) })
+        sc.on('refused', r => { service.refuseInput(`scanner:${sc.id}`, r.preview).catch(err => log.error({ err, scanner: sc.id }, 'station refusal failed')) })
+        sc.start()
+        closers.push(() => sc.close())
+      }
+      station = service
+    }
+
     const hmi = createHmiServer({
+      ...(station === undefined ? {} : { station }),
       ...(erpQueue === undefined ? {} : { erpQueue }), lookup,
       batchReportPage: id => { const r = report(id); return r === null ? null : batchReportHtml(r) },
       control: runtime, products, db, log: log.child({ module: 'hmi' }), clock, ...(codeFiles === undefined ? {} : { codeFiles }),

@@ -11,11 +11,16 @@ import { loadHeadMap } from '../printers/modbus-head/head-map.ts'
 import { ModbusPlcPort } from './line/plc-modbus.ts'
 import { MqttPlcPort, type PlcPort } from './line/plc-port.ts'
 import { ModbusHeadSim, type ModbusHeadSimOptions } from './printers/modbus-head.ts'
-import { ZplPrinterSim } from './printers/zpl-printer.ts'
+import { ZplPrinterSim, type PrintedLabel } from './printers/zpl-printer.ts'
 
 export interface WorldOptions {
   /** Camera behaviour for unit cameras (image or fast mode, defects, faults). */
   camera?: CameraScenarioInput
+  /**
+   * Behaviour of box/pallet label cameras (fast mode): noReadRate misses labels, ghostRate reads a changed character
+   * (another SSCC, or no SSCC at all). Each reads the labels its level's label printer printed, in printing order.
+   */
+  labelCamera?: CameraScenarioInput
   head?: ModbusHeadSimOptions
   seed?: number
   now?: () => number
@@ -76,9 +81,10 @@ export class SimWorld {
     }
     for (const cam of config.cameras) {
       const client = await login(cam.id, `${cam.id}-sim`, `sim-${cam.id}-${process.pid}`)
-      const sim = new SimCamera({ id: cam.id, site: config.site, line: config.line, client, clock: { now }, scenario: cam.role === 'unit' ? (this.#o.camera ?? {}) : {}, seed: this.#o.seed ?? 1 })
+      const sim = new SimCamera({ id: cam.id, site: config.site, line: config.line, client, clock: { now }, scenario: cam.role === 'unit' ? (this.#o.camera ?? {}) : { mode: 'fast', ...this.#o.labelCamera }, seed: this.#o.seed ?? 1 })
       await sim.start()
       this.cameras.set(cam.id, sim)
+      if (cam.role !== 'unit') this.#readLabels(config, cam.role, sim)
     }
     // the PLC on the line's broker (docs/plc-mqtt.md), or the Modbus TCP client of the controller (docs/plc-modbus.md)
     const t = config.plc.transport
@@ -104,6 +110,26 @@ export class SimWorld {
       now,
     })
     await this.conveyor.start()
+  }
+
+  /**
+   * A label camera after the box/pallet label printer: every SSCC label of its level that comes out is read as
+   * printed (its DataMatrix: SSCC, GTIN, count), with the camera's faults. A pallet label says PALLET in its title.
+   */
+  #readLabels (config: LineConfig, level: 'box' | 'pallet', cam: SimCamera): void {
+    let seq = 0
+    for (const p of config.printers) {
+      const printer = p.driver === 'zpl-label' && p.role !== 'unit' ? this.labelPrinters.get(p.id) : undefined
+      printer?.on('printed', (label: PrintedLabel) => {
+        const sscc = label.barcodes.find(b => b.type === 'gs1-128' && /^00\d{18}$/.test(b.data))
+        if (sscc === undefined) return
+        if ((label.texts.some(t => t.includes('PALLET')) ? 'pallet' : 'box') !== level) return
+        const dm = label.barcodes.find(b => b.type === 'datamatrix')
+        const n = ++seq
+        // applied and carried to the reader: a moment after printing
+        setTimeout(() => { void cam.trigger(n, dm?.data ?? sscc.data) }, 200).unref()
+      })
+    }
   }
 
   /** Send a command as the PLC's hard buttons would. */

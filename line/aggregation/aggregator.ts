@@ -11,6 +11,7 @@ import { TypedEmitter } from '../events.ts'
 import type { Logger } from '../log.ts'
 import type { CodePool } from '../pool/pool.ts'
 import { migrate, type Db } from '../store/open.ts'
+import { LineError } from '../domain/errors.ts'
 import type { Printer } from '../../printers/types.ts'
 
 const MIGRATIONS = [`
@@ -34,6 +35,14 @@ const MIGRATIONS = [`
   CREATE UNIQUE INDEX container_items_code ON container_items (code_id) WHERE code_id IS NOT NULL;
   CREATE TABLE sscc_counter (id INTEGER PRIMARY KEY CHECK (id = 1), next INTEGER NOT NULL);
   INSERT INTO sscc_counter (id, next) VALUES (1, 1);
+`, `
+  -- 'station': a box filled at the manual aggregation station (line/station); the line's box logic never touches it
+  ALTER TABLE containers ADD COLUMN origin TEXT NOT NULL DEFAULT 'line' CHECK (origin IN ('line', 'station'));
+  -- the box/pallet camera's check of the printed label (line/aggregation/label-check.ts); NULL: not checked
+  ALTER TABLE containers ADD COLUMN label_check TEXT CHECK (label_check IN ('pending', 'ok', 'failed'));
+  ALTER TABLE containers ADD COLUMN label_reason TEXT;
+  -- when the label became awaited at the reader, as a running number: labels pass the reader in that order
+  ALTER TABLE containers ADD COLUMN label_seq INTEGER;
 `]
 
 export interface ClosedContainer {
@@ -43,6 +52,8 @@ export interface ClosedContainer {
   /** Units (code ids) for a box, child SSCCs for a pallet. */
   codeIds: number[]
   children: string[]
+  /** Set for a box closed at the manual aggregation station (its label was scanned to close it). */
+  origin?: 'station'
 }
 
 interface OpenContainer { id: number, level: 'box' | 'pallet', capacity: number, count: number }
@@ -63,7 +74,17 @@ export interface AggregatorEvents {
   closed: [ClosedContainer]
   /** The open box or pallet changed (what the panel shows). */
   change: []
+  /** A box or pallet label came out of the label printer (a first print or a reprint): a label camera will read it. */
+  labelled: [{ level: 'box' | 'pallet', sscc: string, count: number, origin?: 'station' }]
 }
+
+/** A station box asked to do what its state does not allow (the station checks first: this is an invariant). */
+export class StationBoxError extends LineError {
+  constructor (message: string, context: Record<string, unknown>) { super('LC_ERR_STATION_BOX', message, context) }
+}
+
+/** The station's open box (docs/station.md). */
+export interface StationBox { id: number, jobId: number, capacity: number, sscc: string | null, codeIds: number[] }
 
 export class Aggregator extends TypedEmitter<AggregatorEvents> {
   readonly #o: AggregatorOptions
@@ -132,7 +153,7 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
   }
 
   #loadOpen (jobId: number, level: 'box' | 'pallet'): OpenContainer | null {
-    const r = this.#db.prepare("SELECT id, capacity FROM containers WHERE job_id = ? AND level = ? AND state = 'open' ORDER BY id DESC LIMIT 1").get(jobId, level) as { id: number, capacity: number } | undefined
+    const r = this.#db.prepare("SELECT id, capacity FROM containers WHERE job_id = ? AND level = ? AND state = 'open' AND origin = 'line' ORDER BY id DESC LIMIT 1").get(jobId, level) as { id: number, capacity: number } | undefined
     if (r === undefined) return null
     const n = (this.#db.prepare('SELECT count(*) AS n FROM container_items WHERE container_id = ?').get(r.id) as { n: number }).n
     return { id: r.id, level, capacity: r.capacity, count: n }
@@ -315,17 +336,21 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
     this.#announce({ level: 'pallet', sscc, jobId: job.id, codeIds: [], children })
   }
 
-  async #label (sscc: string, level: 'box' | 'pallet', count: number): Promise<void> {
+  /** Print a label; false when there is no label printer or the print failed (alarmed). */
+  async #label (sscc: string, level: 'box' | 'pallet', count: number, origin?: 'station', contents?: { gtin: string, batch: string }): Promise<boolean> {
     const p = this.#o.labelPrinter
-    if (p?.printSscc === undefined) return
-    const job = this.#job
+    if (p?.printSscc === undefined) return false
+    const job = contents ?? this.#job
     try {
       await p.printSscc({ sscc, level, count, ...(job === null ? {} : { gtin: job.gtin, batch: job.batch }) })
       this.#o.alarms.clear('LABEL_FAILED', p.id)
+      this.emit('labelled', { level, sscc, count, ...(origin === undefined ? {} : { origin }) })
+      return true
     } catch (err) {
       // The box stays closed under its SSCC; the operator reprints the label (same SSCC) once the printer is back.
       this.#o.log.error({ err, sscc }, 'label print failed')
       this.#o.alarms.raise({ code: 'LABEL_FAILED', source: p.id, params: { level: level === 'box' ? { ru: 'короба', en: 'Box' } : { ru: 'паллеты', en: 'Pallet' }, sscc }, detail: { sscc } })
+      return false
     }
   }
 
@@ -442,6 +467,126 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
   counts (jobId: number): { boxes: number, pallets: number } {
     const rows = this.#db.prepare("SELECT level, count(*) AS n FROM containers WHERE job_id = ? AND state = 'closed' GROUP BY level").all(jobId) as Array<{ level: string, n: number }>
     return { boxes: rows.find(r => r.level === 'box')?.n ?? 0, pallets: rows.find(r => r.level === 'pallet')?.n ?? 0 }
+  }
+
+  // ---- the manual aggregation station (line/station, docs/station.md): its own open box per job, filled by scans.
+  // The station decides what may go in; this module owns the rows and the close, the same close as the line's.
+
+  /** The station's open box of a job, if any, with its units in scan order and its SSCC once its label is printed. */
+  stationBox (jobId: number): StationBox | null {
+    const r = this.#db.prepare("SELECT id, capacity, sscc FROM containers WHERE job_id = ? AND level = 'box' AND state = 'open' AND origin = 'station' ORDER BY id DESC LIMIT 1").get(jobId) as { id: number, capacity: number, sscc: string | null } | undefined
+    if (r === undefined) return null
+    return { id: r.id, jobId, capacity: r.capacity, sscc: r.sscc, codeIds: this.#st.items.all(r.id) as number[] }
+  }
+
+  /** Every open station box, of any job (a box left open when its job ended is still to be closed). */
+  openStationBoxes (): StationBox[] {
+    const rows = this.#db.prepare("SELECT id, job_id AS jobId, capacity, sscc FROM containers WHERE level = 'box' AND state = 'open' AND origin = 'station' ORDER BY id").all() as Array<{ id: number, jobId: number, capacity: number, sscc: string | null }>
+    return rows.map(r => ({ ...r, codeIds: this.#st.items.all(r.id) as number[] }))
+  }
+
+  /** Where a unit is boxed: its container (open or closed, line or station), or null when in none. */
+  containerOf (codeId: number): { id: number, state: 'open' | 'closed' | 'scrapped', origin: 'line' | 'station', sscc: string | null } | null {
+    return (this.#db.prepare('SELECT c.id, c.state, c.origin, c.sscc FROM container_items i JOIN containers c ON c.id = i.container_id WHERE i.code_id = ?')
+      .get(codeId) as { id: number, state: 'open' | 'closed' | 'scrapped', origin: 'line' | 'station', sscc: string | null } | undefined) ?? null
+  }
+
+  /** Open the station's box for a job, committed before it is returned. */
+  openStationBox (jobId: number, capacity: number): Promise<StationBox> {
+    return this.#serial(async () => {
+      const existing = this.stationBox(jobId)
+      if (existing !== null) return existing
+      const id = this.#nextId++
+      await this.#o.pool.commit.submit(db => {
+        db.prepare("INSERT INTO containers (id, level, job_id, state, capacity, opened_at, origin) VALUES (?, 'box', ?, 'open', ?, ?, 'station')").run(id, jobId, capacity, this.#o.clock.now())
+      })
+      return { id, jobId, capacity, sscc: null, codeIds: [] }
+    })
+  }
+
+  /**
+   * Put a scanned unit in the station's box, committed before it resolves. The unique index on container_items
+   * (code_id) is the last word: a unit already in any box is refused here even if the caller's check raced.
+   */
+  addToStationBox (boxId: number, codeId: number): Promise<'added' | 'boxed' | 'closed'> {
+    return this.#serial(() => this.#o.pool.commit.submit(db => {
+      const box = db.prepare("SELECT state, sscc FROM containers WHERE id = ? AND origin = 'station'").get(boxId) as { state: string, sscc: string | null } | undefined
+      if (box === undefined || box.state !== 'open' || box.sscc !== null) return 'closed' as const
+      if (this.#inAContainer.get(codeId) !== undefined) return 'boxed' as const
+      this.#insertItem.run(boxId, codeId)
+      return 'added' as const
+    }))
+  }
+
+  /**
+   * The station's box is complete: give it its SSCC (stored on the open box, so a restart or a reprint keeps it)
+   * and print its label. The box closes only when the operator scans that label (closeStationBox).
+   */
+  labelStationBox (boxId: number, contents?: { gtin: string, batch: string }): Promise<{ sscc: string, count: number, printed: boolean }> {
+    return this.#serial(async () => {
+      const row = this.#db.prepare("SELECT sscc, state FROM containers WHERE id = ? AND origin = 'station'").get(boxId) as { sscc: string | null, state: string } | undefined
+      if (row === undefined || row.state !== 'open') throw new StationBoxError('the station box is not open', { boxId, state: row?.state ?? null })
+      const count = (this.#st.items.all(boxId) as number[]).length
+      let sscc = row.sscc
+      if (sscc === null) {
+        sscc = await this.#o.pool.commit.submit(db => {
+          const n = this.#st.sscc.get() as number
+          const digits = buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, n).digits
+          db.prepare('UPDATE containers SET sscc = ? WHERE id = ?').run(digits, boxId)
+          return digits
+        })
+      }
+      const printed = await this.#label(sscc, 'box', count, 'station', contents)
+      return { sscc, count, printed }
+    })
+  }
+
+  /** Close the station's box under the SSCC its label carries: units AGGREGATED, 'closed' emitted (reports follow). */
+  closeStationBox (boxId: number): Promise<ClosedContainer> {
+    return this.#serial(async () => {
+      const r = await this.#o.pool.commit.submit(db => {
+        const row = db.prepare("SELECT job_id AS jobId, sscc, state FROM containers WHERE id = ? AND origin = 'station'").get(boxId) as { jobId: number, sscc: string | null, state: string } | undefined
+        if (row === undefined || row.state !== 'open' || row.sscc === null) throw new StationBoxError('the station box has no label yet or is not open', { boxId, state: row?.state ?? null, sscc: row?.sscc ?? null })
+        const codeIds = this.#st.items.all(boxId) as number[]
+        this.#st.close.run(row.sscc, this.#o.clock.now(), boxId)
+        this.#o.pool.transitionSync({ ids: codeIds, to: 'AGGREGATED', parent: `00${row.sscc}` })
+        return { level: 'box' as const, sscc: row.sscc, jobId: row.jobId, codeIds, children: [], origin: 'station' as const }
+      })
+      this.emit('closed', r)
+      this.emit('change')
+      return r
+    })
+  }
+
+  // ---- label checks by a box/pallet camera (line/aggregation/label-check.ts): the state is kept on the container
+
+  /** What a closed container's label must say: level, units (box) or boxes (pallet), its job. */
+  labelFacts (sscc: string): { level: 'box' | 'pallet', count: number, jobId: number, check: 'pending' | 'ok' | 'failed' | null } | null {
+    return (this.#db.prepare(`SELECT level, job_id AS jobId, label_check AS "check",
+      (SELECT count(*) FROM container_items i WHERE i.container_id = containers.id) AS count
+      FROM containers WHERE sscc = ? AND state = 'closed'`).get(sscc) as { level: 'box' | 'pallet', count: number, jobId: number, check: 'pending' | 'ok' | 'failed' | null } | undefined) ?? null
+  }
+
+  /** Record a label check's state for a closed container; committed before it resolves. */
+  setLabelCheck (sscc: string, check: 'pending' | 'ok' | 'failed', reason: string | null = null): Promise<void> {
+    return this.#o.pool.commit.submit(db => {
+      if (check === 'pending') {
+        // a reprinted label goes through the reader after the labels already awaited, not in its box's closing order
+        db.prepare('UPDATE containers SET label_check = ?, label_reason = NULL, label_seq = (SELECT coalesce(max(label_seq), 0) + 1 FROM containers) WHERE sscc = ?').run(check, sscc)
+      } else {
+        db.prepare('UPDATE containers SET label_check = ?, label_reason = ? WHERE sscc = ?').run(check, reason, sscc)
+      }
+    })
+  }
+
+  /** Closed containers of a level whose label was printed and not read yet, in the order their labels came out. */
+  pendingLabelChecks (level: 'box' | 'pallet'): string[] {
+    return this.#db.prepare("SELECT sscc FROM containers WHERE level = ? AND state = 'closed' AND label_check = 'pending' ORDER BY label_seq, id").pluck().all(level) as string[]
+  }
+
+  /** Containers whose label check failed and is not resolved: what the panel lists. */
+  failedLabelChecks (): Array<{ level: 'box' | 'pallet', sscc: string, reason: string | null, closedAt: number }> {
+    return this.#db.prepare("SELECT level, sscc, label_reason AS reason, closed_at AS closedAt FROM containers WHERE label_check = 'failed' AND state = 'closed' ORDER BY id").all() as Array<{ level: 'box' | 'pallet', sscc: string, reason: string | null, closedAt: number }>
   }
 
   /** Resolves when every unit added so far is committed and every box close started so far has finished. */

@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts'
 import type { AlarmBook } from '../alarms/alarms.ts'
 import type { FaultKind } from '../state/machine.ts'
 import type { Tracker } from '../tracking/tracker.ts'
+import type { VerificationResult } from '../../verifiers/types.ts'
 
 export interface CameraSpec { id: string, role: 'unit' | 'box' | 'pallet' }
 
@@ -14,6 +15,8 @@ export interface CamerasOptions {
   bus: LineBus
   cameras: readonly CameraSpec[]
   tracker: Pick<Tracker, 'onResult'>
+  /** Where the results of box and pallet cameras go (line/aggregation/label-check.ts). */
+  labels?: { onResult(r: VerificationResult, level: 'box' | 'pallet'): Promise<unknown> }
   alarms: Pick<AlarmBook, 'raise' | 'clear'>
   /** Holds the line (the runtime's fault). */
   fault: (kind: FaultKind, message: Bilingual, source: string) => void
@@ -28,20 +31,20 @@ export class Cameras {
   readonly #o: CamerasOptions
   readonly #online = new Map<string, boolean>()
   readonly #unit: ReadonlySet<string>
-  /** Box/pallet cameras whose results were seen: aggregation does not check them yet (said once per camera). */
-  readonly #unused = new Set<string>()
+  readonly #labelLevel: ReadonlyMap<string, 'box' | 'pallet'>
   #timer: NodeJS.Timeout | null = null
 
   constructor (options: CamerasOptions) {
     this.#o = options
     this.#unit = new Set(options.cameras.filter(c => c.role === 'unit').map(c => c.id))
+    this.#labelLevel = new Map(options.cameras.flatMap(c => c.role === 'unit' ? [] : [[c.id, c.role] as const]))
     const { bus, alarms } = options
     bus.on('camera:result', r => {
       if (this.#unit.has(r.camera)) { this.#o.tracker.onResult(r); return }
-      if (!this.#unused.has(r.camera)) {
-        this.#unused.add(r.camera)
-        this.#o.log.warn({ camera: r.camera }, 'results of box and pallet cameras are not checked yet: ignored')
-      }
+      const level = this.#labelLevel.get(r.camera)
+      if (level === undefined) return
+      if (this.#o.labels === undefined) { this.#o.log.warn({ camera: r.camera }, 'a label camera result, but no label check is wired'); return }
+      this.#o.labels.onResult(r, level).catch(err => this.#o.log.error({ err, camera: r.camera }, 'label check failed'))
     })
     bus.on('camera:invalid', e => {
       // a camera the config does not name: one alarm for all of them (made-up ids must not fill the panel)

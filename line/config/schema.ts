@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { checkJobForGroup, groupRule } from '../domain/groups.ts'
 import { jobGroupFields, jobModeField } from '../jobs/fields.ts'
 import { integer, nonEmpty } from './sections/common.ts'
-import { cameraSchema, plcSchema, printerSchema } from './sections/devices.ts'
+import { cameraSchema, plcSchema, printerSchema, stationSchema } from './sections/devices.ts'
 import { brokerSchema, catalogueSchema, erpSchema, hmiSchema, l3Schema, omsSchema, poolSchema, reportsSchema, signerSchema, storeSchema, trueApiSchema } from './sections/services.ts'
 
 const topicPart = () => nonEmpty().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" and "_" only (used in MQTT topics)')
@@ -52,6 +52,8 @@ export const configSchema = z.strictObject({
   printers: z.array(printerSchema).default([]),
   cameras: z.array(cameraSchema).default([]),
   plc: plcSchema.prefault({}),
+  /** The manual aggregation station; absent: off. */
+  station: stationSchema.optional(),
   hmi: hmiSchema.prefault({}),
   l3: l3Schema.prefault({}),
   /** The ERP / 1C HTTP API; absent: off. */
@@ -65,10 +67,13 @@ export const configSchema = z.strictObject({
     seen.set(p.id, i)
   })
   const cams = new Map<string, number>()
+  const labelPrinter = c.printers.some(p => p.driver === 'zpl-label' && p.role !== 'unit')
   c.cameras.forEach((cam, i) => {
     const j = cams.get(cam.id)
     if (j !== undefined) ctx.addIssue({ code: 'custom', path: ['cameras', i, 'id'], message: `duplicate id "${cam.id}" (also cameras[${j}])` })
     cams.set(cam.id, i)
+    // a label camera reads what the box/pallet label printer printed: without one it would wait for labels forever
+    if (cam.role !== 'unit' && !labelPrinter) ctx.addIssue({ code: 'custom', path: ['cameras', i, 'role'], message: `a ${cam.role} camera reads box/pallet labels: configure a zpl-label printer with role box or pallet` })
   })
   // §4.4.10 note 1: the OMS takes no aggregation for lp, shoes, nabeer — their boxes go to the True API
   const rule = c.job === undefined ? undefined : groupRule(c.job.group)

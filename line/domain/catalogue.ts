@@ -724,6 +724,33 @@ export const CATALOGUE = {
     action: { ru: 'Проверьте ПЛК (в работе ли программа), сетевой кабель и клиент Modbus TCP в ПЛК; связь восстанавливается сама, ПЛК отбраковывает всё на конвейере', en: 'Check the PLC (is its program running), the network cable and its Modbus TCP client; the link recovers by itself, the PLC rejects everything on the conveyor' },
   },
 
+  // ---- manual aggregation station and box/pallet label checks (docs/station.md, docs/verifiers.md) ----------
+  LC_ERR_STATION_INPUT: {
+    severity: 'warning',
+    text: { ru: 'Сканер прислал не код: строка отклонена', en: 'The scanner sent something that is not a code: line refused' },
+    action: { ru: 'Проверьте настройку сканера (суффикс CR/LF, разделитель GS, скорость порта) — docs/station.md', en: "Check the scanner's set-up (CR/LF suffix, GS separator, baud rate): docs/station.md" },
+  },
+  LC_ERR_STATION_BOX: {
+    severity: 'fault',
+    text: { ru: 'Короб станции агрегации не в том состоянии для этого действия', en: 'The station box is not in a state for that action' },
+    action: CHECK_LOG,
+  },
+  SCANNER_OFFLINE: {
+    severity: 'warning',
+    text: { ru: 'Сканер {scanner} станции агрегации не на связи', en: 'Station scanner {scanner} not connected' },
+    action: { ru: 'Проверьте кабель и питание сканера; порт открывается заново сам', en: "Check the scanner's cable and power; the port is reopened by itself" },
+  },
+  SCANNER_INPUT: {
+    severity: 'warning',
+    text: { ru: 'Сканер {scanner} прислал не код: {reason}', en: 'Scanner {scanner} sent something that is not a code: {reason}' },
+    action: { ru: 'Проверьте настройку сканера (суффикс CR/LF, скорость, чётность) — docs/station.md', en: "Check the scanner's set-up (CR/LF suffix, baud rate, parity): docs/station.md" },
+  },
+  LABEL_CHECK_FAILED: {
+    severity: 'fault',
+    text: { ru: 'Этикетка {level} {sscc} не прошла проверку: {reason}', en: '{level} label {sscc} failed its check: {reason}' },
+    action: { ru: 'Снимите короб (паллету) с конвейера, проверьте содержимое и этикетку; перепечатайте этикетку (тот же SSCC) и проверьте снова, или спишите короб', en: 'Take the box (pallet) off the conveyor, check its contents and label; reprint the label (same SSCC) and check again, or scrap the box' },
+  },
+
   // ---- line alarms: printers, pool, state ------------------------------------------------------------------
   LABEL_FAILED: {
     severity: 'fault',

@@ -9,6 +9,7 @@ export const ACTIONS = [
   'cmd:abort', 'cmd:clear', 'cmd:suspend', 'cmd:unsuspend',
   'alarm:ack', 'box:close', 'pallet:close', 'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start',
   'report:view', 'code:gismt', 'report:retry', 'audit:view', 'users:manage', 'codes:export', 'codes:import', 'product:sync', 'product:edit',
+  'station:scan', 'station:close',
 ] as const
 export type Action = typeof ACTIONS[number]
 
@@ -41,6 +42,8 @@ export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>>
   'codes:import': { ru: 'Загрузка кодов из файла', en: 'Import codes from a file' },
   'product:sync': { ru: 'Синхронизация с Национальным каталогом', en: 'Sync with the National Catalogue' },
   'product:edit': { ru: 'Ввод карточки товара вручную', en: 'Enter a product card by hand' },
+  'station:scan': { ru: 'Скан на станции агрегации', en: 'Scan at the aggregation station' },
+  'station:close': { ru: 'Закрыть короб станции агрегации', en: 'Close the station box' },
 }
 
 const OPERATOR: readonly Action[] = [
@@ -49,6 +52,8 @@ const OPERATOR: readonly Action[] = [
   'code:gismt',
   // reading the catalogue again changes nothing a person entered
   'product:sync',
+  // the station decides every scan itself: the operator only brings units and labels to it
+  'station:scan', 'station:close',
 ]
 // Engineers also do what ends or reshapes production and what touches codes already on units.
 const ENGINEER: readonly Action[] = [

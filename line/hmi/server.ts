@@ -17,6 +17,7 @@ import type { CodeFilesPort } from '../codefiles/service.ts'
 import { UPLOAD_HEADER, registerCodeRoutes } from './codes.ts'
 import { registerFindRoutes } from './find-routes.ts'
 import type { LineLookup } from '../lookup/lookup.ts'
+import { registerStationRoutes, type StationPort } from './station.ts'
 import { buildPanel, type PanelAssets } from './panel-build.ts'
 import { LiveUpdates } from './live.ts'
 import { ACTIONS, PERMISSIONS, can, type Action } from './roles.ts'
@@ -120,7 +121,7 @@ function bootstrapFor (host: string, b: BootstrapOptions, log: Logger): Bootstra
  * (line/products). With it the job form picks a product — a GTIN without a card is refused and the card gives group,
  * TN VED, packing and expiry — and the panel lists, syncs and edits cards.
  */
-export function createHmiServer (o: { control: LineControl, products?: ProductsControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort, erpQueue?: HmiErpQueue, batchReportPage?: HmiBatchReportPage, lookup?: LineLookup }): HmiServer {
+export function createHmiServer (o: { control: LineControl, products?: ProductsControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort, erpQueue?: HmiErpQueue, batchReportPage?: HmiBatchReportPage, lookup?: LineLookup, station?: StationPort }): HmiServer {
   const { control, clock, config } = o
   const log = o.log.child({ module: 'hmi' })
   const store = new HmiStore(o.db)
@@ -396,6 +397,11 @@ export function createHmiServer (o: { control: LineControl, products?: ProductsC
   const lookup = o.lookup
   if (lookup !== undefined) {
     app.register(async app => { registerFindRoutes(app, { lookup, session: req => sessionOf(req), permitted, audit, log }) })
+  }
+  // --- the manual aggregation station (operator)
+  const station = o.station
+  if (station !== undefined) {
+    app.register(async app => { registerStationRoutes(app, { station, permitted, session: req => sessionOf(req), audit, log }) })
   }
   // --- jobs queued by the ERP: listed for the panel, started by the operator (the same checks as the job form)
   const erpQueue = o.erpQueue

@@ -61,9 +61,14 @@ export function unitLabel (item: PrintItem, template = DEFAULT_UNIT_TEMPLATE): s
   return fill(template, { dm: dataMatrixData(item.code), hri: fieldText(humanReadable(item.code)), id: String(item.id) })
 }
 
+/** The element string of a box/pallet label's DataMatrix: SSCC, and with a GTIN the contents' GTIN and count (AI 02, 37). */
+export function ssccLabelElements (label: Pick<SsccLabel, 'sscc' | 'gtin' | 'count'>): string {
+  return `00${label.sscc}${label.gtin !== undefined ? `02${label.gtin}37${label.count}` : ''}`
+}
+
 export function ssccLabel (label: SsccLabel, template = DEFAULT_SSCC_TEMPLATE): string {
   const title = label.level === 'pallet' ? 'ПАЛЛЕТА / PALLET' : 'КОРОБ / BOX'
-  const dm = dataMatrixData(`00${label.sscc}${label.gtin !== undefined ? `02${label.gtin}37${label.count}` : ''}`)
+  const dm = dataMatrixData(ssccLabelElements(label))
   return fill(template, {
     title,
     sscc: label.sscc,

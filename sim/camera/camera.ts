@@ -9,6 +9,7 @@ import { AI82 } from '../../line/codes/index.ts'
 import { failedGrade, gradeSymbol } from '../../verifiers/grading.ts'
 import { decodeImage, idealMatrix, loadDecoder, renderGrey, type GreyImage } from '../../verifiers/imaging.ts'
 import { cameraResultPayload } from '../../verifiers/payload.ts'
+import { ssccLabelElements } from '../../printers/zpl-label/zpl.ts'
 import type { Grade } from '../../verifiers/types.ts'
 import { prng } from '../codes/factory.ts'
 import { degrade, toPng, type Defects } from './degrade.ts'
@@ -142,6 +143,19 @@ export class SimCamera {
       this.#timers.add(timer)
     }
     return shot
+  }
+
+  /**
+   * A box or pallet label passes a label camera (role box/pallet): it reads the label's DataMatrix — the SSCC and,
+   * with a GTIN, the contents' GTIN and count — as the label printer printed it (printers/zpl-label/zpl.ts).
+   * Faults: `miss` reads nothing (no label, torn, skewed); `misread` returns another box's SSCC (a label swapped
+   * between boxes); `count` says another count than printed (a label made for other contents). The scenario's
+   * noReadRate applies too.
+   */
+  async readLabel (seq: number, label: { sscc: string, gtin?: string, count: number }, fault: { miss?: boolean, misread?: string, count?: number } = {}): Promise<Shot> {
+    if (fault.miss === true) return await this.trigger(seq, null)
+    const read = { ...label, ...(fault.misread === undefined ? {} : { sscc: fault.misread }), ...(fault.count === undefined ? {} : { count: fault.count }) }
+    return await this.trigger(seq, ssccLabelElements(read))
   }
 
   /** Stop publishing; pending late results are dropped (as when a camera loses power). */

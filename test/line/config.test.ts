@@ -86,12 +86,14 @@ t.test('missing required keys, YAML syntax errors and unreadable files', async t
   t.same(e4.problems.sort(), ['job.gtin: expected 14 digits', 'job.productionDate: expected a date yyyy-MM-dd', 'job.quantity: must be at least 1'].sort())
 })
 
-t.test('box and pallet cameras are refused until their results have somewhere to go', async t => {
+t.test('box and pallet cameras read the labels of a box/pallet label printer; without one they are refused', async t => {
   const err = t.throws(() => parseConfig('site: s\nline: l\ncameras: [{ id: u }, { id: b, role: box }, { id: p, role: pallet }]\n')) as ConfigError
   t.same(err.problems, [
-    'cameras[1].role: box and pallet cameras are not supported yet (their results would be dropped); only "unit"',
-    'cameras[2].role: box and pallet cameras are not supported yet (their results would be dropped); only "unit"',
+    'cameras[1].role: a box camera reads box/pallet labels: configure a zpl-label printer with role box or pallet',
+    'cameras[2].role: a pallet camera reads box/pallet labels: configure a zpl-label printer with role box or pallet',
   ])
+  const c = parseConfig('site: s\nline: l\nprinters: [{ id: lbl, driver: zpl-label, role: box, transport: { kind: tcp, port: 9100 } }]\ncameras: [{ id: u }, { id: b, role: box, distance: 30 }]\n')
+  t.same(c.cameras.map(x => x.role), ['unit', 'box'], 'a box camera is accepted, and it is not bound by the reject decision point')
   t.equal(parseConfig('site: s\nline: l\ncameras: [{ id: u, role: unit }]\n').cameras[0]?.role, 'unit')
 })
 

@@ -93,11 +93,10 @@ export const printerSchema = z.discriminatedUnion('driver', [modbusHeadSchema, z
 export const cameraSchema = z.strictObject({
   id: id(),
   /**
-   * What it looks at. Only units are verified today: a box or pallet camera's results would have nowhere to go, so
-   * such a camera is refused rather than accepted and silently ignored.
+   * What it looks at: units (each result matched to its product by the trigger seq), or box / pallet labels after
+   * the label printer (each result is the next closed container's, in closing order; docs/verifiers.md).
    */
-  role: z.enum(['unit', 'box', 'pallet']).default('unit')
-    .refine(r => r === 'unit', 'box and pallet cameras are not supported yet (their results would be dropped); only "unit"'),
+  role: z.enum(['unit', 'box', 'pallet']).default('unit'),
   /** Pitches (trigger positions) from the print station to this camera; must be before the reject decision point. */
   distance: integer().min(0).default(2),
   /** A result later than this after the trigger counts as missing: the item is rejected. */
@@ -153,4 +152,32 @@ export const plcSchema = z.strictObject({
    * PLC passes every product it got no reject for (docs/plc-mqtt.md).
    */
   failSafe: z.boolean().default(true),
+})
+
+/**
+ * The manual aggregation station (docs/station.md): a handheld scanner fills boxes by hand. A USB keyboard-wedge
+ * scanner types into the panel's station screen and needs nothing here; a serial (RS-232 / USB virtual COM) or
+ * Ethernet scanner sending one line per read is listed under `scanners`.
+ */
+export const stationSchema = z.strictObject({
+  /** Units per station box when the job's own unitsPerBox is 0 (the line does not box that job). */
+  unitsPerBox: integer().min(1).max(100_000).default(12),
+  scanners: z.array(z.strictObject({
+    id: id(),
+    /** Serial port (8N1 at the scanner's baud rate) or TCP for a scanner on a serial-to-Ethernet server. */
+    transport: transport(),
+    /** The scanner's suffix: a read ends at CR, LF or CR LF ("any" takes each of them). */
+    terminator: z.enum(['cr', 'lf', 'crlf', 'any']).default('any'),
+    /** Longest read accepted; longer lines are refused whole (a marking code with its crypto tail is under 200). */
+    maxLength: integer().min(20).max(4096).default(512),
+    /** A read without its terminator for this long is refused (a cable pulled mid-read, a wrong suffix). */
+    partialTimeoutMs: duration().default(1000),
+    reconnectMs: duration().default(2000),
+  })).default([]),
+}).superRefine((s, ctx) => {
+  const seen = new Set<string>()
+  s.scanners.forEach((sc, i) => {
+    if (seen.has(sc.id)) ctx.addIssue({ code: 'custom', path: ['scanners', i, 'id'], message: `duplicate id "${sc.id}"` })
+    seen.add(sc.id)
+  })
 })

@@ -5,6 +5,7 @@ import { GROUP_RULES, JOB_FIELD_FORMATS, JOB_GROUP_FIELDS, type GroupRule, type 
 import { REASONS } from '../../domain/reasons.ts'
 import { T, type Key, type Lang, type Text } from './i18n.ts'
 import { findView } from './find.ts'
+import { probeStation, stationAvailable, stationScreen, stationTabText } from './station.ts'
 
 interface Me { username: string, role: string, mustChangePassword: boolean, permissions: string[] }
 type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bilingual>, lineCode?: string }
@@ -12,7 +13,7 @@ type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bili
 let lang: Lang = localStorage.getItem('lc-lang') === 'en' ? 'en' : 'ru'
 let me: Me | null = null
 let snap: LineSnapshot | null = null
-let tab: 'line' | 'products' | 'find' | 'report' | 'audit' | 'users' = 'line'
+let tab: 'line' | 'products' | 'find' | 'report' | 'audit' | 'users' | 'station' = 'line'
 /** The product catalogue; null while not loaded or when the server has none (then the job form takes a typed GTIN). */
 let catalogue: { products: ProductView[], status: CatalogueStatus } | null = null
 let catalogueAsked = false
@@ -130,6 +131,7 @@ function render (): void {
   renderTab()
   connect()
   if (!catalogueAsked) { catalogueAsked = true; void loadProducts().then(() => { if (catalogue !== null && me !== null) render() }) }
+  void probeStation(api).then(on => { if (on && me !== null && document.querySelector('[data-tab="station"]') === null) render() })
 }
 
 async function loadProducts (): Promise<void> {
@@ -178,7 +180,8 @@ function passwordScreen (): HTMLElement {
 
 function tabs (): HTMLElement[] {
   const list: Array<[typeof tab, Key, boolean]> = [['line', 'tabLine', true], ['products', 'tabProducts', catalogue !== null], ['find', 'tabFind', true], ['report', 'tabReport', can('report:view')], ['audit', 'tabAudit', can('audit:view')], ['users', 'tabUsers', can('users:manage')]]
-  return list.filter(([, , ok]) => ok).map(([id, k]) => h('button', { class: `tab ${tab === id ? 'active' : ''}`, 'data-tab': id, onclick: () => { tab = id; render() } }, tr(k)))
+  const station = stationAvailable() && can('station:scan') ? [h('button', { class: `tab ${tab === 'station' ? 'active' : ''}`, 'data-tab': 'station', onclick: () => { tab = 'station'; render() } }, stationTabText(lang))] : []
+  return [...list.filter(([, , ok]) => ok).map(([id, k]) => h('button', { class: `tab ${tab === id ? 'active' : ''}`, 'data-tab': id, onclick: () => { tab = id; render() } }, tr(k))), ...station]
 }
 
 function renderHeader (): void {
@@ -206,6 +209,7 @@ function renderTab (): void {
   else if (tab === 'find') main.append(findView({ h, api, toast, lang: () => lang, can }))
   else if (tab === 'report') main.append(reportView())
   else if (tab === 'audit') main.append(auditView())
+  else if (tab === 'station') main.append(stationScreen({ lang, api, h, can }))
   else main.append(usersView())
 }
 
