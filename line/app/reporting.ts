@@ -31,6 +31,9 @@ export function routeReports (o: { oms: ReportSender | null, trueApi: ReportSend
   if (o.trueApi !== null) {
     if (o.aggregationVia === 'true-api') { senders.aggregation = o.trueApi; senders.pallet = o.trueApi }
     senders.introduction = o.trueApi
+    // the OMS has no disaggregation (§4.4.10, Table 111: aggregationType AGGREGATION only): GIS MT's document
+    // (TA §4.1.2.3) whichever way the aggregation went (docs/rework.md)
+    senders.disaggregation = o.trueApi
   }
   return senders
 }
