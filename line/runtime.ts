@@ -8,6 +8,7 @@ import type { Clock } from './clock.ts'
 import { CodeFormatError, parseCode, parseHri, parseSscc, type ProfileRegistry } from './codes/index.ts'
 import type {
   Bilingual, ControlResult, Counters, DeviceView, JobChange, JobInput, JobView, LineControl, LineOperation, LineSnapshot, ShiftRow,
+  ReworkControl,
 } from './control.ts'
 import { TypedEmitter, type LineBus } from './events.ts'
 import { JobError, type JobStore } from './jobs/jobs.ts'
@@ -58,6 +59,8 @@ export interface RuntimeOptions {
   emissionStatus?: () => { ordersInFlight: number, lastError: string | null }
   lastImagePng?: () => Buffer | null
   lastImageInfo?: () => LineSnapshot['lastImage']
+  /** Rework of boxes GIS MT holds (docs/rework.md): a reported box is scrapped through its disaggregation. */
+  rework?: ReworkControl
 }
 
 /** LineControl's events: 'snapshot' whenever something visible changed. */
@@ -283,6 +286,13 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     this.#operation(actor, 'box:scrap', { sscc, reason, units: Array.isArray(r) ? r.length : 0, ...(Array.isArray(r) ? {} : { refused: r }) })
     if (r === 'unknown') return { ok: false, reason: { ru: 'Нет закрытого короба с таким SSCC', en: 'no closed box with that SSCC' } }
     if (r === 'reported') {
+      // GIS MT holds the box: it is disaggregated first, its units dropped out once that is accepted (docs/rework.md)
+      if (this.#o.rework !== undefined) {
+        const rw = await this.#o.rework.reworkBox({ sscc, take: [], scrap: true }, actor)
+        this.#operation(actor, 'box:scrap', { sscc, reason, through: 'disaggregation', ok: rw.ok })
+        if (rw.ok) { this.#counters.scrapped(); this.#changed() }
+        return rw.ok ? { ok: true } : rw
+      }
       return { ok: false, reason: { ru: `Агрегация короба ${sscc} уже принята: списать его можно только после расформирования в ГИС МТ`, en: `the aggregation of box ${sscc} is already accepted: it can be scrapped only after disaggregation in GIS MT` } }
     }
     // a scrapped box is no longer a box (the store counts closed ones), and its units go out as dropout now

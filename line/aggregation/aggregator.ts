@@ -34,7 +34,56 @@ const MIGRATIONS = [`
   CREATE UNIQUE INDEX container_items_code ON container_items (code_id) WHERE code_id IS NOT NULL;
   CREATE TABLE sscc_counter (id INTEGER PRIMARY KEY CHECK (id = 1), next INTEGER NOT NULL);
   INSERT INTO sscc_counter (id, next) VALUES (1, 1);
+`, `
+  -- v2: rework (docs/rework.md). A box or pallet GIS MT held and the line took apart is 'disaggregated' (kept for the
+  -- record: its SSCC is never used again); the container its units or boxes went to is named in replaced_by.
+  CREATE TABLE containers_v2 (
+    id INTEGER PRIMARY KEY,
+    level TEXT NOT NULL CHECK (level IN ('box', 'pallet')),
+    job_id INTEGER NOT NULL,
+    sscc TEXT UNIQUE,
+    state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'scrapped', 'disaggregated')),
+    capacity INTEGER NOT NULL,
+    parent_id INTEGER,
+    opened_at INTEGER NOT NULL,
+    closed_at INTEGER,
+    replaced_by INTEGER
+  );
+  INSERT INTO containers_v2 (id, level, job_id, sscc, state, capacity, parent_id, opened_at, closed_at)
+    SELECT id, level, job_id, sscc, state, capacity, parent_id, opened_at, closed_at FROM containers;
+  DROP TABLE containers;
+  ALTER TABLE containers_v2 RENAME TO containers;
 `]
+
+/** A unit taken out of a box GIS MT holds: dropped out with a reason (samples, defects), or kept and returned. */
+export interface TakeOut { codeId: number, fate: 'drop' | 'return', reason?: string }
+
+/** What a rework changed in the store, committed together with its disaggregation report (docs/rework.md). */
+export interface ReworkPlan {
+  jobId: number
+  /** Aggregates GIS MT must undo, a pallet before the box it holds (TA §4.1.2.3: one document, in order). */
+  units: string[]
+  /** Every unit whose aggregate changes: the disaggregation report's codes. */
+  codeIds: number[]
+  /** Units whose box aggregation GIS MT undoes, and units whose pallet aggregation it undoes. */
+  release: { aggregation: number[], pallet: number[] }
+  dropped: Array<{ codeId: number, reason: string }>
+  returned: number[]
+  /** The new box and pallet (SSCC digits), null when nothing was left to put in one. */
+  newBox: string | null
+  newPallet: string | null
+}
+
+/** Why a rework was refused, for the operator (the runtime words it). */
+export type ReworkRefusal = 'unknown' | 'not-reported' | 'in-flight' | 'pallet-in-flight' | 'not-in-box' | 'is-pallet'
+
+/** What the aggregator asks of the reports side inside the rework's commit. */
+export interface ReworkHooks {
+  /** Whether GIS MT holds the box (its aggregation accepted) and the pallet (its pallet aggregation accepted). */
+  held (unitIds: readonly number[]): { box: boolean, pallet: boolean, inFlight: boolean, palletInFlight: boolean, palletReported: boolean }
+  /** Write the disaggregation report, in the same commit. */
+  report (plan: ReworkPlan): void
+}
 
 export interface ClosedContainer {
   level: 'box' | 'pallet'
@@ -399,6 +448,170 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
         this.#o.pool.transitionSync({ ids, to: 'DEFECT', reason: 'SCRAPPED' })
         return ids
       })
+    })
+  }
+
+  /** The box (closed or disaggregated) a unit is in now, by SSCC digits; null when in none. */
+  boxOf (codeId: number): { sscc: string, level: 'box' | 'pallet', state: string, jobId: number } | null {
+    return (this.#db.prepare(`SELECT c.sscc, c.level, c.state, c.job_id AS jobId FROM container_items i JOIN containers c ON c.id = i.container_id
+      WHERE i.code_id = ? AND c.state = 'closed'`).get(codeId) as { sscc: string, level: 'box' | 'pallet', state: string, jobId: number } | undefined) ?? null
+  }
+
+  /** A closed container by SSCC digits, with its units (a box) or its boxes' SSCCs (a pallet) and the pallet holding it. */
+  container (sscc: string): { level: 'box' | 'pallet', jobId: number, state: string, units: number[], boxes: string[], pallet: string | null } | null {
+    const c = this.#db.prepare('SELECT id, level, job_id AS jobId, state, parent_id AS parentId FROM containers WHERE sscc = ?').get(sscc) as { id: number, level: 'box' | 'pallet', jobId: number, state: string, parentId: number | null } | undefined
+    if (c === undefined) return null
+    const units = this.#st.items.all(c.id) as Array<number | null>
+    const boxes = c.level === 'pallet' ? this.#st.children.all(c.id) as string[] : []
+    const pallet = c.parentId === null ? null : (this.#db.prepare("SELECT sscc FROM containers WHERE id = ? AND state = 'closed'").pluck().get(c.parentId) as string | undefined) ?? null
+    return { level: c.level, jobId: c.jobId, state: c.state, units: units.filter((x): x is number => x !== null), boxes, pallet }
+  }
+
+  /**
+   * Rework a closed box GIS MT holds (docs/rework.md): take units out (dropped with a reason, or returned), or all of
+   * them (`scrap`), and put the rest into a new box with a new SSCC; a pallet GIS MT holds the box in is taken apart
+   * too and its boxes, the new one included, go onto a new pallet. One commit: the old box (and pallet) become
+   * 'disaggregated', the taken units DEFECT or loose, the rest in the new box, and — through `hooks.report` — the
+   * disaggregation report. Labels are printed after the commit; 'closed' is emitted for the new box and pallet,
+   * whose aggregation the report planner holds until GIS MT accepted the disaggregation.
+   */
+  reworkBox (sscc: string, take: readonly TakeOut[], o: { scrap?: boolean }, hooks: ReworkHooks): Promise<ReworkPlan | ReworkRefusal> {
+    return this.#serial(async () => {
+      const r = await this.#o.pool.commit.submit(db => {
+        const box = db.prepare("SELECT id, level, job_id AS jobId, capacity, parent_id AS parentId FROM containers WHERE sscc = ? AND state = 'closed'").get(sscc) as { id: number, level: string, jobId: number, capacity: number, parentId: number | null } | undefined
+        if (box === undefined) return 'unknown' as const
+        if (box.level !== 'box') return 'is-pallet' as const
+        const units = (this.#st.items.all(box.id) as Array<number | null>).filter((x): x is number => x !== null)
+        const taken = new Map(take.map(t => [t.codeId, t]))
+        if ([...taken.keys()].some(id => !units.includes(id))) return 'not-in-box' as const
+        const held = hooks.held(units)
+        if (!held.box) return held.inFlight ? 'in-flight' as const : 'not-reported' as const
+        const pallet = box.parentId === null ? undefined : db.prepare('SELECT id, capacity, state FROM containers WHERE id = ?').get(box.parentId) as { id: number, capacity: number, state: string } | undefined
+        if (pallet?.state === 'closed' && !held.pallet && held.palletInFlight) return 'pallet-in-flight' as const
+        const now = this.#o.clock.now()
+        const palletHeld = pallet?.state === 'closed' && held.pallet
+        const allUnits = [...units]
+        const otherBoxes = palletHeld ? (db.prepare("SELECT id, sscc FROM containers WHERE parent_id = ? AND state = 'closed' AND id != ? ORDER BY id").all(pallet.id, box.id) as Array<{ id: number, sscc: string }>) : []
+        for (const b of otherBoxes) allUnits.push(...(this.#st.items.all(b.id) as Array<number | null>).filter((x): x is number => x !== null))
+        // the units taken out
+        const dropped: ReworkPlan['dropped'] = []
+        const returned: number[] = []
+        const out = o.scrap === true ? units.map(id => ({ codeId: id, fate: 'drop' as const, reason: 'SCRAPPED' })) : [...taken.values()]
+        for (const t of out) {
+          db.prepare('DELETE FROM container_items WHERE container_id = ? AND code_id = ?').run(box.id, t.codeId)
+          if (t.fate === 'drop') {
+            const reason = t.reason ?? 'REMOVED'
+            // the unit keeps its old box as parent until GIS MT undid that box: the dropout waits for it
+            this.#o.pool.transitionSync({ ids: [t.codeId], to: 'DEFECT', reason })
+            dropped.push({ codeId: t.codeId, reason })
+          } else {
+            this.#o.pool.reboxSync([t.codeId], null)
+            returned.push(t.codeId)
+          }
+        }
+        const left = units.filter(id => !out.some(t => t.codeId === id))
+        const nextSscc = (): string => buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, this.#st.sscc.get() as number).digits
+        // the new pallet first (the new box goes onto it)
+        let newPalletId: number | null = null
+        let newPallet: string | null = null
+        if (palletHeld && (otherBoxes.length > 0 || left.length > 0)) {
+          newPalletId = this.#nextId++
+          newPallet = nextSscc()
+          db.prepare("INSERT INTO containers (id, level, job_id, sscc, state, capacity, opened_at, closed_at) VALUES (?, 'pallet', ?, ?, 'closed', ?, ?, ?)").run(newPalletId, box.jobId, newPallet, pallet.capacity, now, now)
+        }
+        let newBox: string | null = null
+        let newBoxId: number | null = null
+        if (left.length > 0) {
+          newBoxId = this.#nextId++
+          newBox = nextSscc()
+          db.prepare("INSERT INTO containers (id, level, job_id, sscc, state, capacity, opened_at, closed_at) VALUES (?, 'box', ?, ?, 'closed', ?, ?, ?)").run(newBoxId, box.jobId, newBox, box.capacity, now, now)
+          for (const id of left) {
+            db.prepare('DELETE FROM container_items WHERE container_id = ? AND code_id = ?').run(box.id, id)
+            this.#insertItem.run(newBoxId, id)
+          }
+          this.#o.pool.reboxSync(left, `00${newBox}`)
+        }
+        db.prepare("UPDATE containers SET state = 'disaggregated', replaced_by = ? WHERE id = ?").run(newBoxId, box.id)
+        if (pallet !== undefined) {
+          db.prepare('DELETE FROM container_items WHERE container_id = ? AND child_id = ?').run(pallet.id, box.id)
+          if (palletHeld) {
+            db.prepare("UPDATE containers SET state = 'disaggregated', replaced_by = ? WHERE id = ?").run(newPalletId, pallet.id)
+            for (const b of otherBoxes) {
+              db.prepare('DELETE FROM container_items WHERE container_id = ? AND child_id = ?').run(pallet.id, b.id)
+              if (newPalletId !== null) { this.#st.setParent.run(newPalletId, b.id); this.#st.insertChild.run(newPalletId, b.id) } else this.#st.setParent.run(null, b.id)
+            }
+            if (newPalletId !== null && newBoxId !== null) { this.#st.setParent.run(newPalletId, newBoxId); this.#st.insertChild.run(newPalletId, newBoxId) }
+          } else if (newBoxId !== null) {
+            // a pallet GIS MT does not hold (still open, or pallets not reported on this line): the new box takes the old one's place
+            this.#st.setParent.run(pallet.id, newBoxId); this.#st.insertChild.run(pallet.id, newBoxId)
+          }
+        }
+        const palletSscc = palletHeld ? db.prepare('SELECT sscc FROM containers WHERE id = ?').pluck().get(pallet.id) as string : null
+        const plan: ReworkPlan = {
+          jobId: box.jobId,
+          units: [...(palletSscc === null ? [] : [`00${palletSscc}`]), `00${sscc}`],
+          codeIds: palletHeld ? allUnits : units,
+          release: { aggregation: units, pallet: palletHeld ? allUnits : [] },
+          dropped, returned, newBox, newPallet,
+        }
+        hooks.report(plan)
+        return plan
+      }, { statements: 50 + 4 * take.length })
+      if (typeof r === 'string') return r
+      if (r.newBox !== null) await this.#label(r.newBox, 'box', this.container(r.newBox)?.units.length ?? 0)
+      if (r.newPallet !== null) await this.#label(r.newPallet, 'pallet', this.container(r.newPallet)?.boxes.length ?? 0)
+      if (r.newBox !== null) {
+        const c = this.container(r.newBox)
+        this.emit('closed', { level: 'box', sscc: r.newBox, jobId: r.jobId, codeIds: c?.units ?? [], children: [] } satisfies ClosedContainer)
+      }
+      if (r.newPallet !== null) this.emit('closed', { level: 'pallet', sscc: r.newPallet, jobId: r.jobId, codeIds: [], children: this.container(r.newPallet)?.boxes ?? [] } satisfies ClosedContainer)
+      this.emit('change')
+      return r
+    })
+  }
+
+  /**
+   * Take apart a pallet GIS MT holds (docs/rework.md): its boxes stay boxes; with `rebuild` they go onto a new pallet
+   * with a new SSCC (without `drop`, boxes named there: they stay loose). One commit with the disaggregation report.
+   */
+  reworkPallet (sscc: string, o: { rebuild: boolean, drop?: readonly string[] }, hooks: ReworkHooks): Promise<ReworkPlan | ReworkRefusal> {
+    return this.#serial(async () => {
+      const r = await this.#o.pool.commit.submit(db => {
+        const pallet = db.prepare("SELECT id, level, job_id AS jobId, capacity FROM containers WHERE sscc = ? AND state = 'closed'").get(sscc) as { id: number, level: string, jobId: number, capacity: number } | undefined
+        if (pallet === undefined) return 'unknown' as const
+        if (pallet.level !== 'pallet') return 'not-in-box' as const
+        const boxes = db.prepare("SELECT id, sscc FROM containers WHERE parent_id = ? AND state = 'closed' ORDER BY id").all(pallet.id) as Array<{ id: number, sscc: string }>
+        const units = boxes.flatMap(b => (this.#st.items.all(b.id) as Array<number | null>).filter((x): x is number => x !== null))
+        const held = hooks.held(units)
+        if (!held.pallet) return held.palletInFlight ? 'pallet-in-flight' as const : 'not-reported' as const
+        const now = this.#o.clock.now()
+        const keep = boxes.filter(b => !(o.drop ?? []).includes(b.sscc))
+        let newPalletId: number | null = null
+        let newPallet: string | null = null
+        if (o.rebuild && keep.length > 0) {
+          newPalletId = this.#nextId++
+          newPallet = buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, this.#st.sscc.get() as number).digits
+          db.prepare("INSERT INTO containers (id, level, job_id, sscc, state, capacity, opened_at, closed_at) VALUES (?, 'pallet', ?, ?, 'closed', ?, ?, ?)").run(newPalletId, pallet.jobId, newPallet, pallet.capacity, now, now)
+        }
+        for (const b of boxes) {
+          db.prepare('DELETE FROM container_items WHERE container_id = ? AND child_id = ?').run(pallet.id, b.id)
+          const onto = keep.includes(b) ? newPalletId : null
+          this.#st.setParent.run(onto, b.id)
+          if (onto !== null) this.#st.insertChild.run(onto, b.id)
+        }
+        db.prepare("UPDATE containers SET state = 'disaggregated', replaced_by = ? WHERE id = ?").run(newPalletId, pallet.id)
+        const plan: ReworkPlan = { jobId: pallet.jobId, units: [`00${sscc}`], codeIds: units, release: { aggregation: [], pallet: units }, dropped: [], returned: [], newBox: null, newPallet }
+        hooks.report(plan)
+        return plan
+      }, { statements: 20 + 3 * 64 })
+      if (typeof r === 'string') return r
+      if (r.newPallet !== null) {
+        const boxes = this.container(r.newPallet)?.boxes ?? []
+        await this.#label(r.newPallet, 'pallet', boxes.length)
+        this.emit('closed', { level: 'pallet', sscc: r.newPallet, jobId: r.jobId, codeIds: [], children: boxes } satisfies ClosedContainer)
+      }
+      this.emit('change')
+      return r
     })
   }
 

@@ -28,6 +28,8 @@ export const REASONS = {
   EXPIRY: { kind: 'write-off', label: { ru: 'Срок действия кода истёк', en: 'Code expired' } },
   PRINTER_FAULT: { kind: 'write-off', label: { ru: 'Неисправность принтера', en: 'Printer fault' } },
   QA_SAMPLES: { kind: 'write-off', label: { ru: 'Образцы для контроля качества', en: 'Quality control samples' } },
+  PRODUCT_TESTING: { kind: 'write-off', label: { ru: 'Тестирование продукта', en: 'Product testing' } },
+  DEMO_SAMPLES: { kind: 'write-off', label: { ru: 'Демонстрационные образцы', en: 'Demonstration samples' } },
   OTHER: { kind: 'write-off', label: { ru: 'Прочее', en: 'Other' } },
 } as const satisfies Record<string, ReasonEntry>
 

@@ -9,6 +9,7 @@ export const ACTIONS = [
   'cmd:abort', 'cmd:clear', 'cmd:suspend', 'cmd:unsuspend',
   'alarm:ack', 'box:close', 'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start',
   'report:view', 'audit:view', 'users:manage', 'codes:export', 'codes:import', 'product:sync', 'product:edit',
+  'box:rework', 'unit:sample',
 ] as const
 export type Action = typeof ACTIONS[number]
 
@@ -38,6 +39,8 @@ export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>>
   'codes:import': { ru: 'Загрузка кодов из файла', en: 'Import codes from a file' },
   'product:sync': { ru: 'Синхронизация с Национальным каталогом', en: 'Sync with the National Catalogue' },
   'product:edit': { ru: 'Ввод карточки товара вручную', en: 'Enter a product card by hand' },
+  'box:rework': { ru: 'Переупаковка короба или паллеты (расформирование в ГИС МТ)', en: 'Rework a box or pallet (disaggregation in GIS MT)' },
+  'unit:sample': { ru: 'Отбор образцов', en: 'Take samples' },
 }
 
 const OPERATOR: readonly Action[] = [
@@ -53,6 +56,8 @@ const ENGINEER: readonly Action[] = [
   'codes:export', 'codes:import',
   // a card decides the group, dates and packing of every job of its product
   'product:edit',
+  // rework changes what GIS MT holds (docs/rework.md)
+  'box:rework', 'unit:sample',
 ]
 const ADMIN: readonly Action[] = [...ENGINEER, 'users:manage']
 

@@ -1,0 +1,176 @@
+// Rework of boxes and pallets GIS MT already holds (docs/rework.md): disaggregation through the True API
+// (DISAGGREGATION_DOCUMENT, TA §4.1.2.3), re-aggregation into a new box and pallet with new SSCCs and labels, units
+// taken out (samples, defects, returned), scrap of a reported box. The store change and the disaggregation report are
+// one commit; the new box's aggregation and the dropout of the taken units wait in the report planner until GIS MT
+// accepted the disaggregation.
+import { randomUUID } from 'node:crypto'
+import type { Aggregator, ReworkHooks, ReworkPlan, ReworkRefusal, TakeOut } from '../aggregation/aggregator.ts'
+import { parseSscc, CodeFormatError } from '../codes/index.ts'
+import type { Bilingual, ControlResult, ReworkControl, ReworkOutcome, ReworkTake } from '../control.ts'
+import { CATALOGUE, type ErrorCode } from '../domain/catalogue.ts'
+import { disaggregationOf, sampleReasonsOf } from '../domain/groups.ts'
+import type { LineBus } from '../events.ts'
+import type { JobStore } from '../jobs/jobs.ts'
+import type { Logger } from '../log.ts'
+import type { CodePool } from '../pool/pool.ts'
+import type { ReportOutbox } from '../reports/outbox.ts'
+
+export interface ReworkOptions {
+  aggregator: Aggregator
+  pool: CodePool
+  /** null: no outbox (no reports configured): nothing GIS MT holds can be undone from here. */
+  outbox: ReportOutbox | null
+  jobs: Pick<JobStore, 'get'>
+  bus: LineBus
+  log: Logger
+}
+
+type Refusal = { ok: false, reason: Bilingual, code: ErrorCode }
+
+function refuse (code: ErrorCode, params: Record<string, string> = {}, detail?: Bilingual): Refusal {
+  const fill = (t: string): string => t.replace(/\{(\w+)\}/g, (_m, k: string) => params[k] ?? `{${k}}`)
+  const text = CATALOGUE[code].text
+  return { ok: false, code, reason: { ru: fill(text.ru) + (detail === undefined ? '' : `: ${detail.ru}`), en: fill(text.en) + (detail === undefined ? '' : `: ${detail.en}`) } }
+}
+
+const REFUSALS: Record<ReworkRefusal, ErrorCode> = {
+  'unknown': 'LC_ERR_REWORK_UNKNOWN',
+  'not-in-box': 'LC_ERR_REWORK_UNKNOWN',
+  'is-pallet': 'LC_ERR_REWORK_UNKNOWN',
+  'not-reported': 'LC_ERR_REWORK_NOT_HELD',
+  'in-flight': 'LC_ERR_REWORK_IN_FLIGHT',
+  'pallet-in-flight': 'LC_ERR_REWORK_IN_FLIGHT',
+}
+
+/** The 18 digits of an SSCC as typed, or null. */
+function ssccDigits (input: string): string | null {
+  try {
+    return parseSscc(input.trim()).digits
+  } catch (err) {
+    if (err instanceof CodeFormatError) return null
+    throw err
+  }
+}
+
+/** A unit code as scanned (GS between fields, maybe a symbology prefix) or typed in brackets → its identity. */
+function identityOf (code: string): string {
+  const c = code.trim().replace(/^\]d2/, '').replace(/^\u00e8|^\u001d/, '')
+  const first = c.split('\u001d')[0] as string
+  return first.startsWith('(') ? first.replace(/\((\d{2,4})\)/g, '$1') : first
+}
+
+export class ReworkService implements ReworkControl {
+  readonly #o: ReworkOptions
+
+  constructor (options: ReworkOptions) { this.#o = options }
+
+  sampleReasons (group: string): readonly string[] { return sampleReasonsOf(group) }
+
+  /** Whether GIS MT holds these units' box and pallet, or a report of them is on its way. */
+  #held (units: readonly number[]): ReturnType<ReworkHooks['held']> {
+    const q = this.#o.pool.queries
+    const outbox = this.#o.outbox
+    const n = units.length
+    const lingering = outbox !== null && outbox.unqueued('disaggregation', units).length < n
+    const box = n > 0 && q.countNotReported('aggregation', units) < n
+    const pallet = n > 0 && q.countNotReported('pallet', units) < n
+    return {
+      // a unit still linked to a disaggregation: the last rework of this box is not through yet (docs/rework.md)
+      box: box && !lingering,
+      pallet: pallet && !lingering,
+      inFlight: lingering || (outbox !== null && outbox.pending('aggregation', units).length > 0),
+      palletInFlight: lingering || (outbox !== null && outbox.takes('pallet') && !pallet),
+      palletReported: pallet,
+    }
+  }
+
+  #hooks (group: string): ReworkHooks {
+    return {
+      held: units => this.#held(units),
+      report: plan => {
+        // one report per rework (its own batch key): a document per operation, the pallet listed before its box
+        this.#o.outbox?.addSync({ kind: 'disaggregation', group, codeIds: plan.codeIds, whole: true, attributes: { op: `RW-${randomUUID()}`, units: plan.units, release: plan.release } })
+      },
+    }
+  }
+
+  /** The group of a container's job, and whether it can be reworked from here; a refusal otherwise. */
+  #groupOf (jobId: number): { group: string } | Refusal {
+    if (this.#o.outbox === null || !this.#o.outbox.takes('disaggregation')) return refuse('LC_ERR_REWORK_NO_TRUE_API')
+    const job = this.#o.jobs.get(jobId)
+    if (job === null) return refuse('LC_ERR_REWORK_UNKNOWN')
+    if (disaggregationOf(job.group) === null) return refuse('LC_ERR_REWORK_GROUP', { group: job.group })
+    return { group: job.group }
+  }
+
+  #outcome (plan: ReworkPlan): ReworkOutcome {
+    return { disaggregated: plan.units, newBox: plan.newBox, newPallet: plan.newPallet, dropped: plan.dropped.length, returned: plan.returned.length }
+  }
+
+  /** Tell the planner about the units dropped out (their dropout waits for the disaggregation). */
+  #announce (plan: ReworkPlan): void {
+    const byReason = new Map<string, number[]>()
+    for (const d of plan.dropped) byReason.set(d.reason, [...(byReason.get(d.reason) ?? []), d.codeId])
+    for (const [reason, codeIds] of byReason) this.#o.bus.emit('line:reworkDefect', { jobId: plan.jobId, codeIds, reason })
+  }
+
+  async reworkBox (input: { sscc: string, take: readonly ReworkTake[], scrap?: boolean }, actor: string): Promise<ControlResult<ReworkOutcome>> {
+    const digits = ssccDigits(input.sscc)
+    const c = digits === null ? null : this.#o.aggregator.container(digits)
+    if (digits === null || c === null || c.level !== 'box' || c.state !== 'closed') return refuse('LC_ERR_REWORK_UNKNOWN')
+    const g = this.#groupOf(c.jobId)
+    if ('ok' in g) return g
+    const take: TakeOut[] = []
+    for (const t of input.take) {
+      const row = this.#o.pool.findByIdentity(identityOf(t.code))
+      if (row === undefined || !c.units.includes(row.id)) return refuse('LC_ERR_REWORK_UNKNOWN', {}, { ru: `код ${t.code.slice(0, 40)} не в коробе ${digits}`, en: `code ${t.code.slice(0, 40)} is not in box ${digits}` })
+      if (t.fate === 'drop') {
+        const reason = t.reason ?? 'REMOVED'
+        const allowed = sampleReasonsOf(g.group)
+        // a sample reason must be one the group's dropout takes (Table 244); the line's own reasons map to DEFECT
+        if (['QA_SAMPLES', 'PRODUCT_TESTING', 'DEMO_SAMPLES'].includes(reason) && !allowed.includes(reason as never)) return refuse('LC_ERR_REWORK_REASON', { reason, group: g.group })
+        take.push({ codeId: row.id, fate: 'drop', reason })
+      } else take.push({ codeId: row.id, fate: 'return' })
+    }
+    const r = await this.#o.aggregator.reworkBox(digits, take, input.scrap === true ? { scrap: true } : {}, this.#hooks(g.group))
+    if (typeof r === 'string') return refuse(REFUSALS[r])
+    this.#announce(r)
+    this.#o.log.info({ actor, sscc: digits, plan: { ...r, codeIds: r.codeIds.length } }, 'box reworked')
+    return { ok: true, value: this.#outcome(r) }
+  }
+
+  async reworkPallet (input: { sscc: string, rebuild: boolean }, actor: string): Promise<ControlResult<ReworkOutcome>> {
+    const digits = ssccDigits(input.sscc)
+    const c = digits === null ? null : this.#o.aggregator.container(digits)
+    if (digits === null || c === null || c.level !== 'pallet' || c.state !== 'closed') return refuse('LC_ERR_REWORK_UNKNOWN')
+    const g = this.#groupOf(c.jobId)
+    if ('ok' in g) return g
+    const r = await this.#o.aggregator.reworkPallet(digits, { rebuild: input.rebuild }, this.#hooks(g.group))
+    if (typeof r === 'string') return refuse(REFUSALS[r])
+    this.#o.log.info({ actor, sscc: digits, newPallet: r.newPallet }, 'pallet reworked')
+    return { ok: true, value: this.#outcome(r) }
+  }
+
+  /**
+   * Samples: each code's box is reworked with the sampled units dropped out under `reason` (one disaggregation per
+   * box). All codes are checked before anything changes; a box refused later leaves the boxes before it done.
+   */
+  async takeSamples (input: { codes: readonly string[], reason: string }, actor: string): Promise<ControlResult<ReworkOutcome[]>> {
+    const boxes = new Map<string, string[]>()
+    for (const code of input.codes) {
+      const row = this.#o.pool.findByIdentity(identityOf(code))
+      const box = row === undefined ? null : this.#o.aggregator.boxOf(row.id)
+      if (row === undefined || box === null || box.level !== 'box') return refuse('LC_ERR_REWORK_UNKNOWN', {}, { ru: `код ${code.slice(0, 40)} не лежит в закрытом коробе`, en: `code ${code.slice(0, 40)} is in no closed box` })
+      const job = this.#o.jobs.get(box.jobId)
+      if (job !== null && !sampleReasonsOf(job.group).includes(input.reason as never)) return refuse('LC_ERR_REWORK_REASON', { reason: input.reason, group: job.group })
+      boxes.set(box.sscc, [...(boxes.get(box.sscc) ?? []), code])
+    }
+    const out: ReworkOutcome[] = []
+    for (const [sscc, codes] of boxes) {
+      const r = await this.reworkBox({ sscc, take: codes.map(code => ({ code, fate: 'drop', reason: input.reason })) }, actor)
+      if (!r.ok) return out.length === 0 ? r : { ...r, reason: { ru: `${r.reason.ru} (короба до ${sscc} уже переупакованы)`, en: `${r.reason.en} (boxes before ${sscc} are already reworked)` } }
+      if (r.value !== undefined) out.push(r.value)
+    }
+    return { ok: true, value: out }
+  }
+}
