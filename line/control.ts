@@ -243,8 +243,9 @@ export interface ReworkTake { code: string, fate: 'drop' | 'return', reason?: st
 export interface ReworkOutcome {
   /** The aggregates GIS MT is asked to undo, in order (`00`+SSCC). */
   disaggregated: string[]
-  newBox: string | null
-  newPallet: string | null
+  /** The new boxes and pallets (SSCC digits), labelled; empty where nothing was left to repack. */
+  newBoxes: string[]
+  newPallets: string[]
   dropped: number
   returned: number
 }
@@ -256,7 +257,7 @@ export interface ReworkControl {
   /** Take a pallet apart; `rebuild`: its boxes go onto a new pallet. */
   reworkPallet(input: { sscc: string, rebuild: boolean }, actor: string): Promise<ControlResult<ReworkOutcome>>
   /** Samples for the lab or quality control, by code, with a dropout reason the group allows (Table 244). */
-  takeSamples(input: { codes: readonly string[], reason: string }, actor: string): Promise<ControlResult<ReworkOutcome[]>>
+  takeSamples(input: { codes: readonly string[], reason: string }, actor: string): Promise<ControlResult<ReworkOutcome>>
   /** The sample reasons of a group (the panel's choice list). */
   sampleReasons(group: string): readonly string[]
 }

@@ -69,9 +69,9 @@ export interface ReworkPlan {
   release: { aggregation: number[], pallet: number[] }
   dropped: Array<{ codeId: number, reason: string }>
   returned: number[]
-  /** The new box and pallet (SSCC digits), null when nothing was left to put in one. */
-  newBox: string | null
-  newPallet: string | null
+  /** The new boxes and pallets (SSCC digits); none where nothing was left to put in one. */
+  newBoxes: string[]
+  newPallets: string[]
 }
 
 /** Why a rework was refused, for the operator (the runtime words it). */
@@ -468,103 +468,121 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
   }
 
   /**
-   * Rework a closed box GIS MT holds (docs/rework.md): take units out (dropped with a reason, or returned), or all of
-   * them (`scrap`), and put the rest into a new box with a new SSCC; a pallet GIS MT holds the box in is taken apart
-   * too and its boxes, the new one included, go onto a new pallet. One commit: the old box (and pallet) become
-   * 'disaggregated', the taken units DEFECT or loose, the rest in the new box, and — through `hooks.report` — the
-   * disaggregation report. Labels are printed after the commit; 'closed' is emitted for the new box and pallet,
-   * whose aggregation the report planner holds until GIS MT accepted the disaggregation.
+   * Rework closed boxes GIS MT holds (docs/rework.md): take units out (dropped with a reason, or returned), or all of
+   * them (`scrap`), and put the rest of each box into a new box with a new SSCC; a pallet GIS MT holds a box in is taken
+   * apart too, once, and its boxes, the new ones included, go onto a new pallet. One commit: the old boxes (and
+   * pallets) become 'disaggregated', the taken units DEFECT or loose, the rest in the new boxes, and — through
+   * `hooks.report` — one disaggregation report. Labels are printed after the commit; 'closed' is emitted for the new
+   * boxes and pallets, whose aggregation the report planner holds until GIS MT accepted the disaggregation.
    */
-  reworkBox (sscc: string, take: readonly TakeOut[], o: { scrap?: boolean }, hooks: ReworkHooks): Promise<ReworkPlan | ReworkRefusal> {
+  reworkBoxes (work: ReadonlyArray<{ sscc: string, take: readonly TakeOut[] }>, o: { scrap?: boolean }, hooks: ReworkHooks): Promise<ReworkPlan | ReworkRefusal> {
     return this.#serial(async () => {
       const r = await this.#o.pool.commit.submit(db => {
-        const box = db.prepare("SELECT id, level, job_id AS jobId, capacity, parent_id AS parentId FROM containers WHERE sscc = ? AND state = 'closed'").get(sscc) as { id: number, level: string, jobId: number, capacity: number, parentId: number | null } | undefined
-        if (box === undefined) return 'unknown' as const
-        if (box.level !== 'box') return 'is-pallet' as const
-        const units = (this.#st.items.all(box.id) as Array<number | null>).filter((x): x is number => x !== null)
-        const taken = new Map(take.map(t => [t.codeId, t]))
-        if ([...taken.keys()].some(id => !units.includes(id))) return 'not-in-box' as const
-        const held = hooks.held(units)
-        if (!held.box) return held.inFlight ? 'in-flight' as const : 'not-reported' as const
-        const pallet = box.parentId === null ? undefined : db.prepare('SELECT id, capacity, state FROM containers WHERE id = ?').get(box.parentId) as { id: number, capacity: number, state: string } | undefined
-        if (pallet?.state === 'closed' && !held.pallet && held.palletInFlight) return 'pallet-in-flight' as const
+        type BoxRow = { id: number, level: string, jobId: number, capacity: number, parentId: number | null, sscc: string }
+        const unitsOf = (id: number): number[] => (this.#st.items.all(id) as Array<number | null>).filter((x): x is number => x !== null)
+        const boxes: Array<BoxRow & { units: number[], take: readonly TakeOut[] }> = []
+        for (const w of work) {
+          const box = db.prepare("SELECT id, level, job_id AS jobId, capacity, parent_id AS parentId, sscc FROM containers WHERE sscc = ? AND state = 'closed'").get(w.sscc) as BoxRow | undefined
+          if (box === undefined) return 'unknown' as const
+          if (box.level !== 'box') return 'is-pallet' as const
+          const units = unitsOf(box.id)
+          if (w.take.some(t => !units.includes(t.codeId))) return 'not-in-box' as const
+          const held = hooks.held(units)
+          if (!held.box) return held.inFlight ? 'in-flight' as const : 'not-reported' as const
+          boxes.push({ ...box, units, take: w.take })
+        }
+        if (boxes.length === 0) return 'unknown' as const
+        const jobId = (boxes[0] as BoxRow).jobId
+        // the pallets the boxes are on: taken apart when GIS MT holds them, else the new box takes the old one's place
+        const pallets = new Map<number, { id: number, capacity: number, sscc: string, held: boolean, others: Array<{ id: number }> }>()
+        for (const b of boxes) {
+          if (b.parentId === null || pallets.has(b.parentId)) continue
+          const p = db.prepare('SELECT id, capacity, state, sscc FROM containers WHERE id = ?').get(b.parentId) as { id: number, capacity: number, state: string, sscc: string | null }
+          const onIt = p.state === 'closed' ? db.prepare("SELECT id FROM containers WHERE parent_id = ? AND state = 'closed' ORDER BY id").all(p.id) as Array<{ id: number }> : []
+          const held = p.state === 'closed' && onIt.length > 0 && hooks.held(unitsOf((onIt[0] as { id: number }).id)).pallet
+          if (p.state === 'closed' && !held && hooks.held(b.units).palletInFlight) return 'pallet-in-flight' as const
+          pallets.set(p.id, { id: p.id, capacity: p.capacity, sscc: p.sscc ?? '', held, others: onIt.filter(x => !boxes.some(b => b.id === x.id)) })
+        }
         const now = this.#o.clock.now()
-        const palletHeld = pallet?.state === 'closed' && held.pallet
-        const allUnits = [...units]
-        const otherBoxes = palletHeld ? (db.prepare("SELECT id, sscc FROM containers WHERE parent_id = ? AND state = 'closed' AND id != ? ORDER BY id").all(pallet.id, box.id) as Array<{ id: number, sscc: string }>) : []
-        for (const b of otherBoxes) allUnits.push(...(this.#st.items.all(b.id) as Array<number | null>).filter((x): x is number => x !== null))
-        // the units taken out
-        const dropped: ReworkPlan['dropped'] = []
-        const returned: number[] = []
-        const out = o.scrap === true ? units.map(id => ({ codeId: id, fate: 'drop' as const, reason: 'SCRAPPED' })) : [...taken.values()]
-        for (const t of out) {
-          db.prepare('DELETE FROM container_items WHERE container_id = ? AND code_id = ?').run(box.id, t.codeId)
-          if (t.fate === 'drop') {
-            const reason = t.reason ?? 'REMOVED'
-            // the unit keeps its old box as parent until GIS MT undid that box: the dropout waits for it
-            this.#o.pool.transitionSync({ ids: [t.codeId], to: 'DEFECT', reason })
-            dropped.push({ codeId: t.codeId, reason })
-          } else {
-            this.#o.pool.reboxSync([t.codeId], null)
-            returned.push(t.codeId)
-          }
-        }
-        const left = units.filter(id => !out.some(t => t.codeId === id))
         const nextSscc = (): string => buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, this.#st.sscc.get() as number).digits
-        // the new pallet first (the new box goes onto it)
-        let newPalletId: number | null = null
-        let newPallet: string | null = null
-        if (palletHeld && (otherBoxes.length > 0 || left.length > 0)) {
-          newPalletId = this.#nextId++
-          newPallet = nextSscc()
-          db.prepare("INSERT INTO containers (id, level, job_id, sscc, state, capacity, opened_at, closed_at) VALUES (?, 'pallet', ?, ?, 'closed', ?, ?, ?)").run(newPalletId, box.jobId, newPallet, pallet.capacity, now, now)
+        const newContainer = (level: 'box' | 'pallet', capacity: number): { id: number, sscc: string } => {
+          const c = { id: this.#nextId++, sscc: nextSscc() }
+          db.prepare("INSERT INTO containers (id, level, job_id, sscc, state, capacity, opened_at, closed_at) VALUES (?, ?, ?, ?, 'closed', ?, ?, ?)").run(c.id, level, jobId, c.sscc, capacity, now, now)
+          return c
         }
-        let newBox: string | null = null
-        let newBoxId: number | null = null
-        if (left.length > 0) {
-          newBoxId = this.#nextId++
-          newBox = nextSscc()
-          db.prepare("INSERT INTO containers (id, level, job_id, sscc, state, capacity, opened_at, closed_at) VALUES (?, 'box', ?, ?, 'closed', ?, ?, ?)").run(newBoxId, box.jobId, newBox, box.capacity, now, now)
-          for (const id of left) {
-            db.prepare('DELETE FROM container_items WHERE container_id = ? AND code_id = ?').run(box.id, id)
-            this.#insertItem.run(newBoxId, id)
+        const plan: ReworkPlan = { jobId, units: [], codeIds: [], release: { aggregation: [], pallet: [] }, dropped: [], returned: [], newBoxes: [], newPallets: [] }
+        // pallets GIS MT holds: listed first (a pallet before the boxes it held), a new pallet where boxes are left
+        const newPalletOf = new Map<number, number | null>()
+        for (const p of pallets.values()) {
+          if (!p.held) continue
+          plan.units.push(`00${p.sscc}`)
+          const left = p.others.length > 0 || boxes.some(b => b.parentId === p.id && o.scrap !== true && b.units.length > b.take.length)
+          const np = left ? newContainer('pallet', p.capacity) : null
+          if (np !== null) plan.newPallets.push(np.sscc)
+          newPalletOf.set(p.id, np?.id ?? null)
+          db.prepare("UPDATE containers SET state = 'disaggregated', replaced_by = ? WHERE id = ?").run(np?.id ?? null, p.id)
+          for (const x of p.others) {
+            const units = unitsOf(x.id)
+            plan.codeIds.push(...units)
+            plan.release.pallet.push(...units)
+            db.prepare('DELETE FROM container_items WHERE container_id = ? AND child_id = ?').run(p.id, x.id)
+            this.#st.setParent.run(np?.id ?? null, x.id)
+            if (np !== null) this.#st.insertChild.run(np.id, x.id)
           }
-          this.#o.pool.reboxSync(left, `00${newBox}`)
         }
-        db.prepare("UPDATE containers SET state = 'disaggregated', replaced_by = ? WHERE id = ?").run(newBoxId, box.id)
-        if (pallet !== undefined) {
-          db.prepare('DELETE FROM container_items WHERE container_id = ? AND child_id = ?').run(pallet.id, box.id)
-          if (palletHeld) {
-            db.prepare("UPDATE containers SET state = 'disaggregated', replaced_by = ? WHERE id = ?").run(newPalletId, pallet.id)
-            for (const b of otherBoxes) {
-              db.prepare('DELETE FROM container_items WHERE container_id = ? AND child_id = ?').run(pallet.id, b.id)
-              if (newPalletId !== null) { this.#st.setParent.run(newPalletId, b.id); this.#st.insertChild.run(newPalletId, b.id) } else this.#st.setParent.run(null, b.id)
+        for (const b of boxes) {
+          plan.units.push(`00${b.sscc}`)
+          plan.codeIds.push(...b.units)
+          plan.release.aggregation.push(...b.units)
+          const pallet = b.parentId === null ? undefined : pallets.get(b.parentId)
+          if (pallet?.held === true) plan.release.pallet.push(...b.units)
+          const out = o.scrap === true ? b.units.map(id => ({ codeId: id, fate: 'drop' as const, reason: 'SCRAPPED' })) : b.take
+          for (const t of out) {
+            db.prepare('DELETE FROM container_items WHERE container_id = ? AND code_id = ?').run(b.id, t.codeId)
+            if (t.fate === 'drop') {
+              const reason = t.reason ?? 'REMOVED'
+              // the unit keeps its old box as parent until GIS MT undid that box: its dropout waits for that
+              this.#o.pool.transitionSync({ ids: [t.codeId], to: 'DEFECT', reason })
+              plan.dropped.push({ codeId: t.codeId, reason })
+            } else {
+              this.#o.pool.reboxSync([t.codeId], null)
+              plan.returned.push(t.codeId)
             }
-            if (newPalletId !== null && newBoxId !== null) { this.#st.setParent.run(newPalletId, newBoxId); this.#st.insertChild.run(newPalletId, newBoxId) }
-          } else if (newBoxId !== null) {
-            // a pallet GIS MT does not hold (still open, or pallets not reported on this line): the new box takes the old one's place
-            this.#st.setParent.run(pallet.id, newBoxId); this.#st.insertChild.run(pallet.id, newBoxId)
           }
-        }
-        const palletSscc = palletHeld ? db.prepare('SELECT sscc FROM containers WHERE id = ?').pluck().get(pallet.id) as string : null
-        const plan: ReworkPlan = {
-          jobId: box.jobId,
-          units: [...(palletSscc === null ? [] : [`00${palletSscc}`]), `00${sscc}`],
-          codeIds: palletHeld ? allUnits : units,
-          release: { aggregation: units, pallet: palletHeld ? allUnits : [] },
-          dropped, returned, newBox, newPallet,
+          const left = b.units.filter(id => !out.some(t => t.codeId === id))
+          let nb: { id: number, sscc: string } | null = null
+          if (left.length > 0) {
+            nb = newContainer('box', b.capacity)
+            plan.newBoxes.push(nb.sscc)
+            for (const id of left) {
+              db.prepare('DELETE FROM container_items WHERE container_id = ? AND code_id = ?').run(b.id, id)
+              this.#insertItem.run(nb.id, id)
+            }
+            this.#o.pool.reboxSync(left, `00${nb.sscc}`)
+          }
+          db.prepare("UPDATE containers SET state = 'disaggregated', replaced_by = ? WHERE id = ?").run(nb?.id ?? null, b.id)
+          if (b.parentId !== null) {
+            db.prepare('DELETE FROM container_items WHERE container_id = ? AND child_id = ?').run(b.parentId, b.id)
+            // onto the pallet made for the held one; or, for a pallet GIS MT does not hold (still open, or pallets not
+            // reported on this line), in the old box's place
+            const onto = pallet?.held === true ? newPalletOf.get(b.parentId) ?? null : b.parentId
+            if (nb !== null && onto !== null) { this.#st.setParent.run(onto, nb.id); this.#st.insertChild.run(onto, nb.id) }
+          }
         }
         hooks.report(plan)
         return plan
-      }, { statements: 50 + 4 * take.length })
+      }, { statements: 100 + 4 * work.reduce((n, w) => n + w.take.length, 0) })
       if (typeof r === 'string') return r
-      if (r.newBox !== null) await this.#label(r.newBox, 'box', this.container(r.newBox)?.units.length ?? 0)
-      if (r.newPallet !== null) await this.#label(r.newPallet, 'pallet', this.container(r.newPallet)?.boxes.length ?? 0)
-      if (r.newBox !== null) {
-        const c = this.container(r.newBox)
-        this.emit('closed', { level: 'box', sscc: r.newBox, jobId: r.jobId, codeIds: c?.units ?? [], children: [] } satisfies ClosedContainer)
+      for (const sscc of r.newBoxes) {
+        const c = this.container(sscc)
+        await this.#label(sscc, 'box', c?.units.length ?? 0)
+        this.emit('closed', { level: 'box', sscc, jobId: r.jobId, codeIds: c?.units ?? [], children: [] } satisfies ClosedContainer)
       }
-      if (r.newPallet !== null) this.emit('closed', { level: 'pallet', sscc: r.newPallet, jobId: r.jobId, codeIds: [], children: this.container(r.newPallet)?.boxes ?? [] } satisfies ClosedContainer)
+      for (const sscc of r.newPallets) {
+        const boxes = this.container(sscc)?.boxes ?? []
+        await this.#label(sscc, 'pallet', boxes.length)
+        this.emit('closed', { level: 'pallet', sscc, jobId: r.jobId, codeIds: [], children: boxes } satisfies ClosedContainer)
+      }
       this.emit('change')
       return r
     })
@@ -600,15 +618,15 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
           if (onto !== null) this.#st.insertChild.run(onto, b.id)
         }
         db.prepare("UPDATE containers SET state = 'disaggregated', replaced_by = ? WHERE id = ?").run(newPalletId, pallet.id)
-        const plan: ReworkPlan = { jobId: pallet.jobId, units: [`00${sscc}`], codeIds: units, release: { aggregation: [], pallet: units }, dropped: [], returned: [], newBox: null, newPallet }
+        const plan: ReworkPlan = { jobId: pallet.jobId, units: [`00${sscc}`], codeIds: units, release: { aggregation: [], pallet: units }, dropped: [], returned: [], newBoxes: [], newPallets: newPallet === null ? [] : [newPallet] }
         hooks.report(plan)
         return plan
       }, { statements: 20 + 3 * 64 })
       if (typeof r === 'string') return r
-      if (r.newPallet !== null) {
-        const boxes = this.container(r.newPallet)?.boxes ?? []
-        await this.#label(r.newPallet, 'pallet', boxes.length)
-        this.emit('closed', { level: 'pallet', sscc: r.newPallet, jobId: r.jobId, codeIds: [], children: boxes } satisfies ClosedContainer)
+      for (const sscc of r.newPallets) {
+        const boxes = this.container(sscc)?.boxes ?? []
+        await this.#label(sscc, 'pallet', boxes.length)
+        this.emit('closed', { level: 'pallet', sscc, jobId: r.jobId, codeIds: [], children: boxes } satisfies ClosedContainer)
       }
       this.emit('change')
       return r

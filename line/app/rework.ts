@@ -8,7 +8,7 @@ import type { Aggregator, ReworkHooks, ReworkPlan, ReworkRefusal, TakeOut } from
 import { parseSscc, CodeFormatError } from '../codes/index.ts'
 import type { Bilingual, ControlResult, ReworkControl, ReworkOutcome, ReworkTake } from '../control.ts'
 import { CATALOGUE, type ErrorCode } from '../domain/catalogue.ts'
-import { disaggregationOf, sampleReasonsOf } from '../domain/groups.ts'
+import { disaggregationOf, SAMPLE_REASONS, sampleReasonsOf, type DropoutReason } from '../domain/groups.ts'
 import type { LineBus } from '../events.ts'
 import type { JobStore } from '../jobs/jobs.ts'
 import type { Logger } from '../log.ts'
@@ -104,7 +104,7 @@ export class ReworkService implements ReworkControl {
   }
 
   #outcome (plan: ReworkPlan): ReworkOutcome {
-    return { disaggregated: plan.units, newBox: plan.newBox, newPallet: plan.newPallet, dropped: plan.dropped.length, returned: plan.returned.length }
+    return { disaggregated: plan.units, newBoxes: plan.newBoxes, newPallets: plan.newPallets, dropped: plan.dropped.length, returned: plan.returned.length }
   }
 
   /** Tell the planner about the units dropped out (their dropout waits for the disaggregation). */
@@ -115,27 +115,38 @@ export class ReworkService implements ReworkControl {
   }
 
   async reworkBox (input: { sscc: string, take: readonly ReworkTake[], scrap?: boolean }, actor: string): Promise<ControlResult<ReworkOutcome>> {
-    const digits = ssccDigits(input.sscc)
-    const c = digits === null ? null : this.#o.aggregator.container(digits)
-    if (digits === null || c === null || c.level !== 'box' || c.state !== 'closed') return refuse('LC_ERR_REWORK_UNKNOWN')
-    const g = this.#groupOf(c.jobId)
-    if ('ok' in g) return g
-    const take: TakeOut[] = []
-    for (const t of input.take) {
-      const row = this.#o.pool.findByIdentity(identityOf(t.code))
-      if (row === undefined || !c.units.includes(row.id)) return refuse('LC_ERR_REWORK_UNKNOWN', {}, { ru: `код ${t.code.slice(0, 40)} не в коробе ${digits}`, en: `code ${t.code.slice(0, 40)} is not in box ${digits}` })
-      if (t.fate === 'drop') {
-        const reason = t.reason ?? 'REMOVED'
-        const allowed = sampleReasonsOf(g.group)
-        // a sample reason must be one the group's dropout takes (Table 244); the line's own reasons map to DEFECT
-        if (['QA_SAMPLES', 'PRODUCT_TESTING', 'DEMO_SAMPLES'].includes(reason) && !allowed.includes(reason as never)) return refuse('LC_ERR_REWORK_REASON', { reason, group: g.group })
-        take.push({ codeId: row.id, fate: 'drop', reason })
-      } else take.push({ codeId: row.id, fate: 'return' })
+    return this.#rework([{ sscc: input.sscc, take: input.take }], input.scrap === true, actor)
+  }
+
+  /** One rework of several boxes (of one job): one commit, one disaggregation document. */
+  async #rework (work: ReadonlyArray<{ sscc: string, take: readonly ReworkTake[] }>, scrap: boolean, actor: string): Promise<ControlResult<ReworkOutcome>> {
+    let group: string | null = null
+    const todo: Array<{ sscc: string, take: TakeOut[] }> = []
+    for (const w of work) {
+      const digits = ssccDigits(w.sscc)
+      const c = digits === null ? null : this.#o.aggregator.container(digits)
+      if (digits === null || c === null || c.level !== 'box' || c.state !== 'closed') return refuse('LC_ERR_REWORK_UNKNOWN', {}, { ru: `нет закрытого короба ${w.sscc}`, en: `no closed box ${w.sscc}` })
+      const g = this.#groupOf(c.jobId)
+      if ('ok' in g) return g
+      group ??= g.group
+      const take: TakeOut[] = []
+      for (const t of w.take) {
+        const row = this.#o.pool.findByIdentity(identityOf(t.code))
+        if (row === undefined || !c.units.includes(row.id)) return refuse('LC_ERR_REWORK_UNKNOWN', {}, { ru: `код ${t.code.slice(0, 40)} не в коробе ${digits}`, en: `code ${t.code.slice(0, 40)} is not in box ${digits}` })
+        if (t.fate === 'drop') {
+          const reason = t.reason ?? 'REMOVED'
+          // a sample reason must be one the group's dropout takes (Table 244); the line's own reasons map to DEFECT
+          if ((SAMPLE_REASONS as readonly string[]).includes(reason) && !sampleReasonsOf(g.group).includes(reason as DropoutReason)) return refuse('LC_ERR_REWORK_REASON', { reason, group: g.group })
+          take.push({ codeId: row.id, fate: 'drop', reason })
+        } else take.push({ codeId: row.id, fate: 'return' })
+      }
+      todo.push({ sscc: digits, take })
     }
-    const r = await this.#o.aggregator.reworkBox(digits, take, input.scrap === true ? { scrap: true } : {}, this.#hooks(g.group))
+    if (group === null) return refuse('LC_ERR_REWORK_UNKNOWN')
+    const r = await this.#o.aggregator.reworkBoxes(todo, scrap ? { scrap: true } : {}, this.#hooks(group))
     if (typeof r === 'string') return refuse(REFUSALS[r])
     this.#announce(r)
-    this.#o.log.info({ actor, sscc: digits, plan: { ...r, codeIds: r.codeIds.length } }, 'box reworked')
+    this.#o.log.info({ actor, boxes: todo.map(w => w.sscc), units: r.units, newBoxes: r.newBoxes, newPallets: r.newPallets, dropped: r.dropped.length }, 'boxes reworked')
     return { ok: true, value: this.#outcome(r) }
   }
 
@@ -147,30 +158,27 @@ export class ReworkService implements ReworkControl {
     if ('ok' in g) return g
     const r = await this.#o.aggregator.reworkPallet(digits, { rebuild: input.rebuild }, this.#hooks(g.group))
     if (typeof r === 'string') return refuse(REFUSALS[r])
-    this.#o.log.info({ actor, sscc: digits, newPallet: r.newPallet }, 'pallet reworked')
+    this.#o.log.info({ actor, sscc: digits, newPallets: r.newPallets }, 'pallet reworked')
     return { ok: true, value: this.#outcome(r) }
   }
 
   /**
-   * Samples: each code's box is reworked with the sampled units dropped out under `reason` (one disaggregation per
-   * box). All codes are checked before anything changes; a box refused later leaves the boxes before it done.
+   * Samples: the sampled units are dropped out under `reason` (a Table 244 reason the group allows) and the rest of
+   * their boxes — and pallets — re-aggregated: one rework, one disaggregation document, whatever the boxes.
    */
-  async takeSamples (input: { codes: readonly string[], reason: string }, actor: string): Promise<ControlResult<ReworkOutcome[]>> {
-    const boxes = new Map<string, string[]>()
+  async takeSamples (input: { codes: readonly string[], reason: string }, actor: string): Promise<ControlResult<ReworkOutcome>> {
+    const boxes = new Map<string, ReworkTake[]>()
+    let jobId: number | null = null
     for (const code of input.codes) {
       const row = this.#o.pool.findByIdentity(identityOf(code))
       const box = row === undefined ? null : this.#o.aggregator.boxOf(row.id)
       if (row === undefined || box === null || box.level !== 'box') return refuse('LC_ERR_REWORK_UNKNOWN', {}, { ru: `код ${code.slice(0, 40)} не лежит в закрытом коробе`, en: `code ${code.slice(0, 40)} is in no closed box` })
+      if (jobId !== null && box.jobId !== jobId) return refuse('LC_ERR_REWORK_UNKNOWN', {}, { ru: 'образцы одного отбора — из одного задания', en: 'the samples of one take come from one job' })
+      jobId = box.jobId
       const job = this.#o.jobs.get(box.jobId)
-      if (job !== null && !sampleReasonsOf(job.group).includes(input.reason as never)) return refuse('LC_ERR_REWORK_REASON', { reason: input.reason, group: job.group })
-      boxes.set(box.sscc, [...(boxes.get(box.sscc) ?? []), code])
+      if (job === null || !sampleReasonsOf(job.group).includes(input.reason as DropoutReason)) return refuse('LC_ERR_REWORK_REASON', { reason: input.reason, group: job?.group ?? '?' })
+      boxes.set(box.sscc, [...(boxes.get(box.sscc) ?? []), { code, fate: 'drop', reason: input.reason }])
     }
-    const out: ReworkOutcome[] = []
-    for (const [sscc, codes] of boxes) {
-      const r = await this.reworkBox({ sscc, take: codes.map(code => ({ code, fate: 'drop', reason: input.reason })) }, actor)
-      if (!r.ok) return out.length === 0 ? r : { ...r, reason: { ru: `${r.reason.ru} (короба до ${sscc} уже переупакованы)`, en: `${r.reason.en} (boxes before ${sscc} are already reworked)` } }
-      if (r.value !== undefined) out.push(r.value)
-    }
-    return { ok: true, value: out }
+    return this.#rework([...boxes].map(([sscc, take]) => ({ sscc, take })), false, actor)
   }
 }

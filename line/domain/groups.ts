@@ -145,7 +145,7 @@ const LEGAL_FORM: readonly Requirement[] = [
 const NO_OMS_AGGREGATION = { oms: false, attributes: [], partialBox: 'nominal', source: '§4.4.10 note 1: not in the list; aggregate with the True API AGGREGATION_DOCUMENT (TA §4.1.2.1)' } as const
 const TA_DISAGGREGATION = { via: 'true-api', documentType: 'DISAGGREGATION_DOCUMENT', source: 'TA §4.1.2.3 (the group is in its list)' } as const
 /** Table 244: the reasons that name samples taken out of production. */
-const SAMPLE_REASONS: readonly DropoutReason[] = ['QA_SAMPLES', 'PRODUCT_TESTING', 'DEMO_SAMPLES']
+export const SAMPLE_REASONS: readonly DropoutReason[] = ['QA_SAMPLES', 'PRODUCT_TESTING', 'DEMO_SAMPLES']
 const NO_SAMPLES = 'no OMS dropout for the group (§4.4.9 note 1): samples cannot be reported from the line'
 const INTRODUCED = (certificate: boolean, lists: 'aggregates' | 'aggregate-and-units' = 'aggregates') =>
   ({ documentType: 'LP_INTRODUCE_GOODS', lists, certificate, source: 'TA §4.1.4.1' }) as const
