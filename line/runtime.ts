@@ -290,8 +290,8 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
       if (this.#o.rework !== undefined) {
         const rw = await this.#o.rework.reworkBox({ sscc, take: [], scrap: true }, actor)
         this.#operation(actor, 'box:scrap', { sscc, reason, through: 'disaggregation', ok: rw.ok })
-        if (rw.ok) { this.#counters.scrapped(); this.#changed() }
-        return rw.ok ? { ok: true } : rw
+        if (rw.ok) { this.#counters.scrapped(); this.#changed(); return { ok: true } }
+        return { ok: false, ...(rw.code === undefined ? {} : { code: rw.code }), reason: { ru: `Агрегация короба ${sscc} уже принята: списать его можно только после расформирования в ГИС МТ — ${rw.reason.ru}`, en: `the aggregation of box ${sscc} is already accepted: it can be scrapped only after disaggregation in GIS MT — ${rw.reason.en}` } }
       }
       return { ok: false, reason: { ru: `Агрегация короба ${sscc} уже принята: списать его можно только после расформирования в ГИС МТ`, en: `the aggregation of box ${sscc} is already accepted: it can be scrapped only after disaggregation in GIS MT` } }
     }

@@ -24,7 +24,7 @@ function plannerFor (aggregationVia: 'oms' | 'true-api' = 'oms') {
     withdraw: async () => {},
     pending: () => [],
   }
-  const pool = { queries: { refs: () => [] } }
+  const pool = { queries: { refs: () => [], inReportedAggregate: () => [] } }
   const p = new ReportPlanner({ outbox: outbox as never, pool: pool as never, log: silentLogger(), aggregation: true, aggregationVia })
   return { p, added }
 }
