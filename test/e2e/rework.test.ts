@@ -6,11 +6,14 @@
 import t from 'tap'
 import { startLine } from '../../line/main.ts'
 import { silentLogger } from '../../line/log.ts'
+import { hashPassword } from '../../line/hmi/passwords.ts'
+import { HmiStore } from '../../line/hmi/store.ts'
 import { CodeState } from '../../line/pool/states.ts'
 import { passOmsReportsToTrueApi } from '../../sim/gismt/from-oms.ts'
 import { startTrueApiEmulator } from '../../sim/gismt/server.ts'
 import { OmsEmulator } from '../../sim/oms/index.ts'
 import { SimWorld } from '../../sim/world.ts'
+import { Client } from '../line/hmi/harness.ts'
 import { lineConfig, runLine, waitFor } from '../helpers/line.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
@@ -146,6 +149,29 @@ t.test('rework of reported boxes and pallets: GIS MT holds what the store says, 
   await settle('the samples accepted')
   compare('samples')
   t.same(sampleIds.map(id => droppedCodes().get(codeOf(id))), ['QA_SAMPLES', 'QA_SAMPLES'], 'samples are dropped out as QA_SAMPLES')
+
+  // --- through the panel: a pallet taken apart and its boxes put on a new pallet; role-checked and audited
+  const users = new HmiStore(db)
+  users.addUser({ username: 'ivanov', role: 'operator', passwordHash: await hashPassword('operator-pass-1'), mustChange: false, createdBy: 'test' }, Date.now())
+  users.addUser({ username: 'petrova', role: 'engineer', passwordHash: await hashPassword('engineer-pass-1'), mustChange: false, createdBy: 'test' }, Date.now())
+  const operator = new Client(line.hmiUrl)
+  const engineer = new Client(line.hmiUrl)
+  t.equal(await operator.login('ivanov', 'operator-pass-1'), 200)
+  t.equal(await engineer.login('petrova', 'engineer-pass-1'), 200)
+  const pallet = db.prepare("SELECT sscc FROM containers WHERE level = 'pallet' AND state = 'closed' ORDER BY id LIMIT 1").pluck().get() as string
+  t.equal((await operator.req('POST', '/api/rework/pallet', { sscc: pallet, rebuild: true })).status, 403, 'an operator may not rework')
+  t.equal((await engineer.req('POST', '/api/rework/pallet', { sscc: pallet })).status, 400, 'the form is checked')
+  t.equal((await engineer.req('POST', '/api/rework/samples', { codes: ['short'], reason: 'QA_SAMPLES' })).status, 400, 'codes are checked')
+  const viaPanel = await engineer.req('POST', '/api/rework/pallet', { sscc: pallet, rebuild: true })
+  t.equal(viaPanel.status, 200, 'an engineer takes a pallet apart and rebuilds it')
+  t.equal(viaPanel.body.result?.newPallets?.length, 1, 'onto a new pallet')
+  await settle('the pallet rework accepted')
+  compare('pallet rework')
+  const audit = await engineer.req('GET', '/api/audit?limit=50')
+  const rows = (audit.body.rows as Array<{ actor: string, action: string, result: string }>).filter(r => r.action === 'box:rework')
+  t.same(rows.map(r => [r.actor, r.result]).sort(), [['ivanov', 'forbidden'], ['petrova', 'invalid'], ['petrova', 'ok']].sort(), 'each attempt is in the audit trail')
+  const notBox = await engineer.req('POST', '/api/rework/box', { sscc: viaPanel.body.result.newPallets[0], take: [{ code: identityOf(first.units[0] as number), fate: 'return' }] })
+  t.equal(notBox.body.error?.lineCode, 'LC_ERR_REWORK_UNKNOWN', 'a pallet is not a box: refused with the catalogue code')
 
   // --- a reported box scrapped: through its disaggregation
   const last = closedBoxes()[0] as Box
