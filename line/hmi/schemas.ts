@@ -160,7 +160,7 @@ export const reworkBoxSchema = z.strictObject({
   sscc: ssccField,
   take: z.array(z.strictObject({ code: unitCode, fate: z.enum(['drop', 'return'], m('Изделие: изъять или вернуть', 'Unit: drop or return')), reason: dropReason.optional() }))
     .max(500, m('Не больше 500 изделий за раз', 'At most 500 units at a time')),
-}).refine(b => b.take.length > 0, m('Укажите хотя бы одно изделие', 'Name at least one unit'))
+})
 export const reworkPalletSchema = z.strictObject({ sscc: ssccField, rebuild: z.boolean(m('Новая паллета: да или нет', 'New pallet: yes or no')) })
 export const samplesSchema = z.strictObject({
   codes: z.array(unitCode).min(1, m('Укажите хотя бы один код', 'Name at least one code')).max(500, m('Не больше 500 кодов за раз', 'At most 500 codes at a time')),
