@@ -78,7 +78,8 @@ export class ReworkService implements ReworkControl {
       // a unit still linked to a disaggregation: the last rework of this box is not through yet (docs/rework.md)
       box: box && !lingering,
       pallet: pallet && !lingering,
-      inFlight: lingering || (outbox !== null && outbox.pending('aggregation', units).length > 0),
+      // an introduction on its way names the box by its SSCC as the document is built: not while the box changes
+      inFlight: lingering || (outbox !== null && (outbox.pending('aggregation', units).length > 0 || outbox.pending('introduction', units).length > 0)),
       palletInFlight: lingering || (outbox !== null && outbox.takes('pallet') && !pallet),
       palletReported: pallet,
     }
@@ -130,9 +131,13 @@ export class ReworkService implements ReworkControl {
       if ('ok' in g) return g
       group ??= g.group
       const take: TakeOut[] = []
+      const seen = new Set<number>()
       for (const t of w.take) {
         const row = this.#o.pool.findByIdentity(identityOf(t.code))
         if (row === undefined || !c.units.includes(row.id)) return refuse('LC_ERR_REWORK_UNKNOWN', {}, { ru: `код ${t.code.slice(0, 40)} не в коробе ${digits}`, en: `code ${t.code.slice(0, 40)} is not in box ${digits}` })
+        // a code scanned twice is taken out once
+        if (seen.has(row.id)) continue
+        seen.add(row.id)
         if (t.fate === 'drop') {
           const reason = t.reason ?? 'REMOVED'
           // a sample reason must be one the group's dropout takes (Table 244); the line's own reasons map to DEFECT
