@@ -191,7 +191,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     })))
     mode.connect(tracker)
     const aggregator = new Aggregator({ db, pool, clock, log: log.child({ module: 'aggregation' }), alarms, companyPrefix: config.aggregation.companyPrefix, extensionDigit: config.aggregation.extensionDigit, ...(labelPrinter === undefined ? {} : { labelPrinter }) })
-    bus.relay('aggregator', aggregator, ['closed', 'change'])
+    bus.relay('aggregator', aggregator, ['closed', 'change', 'reworked'])
 
     // emission: keep the pool filled for the active job's GTIN
     let replenisher: Replenisher | null = null

@@ -122,7 +122,9 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     bus.on('tracker:renumbered', () => this.#gate.renumbered())
     bus.on('tracker:fault', f => this.fault(f.kind, f.message, 'tracker'))
     bus.on('aggregator:change', () => this.#changed())
-    bus.on('aggregator:closed', c => this.#counters.closed(c.level))
+    bus.on('aggregator:closed', c => { if (c.rework !== true) this.#counters.closed(c.level) })
+    // a rework replaced boxes or pallets (docs/rework.md): the running job's counts come from the store again
+    bus.on('aggregator:reworked', r => { if (this.#job?.id === r.jobId) { this.#counters.recountContainers(r.jobId); this.#changed() } })
     bus.on('alarms:alarm', () => this.#changed())
     // the outbox moved codes to REPORTED or DROPPED: the live counters follow (read from the store, at most so often)
     bus.on('outbox:report', e => { if (e.state === 'ACCEPTED') this.#reportsAccepted() })
@@ -290,7 +292,7 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
       if (this.#o.rework !== undefined) {
         const rw = await this.#o.rework.reworkBox({ sscc, take: [], scrap: true }, actor)
         this.#operation(actor, 'box:scrap', { sscc, reason, through: 'disaggregation', ok: rw.ok })
-        if (rw.ok) { this.#counters.scrapped(); this.#changed(); return { ok: true } }
+        if (rw.ok) return { ok: true }
         return { ok: false, ...(rw.code === undefined ? {} : { code: rw.code }), reason: { ru: `Агрегация короба ${sscc} уже принята: списать его можно только после расформирования в ГИС МТ — ${rw.reason.ru}`, en: `the aggregation of box ${sscc} is already accepted: it can be scrapped only after disaggregation in GIS MT — ${rw.reason.en}` } }
       }
       return { ok: false, reason: { ru: `Агрегация короба ${sscc} уже принята: списать его можно только после расформирования в ГИС МТ`, en: `the aggregation of box ${sscc} is already accepted: it can be scrapped only after disaggregation in GIS MT` } }

@@ -92,6 +92,8 @@ export interface ClosedContainer {
   /** Units (code ids) for a box, child SSCCs for a pallet. */
   codeIds: number[]
   children: string[]
+  /** Made in a rework (docs/rework.md), replacing a disaggregated box or pallet: not a new box of the line's flow. */
+  rework?: boolean
 }
 
 interface OpenContainer { id: number, level: 'box' | 'pallet', capacity: number, count: number }
@@ -112,6 +114,8 @@ export interface AggregatorEvents {
   closed: [ClosedContainer]
   /** The open box or pallet changed (what the panel shows). */
   change: []
+  /** A rework changed the closed boxes and pallets of a job (docs/rework.md). */
+  reworked: [{ jobId: number }]
 }
 
 export class Aggregator extends TypedEmitter<AggregatorEvents> {
@@ -576,13 +580,14 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
       for (const sscc of r.newBoxes) {
         const c = this.container(sscc)
         await this.#label(sscc, 'box', c?.units.length ?? 0)
-        this.emit('closed', { level: 'box', sscc, jobId: r.jobId, codeIds: c?.units ?? [], children: [] } satisfies ClosedContainer)
+        this.emit('closed', { level: 'box', sscc, jobId: r.jobId, codeIds: c?.units ?? [], children: [], rework: true } satisfies ClosedContainer)
       }
       for (const sscc of r.newPallets) {
         const boxes = this.container(sscc)?.boxes ?? []
         await this.#label(sscc, 'pallet', boxes.length)
-        this.emit('closed', { level: 'pallet', sscc, jobId: r.jobId, codeIds: [], children: boxes } satisfies ClosedContainer)
+        this.emit('closed', { level: 'pallet', sscc, jobId: r.jobId, codeIds: [], children: boxes, rework: true } satisfies ClosedContainer)
       }
+      this.emit('reworked', { jobId: r.jobId })
       this.emit('change')
       return r
     })
@@ -626,8 +631,9 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
       for (const sscc of r.newPallets) {
         const boxes = this.container(sscc)?.boxes ?? []
         await this.#label(sscc, 'pallet', boxes.length)
-        this.emit('closed', { level: 'pallet', sscc, jobId: r.jobId, codeIds: [], children: boxes } satisfies ClosedContainer)
+        this.emit('closed', { level: 'pallet', sscc, jobId: r.jobId, codeIds: [], children: boxes, rework: true } satisfies ClosedContainer)
       }
+      this.emit('reworked', { jobId: r.jobId })
       this.emit('change')
       return r
     })
