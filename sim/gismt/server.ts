@@ -137,7 +137,11 @@ export class TrueApiEmulator {
     }
     this.#aggregates.delete(unit)
     this.#introducedAggregates.delete(unit)
+    this.onDisaggregated?.(unit)
   }
+
+  /** Called for every aggregate a disaggregation undid (a linked OMS forgets it too: sim/gismt/from-oms.ts). */
+  onDisaggregated: ((unit: string) => void) | undefined
 
   /** Codes introduced into circulation, directly or through their aggregate. */
   introducedCodes (): string[] { return [...this.#codes].filter(([, i]) => i.introduced === true).map(([c]) => c) }
