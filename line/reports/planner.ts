@@ -256,8 +256,9 @@ export class ReportPlanner {
     if (e.kind === 'disaggregation') {
       // GIS MT let go of the old aggregates: the new box and pallet may be reported, the taken units dropped out
       this.#releaseWaiting()
-      this.#releasePallets()
+      this.#afterDisaggregation(e.id)
       this.#releaseDropouts()
+      this.#releasePallets()
       return
     }
     // a box scrapped while its aggregation was on its way: GIS MT holds it now, so it is disaggregated first
@@ -269,6 +270,25 @@ export class ReportPlanner {
       this.#introduceBoxes(this.#codesOfReport(e.id))
     }
     if ((e.kind === 'aggregation' || e.kind === 'introduction') && this.#waitingPallets.size > 0) this.#releasePallets()
+  }
+
+  /**
+   * What a restart left out of memory behind an accepted disaggregation, found from its units at once rather than at
+   * the next sweep: the new boxes (units in a box with no aggregation queued), the new pallets, the dropouts.
+   */
+  #afterDisaggregation (reportId: string): void {
+    const ids = new Set(this.#outbox.codeIds(reportId))
+    const boxed = this.#unqueued('aggregation', this.#pool.queries.unreportedBoxed().filter(r => ids.has(r.id)))
+    for (const [parent, units] of byBox(boxed)) {
+      const job = this.#job(units[0]?.jobId ?? null)
+      if (job !== null && !this.#waiting.has(parent)) this.boxClosed(job, units.map(u => u.id))
+    }
+    const defects = this.#unqueued('dropout', this.#pool.queries.unreportedDefects().filter(d => ids.has(d.id) && !this.#heldDropouts.has(d.id)))
+    for (const d of defects) {
+      const job = this.#job(d.jobId)
+      if (job !== null) this.defect(job, [d.id], d.reason ?? 'DEFECT')
+    }
+    if (this.#o.pallets === true) this.#sweepPallets(id => this.#job(id))
   }
 
   #releaseWaiting (): void {
