@@ -166,3 +166,4 @@ export const samplesSchema = z.strictObject({
   codes: z.array(unitCode).min(1, m('Укажите хотя бы один код', 'Name at least one code')).max(500, m('Не больше 500 кодов за раз', 'At most 500 codes at a time')),
   reason: dropReason,
 })
+export const reworkReasonsQuerySchema = z.strictObject({ group: z.string().trim().regex(/^[a-z-]{2,40}$/, m('Группа: имя товарной группы', 'Group: a product group name')) })

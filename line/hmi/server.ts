@@ -20,7 +20,7 @@ import { LiveUpdates } from './live.ts'
 import { ACTIONS, PERMISSIONS, can, type Action } from './roles.ts'
 import {
   CARD_FIELDS, JOB_CHANGE_FIELDS, auditQuerySchema, changePasswordSchema, commandSchema, idParamSchema, jobChangeSchema, jobSchema, loginSchema, modeSchema, newUserSchema, parse,
-  removeUnitSchema, reportQuerySchema, reprintSchema, reworkBoxSchema, reworkPalletSchema, samplesSchema, scrapSchema, updateUserSchema, usernameParamSchema,
+  removeUnitSchema, reportQuerySchema, reprintSchema, reworkBoxSchema, reworkPalletSchema, reworkReasonsQuerySchema, samplesSchema, scrapSchema, updateUserSchema, usernameParamSchema,
 } from './schemas.ts'
 import { HmiStore, type AuditResult, type Session } from './store.ts'
 
@@ -348,7 +348,7 @@ export function createHmiServer (o: { control: LineControl, rework?: ReworkContr
     app.post('/api/rework/box', async req => act(req, 'box:rework', () => parse(reworkBoxSchema, req.body, 'rework-box'), (b, s) => rework.reworkBox({ sscc: b.sscc, take: b.take.map(t => t.reason === undefined ? { code: t.code, fate: t.fate } : { code: t.code, fate: t.fate, reason: t.reason }) }, s.username)))
     app.post('/api/rework/pallet', async req => act(req, 'box:rework', () => parse(reworkPalletSchema, req.body, 'rework-pallet'), (b, s) => rework.reworkPallet(b, s.username)))
     app.post('/api/rework/samples', async req => act(req, 'unit:sample', () => parse(samplesSchema, req.body, 'samples'), (b, s) => rework.takeSamples(b, s.username)))
-    app.get('/api/rework/reasons', async req => { sessionOf(req); return { reasons: rework.sampleReasons(String((req.query as { group?: unknown }).group ?? '')) } })
+    app.get('/api/rework/reasons', async req => { sessionOf(req); return { reasons: rework.sampleReasons(parse(reworkReasonsQuerySchema, req.query, 'rework-reasons').group) } })
   }
 
   // --- products (docs/hmi.md "Products"): everyone reads, operators sync, engineers enter cards by hand
