@@ -18,6 +18,8 @@ import { lineConfig, runLine, waitFor } from '../helpers/line.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 const GTIN = '04601653030046'
+// two whole-line runs in this file (about a minute on an idle machine): longer than the suite's per-file default
+t.setTimeout(600_000)
 
 for (const via of ['true-api', 'oms'] as const) t.test(`rework of reported boxes and pallets, aggregation via ${via}: GIS MT holds what the store says, box by box, code by code`, async t => {
   const dir = tempDir(t)
