@@ -178,7 +178,7 @@ export class ReportPlanner {
     Promise.all(CARRYING.map(kind => this.#outbox.withdraw(kind, codeIds))).then(() => {
       // no OMS dropout for the group (§4.4.9 note 1): the codes stay DEFECT, never utilised, and expire unused
       if (attributes === null) { this.#skip('dropout', group); return }
-      const pending = this.#carried(codeIds)
+      const pending = this.#carried(codeIds, group)
       for (const id of pending) this.#heldDropouts.set(id, { group, attributes })
       this.#add({ kind: 'dropout', group, codeIds: codeIds.filter(id => !pending.has(id)), attributes })
     }).catch(err => this.#log.error({ err }, 'could not withdraw defect codes from their reports'))
@@ -189,12 +189,18 @@ export class ReportPlanner {
    * MT still holds in an aggregate, or whose disaggregation is on its way (docs/rework.md): their dropout waits, so
    * GIS MT never holds an aggregate of dropped codes.
    */
-  #carried (codeIds: readonly number[]): Set<number> {
+  #carried (codeIds: readonly number[], group: string): Set<number> {
     return new Set([
       ...CARRYING.flatMap(kind => this.#outbox.pending(kind, codeIds)),
-      ...this.#outbox.pending('disaggregation', codeIds),
-      ...this.#pool.queries.inReportedAggregate(codeIds),
+      // a line that cannot disaggregate (no True API, or a group TA §4.1.2.3 does not list) sends the dropout after
+      // the aggregation's answer as before: GIS MT's aggregate is then undone in the account (docs/rework.md)
+      ...(this.#disaggregates(group) ? [...this.#outbox.pending('disaggregation', codeIds), ...this.#pool.queries.inReportedAggregate(codeIds)] : []),
     ])
+  }
+
+  /** Whether the line disaggregates the group's aggregates itself (the group table, and a True API sender). */
+  #disaggregates (group: string): boolean {
+    return disaggregationOf(group) !== null && this.#outbox.takes('disaggregation')
   }
 
   /** Whether any of these units is still in an aggregate GIS MT holds, or in a disaggregation on its way. */
@@ -212,7 +218,7 @@ export class ReportPlanner {
     for (const [parent, codes] of byBox(defects)) {
       const job = this.#job(codes[0]?.jobId ?? null)
       if (job === null) continue
-      if (disaggregationOf(job.group) === null) { this.#skip('disaggregation', job.group); continue }
+      if (!this.#disaggregates(job.group)) { this.#skip('disaggregation', job.group); continue }
       const ids = codes.map(c => c.id)
       this.#add({
         kind: 'disaggregation', group: job.group, codeIds: ids, whole: true,
@@ -225,7 +231,9 @@ export class ReportPlanner {
 
   #releaseDropouts (): void {
     if (this.#heldDropouts.size === 0) return
-    const pending = this.#carried([...this.#heldDropouts.keys()])
+    const byGroup = new Map<string, number[]>()
+    for (const [id, d] of this.#heldDropouts) byGroup.set(d.group, [...(byGroup.get(d.group) ?? []), id])
+    const pending = new Set([...byGroup].flatMap(([group, ids]) => [...this.#carried(ids, group)]))
     const ready = new Map<string, { group: string, attributes: Record<string, unknown>, ids: number[] }>()
     for (const [id, d] of this.#heldDropouts) {
       if (pending.has(id)) continue
@@ -362,14 +370,16 @@ export class ReportPlanner {
     const allDefects = this.#unqueued('dropout', this.#pool.queries.unreportedDefects())
     // as in defect(): out of open utilisation reports, and not while a utilisation of the code is on its way
     for (const kind of CARRYING) await this.#outbox.withdraw(kind, allDefects.map(d => d.id))
-    const inFlight = this.#carried(allDefects.map(d => d.id))
-    const defects = allDefects.filter(d => !inFlight.has(d.id))
     const byKey = new Map<string, { group: string, attributes: Record<string, unknown>, ids: number[] }>()
-    for (const d of defects) {
+    const inFlight = new Map<string, Set<number>>()
+    for (const d of allDefects) {
       // the job's attributes where the code has a job (tobacco needs them: Table 103), else the group's alone
       const job = d.jobId === null ? null : jobOf(d.jobId)
       const group = job?.group ?? groupOf(d.gtin)
       if (group === null) continue
+      let carried = inFlight.get(group)
+      if (carried === undefined) { carried = this.#carried(allDefects.map(x => x.id), group); inFlight.set(group, carried) }
+      if (carried.has(d.id)) continue
       const attributes = dropoutAttributes(job ?? { group }, d.reason)
       if (attributes === null) continue
       const k = `${group}|${JSON.stringify(attributes)}`
