@@ -200,7 +200,7 @@ t.test('a box scrapped before its aggregation left is taken out of the report; o
 t.test('a box scrapped while its aggregation is on its way: disaggregated first where the line can, else dropped out after the answer', async t => {
   for (const canDisaggregate of [true, false]) {
     const f = await reportsFixture(t)
-    const { ids, identities, boxes } = await boxedCodes(f, 'b1', 10, 10)
+    const { ids, identities } = await boxedCodes(f, 'b1', 10, 10)
     f.db.prepare('UPDATE codes SET job_id = 1').run()
     f.emu.registerCodes(identities)
     const sender = new TrueApiDocumentSender({ client: f.client, participantInn: '7700000000' })
