@@ -80,7 +80,7 @@ export type ReworkRefusal = 'unknown' | 'not-reported' | 'in-flight' | 'pallet-i
 /** What the aggregator asks of the reports side inside the rework's commit. */
 export interface ReworkHooks {
   /** Whether GIS MT holds the box (its aggregation accepted) and the pallet (its pallet aggregation accepted). */
-  held (unitIds: readonly number[]): { box: boolean, pallet: boolean, inFlight: boolean, palletInFlight: boolean, palletReported: boolean }
+  held (unitIds: readonly number[]): { box: boolean, pallet: boolean, inFlight: boolean, palletInFlight: boolean }
   /** Write the disaggregation report, in the same commit. */
   report (plan: ReworkPlan): void
 }

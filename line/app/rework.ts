@@ -81,7 +81,6 @@ export class ReworkService implements ReworkControl {
       // an introduction on its way names the box by its SSCC as the document is built: not while the box changes
       inFlight: lingering || (outbox !== null && (outbox.pending('aggregation', units).length > 0 || outbox.pending('introduction', units).length > 0)),
       palletInFlight: lingering || (outbox !== null && outbox.takes('pallet') && !pallet),
-      palletReported: pallet,
     }
   }
 
