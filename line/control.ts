@@ -242,3 +242,29 @@ export interface ProductsControl {
   sync(actor: string): Promise<ControlResult<{ count: number }>>
   status(): CatalogueStatus
 }
+
+/** A unit to take out of a box GIS MT holds: dropped out with a reason, or returned (kept, in no box). */
+export interface ReworkTake { code: string, fate: 'drop' | 'return', reason?: string }
+
+/** What a rework did (docs/rework.md). */
+export interface ReworkOutcome {
+  /** The aggregates GIS MT is asked to undo, in order (`00`+SSCC). */
+  disaggregated: string[]
+  /** The new boxes and pallets (SSCC digits), labelled; empty where nothing was left to repack. */
+  newBoxes: string[]
+  newPallets: string[]
+  dropped: number
+  returned: number
+}
+
+/** Rework of boxes and pallets GIS MT holds (docs/rework.md): the panel's and the tests' port. */
+export interface ReworkControl {
+  /** Take units out of a box (or scrap it whole); the rest go into a new box, on a new pallet where GIS MT held one. */
+  reworkBox(input: { sscc: string, take: readonly ReworkTake[], scrap?: boolean }, actor: string): Promise<ControlResult<ReworkOutcome>>
+  /** Take a pallet apart; `rebuild`: its boxes go onto a new pallet. */
+  reworkPallet(input: { sscc: string, rebuild: boolean }, actor: string): Promise<ControlResult<ReworkOutcome>>
+  /** Samples for the lab or quality control, by code, with a dropout reason the group allows (Table 244). */
+  takeSamples(input: { codes: readonly string[], reason: string }, actor: string): Promise<ControlResult<ReworkOutcome>>
+  /** The sample reasons of a group (the panel's choice list). */
+  sampleReasons(group: string): readonly string[]
+}

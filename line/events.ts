@@ -56,6 +56,8 @@ export interface LineOwnEvents {
   job: [JobView]
   /** A job ended: completed, or cancelled because the next one was started (its end-of-batch report is due). */
   jobEnded: [JobView]
+  /** Units taken out of a box in a rework (docs/rework.md), DEFECT with a reason, of a job that may have ended. */
+  reworkDefect: [{ jobId: number, codeIds: number[], reason: string }]
 }
 
 /** Each source of line events and the map it emits. */

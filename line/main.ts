@@ -39,6 +39,7 @@ import { createSigner } from './signer/index.ts'
 import { ReportOutbox } from './reports/outbox.ts'
 import { OmsReportSender } from './reports/oms-sender.ts'
 import { ReportPlanner } from './reports/planner.ts'
+import { ReworkService } from './app/rework.ts'
 import { TrueApiDocumentSender } from './reports/true-api-sender.ts'
 import type { OmsClient } from './emission/client.ts'
 import { createLogger, type Logger } from './log.ts'
@@ -82,6 +83,8 @@ export interface LineHandle {
   hmiUrl: string
   /** The product catalogue (line/products). */
   products: ProductCatalogue
+  /** Rework of boxes and pallets GIS MT holds (docs/rework.md). */
+  rework: ReworkService
   close(): Promise<void>
 }
 
@@ -197,7 +200,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       })))
     mode.connect(tracker)
     const aggregator = new Aggregator({ db, pool, clock, log: log.child({ module: 'aggregation' }), alarms, companyPrefix: config.aggregation.companyPrefix, extensionDigit: config.aggregation.extensionDigit, ...(labelPrinter === undefined ? {} : { labelPrinter }) })
-    bus.relay('aggregator', aggregator, ['closed', 'change'])
+    bus.relay('aggregator', aggregator, ['closed', 'change', 'reworked'])
 
     // emission: keep the pool filled for the active job's GTIN
     let replenisher: Replenisher | null = null
@@ -266,7 +269,10 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     })
     const links = linkViews({ broker: { connected: () => mqtt.connected, detail: broker === null ? String(config.broker.url) : broker.url }, plc, cameras })
 
+    // rework of boxes and pallets GIS MT holds (docs/rework.md)
+    const rework = new ReworkService({ aggregator, pool, outbox, jobs, bus, log: log.child({ module: 'rework' }) })
     const runtime: LineRuntime = new LineRuntime({
+      rework,
       site: config.site, line: config.line, clock, log: log.child({ module: 'runtime' }), bus, pool, alarms, jobs, machine, tracker, mode, aggregator,
       labelPrinter, profiles,
       criticalCodes: config.pool.criticalCodes,
@@ -359,13 +365,13 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       ...(station === undefined ? {} : { station }),
       ...(erpQueue === undefined ? {} : { erpQueue }), lookup,
       batchReportPage: id => { const r = report(id); return r === null ? null : batchReportHtml(r) },
-      control: runtime, products, db, log: log.child({ module: 'hmi' }), clock, ...(codeFiles === undefined ? {} : { codeFiles }),
+      control: runtime, rework, products, db, log: log.child({ module: 'hmi' }), clock, ...(codeFiles === undefined ? {} : { codeFiles }),
       config: { ...config.hmi, bootstrap: options.hmiBootstrap ?? { passwordFile: `${config.store.path}.hmi-initial-admin.txt`, ...bootstrapFromEnv(process.env) } },
     })
     const hmiUrl = await hmi.listen()
     closers.push(() => hmi.close())
     log.info({ site: config.site, line: config.line, recovered: recovered.length, hmi: hmiUrl }, 'line controller started')
-    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, outbox, l3: l3Feed, hmiUrl, products, close }
+    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, outbox, l3: l3Feed, hmiUrl, products, rework, close }
   } catch (err) {
     await close()
     throw err

@@ -8,6 +8,7 @@ import type { Clock } from './clock.ts'
 import { CodeFormatError, parseCode, parseHri, parseSscc, type ProfileRegistry } from './codes/index.ts'
 import type {
   Bilingual, ControlResult, Counters, DeviceView, JobChange, JobInput, JobView, LineControl, LineOperation, LineSnapshot, ShiftRow,
+  ReworkControl,
 } from './control.ts'
 import { TypedEmitter, type LineBus } from './events.ts'
 import { JobError, type JobStore } from './jobs/jobs.ts'
@@ -58,6 +59,8 @@ export interface RuntimeOptions {
   emissionStatus?: () => { ordersInFlight: number, lastError: string | null }
   lastImagePng?: () => Buffer | null
   lastImageInfo?: () => LineSnapshot['lastImage']
+  /** Rework of boxes GIS MT holds (docs/rework.md): a reported box is scrapped through its disaggregation. */
+  rework?: ReworkControl
 }
 
 /** LineControl's events: 'snapshot' whenever something visible changed. */
@@ -119,7 +122,9 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     bus.on('tracker:renumbered', () => this.#gate.renumbered())
     bus.on('tracker:fault', f => this.fault(f.kind, f.message, 'tracker'))
     bus.on('aggregator:change', () => this.#changed())
-    bus.on('aggregator:closed', c => this.#counters.closed(c.level))
+    bus.on('aggregator:closed', c => { if (c.rework !== true) this.#counters.closed(c.level) })
+    // a rework replaced boxes or pallets (docs/rework.md): the running job's counts come from the store again
+    bus.on('aggregator:reworked', r => { if (this.#job?.id === r.jobId) { this.#counters.recountContainers(r.jobId); this.#changed() } })
     bus.on('alarms:alarm', () => this.#changed())
     // the outbox moved codes to REPORTED or DROPPED: the live counters follow (read from the store, at most so often)
     bus.on('outbox:report', e => { if (e.state === 'ACCEPTED') this.#reportsAccepted() })
@@ -289,6 +294,13 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     this.#operation(actor, 'box:scrap', { sscc, reason, units: Array.isArray(r) ? r.length : 0, ...(Array.isArray(r) ? {} : { refused: r }) })
     if (r === 'unknown') return { ok: false, reason: { ru: 'Нет закрытого короба с таким SSCC', en: 'no closed box with that SSCC' } }
     if (r === 'reported') {
+      // GIS MT holds the box: it is disaggregated first, its units dropped out once that is accepted (docs/rework.md)
+      if (this.#o.rework !== undefined) {
+        const rw = await this.#o.rework.reworkBox({ sscc, take: [], scrap: true }, actor)
+        this.#operation(actor, 'box:scrap', { sscc, reason, through: 'disaggregation', ok: rw.ok })
+        if (rw.ok) return { ok: true }
+        return { ok: false, ...(rw.code === undefined ? {} : { code: rw.code }), reason: { ru: `Агрегация короба ${sscc} уже принята: списать его можно только после расформирования в ГИС МТ — ${rw.reason.ru}`, en: `the aggregation of box ${sscc} is already accepted: it can be scrapped only after disaggregation in GIS MT — ${rw.reason.en}` } }
+      }
       return { ok: false, reason: { ru: `Агрегация короба ${sscc} уже принята: списать его можно только после расформирования в ГИС МТ`, en: `the aggregation of box ${sscc} is already accepted: it can be scrapped only after disaggregation in GIS MT` } }
     }
     // a scrapped box is no longer a box (the store counts closed ones), and its units go out as dropout now

@@ -12,6 +12,13 @@ import { startLine } from '../line/main.ts'
 import { DEFAULT_TIMINGS, type LineTimings } from '../line/timings.ts'
 
 export type ChildRequest = { id: number, op: 'command', cmd: string } | { id: number, op: 'status' } | { id: number, op: 'close' }
+  | { id: number, op: 'rework', what: ReworkOp, index: number } | { id: number, op: 'settled' }
+
+/** A rework the scenario runner asks for (docs/rework.md), on the `index`-th closed box (or pallet). */
+export type ReworkOp = 'repack' | 'take-out' | 'return' | 'samples' | 'scrap' | 'pallet'
+
+/** What is not through yet after a rework: units in closed boxes or pallets without their accepted aggregation, defects not dropped. */
+export interface Settled { reports: number, boxedNotAggregated: number, notPalletised: number, defects: number }
 
 export interface ChildStatus {
   state: string
@@ -64,10 +71,40 @@ function status (): ChildStatus {
   }
 }
 
+const settledQueries = {
+  reports: line.db.prepare("SELECT count(*) FROM report_outbox WHERE state <> 'ACCEPTED'").pluck(),
+  boxedNotAggregated: line.db.prepare(`SELECT count(*) FROM container_items i JOIN containers c ON c.id = i.container_id AND c.state = 'closed' AND c.level = 'box'
+    JOIN codes k ON k.id = i.code_id WHERE k.agg_report IS NULL`).pluck(),
+  notPalletised: line.db.prepare(`SELECT count(*) FROM containers b JOIN containers p ON p.id = b.parent_id AND p.state = 'closed'
+    JOIN container_items i ON i.container_id = b.id JOIN codes k ON k.id = i.code_id WHERE b.state = 'closed' AND k.pallet_report IS NULL`).pluck(),
+  defects: line.db.prepare('SELECT count(*) FROM codes WHERE state = 6').pluck(),
+}
+const settled = (): Settled => ({
+  reports: settledQueries.reports.get() as number, boxedNotAggregated: settledQueries.boxedNotAggregated.get() as number,
+  notPalletised: settledQueries.notPalletised.get() as number, defects: settledQueries.defects.get() as number,
+})
+
+/** The simulated engineer's rework on the `index`-th closed box (or pallet), as the panel would ask for it. */
+async function rework (what: ReworkOp, index: number): Promise<unknown> {
+  const level = what === 'pallet' ? 'pallet' : 'box'
+  const ssccs = line.db.prepare("SELECT sscc FROM containers WHERE level = ? AND state = 'closed' ORDER BY id").pluck().all(level) as string[]
+  const sscc = ssccs[index % Math.max(1, ssccs.length)]
+  if (sscc === undefined) return { ok: false, reason: { en: `no closed ${level}` } }
+  if (what === 'pallet') return await line.rework.reworkPallet({ sscc, rebuild: true }, 'sim-engineer')
+  if (what === 'scrap') return await line.runtime.scrapBox(sscc, 'damaged in the warehouse (scenario)', 'sim-engineer')
+  const units = line.db.prepare(`SELECT k.identity FROM container_items i JOIN containers c ON c.id = i.container_id JOIN codes k ON k.id = i.code_id
+    WHERE c.sscc = ? ORDER BY k.id`).pluck().all(sscc) as string[]
+  if (what === 'repack') return await line.rework.reworkBox({ sscc, take: [] }, 'sim-engineer')
+  if (what === 'samples') return await line.rework.takeSamples({ codes: units.slice(0, 2), reason: 'QA_SAMPLES' }, 'sim-engineer')
+  return await line.rework.reworkBox({ sscc, take: [{ code: units[0] as string, ...(what === 'return' ? { fate: 'return' as const } : { fate: 'drop' as const, reason: 'REMOVED' }) }] }, 'sim-engineer')
+}
+
 process.on('message', (m: ChildRequest) => {
   const reply = (body: unknown): void => { process.send?.({ id: m.id, body }) }
   if (m.op === 'status') reply(status())
   else if (m.op === 'command') line.runtime.command(m.cmd, 'operator').then(reply, err => reply({ ok: false, reason: { en: String(err) } }))
+  else if (m.op === 'rework') rework(m.what, m.index).then(reply, err => reply({ ok: false, reason: { en: String(err) } }))
+  else if (m.op === 'settled') reply(settled())
   else if (m.op === 'close') line.close().then(() => { reply({ closed: true }); setTimeout(() => process.exit(0), 50) }, () => process.exit(1))
 })
 // the runner is gone (it crashed or was stopped): nobody will stop this controller, so it stops itself

@@ -43,7 +43,60 @@ const MIGRATIONS = [`
   ALTER TABLE containers ADD COLUMN label_reason TEXT;
   -- when the label became awaited at the reader, as a running number: labels pass the reader in that order
   ALTER TABLE containers ADD COLUMN label_seq INTEGER;
+`, `
+  -- v3: rework (docs/rework.md). A box or pallet GIS MT held and the line took apart is 'disaggregated' (kept for the
+  -- record: its SSCC is never used again); the container its units or boxes went to is named in replaced_by.
+  CREATE TABLE containers_v3 (
+    id INTEGER PRIMARY KEY,
+    level TEXT NOT NULL CHECK (level IN ('box', 'pallet')),
+    job_id INTEGER NOT NULL,
+    sscc TEXT UNIQUE,
+    state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'scrapped', 'disaggregated')),
+    capacity INTEGER NOT NULL,
+    parent_id INTEGER,
+    opened_at INTEGER NOT NULL,
+    closed_at INTEGER,
+    origin TEXT NOT NULL DEFAULT 'line' CHECK (origin IN ('line', 'station')),
+    label_check TEXT CHECK (label_check IN ('pending', 'ok', 'failed')),
+    label_reason TEXT,
+    label_seq INTEGER,
+    replaced_by INTEGER
+  );
+  INSERT INTO containers_v3 (id, level, job_id, sscc, state, capacity, parent_id, opened_at, closed_at, origin, label_check, label_reason, label_seq)
+    SELECT id, level, job_id, sscc, state, capacity, parent_id, opened_at, closed_at, origin, label_check, label_reason, label_seq FROM containers;
+  DROP TABLE containers;
+  ALTER TABLE containers_v3 RENAME TO containers;
 `]
+
+/** A unit taken out of a box GIS MT holds: dropped out with a reason (samples, defects), or kept and returned. */
+export interface TakeOut { codeId: number, fate: 'drop' | 'return', reason?: string }
+
+/** What a rework changed in the store, committed together with its disaggregation report (docs/rework.md). */
+export interface ReworkPlan {
+  jobId: number
+  /** Aggregates GIS MT must undo, a pallet before the box it holds (TA §4.1.2.3: one document, in order). */
+  units: string[]
+  /** Every unit whose aggregate changes: the disaggregation report's codes. */
+  codeIds: number[]
+  /** Units whose box aggregation GIS MT undoes, and units whose pallet aggregation it undoes. */
+  release: { aggregation: number[], pallet: number[] }
+  dropped: Array<{ codeId: number, reason: string }>
+  returned: number[]
+  /** The new boxes and pallets (SSCC digits); none where nothing was left to put in one. */
+  newBoxes: string[]
+  newPallets: string[]
+}
+
+/** Why a rework was refused, for the operator (the runtime words it). */
+export type ReworkRefusal = 'unknown' | 'not-reported' | 'in-flight' | 'pallet-in-flight' | 'not-in-box' | 'is-pallet'
+
+/** What the aggregator asks of the reports side inside the rework's commit. */
+export interface ReworkHooks {
+  /** Whether GIS MT holds the box (its aggregation accepted) and the pallet (its pallet aggregation accepted). */
+  held (unitIds: readonly number[]): { box: boolean, pallet: boolean, inFlight: boolean, palletInFlight: boolean }
+  /** Write the disaggregation report, in the same commit. */
+  report (plan: ReworkPlan): void
+}
 
 export interface ClosedContainer {
   level: 'box' | 'pallet'
@@ -54,6 +107,8 @@ export interface ClosedContainer {
   children: string[]
   /** Set for a box closed at the manual aggregation station (its label was scanned to close it). */
   origin?: 'station'
+  /** Made in a rework (docs/rework.md), replacing a disaggregated box or pallet: not a new box of the line's flow. */
+  rework?: boolean
 }
 
 interface OpenContainer { id: number, level: 'box' | 'pallet', capacity: number, count: number }
@@ -76,6 +131,8 @@ export interface AggregatorEvents {
   change: []
   /** A box or pallet label came out of the label printer (a first print or a reprint): a label camera will read it. */
   labelled: [{ level: 'box' | 'pallet', sscc: string, count: number, origin?: 'station' }]
+  /** A rework changed the closed boxes and pallets of a job (docs/rework.md). */
+  reworked: [{ jobId: number }]
 }
 
 /** A station box asked to do what its state does not allow (the station checks first: this is an invariant). */
@@ -453,6 +510,190 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
         this.#o.pool.transitionSync({ ids, to: 'DEFECT', reason: 'SCRAPPED' })
         return ids
       })
+    })
+  }
+
+  /** The box (closed or disaggregated) a unit is in now, by SSCC digits; null when in none. */
+  boxOf (codeId: number): { sscc: string, level: 'box' | 'pallet', state: string, jobId: number } | null {
+    return (this.#db.prepare(`SELECT c.sscc, c.level, c.state, c.job_id AS jobId FROM container_items i JOIN containers c ON c.id = i.container_id
+      WHERE i.code_id = ? AND c.state = 'closed'`).get(codeId) as { sscc: string, level: 'box' | 'pallet', state: string, jobId: number } | undefined) ?? null
+  }
+
+  /** A closed container by SSCC digits, with its units (a box) or its boxes' SSCCs (a pallet) and the pallet holding it. */
+  container (sscc: string): { level: 'box' | 'pallet', jobId: number, state: string, units: number[], boxes: string[], pallet: string | null } | null {
+    const c = this.#db.prepare('SELECT id, level, job_id AS jobId, state, parent_id AS parentId FROM containers WHERE sscc = ?').get(sscc) as { id: number, level: 'box' | 'pallet', jobId: number, state: string, parentId: number | null } | undefined
+    if (c === undefined) return null
+    const units = this.#st.items.all(c.id) as Array<number | null>
+    const boxes = c.level === 'pallet' ? this.#st.children.all(c.id) as string[] : []
+    const pallet = c.parentId === null ? null : (this.#db.prepare("SELECT sscc FROM containers WHERE id = ? AND state = 'closed'").pluck().get(c.parentId) as string | undefined) ?? null
+    return { level: c.level, jobId: c.jobId, state: c.state, units: units.filter((x): x is number => x !== null), boxes, pallet }
+  }
+
+  /**
+   * Rework closed boxes GIS MT holds (docs/rework.md): take units out (dropped with a reason, or returned), or all of
+   * them (`scrap`), and put the rest of each box into a new box with a new SSCC; a pallet GIS MT holds a box in is taken
+   * apart too, once, and its boxes, the new ones included, go onto a new pallet. One commit: the old boxes (and
+   * pallets) become 'disaggregated', the taken units DEFECT or loose, the rest in the new boxes, and — through
+   * `hooks.report` — one disaggregation report. Labels are printed after the commit; 'closed' is emitted for the new
+   * boxes and pallets, whose aggregation the report planner holds until GIS MT accepted the disaggregation.
+   */
+  reworkBoxes (work: ReadonlyArray<{ sscc: string, take: readonly TakeOut[] }>, o: { scrap?: boolean }, hooks: ReworkHooks): Promise<ReworkPlan | ReworkRefusal> {
+    return this.#serial(async () => {
+      const r = await this.#o.pool.commit.submit(db => {
+        type BoxRow = { id: number, level: string, jobId: number, capacity: number, parentId: number | null, sscc: string }
+        const unitsOf = (id: number): number[] => (this.#st.items.all(id) as Array<number | null>).filter((x): x is number => x !== null)
+        const boxes: Array<BoxRow & { units: number[], take: readonly TakeOut[] }> = []
+        for (const w of work) {
+          const box = db.prepare("SELECT id, level, job_id AS jobId, capacity, parent_id AS parentId, sscc FROM containers WHERE sscc = ? AND state = 'closed'").get(w.sscc) as BoxRow | undefined
+          if (box === undefined) return 'unknown' as const
+          if (box.level !== 'box') return 'is-pallet' as const
+          const units = unitsOf(box.id)
+          if (w.take.some(t => !units.includes(t.codeId))) return 'not-in-box' as const
+          const held = hooks.held(units)
+          if (!held.box) return held.inFlight ? 'in-flight' as const : 'not-reported' as const
+          boxes.push({ ...box, units, take: w.take })
+        }
+        if (boxes.length === 0) return 'unknown' as const
+        const jobId = (boxes[0] as BoxRow).jobId
+        // the pallets the boxes are on: taken apart when GIS MT holds them, else the new box takes the old one's place
+        const pallets = new Map<number, { id: number, capacity: number, sscc: string, held: boolean, others: Array<{ id: number }> }>()
+        for (const b of boxes) {
+          if (b.parentId === null || pallets.has(b.parentId)) continue
+          const p = db.prepare('SELECT id, capacity, state, sscc FROM containers WHERE id = ?').get(b.parentId) as { id: number, capacity: number, state: string, sscc: string | null }
+          const onIt = p.state === 'closed' ? db.prepare("SELECT id FROM containers WHERE parent_id = ? AND state = 'closed' ORDER BY id").all(p.id) as Array<{ id: number }> : []
+          const held = p.state === 'closed' && onIt.length > 0 && hooks.held(unitsOf((onIt[0] as { id: number }).id)).pallet
+          if (p.state === 'closed' && !held && hooks.held(b.units).palletInFlight) return 'pallet-in-flight' as const
+          pallets.set(p.id, { id: p.id, capacity: p.capacity, sscc: p.sscc ?? '', held, others: onIt.filter(x => !boxes.some(b => b.id === x.id)) })
+        }
+        const now = this.#o.clock.now()
+        const nextSscc = (): string => buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, this.#st.sscc.get() as number).digits
+        const newContainer = (level: 'box' | 'pallet', capacity: number): { id: number, sscc: string } => {
+          const c = { id: this.#nextId++, sscc: nextSscc() }
+          db.prepare("INSERT INTO containers (id, level, job_id, sscc, state, capacity, opened_at, closed_at) VALUES (?, ?, ?, ?, 'closed', ?, ?, ?)").run(c.id, level, jobId, c.sscc, capacity, now, now)
+          return c
+        }
+        const plan: ReworkPlan = { jobId, units: [], codeIds: [], release: { aggregation: [], pallet: [] }, dropped: [], returned: [], newBoxes: [], newPallets: [] }
+        // pallets GIS MT holds: listed first (a pallet before the boxes it held), a new pallet where boxes are left
+        const newPalletOf = new Map<number, number | null>()
+        for (const p of pallets.values()) {
+          if (!p.held) continue
+          plan.units.push(`00${p.sscc}`)
+          const left = p.others.length > 0 || boxes.some(b => b.parentId === p.id && o.scrap !== true && b.units.length > b.take.length)
+          const np = left ? newContainer('pallet', p.capacity) : null
+          if (np !== null) plan.newPallets.push(np.sscc)
+          newPalletOf.set(p.id, np?.id ?? null)
+          db.prepare("UPDATE containers SET state = 'disaggregated', replaced_by = ? WHERE id = ?").run(np?.id ?? null, p.id)
+          for (const x of p.others) {
+            const units = unitsOf(x.id)
+            plan.codeIds.push(...units)
+            plan.release.pallet.push(...units)
+            db.prepare('DELETE FROM container_items WHERE container_id = ? AND child_id = ?').run(p.id, x.id)
+            this.#st.setParent.run(np?.id ?? null, x.id)
+            if (np !== null) this.#st.insertChild.run(np.id, x.id)
+          }
+        }
+        for (const b of boxes) {
+          plan.units.push(`00${b.sscc}`)
+          plan.codeIds.push(...b.units)
+          plan.release.aggregation.push(...b.units)
+          const pallet = b.parentId === null ? undefined : pallets.get(b.parentId)
+          if (pallet?.held === true) plan.release.pallet.push(...b.units)
+          const out = o.scrap === true ? b.units.map(id => ({ codeId: id, fate: 'drop' as const, reason: 'SCRAPPED' })) : b.take
+          for (const t of out) {
+            db.prepare('DELETE FROM container_items WHERE container_id = ? AND code_id = ?').run(b.id, t.codeId)
+            if (t.fate === 'drop') {
+              const reason = t.reason ?? 'REMOVED'
+              // the unit keeps its old box as parent until GIS MT undid that box: its dropout waits for that
+              this.#o.pool.transitionSync({ ids: [t.codeId], to: 'DEFECT', reason })
+              plan.dropped.push({ codeId: t.codeId, reason })
+            } else {
+              this.#o.pool.reboxSync([t.codeId], null)
+              plan.returned.push(t.codeId)
+            }
+          }
+          const left = b.units.filter(id => !out.some(t => t.codeId === id))
+          let nb: { id: number, sscc: string } | null = null
+          if (left.length > 0) {
+            nb = newContainer('box', b.capacity)
+            plan.newBoxes.push(nb.sscc)
+            for (const id of left) {
+              db.prepare('DELETE FROM container_items WHERE container_id = ? AND code_id = ?').run(b.id, id)
+              this.#insertItem.run(nb.id, id)
+            }
+            this.#o.pool.reboxSync(left, `00${nb.sscc}`)
+          }
+          db.prepare("UPDATE containers SET state = 'disaggregated', replaced_by = ? WHERE id = ?").run(nb?.id ?? null, b.id)
+          if (b.parentId !== null) {
+            db.prepare('DELETE FROM container_items WHERE container_id = ? AND child_id = ?').run(b.parentId, b.id)
+            // onto the pallet made for the held one; or, for a pallet GIS MT does not hold (still open, or pallets not
+            // reported on this line), in the old box's place
+            const onto = pallet?.held === true ? newPalletOf.get(b.parentId) ?? null : b.parentId
+            if (nb !== null && onto !== null) { this.#st.setParent.run(onto, nb.id); this.#st.insertChild.run(onto, nb.id) }
+          }
+        }
+        hooks.report(plan)
+        return plan
+      }, { statements: 100 + 4 * work.reduce((n, w) => n + w.take.length, 0) })
+      if (typeof r === 'string') return r
+      for (const sscc of r.newBoxes) {
+        const c = this.container(sscc)
+        await this.#label(sscc, 'box', c?.units.length ?? 0)
+        this.emit('closed', { level: 'box', sscc, jobId: r.jobId, codeIds: c?.units ?? [], children: [], rework: true } satisfies ClosedContainer)
+      }
+      for (const sscc of r.newPallets) {
+        const boxes = this.container(sscc)?.boxes ?? []
+        await this.#label(sscc, 'pallet', boxes.length)
+        this.emit('closed', { level: 'pallet', sscc, jobId: r.jobId, codeIds: [], children: boxes, rework: true } satisfies ClosedContainer)
+      }
+      this.emit('reworked', { jobId: r.jobId })
+      this.emit('change')
+      return r
+    })
+  }
+
+  /**
+   * Take apart a pallet GIS MT holds (docs/rework.md): its boxes stay boxes; with `rebuild` they go onto a new pallet
+   * with a new SSCC (without `drop`, boxes named there: they stay loose). One commit with the disaggregation report.
+   */
+  reworkPallet (sscc: string, o: { rebuild: boolean, drop?: readonly string[] }, hooks: ReworkHooks): Promise<ReworkPlan | ReworkRefusal> {
+    return this.#serial(async () => {
+      const r = await this.#o.pool.commit.submit(db => {
+        const pallet = db.prepare("SELECT id, level, job_id AS jobId, capacity FROM containers WHERE sscc = ? AND state = 'closed'").get(sscc) as { id: number, level: string, jobId: number, capacity: number } | undefined
+        if (pallet === undefined) return 'unknown' as const
+        if (pallet.level !== 'pallet') return 'not-in-box' as const
+        const boxes = db.prepare("SELECT id, sscc FROM containers WHERE parent_id = ? AND state = 'closed' ORDER BY id").all(pallet.id) as Array<{ id: number, sscc: string }>
+        const units = boxes.flatMap(b => (this.#st.items.all(b.id) as Array<number | null>).filter((x): x is number => x !== null))
+        const held = hooks.held(units)
+        if (!held.pallet) return held.palletInFlight ? 'pallet-in-flight' as const : 'not-reported' as const
+        const now = this.#o.clock.now()
+        const keep = boxes.filter(b => !(o.drop ?? []).includes(b.sscc))
+        let newPalletId: number | null = null
+        let newPallet: string | null = null
+        if (o.rebuild && keep.length > 0) {
+          newPalletId = this.#nextId++
+          newPallet = buildSscc(this.#o.extensionDigit, this.#o.companyPrefix, this.#st.sscc.get() as number).digits
+          db.prepare("INSERT INTO containers (id, level, job_id, sscc, state, capacity, opened_at, closed_at) VALUES (?, 'pallet', ?, ?, 'closed', ?, ?, ?)").run(newPalletId, pallet.jobId, newPallet, pallet.capacity, now, now)
+        }
+        for (const b of boxes) {
+          db.prepare('DELETE FROM container_items WHERE container_id = ? AND child_id = ?').run(pallet.id, b.id)
+          const onto = keep.includes(b) ? newPalletId : null
+          this.#st.setParent.run(onto, b.id)
+          if (onto !== null) this.#st.insertChild.run(onto, b.id)
+        }
+        db.prepare("UPDATE containers SET state = 'disaggregated', replaced_by = ? WHERE id = ?").run(newPalletId, pallet.id)
+        const plan: ReworkPlan = { jobId: pallet.jobId, units: [`00${sscc}`], codeIds: units, release: { aggregation: [], pallet: units }, dropped: [], returned: [], newBoxes: [], newPallets: newPallet === null ? [] : [newPallet] }
+        hooks.report(plan)
+        return plan
+      }, { statements: 20 + 3 * 64 })
+      if (typeof r === 'string') return r
+      for (const sscc of r.newPallets) {
+        const boxes = this.container(sscc)?.boxes ?? []
+        await this.#label(sscc, 'pallet', boxes.length)
+        this.emit('closed', { level: 'pallet', sscc, jobId: r.jobId, codeIds: [], children: boxes, rework: true } satisfies ClosedContainer)
+      }
+      this.emit('reworked', { jobId: r.jobId })
+      this.emit('change')
+      return r
     })
   }
 

@@ -31,6 +31,9 @@ export function routeReports (o: { oms: ReportSender | null, trueApi: ReportSend
   if (o.trueApi !== null) {
     if (o.aggregationVia === 'true-api') { senders.aggregation = o.trueApi; senders.pallet = o.trueApi }
     senders.introduction = o.trueApi
+    // the OMS has no disaggregation (§4.4.10, Table 111: aggregationType AGGREGATION only): GIS MT's document
+    // (TA §4.1.2.3) whichever way the aggregation went (docs/rework.md)
+    senders.disaggregation = o.trueApi
   }
   return senders
 }
@@ -56,6 +59,8 @@ export function startReporting (o: ReportingOptions): () => void {
     if (e.verdict === 'reject' && e.codeId !== null && job !== null) planner.defect(job, [e.codeId], e.reason ?? 'DEFECT')
   })
   bus.on('line:defect', ids => { const job = jobs.active(); if (job !== null) planner.defect(job, ids, 'DEFECT') })
+  // units taken out in a rework: the job of their box, which may have ended long ago
+  bus.on('line:reworkDefect', d => { const job = jobs.get(d.jobId); if (job !== null) planner.defect(job, d.codeIds, d.reason) })
   // late or stray prints the tracker wrote off: their dropout goes out now, not at the next sweep
   bus.on('tracker:writtenOff', w => { const job = jobs.active(); if (job !== null) planner.defect(job, w.codeIds, w.reason) })
   bus.on('aggregator:closed', c => {

@@ -424,6 +424,38 @@ export const CATALOGUE = {
     action: { ru: 'Прочитайте причину в подробностях, устраните её и отправьте отчёт повторно', en: 'Read the reason in the details, correct it and send the report again' },
   },
 
+  // ---- rework of reported boxes and pallets (docs/rework.md) ------------------------------------------------
+  LC_ERR_REWORK_UNKNOWN: {
+    severity: 'warning',
+    text: { ru: 'Нет закрытого короба или паллеты с таким SSCC, или код не в нём', en: 'No closed box or pallet with that SSCC, or the code is not in it' },
+    action: { ru: 'Проверьте SSCC на этикетке и код изделия', en: 'Check the SSCC on the label and the unit code' },
+  },
+  LC_ERR_REWORK_NOT_HELD: {
+    severity: 'warning',
+    text: { ru: 'ГИС МТ ещё не приняла агрегацию этого короба или паллеты: расформировывать нечего', en: 'GIS MT has not accepted the aggregation of this box or pallet yet: there is nothing to disaggregate' },
+    action: { ru: 'Дождитесь приёма отчёта об агрегации (экран отчётов) или спишите короб', en: 'Wait until the aggregation report is accepted (reports screen), or scrap the box' },
+  },
+  LC_ERR_REWORK_IN_FLIGHT: {
+    severity: 'warning',
+    text: { ru: 'Отчёт по этому коробу или паллете ещё в пути (агрегация или расформирование)', en: 'A report of this box or pallet is still on its way (aggregation or disaggregation)' },
+    action: { ru: 'Дождитесь ответа ГИС МТ и повторите; если отчёт отклонён — разберите его на экране отчётов', en: 'Wait for GIS MT to answer and try again; if the report was rejected, deal with it on the reports screen' },
+  },
+  LC_ERR_REWORK_GROUP: {
+    severity: 'warning',
+    text: { ru: 'Для товарной группы {group} расформирование с линии недоступно', en: 'Disaggregation from the line is not available for product group {group}' },
+    action: { ru: 'Расформируйте упаковку в личном кабинете ГИС МТ; линия её не меняет', en: 'Disaggregate the package in the GIS MT account; the line leaves it as it is' },
+  },
+  LC_ERR_REWORK_REASON: {
+    severity: 'warning',
+    text: { ru: 'Причина выбытия {reason} не допускается для товарной группы {group}', en: 'Dropout reason {reason} is not allowed for product group {group}' },
+    action: { ru: 'Выберите одну из допустимых причин (Таблица 244 руководства СУЗ)', en: 'Choose one of the allowed reasons (OMS guide Table 244)' },
+  },
+  LC_ERR_REWORK_NO_TRUE_API: {
+    severity: 'warning',
+    text: { ru: 'True API не настроен: расформирование невозможно', en: 'The True API is not configured: disaggregation is impossible' },
+    action: { ru: 'Настройте trueApi в конфигурации линии', en: 'Configure trueApi in the line configuration' },
+  },
+
   // ---- printers ------------------------------------------------------------------------------------------
   LC_ERR_MODBUS_TIMEOUT: {
     severity: 'warning',

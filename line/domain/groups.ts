@@ -122,6 +122,18 @@ export interface GroupRule {
   }
   /** What a job of this group must carry. */
   requires: readonly Requirement[]
+  /** Rework of boxes and pallets GIS MT holds (docs/rework.md). */
+  rework: {
+    /**
+     * How an accepted aggregation is undone: the True API DISAGGREGATION_DOCUMENT (TA §4.1.2.3, for the groups in its
+     * list); null — neither API takes it from the line (the OMS has no disaggregation: §4.4.10, Table 111 allows
+     * aggregationType AGGREGATION only).
+     */
+    disaggregation: null | { via: 'true-api', documentType: 'DISAGGREGATION_DOCUMENT', source: string }
+    /** Dropout reasons (Table 244) samples for the lab or quality control go out with; empty: the group takes none. */
+    sampleReasons: readonly DropoutReason[]
+    source: string
+  }
 }
 
 const ALL_BUT_EXCISE = DROPOUT_REASONS.filter(r => r !== 'OWN_USE_EXCISE')
@@ -131,6 +143,10 @@ const LEGAL_FORM: readonly Requirement[] = [
   { anyOf: ['fiasId'], when: 'individual', source: 'fiasId: mandatory for an individual' },
 ]
 const NO_OMS_AGGREGATION = { oms: false, attributes: [], partialBox: 'nominal', source: '§4.4.10 note 1: not in the list; aggregate with the True API AGGREGATION_DOCUMENT (TA §4.1.2.1)' } as const
+const TA_DISAGGREGATION = { via: 'true-api', documentType: 'DISAGGREGATION_DOCUMENT', source: 'TA §4.1.2.3 (the group is in its list)' } as const
+/** Table 244: the reasons that name samples taken out of production. */
+export const SAMPLE_REASONS: readonly DropoutReason[] = ['QA_SAMPLES', 'PRODUCT_TESTING', 'DEMO_SAMPLES']
+const NO_SAMPLES = 'no OMS dropout for the group (§4.4.9 note 1): samples cannot be reported from the line'
 const INTRODUCED = (certificate: boolean, lists: 'aggregates' | 'aggregate-and-units' = 'aggregates') =>
   ({ documentType: 'LP_INTRODUCE_GOODS', lists, certificate, source: 'TA §4.1.4.1' }) as const
 
@@ -164,6 +180,7 @@ const tobacco = (group: 'tobacco-block' | 'tobacco-pack'): GroupRule => ({
   },
   aggregation: { oms: true, attributes: [{ attr: 'productionLineId', from: 'productionLineId' }], partialBox: 'nominal', source: 'Table 112 (productionLineId mandatory)' },
   introduction: null,
+  rework: { disaggregation: null, sampleReasons: SAMPLE_REASONS, source: 'TA §4.1.2.3 does not list tobacco, and the OMS has no disaggregation (Table 111); samples: Table 244' },
   requires: [
     { anyOf: ['factoryId'], source: 'Table 10' }, { anyOf: ['factoryCountry'], source: 'Table 10' },
     { anyOf: ['productCode'], source: 'Table 10' }, { anyOf: ['productDescription'], source: 'Table 10' },
@@ -190,6 +207,7 @@ export const GROUP_RULES: readonly GroupRule[] = [
     dropout: { reasons: ['DEFECT', 'QA_SAMPLES'], attributes: [], fixed: {}, source: '§4.4.9 note 1 (no attributes); Table 244 note 1 (DEFECT, QA_SAMPLES only)' },
     aggregation: { oms: true, attributes: [], partialBox: 'one', source: '§4.4.10.1.2 (a partly filled box: capacity = count = 1)' },
     introduction: INTRODUCED(true, 'aggregate-and-units'),
+    rework: { disaggregation: TA_DISAGGREGATION, sampleReasons: ['QA_SAMPLES'], source: 'TA §4.1.2.3; Table 244 note 1 (DEFECT, QA_SAMPLES only)' },
     requires: [{ anyOf: ['expiryDate', 'expDate72', 'expDateConditions'], source: 'Table 122 note 1' }],
   },
   {
@@ -206,6 +224,7 @@ export const GROUP_RULES: readonly GroupRule[] = [
     dropout: { reasons: ALL_BUT_EXCISE, attributes: [], fixed: {}, source: '§4.4.9 note 1 (no attributes); Table 244' },
     aggregation: { oms: true, attributes: [], partialBox: 'nominal', source: '§4.4.10.1.4' },
     introduction: INTRODUCED(true),
+    rework: { disaggregation: TA_DISAGGREGATION, sampleReasons: SAMPLE_REASONS, source: 'TA §4.1.2.3; Table 244' },
     requires: [{ anyOf: ['expiryDate'], source: 'Table 124 note' }],
   },
   {
@@ -222,6 +241,7 @@ export const GROUP_RULES: readonly GroupRule[] = [
     dropout: null,
     aggregation: { oms: true, attributes: [], partialBox: 'nominal', source: '§4.4.10.1.10' },
     introduction: INTRODUCED(true),
+    rework: { disaggregation: TA_DISAGGREGATION, sampleReasons: [], source: `TA §4.1.2.3; ${NO_SAMPLES}` },
     requires: [{ anyOf: ['participantId'], source: 'Table 130' }, { anyOf: ['expiryDate'], source: 'Table 130 note 2' }, ...LEGAL_FORM.map(r => ({ ...r, source: `Table 130: ${r.source}` }))],
   },
   {
@@ -242,6 +262,7 @@ export const GROUP_RULES: readonly GroupRule[] = [
     aggregation: { oms: true, attributes: [], partialBox: 'nominal', source: '§4.4.10.1.5' },
     // beer is not in the list of TA §4.1.4.1
     introduction: null,
+    rework: { disaggregation: TA_DISAGGREGATION, sampleReasons: SAMPLE_REASONS, source: 'TA §4.1.2.3; Table 244' },
     requires: [
       { anyOf: ['participantId'], source: 'Table 126' }, { anyOf: ['expiryDate'], source: 'Table 126 note 2' },
       { anyOf: ['alcoholVolume'], source: 'Table 126 note 4' }, { anyOf: ['documentNumber'], source: 'Table 126 note 5' }, { anyOf: ['documentDate'], source: 'Table 126 note 5' },
@@ -263,6 +284,7 @@ export const GROUP_RULES: readonly GroupRule[] = [
     dropout: null,
     aggregation: NO_OMS_AGGREGATION,
     introduction: INTRODUCED(true),
+    rework: { disaggregation: TA_DISAGGREGATION, sampleReasons: [], source: `TA §4.1.2.3; ${NO_SAMPLES}` },
     requires: [{ anyOf: ['expiryDate'], source: 'Table 128 note 2' }, { anyOf: ['kpp', 'fiasId'], source: 'Table 128 (kpp for a legal entity, fiasId for an individual)' }],
   },
   tobacco('tobacco-block'),
@@ -277,6 +299,7 @@ export const GROUP_RULES: readonly GroupRule[] = [
     dropout: null,
     aggregation: NO_OMS_AGGREGATION,
     introduction: INTRODUCED(true),
+    rework: { disaggregation: TA_DISAGGREGATION, sampleReasons: [], source: `TA §4.1.2.3; ${NO_SAMPLES}` },
     requires: [],
   },
   {
@@ -289,6 +312,7 @@ export const GROUP_RULES: readonly GroupRule[] = [
     dropout: null,
     aggregation: NO_OMS_AGGREGATION,
     introduction: INTRODUCED(true),
+    rework: { disaggregation: TA_DISAGGREGATION, sampleReasons: [], source: `TA §4.1.2.3; ${NO_SAMPLES}` },
     requires: [],
   },
   {
@@ -305,6 +329,7 @@ export const GROUP_RULES: readonly GroupRule[] = [
     dropout: null,
     aggregation: NO_OMS_AGGREGATION,
     introduction: null,
+    rework: { disaggregation: null, sampleReasons: [], source: 'refused group' },
     requires: [],
   },
 ]
@@ -423,6 +448,19 @@ export function aggregationAttributesOf (job: JobFacts): Record<string, unknown>
 export function dropoutReasonFor (group: string, reason: string | null): DropoutReason {
   const allowed = groupRule(group)?.dropout?.reasons ?? ['DEFECT']
   return (DROPOUT_REASONS as readonly string[]).includes(reason ?? '') && allowed.includes(reason as DropoutReason) ? reason as DropoutReason : 'DEFECT'
+}
+
+/** How the group's accepted aggregates are undone (docs/rework.md); null when neither API takes it from the line. */
+export function disaggregationOf (group: string): GroupRule['rework']['disaggregation'] {
+  return groupRule(group)?.rework.disaggregation ?? null
+}
+
+/** The dropout reasons samples of the group go out with (Table 244, within the group's dropout reasons). */
+export function sampleReasonsOf (group: string): readonly DropoutReason[] {
+  const r = groupRule(group)
+  if (r === undefined || r.dropout === null) return []
+  const allowed = r.dropout.reasons
+  return r.rework.sampleReasons.filter(x => allowed.includes(x))
 }
 
 /** aggregationUnitCapacity and aggregatedItemsCount of a box of `count` units packed `capacity` to a box. */

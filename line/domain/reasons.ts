@@ -7,8 +7,9 @@ import type { Bilingual } from './catalogue.ts'
  * What a reason is about:
  * - `reject`: the product's code was rejected at the gate (camera verdict or a store failure): the code is DEFECT;
  * - `unmarked`: the product was rejected at the gate without a code (nothing printed on it): no code to write off;
- * - `verified-defect`: a code already VERIFIED that is written off afterwards (removed, scrapped, PLC reject);
- * - `write-off`: a code written off without a product verdict (fate unknown, expired, samples …).
+ * - `verified-defect`: a code already VERIFIED that is written off afterwards (removed, scrapped, PLC reject, samples
+ *   taken out of a box: docs/rework.md);
+ * - `write-off`: a code written off without a product verdict (fate unknown, expired …).
  */
 export type ReasonKind = 'reject' | 'unmarked' | 'verified-defect' | 'write-off'
 
@@ -30,7 +31,9 @@ export const REASONS = {
   UNCERTAIN: { kind: 'write-off', label: { ru: 'Судьба кода неизвестна (сбой или очистка буфера)', en: 'Fate unknown (crash or buffer flush)' } },
   EXPIRY: { kind: 'write-off', label: { ru: 'Срок действия кода истёк', en: 'Code expired' } },
   PRINTER_FAULT: { kind: 'write-off', label: { ru: 'Неисправность принтера', en: 'Printer fault' } },
-  QA_SAMPLES: { kind: 'write-off', label: { ru: 'Образцы для контроля качества', en: 'Quality control samples' } },
+  QA_SAMPLES: { kind: 'verified-defect', label: { ru: 'Образцы для контроля качества', en: 'Quality control samples' } },
+  PRODUCT_TESTING: { kind: 'verified-defect', label: { ru: 'Тестирование продукта', en: 'Product testing' } },
+  DEMO_SAMPLES: { kind: 'verified-defect', label: { ru: 'Демонстрационные образцы', en: 'Demonstration samples' } },
   OTHER: { kind: 'write-off', label: { ru: 'Прочее', en: 'Other' } },
 } as const satisfies Record<string, ReasonEntry>
 

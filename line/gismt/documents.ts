@@ -45,6 +45,26 @@ export function aggregationDocument (participantId: string, units: readonly Aggr
   return { participantId, aggregationUnits: out }
 }
 
+/**
+ * «Расформирование упаковки» (DISAGGREGATION_DOCUMENT, JSON MANUAL), True API v553 §4.1.2.3: the participant and the
+ * aggregates to disaggregate, `products_list[].uitu` (packing types BOX «КИТУ», SET «КИН», GROUP «КИГУ»). The units
+ * are listed in the order given: a pallet before the boxes it held (docs/rework.md).
+ */
+export interface DisaggregationDocument {
+  participant_inn: string
+  products_list: Array<{ uitu: string }>
+}
+
+export function disaggregationDocument (participantInn: string, units: readonly string[]): DisaggregationDocument {
+  if (!/^\d{10}(\d{2})?$/.test(participantInn)) throw new TrueApiDocumentError('participant_inn must be a 10- or 12-digit INN', { participantInn })
+  if (units.length === 0) throw new TrueApiDocumentError('a disaggregation document needs at least one aggregate', {})
+  const list = units.map(unitSerialNumber)
+  for (const u of list) if (u.length < 18 || u.length > 74) throw new TrueApiDocumentError('an aggregate code must be 18–74 characters', { uitu: u })
+  if (new Set(list).size !== list.length) throw new TrueApiDocumentError('an aggregate is listed twice', { units: list })
+  if (list.length > MAX_CODES_PER_DOCUMENT) throw new TrueApiDocumentError(`a document holds at most ${MAX_CODES_PER_DOCUMENT} codes`, { codes: list.length })
+  return { participant_inn: participantInn, products_list: list.map(uitu => ({ uitu })) }
+}
+
 export interface IntroduceGoodsInput {
   participantInn: string
   producerInn?: string

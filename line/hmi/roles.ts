@@ -9,7 +9,7 @@ export const ACTIONS = [
   'cmd:abort', 'cmd:clear', 'cmd:suspend', 'cmd:unsuspend',
   'alarm:ack', 'box:close', 'pallet:close', 'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start',
   'report:view', 'code:gismt', 'report:retry', 'audit:view', 'users:manage', 'codes:export', 'codes:import', 'product:sync', 'product:edit',
-  'station:scan', 'station:close',
+  'station:scan', 'station:close', 'box:rework', 'unit:sample',
 ] as const
 export type Action = typeof ACTIONS[number]
 
@@ -44,6 +44,8 @@ export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>>
   'product:edit': { ru: 'Ввод карточки товара вручную', en: 'Enter a product card by hand' },
   'station:scan': { ru: 'Скан на станции агрегации', en: 'Scan at the aggregation station' },
   'station:close': { ru: 'Закрыть короб станции агрегации', en: 'Close the station box' },
+  'box:rework': { ru: 'Переупаковка короба или паллеты (расформирование в ГИС МТ)', en: 'Rework a box or pallet (disaggregation in GIS MT)' },
+  'unit:sample': { ru: 'Отбор образцов', en: 'Take samples' },
 }
 
 const OPERATOR: readonly Action[] = [
@@ -65,6 +67,8 @@ const ENGINEER: readonly Action[] = [
   'report:retry',
   // a card decides the group, dates and packing of every job of its product
   'product:edit',
+  // rework changes what GIS MT holds (docs/rework.md)
+  'box:rework', 'unit:sample',
 ]
 const ADMIN: readonly Action[] = [...ENGINEER, 'users:manage']
 

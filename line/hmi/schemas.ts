@@ -152,3 +152,18 @@ export const jobChangeSchema = z.strictObject({
 export const JOB_CHANGE_FIELDS = ['confirm', 'box', 'pallet'] as const
 /** Fields a job takes from its product card (line/products/product.ts `jobFieldsOf`). */
 export const CARD_FIELDS = ['group', 'tnvedCode', 'unitsPerBox', 'boxesPerPallet'] as const
+
+// ---- rework of boxes and pallets GIS MT holds (docs/rework.md)
+const unitCode = z.string(m('Код: обязателен', 'Code: required')).trim().min(16, m('Код: слишком короткий', 'Code: too short')).max(200, m('Код: слишком длинный', 'Code: too long'))
+const dropReason = z.string().trim().regex(/^[A-Z_]{3,40}$/, m('Причина: код причины (например QA_SAMPLES)', 'Reason: a reason code (e.g. QA_SAMPLES)'))
+export const reworkBoxSchema = z.strictObject({
+  sscc: ssccField,
+  take: z.array(z.strictObject({ code: unitCode, fate: z.enum(['drop', 'return'], m('Изделие: изъять или вернуть', 'Unit: drop or return')), reason: dropReason.optional() }))
+    .max(500, m('Не больше 500 изделий за раз', 'At most 500 units at a time')),
+})
+export const reworkPalletSchema = z.strictObject({ sscc: ssccField, rebuild: z.boolean(m('Новая паллета: да или нет', 'New pallet: yes or no')) })
+export const samplesSchema = z.strictObject({
+  codes: z.array(unitCode).min(1, m('Укажите хотя бы один код', 'Name at least one code')).max(500, m('Не больше 500 кодов за раз', 'At most 500 codes at a time')),
+  reason: dropReason,
+})
+export const reworkReasonsQuerySchema = z.strictObject({ group: z.string().trim().regex(/^[a-z-]{2,40}$/, m('Группа: имя товарной группы', 'Group: a product group name')) })

@@ -2,7 +2,7 @@
 import websocket from '@fastify/websocket'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Clock } from '../clock.ts'
-import type { Bilingual, ControlResult, JobChange, JobInput, LineControl, LineOperation, ProductsControl } from '../control.ts'
+import type { Bilingual, ControlResult, JobChange, JobInput, LineControl, LineOperation, ProductsControl, ReworkControl } from '../control.ts'
 import { entryOf } from '../domain/catalogue.ts'
 import { jobFieldsOf, productInputSchema } from '../products/product.ts'
 import type { Logger } from '../log.ts'
@@ -23,7 +23,7 @@ import { LiveUpdates } from './live.ts'
 import { ACTIONS, PERMISSIONS, can, type Action } from './roles.ts'
 import {
   CARD_FIELDS, JOB_CHANGE_FIELDS, auditQuerySchema, changePasswordSchema, commandSchema, idParamSchema, jobChangeSchema, jobSchema, loginSchema, modeSchema, newUserSchema, parse,
-  removeUnitSchema, reportQuerySchema, reprintSchema, scrapSchema, updateUserSchema, usernameParamSchema,
+  removeUnitSchema, reportQuerySchema, reprintSchema, reworkBoxSchema, reworkPalletSchema, reworkReasonsQuerySchema, samplesSchema, scrapSchema, updateUserSchema, usernameParamSchema,
 } from './schemas.ts'
 import { HmiStore, type AuditResult, type Session } from './store.ts'
 
@@ -121,7 +121,7 @@ function bootstrapFor (host: string, b: BootstrapOptions, log: Logger): Bootstra
  * (line/products). With it the job form picks a product — a GTIN without a card is refused and the card gives group,
  * TN VED, packing and expiry — and the panel lists, syncs and edits cards.
  */
-export function createHmiServer (o: { control: LineControl, products?: ProductsControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort, erpQueue?: HmiErpQueue, batchReportPage?: HmiBatchReportPage, lookup?: LineLookup, station?: StationPort }): HmiServer {
+export function createHmiServer (o: { control: LineControl, rework?: ReworkControl, products?: ProductsControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort, erpQueue?: HmiErpQueue, batchReportPage?: HmiBatchReportPage, lookup?: LineLookup, station?: StationPort }): HmiServer {
   const { control, clock, config } = o
   const log = o.log.child({ module: 'hmi' })
   const store = new HmiStore(o.db)
@@ -345,6 +345,15 @@ export function createHmiServer (o: { control: LineControl, products?: ProductsC
   app.post('/api/unit/remove', async req => act(req, 'unit:remove', () => parse(removeUnitSchema, req.body, 'remove-unit'), (b, s) => control.removeUnit(b.code, s.username)))
   app.post('/api/box/reprint', async req => act(req, 'label:reprint', () => parse(reprintSchema, req.body, 'reprint'), (b, s) => control.reprintLabel(b.sscc, s.username)))
   app.post('/api/box/scrap', async req => act(req, 'box:scrap', () => parse(scrapSchema, req.body, 'scrap'), (b, s) => control.scrapBox(b.sscc, b.reason, s.username)))
+
+  // --- rework of boxes and pallets GIS MT holds (docs/rework.md): engineers; every attempt is audited
+  const rework = o.rework
+  if (rework !== undefined) {
+    app.post('/api/rework/box', async req => act(req, 'box:rework', () => parse(reworkBoxSchema, req.body, 'rework-box'), (b, s) => rework.reworkBox({ sscc: b.sscc, take: b.take.map(t => t.reason === undefined ? { code: t.code, fate: t.fate } : { code: t.code, fate: t.fate, reason: t.reason }) }, s.username)))
+    app.post('/api/rework/pallet', async req => act(req, 'box:rework', () => parse(reworkPalletSchema, req.body, 'rework-pallet'), (b, s) => rework.reworkPallet(b, s.username)))
+    app.post('/api/rework/samples', async req => act(req, 'unit:sample', () => parse(samplesSchema, req.body, 'samples'), (b, s) => rework.takeSamples(b, s.username)))
+    app.get('/api/rework/reasons', async req => { sessionOf(req); return { reasons: rework.sampleReasons(parse(reworkReasonsQuerySchema, req.query, 'rework-reasons').group) } })
+  }
 
   // --- products (docs/hmi.md "Products"): everyone reads, operators sync, engineers enter cards by hand
   const products = o.products

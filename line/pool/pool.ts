@@ -386,6 +386,28 @@ export class CodePool {
     return this.commit.submit(() => { for (const id of ids) st.run(reportId, id) }, { savepoint: false, statements: Math.max(1, ids.length) })
   }
 
+  /**
+   * Rework (docs/rework.md): move AGGREGATED or REPORTED units into another box (`00`+SSCC), or out of every box
+   * (null). A change of membership, not of state: the reports already accepted for the units stay theirs. Call inside
+   * a commit. Returns how many codes moved; a code in another state is not touched.
+   */
+  reboxSync (ids: readonly number[], parent: string | null): number {
+    const st = this.db.prepare(`UPDATE codes SET parent = ?, updated_at = ? WHERE id = ? AND state IN (${CodeState.AGGREGATED}, ${CodeState.REPORTED})`)
+    const now = this.#clock.now()
+    let n = 0
+    for (const id of ids) n += st.run(parent, now, id).changes
+    return n
+  }
+
+  /**
+   * Forget the accepted report of `kind` of these codes (an aggregation undone by an accepted disaggregation): the
+   * codes may be reported in a report of that kind again. Call inside a commit.
+   */
+  clearReportSync (kind: ReportKind, ids: readonly number[]): void {
+    const st = this.db.prepare(`UPDATE codes SET ${REPORT_COLUMNS[kind]} = NULL WHERE id = ?`)
+    for (const id of ids) st.run(id)
+  }
+
   // ---- recovery and expiry ------------------------------------------------------------------------------
 
   /**
@@ -486,7 +508,7 @@ export class CodePool {
 interface RawRow {
   id: number, identity: string, code: string, gtin: string, block_id: string, state: number, expires_at: number,
   printer: string | null, seq: number | null, grade: string | null, reason: string | null, parent: string | null,
-  report_id: string | null, util_report: string | null, agg_report: string | null, pallet_report: string | null, intro_report: string | null,
+  report_id: string | null, util_report: string | null, agg_report: string | null, pallet_report: string | null, intro_report: string | null, disagg_report: string | null,
   dropout_report: string | null, updated_at: number
 }
 
@@ -505,7 +527,7 @@ function toRow (r: RawRow): CodeRow {
     reason: r.reason,
     parent: r.parent,
     reportId: r.report_id,
-    reports: { utilisation: r.util_report, aggregation: r.agg_report, pallet: r.pallet_report, introduction: r.intro_report, dropout: r.dropout_report },
+    reports: { utilisation: r.util_report, aggregation: r.agg_report, pallet: r.pallet_report, introduction: r.intro_report, dropout: r.dropout_report, disaggregation: r.disagg_report },
     updatedAt: r.updated_at,
   }
 }

@@ -58,6 +58,8 @@ export class CodeQueries {
     unreportedUse: Statement
     unreportedDefects: Statement
     unreportedBoxed: Statement
+    inReportedAggregate: Statement
+    defectsInAggregate: Statement
     boxedToIntroduce: Statement
     singleToIntroduce: Statement
     codesIn: Statement
@@ -93,8 +95,12 @@ export class CodeQueries {
       unreportedUse: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE state IN (${inStates(['VERIFIED', 'AGGREGATED', 'REPORTED'])})
         AND util_report IS NULL ORDER BY id`),
       unreportedDefects: db.prepare(`SELECT id, gtin, reason, job_id AS jobId FROM codes WHERE state = ${CodeState.DEFECT} AND dropout_report IS NULL ORDER BY id`),
-      unreportedBoxed: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE state = ${CodeState.AGGREGATED} AND parent IS NOT NULL
+      // REPORTED too: units re-aggregated into a new box after a rework (docs/rework.md) lost their aggregation report
+      unreportedBoxed: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE state IN (${inStates(['AGGREGATED', 'REPORTED'])}) AND parent IS NOT NULL
         AND agg_report IS NULL ORDER BY id`),
+      inReportedAggregate: db.prepare(`SELECT id FROM codes WHERE ${ID_SET} AND (agg_report IS NOT NULL OR pallet_report IS NOT NULL) ORDER BY id`),
+      defectsInAggregate: db.prepare(`SELECT id, job_id AS jobId, parent, agg_report AS aggReport, pallet_report AS palletReport FROM codes
+        WHERE state = ${CodeState.DEFECT} AND (agg_report IS NOT NULL OR pallet_report IS NOT NULL) ORDER BY id`),
       boxedToIntroduce: db.prepare('SELECT id, job_id AS jobId, parent FROM codes WHERE agg_report IS NOT NULL AND parent IS NOT NULL AND intro_report IS NULL ORDER BY id'),
       singleToIntroduce: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE state = ${CodeState.VERIFIED} AND util_report IS NOT NULL
         AND parent IS NULL AND intro_report IS NULL ORDER BY id`),
@@ -188,6 +194,19 @@ export class CodeQueries {
   /** DEFECT codes with no accepted dropout report. */
   unreportedDefects (): UnreportedDefect[] {
     return this.#st.unreportedDefects.all() as UnreportedDefect[]
+  }
+
+  /**
+   * Of these codes, those GIS MT holds in an aggregate: their box's (or pallet's) aggregation was accepted and no
+   * disaggregation undid it yet (docs/rework.md).
+   */
+  inReportedAggregate (ids: readonly number[]): number[] {
+    return (this.#st.inReportedAggregate.all(idList(ids)) as Array<{ id: number }>).map(r => r.id)
+  }
+
+  /** DEFECT codes GIS MT still holds in an aggregate (a box scrapped while its aggregation was on its way). */
+  defectsInAggregate (): Array<CodeRef & { aggReport: string | null, palletReport: string | null }> {
+    return this.#st.defectsInAggregate.all() as Array<CodeRef & { aggReport: string | null, palletReport: string | null }>
   }
 
   /** Units AGGREGATED in a box whose aggregation was not accepted yet. */

@@ -2,9 +2,10 @@
 // (without crypto part) is unique, so the same GTIN+serial can never enter the pool twice.
 
 /** `pallet`: the aggregation of closed boxes into a pallet (its codes are the units inside those boxes). */
-export type ReportKind = 'utilisation' | 'aggregation' | 'pallet' | 'introduction' | 'dropout'
+/** `disaggregation`: a True API DISAGGREGATION_DOCUMENT of the boxes (and pallets) its codes were in (docs/rework.md). */
+export type ReportKind = 'utilisation' | 'aggregation' | 'pallet' | 'introduction' | 'dropout' | 'disaggregation'
 /** The column of `codes` holding the accepted report of each kind (the reporting track, apart from `state`). */
-export const REPORT_COLUMNS: Readonly<Record<ReportKind, string>> = { utilisation: 'util_report', aggregation: 'agg_report', pallet: 'pallet_report', introduction: 'intro_report', dropout: 'dropout_report' }
+export const REPORT_COLUMNS: Readonly<Record<ReportKind, string>> = { utilisation: 'util_report', aggregation: 'agg_report', pallet: 'pallet_report', introduction: 'intro_report', dropout: 'dropout_report', disaggregation: 'disagg_report' }
 
 export const POOL_MIGRATIONS: readonly string[] = [
   `
@@ -80,5 +81,9 @@ export const POOL_MIGRATIONS: readonly string[] = [
     sha256     TEXT,
     written_at INTEGER
   );
+  `,
+  // v5: rework (docs/rework.md): the accepted disaggregation of the aggregate a code was in.
+  `
+  ALTER TABLE codes ADD COLUMN disagg_report TEXT;
   `,
 ]

@@ -25,6 +25,7 @@ export const STATE_NAMES: readonly CodeStateName[] = ['AVAILABLE', 'SENT', 'PRIN
  * - PRINTED→VERIFIED camera read it at grade ("commissioned"); PRINTED→DEFECT rejected.
  * - VERIFIED→AGGREGATED its box closed; VERIFIED→REPORTED a line without aggregation; VERIFIED→DEFECT removed.
  * - AGGREGATED→VERIFIED disaggregated; AGGREGATED→REPORTED reports accepted; AGGREGATED→DEFECT box scrapped.
+ * - REPORTED→DEFECT taken out of a reported box after its disaggregation (samples, scrap: docs/rework.md).
  * - DEFECT→DROPPED dropout report accepted ("destroyed / decommissioned").
  * - AVAILABLE→HANDED_OVER exported for a printing house (line/codefiles): printed elsewhere, so never reserved for a
  *   head here. HANDED_OVER→VERIFIED the pre-applied code read at grade on this line (from then on a code of this line
@@ -36,7 +37,7 @@ export const TRANSITIONS: Readonly<Record<CodeStateName, readonly CodeStateName[
   PRINTED: ['VERIFIED', 'DEFECT'],
   VERIFIED: ['AGGREGATED', 'REPORTED', 'DEFECT'],
   AGGREGATED: ['VERIFIED', 'REPORTED', 'DEFECT'],
-  REPORTED: [],
+  REPORTED: ['DEFECT'],
   DEFECT: ['DROPPED'],
   DROPPED: [],
   HANDED_OVER: ['VERIFIED', 'DEFECT'],

@@ -62,7 +62,23 @@ export interface ReportEvent {
 }
 
 const DEFAULT_ON_ACCEPTED: Record<ReportKind, 'REPORTED' | 'DROPPED' | 'none'> = {
-  utilisation: 'none', aggregation: 'none', pallet: 'none', introduction: 'REPORTED', dropout: 'DROPPED',
+  utilisation: 'none', aggregation: 'none', pallet: 'none', introduction: 'REPORTED', dropout: 'DROPPED', disaggregation: 'none',
+}
+
+/**
+ * The links an accepted report undoes (docs/rework.md): a disaggregation names, in `attributes.release`, the codes
+ * whose aggregation or pallet report GIS MT no longer holds; a new aggregation ends the disaggregation of its codes.
+ */
+function releasedBy (r: OutboxReport, codeIds: readonly number[]): Array<{ kind: ReportKind, ids: readonly number[] }> {
+  if (r.kind === 'aggregation' || r.kind === 'pallet') return [{ kind: 'disaggregation', ids: codeIds }]
+  if (r.kind !== 'disaggregation') return []
+  const release = (r.attributes.release ?? {}) as Partial<Record<'aggregation' | 'pallet', unknown>>
+  const out: Array<{ kind: ReportKind, ids: readonly number[] }> = []
+  for (const kind of ['aggregation', 'pallet'] as const) {
+    const ids = release[kind]
+    if (Array.isArray(ids)) out.push({ kind, ids: ids.filter((x): x is number => typeof x === 'number') })
+  }
+  return out
 }
 /** Closing an open report (window, size, end of job) is done in bulk SQL; the table allows it (checked on load). */
 const CLOSE = reportTransition(ReportState.OPEN, ReportState.READY)
@@ -119,7 +135,8 @@ export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
   readonly #onAccepted: Record<ReportKind, 'REPORTED' | 'DROPPED' | 'none'>
   readonly #log: Logger | undefined
   readonly #st: Record<'open' | 'insertReport' | 'insertCode' | 'bumpCount' | 'dropCount' | 'byId' | 'due' | 'dueOpen' | 'closeOne' | 'closeFull' | 'closeAll'
-    | 'setState' | 'history' | 'codeIds' | 'openLink' | 'unlink' | 'countOf' | 'deleteOpen' | 'pending' | 'queued' | 'list' | 'summary' | 'historyOf', Statement>
+    | 'setState' | 'history' | 'codeIds' | 'openLink' | 'unlink' | 'countOf' | 'deleteOpen' | 'pending' | 'queued' | 'list' | 'summary' | 'historyOf'
+    | 'acceptedLink' | 'archiveLink', Statement>
   #timer: NodeJS.Timeout | undefined
   #ticking: Promise<void> | undefined
   readonly #inFlight = new Set<string>()
@@ -172,6 +189,9 @@ export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
       list: db.prepare('SELECT * FROM report_outbox WHERE (@state IS NULL OR state = @state) AND (@kind IS NULL OR kind = @kind) ORDER BY created_at, rowid'),
       summary: db.prepare('SELECT state, count(*) AS n, sum(codes) AS c FROM report_outbox GROUP BY state'),
       historyOf: db.prepare('SELECT ts, event, detail FROM report_history WHERE report_id = ? ORDER BY id'),
+      acceptedLink: db.prepare(`SELECT rc.report_id AS reportId FROM report_codes rc JOIN report_outbox r ON r.id = rc.report_id
+        WHERE rc.kind = ? AND rc.code_id = ? AND r.state = ${sqlStates([ReportState.ACCEPTED])}`),
+      archiveLink: db.prepare('INSERT INTO report_codes_released (report_id, kind, code_id, released_by, ts) VALUES (?, ?, ?, ?, ?)'),
     }
   }
 
@@ -182,11 +202,23 @@ export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
    * skipped (never reported twice); a report that reaches maxCodes closes and a new one opens.
    */
   add (input: AddInput): Promise<AddResult> {
+    if (this.#senders[input.kind] === undefined) return Promise.reject(new OutboxError(`no sender configured for ${input.kind} reports`, { kind: input.kind }))
+    return this.#pool.commit.submit(() => this.addSync(input))
+  }
+
+  /** Whether reports of this kind can be sent (a sender is configured for it). */
+  takes (kind: ReportKind): boolean { return this.#senders[kind] !== undefined }
+
+  /**
+   * `add` inside a commit the caller already holds (`pool.commit.submit`): the reports are committed with the
+   * caller's own change of the store, or not at all (rework: docs/rework.md).
+   */
+  addSync (input: AddInput): AddResult {
     const sender = this.#senders[input.kind]
-    if (sender === undefined) return Promise.reject(new OutboxError(`no sender configured for ${input.kind} reports`, { kind: input.kind }))
+    if (sender === undefined) throw new OutboxError(`no sender configured for ${input.kind} reports`, { kind: input.kind })
     const attributes = input.attributes ?? {}
     const batchKey = `${input.kind}|${sender.channel}|${input.group}|${stable(attributes)}`
-    return this.#pool.commit.submit(() => {
+    {
       const now = this.#clock.now()
       const ids = new Set<string>()
       let added = 0
@@ -203,6 +235,8 @@ export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
       }
       if (input.whole === true && current !== undefined && current.codes + input.codeIds.length > this.#o.maxCodes) closeCurrent()
       for (const codeId of input.codeIds) {
+        // a code already in a report of this kind is skipped before a report is opened for it: no empty report
+        if (this.#st.queued.get(input.kind, codeId) !== undefined) { skipped++; continue }
         if (current === undefined || current.codes + inCurrent >= this.#o.maxCodes) {
           closeCurrent()
           const id = `R-${randomUUID()}`
@@ -219,7 +253,7 @@ export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
       const full = this.#st.closeFull.all(now, now, batchKey, this.#o.maxCodes) as Array<{ id: string }>
       for (const r of full) this.#st.history.run(now, r.id, CLOSE.to, '{"by":"size"}')
       return { reportIds: [...ids], added, skipped }
-    })
+    }
   }
 
   /**
@@ -459,7 +493,9 @@ export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
         if (eligible.length > 0) moved = this.#pool.transitionSync({ ids: eligible, to: target, reportId: remoteId })
       }
       this.#set(r, { state: ReportState.ACCEPTED, lastError: null })
-      this.#st.history.run(this.#clock.now(), r.id, 'ACCEPTED', JSON.stringify({ remoteId, moved, target }))
+      const released: Record<string, number> = {}
+      for (const rel of releasedBy(r, ids)) released[rel.kind] = this.#release(rel.kind, rel.ids, r.id)
+      this.#st.history.run(this.#clock.now(), r.id, 'ACCEPTED', JSON.stringify({ remoteId, moved, target, ...(Object.keys(released).length === 0 ? {} : { released }) }))
     })
     this.#emitReport(r.id)
   }
@@ -482,6 +518,25 @@ export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
 
   #backoff (attempt: number): number {
     return backoffDelay(attempt, { baseMs: this.#o.retryBaseMs, maxMs: this.#o.retryMaxMs })
+  }
+
+  /**
+   * Move these codes' links to accepted reports of `kind` into report_codes_released and clear the pool's column, in
+   * the caller's commit: the codes may go into a report of that kind again. Returns how many links moved.
+   */
+  #release (kind: ReportKind, ids: readonly number[], by: string): number {
+    const now = this.#clock.now()
+    let n = 0
+    for (const id of ids) {
+      const rows = this.#st.acceptedLink.all(kind, id) as Array<{ reportId: string }>
+      for (const row of rows) {
+        this.#st.archiveLink.run(row.reportId, kind, id, by, now)
+        this.#st.unlink.run(row.reportId, id)
+        n++
+      }
+    }
+    this.#pool.clearReportSync(kind, ids)
+    return n
   }
 
   /** Write a patch of the report's row; a change of state is checked against the report state table. */

@@ -9,14 +9,14 @@ import type { BoxedUnit, CodeRef } from '../pool/queries.ts'
 import type { JobView } from '../control.ts'
 import type { ReportOutbox } from './outbox.ts'
 import { ANSWERED_REPORT_STATES, ReportState } from './states.ts'
-import { aggregationAttributesOf, dropoutAttributesOf, dropoutReasonFor, groupRule, utilisationAttributesOf, type JobFacts } from '../domain/groups.ts'
+import { aggregationAttributesOf, disaggregationOf, dropoutAttributesOf, dropoutReasonFor, groupRule, utilisationAttributesOf, type JobFacts } from '../domain/groups.ts'
 
 /** Reports a dropped code must not be left in, or overtake (see `defect`). */
 const CARRYING = ['utilisation', 'aggregation'] as const
 
 /** Codes grouped by their box (`parent`), in order; codes in no box are left out. */
-function byBox (codes: readonly CodeRef[]): Map<string, CodeRef[]> {
-  const boxes = new Map<string, CodeRef[]>()
+function byBox<C extends CodeRef> (codes: readonly C[]): Map<string, C[]> {
+  const boxes = new Map<string, C[]>()
   for (const c of codes) {
     if (c.parent === null) continue
     let b = boxes.get(c.parent)
@@ -122,6 +122,9 @@ export class ReportPlanner {
       if (units.length === 0) { this.#waitingPallets.delete(pallet); continue } // every box scrapped
       const introduced = this.#o.introduction === true && introductionAttributes(w.job, true) !== null
       if (units.some(u => u.aggReport === null || (introduced && u.introReport === null))) continue
+      // boxes of a pallet taken apart in a rework: not before GIS MT undid the old pallet
+      const ids = units.map(u => u.id)
+      if (this.#pool.queries.countNotReported('pallet', ids) < ids.length || this.#outbox.pending('disaggregation', ids).length > 0) continue
       this.#waitingPallets.delete(pallet)
       this.#add({ kind: 'pallet', group: w.job.group, codeIds: units.map(u => u.id), attributes: { pallet, capacity: w.job.boxesPerPallet }, whole: true })
     }
@@ -175,20 +178,62 @@ export class ReportPlanner {
     Promise.all(CARRYING.map(kind => this.#outbox.withdraw(kind, codeIds))).then(() => {
       // no OMS dropout for the group (§4.4.9 note 1): the codes stay DEFECT, never utilised, and expire unused
       if (attributes === null) { this.#skip('dropout', group); return }
-      const pending = this.#carried(codeIds)
+      const pending = this.#carried(codeIds, group)
       for (const id of pending) this.#heldDropouts.set(id, { group, attributes })
       this.#add({ kind: 'dropout', group, codeIds: codeIds.filter(id => !pending.has(id)), attributes })
     }).catch(err => this.#log.error({ err }, 'could not withdraw defect codes from their reports'))
   }
 
-  /** Of these codes, those in a utilisation or aggregation report that is on its way (not yet answered). */
-  #carried (codeIds: readonly number[]): Set<number> {
-    return new Set(CARRYING.flatMap(kind => this.#outbox.pending(kind, codeIds)))
+  /**
+   * Of these codes, those in a utilisation or aggregation report that is on its way (not yet answered), and those GIS
+   * MT still holds in an aggregate, or whose disaggregation is on its way (docs/rework.md): their dropout waits, so
+   * GIS MT never holds an aggregate of dropped codes.
+   */
+  #carried (codeIds: readonly number[], group: string): Set<number> {
+    return new Set([
+      ...CARRYING.flatMap(kind => this.#outbox.pending(kind, codeIds)),
+      // a line that cannot disaggregate (no True API, or a group TA §4.1.2.3 does not list) sends the dropout after
+      // the aggregation's answer as before: GIS MT's aggregate is then undone in the account (docs/rework.md)
+      ...(this.#disaggregates(group) ? [...this.#outbox.pending('disaggregation', codeIds), ...this.#pool.queries.inReportedAggregate(codeIds)] : []),
+    ])
+  }
+
+  /** Whether the line disaggregates the group's aggregates itself (the group table, and a True API sender). */
+  #disaggregates (group: string): boolean {
+    return disaggregationOf(group) !== null && this.#outbox.takes('disaggregation')
+  }
+
+  /** Whether any of these units is still in an aggregate GIS MT holds, or in a disaggregation on its way. */
+  #inAggregate (codeIds: readonly number[]): boolean {
+    return this.#pool.queries.inReportedAggregate(codeIds).length > 0 || this.#outbox.pending('disaggregation', codeIds).length > 0
+  }
+
+  /**
+   * DEFECT codes GIS MT still holds in an aggregate — a box scrapped while its aggregation was on its way, accepted
+   * after — get their aggregate disaggregated (TA §4.1.2.3), one document per box; their dropout follows its acceptance.
+   */
+  #disaggregateDefects (): number {
+    const defects = this.#unqueued('disaggregation', this.#pool.queries.defectsInAggregate())
+    let n = 0
+    for (const [parent, codes] of byBox(defects)) {
+      const job = this.#job(codes[0]?.jobId ?? null)
+      if (job === null) continue
+      if (!this.#disaggregates(job.group)) { this.#skip('disaggregation', job.group); continue }
+      const ids = codes.map(c => c.id)
+      this.#add({
+        kind: 'disaggregation', group: job.group, codeIds: ids, whole: true,
+        attributes: { units: [parent], release: { aggregation: codes.filter(c => c.aggReport !== null).map(c => c.id), pallet: codes.filter(c => c.palletReport !== null).map(c => c.id) } },
+      })
+      n += ids.length
+    }
+    return n
   }
 
   #releaseDropouts (): void {
     if (this.#heldDropouts.size === 0) return
-    const pending = this.#carried([...this.#heldDropouts.keys()])
+    const byGroup = new Map<string, number[]>()
+    for (const [id, d] of this.#heldDropouts) byGroup.set(d.group, [...(byGroup.get(d.group) ?? []), id])
+    const pending = new Set([...byGroup].flatMap(([group, ids]) => [...this.#carried(ids, group)]))
     const ready = new Map<string, { group: string, attributes: Record<string, unknown>, ids: number[] }>()
     for (const [id, d] of this.#heldDropouts) {
       if (pending.has(id)) continue
@@ -203,8 +248,9 @@ export class ReportPlanner {
 
   boxClosed (job: JobView, codeIds: readonly number[]): void {
     if (!this.#aggregation || codeIds.length === 0 || !this.#aggregates(job)) return
-    // a group without a utilisation report (lp, shoes) has nothing to wait for
-    if (this.#o.aggregationAfterUtilisation === true && groupRule(job.group)?.utilisation != null && !this.#allUtilised(codeIds)) {
+    // a group without a utilisation report (lp, shoes) has nothing to wait for; a box made in a rework waits until
+    // GIS MT undid the aggregate its units were in (docs/rework.md)
+    if (this.#inAggregate(codeIds) || (this.#o.aggregationAfterUtilisation === true && groupRule(job.group)?.utilisation != null && !this.#allUtilised(codeIds))) {
       const parent = this.#parentOf(codeIds[0] as number)
       if (parent !== null) { this.#waiting.set(parent, { job, codeIds }); return }
     }
@@ -215,6 +261,16 @@ export class ReportPlanner {
   reportChanged (e: { id: string, kind: string, state: string }): void {
     if ((CARRYING as readonly string[]).includes(e.kind) && (ANSWERED_REPORT_STATES as readonly string[]).includes(e.state)) this.#releaseDropouts()
     if (e.state !== ReportState.ACCEPTED) return
+    if (e.kind === 'disaggregation') {
+      // GIS MT let go of the old aggregates: the new box and pallet may be reported, the taken units dropped out
+      this.#releaseWaiting()
+      this.#afterDisaggregation(e.id)
+      this.#releaseDropouts()
+      this.#releasePallets()
+      return
+    }
+    // a box scrapped while its aggregation was on its way: GIS MT holds it now, so it is disaggregated first
+    if (e.kind === 'aggregation' || e.kind === 'pallet') this.#disaggregateDefects()
     if (e.kind === 'utilisation') {
       this.#releaseWaiting()
       if (this.#o.introduction === true) this.#introduceUnits(this.#codesOfReport(e.id).filter(c => c.parent === null))
@@ -224,9 +280,29 @@ export class ReportPlanner {
     if ((e.kind === 'aggregation' || e.kind === 'introduction') && this.#waitingPallets.size > 0) this.#releasePallets()
   }
 
+  /**
+   * What a restart left out of memory behind an accepted disaggregation, found from its units at once rather than at
+   * the next sweep: the new boxes (units in a box with no aggregation queued), the new pallets, the dropouts.
+   */
+  #afterDisaggregation (reportId: string): void {
+    const ids = new Set(this.#outbox.codeIds(reportId))
+    const boxed = this.#unqueued('aggregation', this.#pool.queries.unreportedBoxed().filter(r => ids.has(r.id)))
+    for (const [parent, units] of byBox(boxed)) {
+      const job = this.#job(units[0]?.jobId ?? null)
+      if (job !== null && !this.#waiting.has(parent)) this.boxClosed(job, units.map(u => u.id))
+    }
+    const defects = this.#unqueued('dropout', this.#pool.queries.unreportedDefects().filter(d => ids.has(d.id) && !this.#heldDropouts.has(d.id)))
+    for (const d of defects) {
+      const job = this.#job(d.jobId)
+      if (job !== null) this.defect(job, [d.id], d.reason ?? 'DEFECT')
+    }
+    if (this.#o.pallets === true) this.#sweepPallets(id => this.#job(id))
+  }
+
   #releaseWaiting (): void {
     for (const [parent, w] of this.#waiting) {
-      if (!this.#allUtilised(w.codeIds)) continue
+      if (this.#inAggregate(w.codeIds)) continue
+      if (this.#o.aggregationAfterUtilisation === true && groupRule(w.job.group)?.utilisation != null && !this.#allUtilised(w.codeIds)) continue
       this.#waiting.delete(parent)
       this.#add({ kind: 'aggregation', group: w.job.group, codeIds: w.codeIds, attributes: this.#aggregationAttributes(w.job), whole: true })
     }
@@ -294,14 +370,16 @@ export class ReportPlanner {
     const allDefects = this.#unqueued('dropout', this.#pool.queries.unreportedDefects())
     // as in defect(): out of open utilisation reports, and not while a utilisation of the code is on its way
     for (const kind of CARRYING) await this.#outbox.withdraw(kind, allDefects.map(d => d.id))
-    const inFlight = this.#carried(allDefects.map(d => d.id))
-    const defects = allDefects.filter(d => !inFlight.has(d.id))
     const byKey = new Map<string, { group: string, attributes: Record<string, unknown>, ids: number[] }>()
-    for (const d of defects) {
+    const inFlight = new Map<string, Set<number>>()
+    for (const d of allDefects) {
       // the job's attributes where the code has a job (tobacco needs them: Table 103), else the group's alone
       const job = d.jobId === null ? null : jobOf(d.jobId)
       const group = job?.group ?? groupOf(d.gtin)
       if (group === null) continue
+      let carried = inFlight.get(group)
+      if (carried === undefined) { carried = this.#carried(allDefects.map(x => x.id), group); inFlight.set(group, carried) }
+      if (carried.has(d.id)) continue
       const attributes = dropoutAttributes(job ?? { group }, d.reason)
       if (attributes === null) continue
       const k = `${group}|${JSON.stringify(attributes)}`
@@ -310,6 +388,7 @@ export class ReportPlanner {
       byKey.set(k, e)
     }
     for (const e of byKey.values()) dropout += (await this.#outbox.add({ kind: 'dropout', group: e.group, codeIds: e.ids, attributes: e.attributes })).added
+    this.#disaggregateDefects()
     const aggregation = this.#aggregation ? this.#sweepBoxes(jobOf) : 0
     if (this.#o.pallets === true) this.#sweepPallets(jobOf)
     const introduction = this.#o.introduction === true ? this.#sweepIntroductions() : 0

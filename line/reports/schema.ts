@@ -41,4 +41,17 @@ export const REPORTS_MIGRATIONS: readonly string[] = [
     detail    TEXT NOT NULL
   );
   `,
+  // v2: rework (docs/rework.md). A code's link to an accepted report that a later report undid (an aggregation undone
+  // by a disaggregation, a disaggregation followed by a new aggregation) moves here, so the code may be put in a
+  // report of that kind again — UNIQUE (kind, code_id) keeps holding for the live links.
+  `
+  CREATE TABLE report_codes_released (
+    report_id   TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    code_id     INTEGER NOT NULL,
+    released_by TEXT NOT NULL,
+    ts          INTEGER NOT NULL
+  );
+  CREATE INDEX report_codes_released_code ON report_codes_released (code_id);
+  `,
 ]

@@ -1,7 +1,7 @@
 // Sends aggregation and introduction reports as True API documents (domain/true-api.md): builds the body from the
 // report's codes, signs it detached, creates the document, polls its status, and finds it again by content hash.
 import { codesIn, FINAL_OK, FINAL_STATUSES, type TrueApiClient } from '../gismt/client.ts'
-import { aggregationDocument, introduceGoodsDocument, type DocumentType } from '../gismt/documents.ts'
+import { aggregationDocument, disaggregationDocument, introduceGoodsDocument, type DocumentType } from '../gismt/documents.ts'
 import { OutboxError } from './errors.ts'
 import { distinctParents } from './oms-sender.ts'
 import type { OutboxReport, Prepared, RemoteStatus, ReportCode, ReportSender } from './sender.ts'
@@ -13,7 +13,7 @@ export interface TrueApiSenderOptions {
   reconcileSlackMs?: number
 }
 
-const TYPES: Partial<Record<string, DocumentType>> = { aggregation: 'AGGREGATION_DOCUMENT', pallet: 'AGGREGATION_DOCUMENT', introduction: 'LP_INTRODUCE_GOODS' }
+const TYPES: Partial<Record<string, DocumentType>> = { aggregation: 'AGGREGATION_DOCUMENT', pallet: 'AGGREGATION_DOCUMENT', introduction: 'LP_INTRODUCE_GOODS', disaggregation: 'DISAGGREGATION_DOCUMENT' }
 
 export class TrueApiDocumentSender implements ReportSender {
   readonly channel = 'true-api'
@@ -37,6 +37,12 @@ export class TrueApiDocumentSender implements ReportSender {
         u.push(c.identity)
       }
       return aggregationDocument(this.#o.participantInn, [...units].map(([unit, list]) => ({ unit, codes: list })))
+    }
+    if (r.kind === 'disaggregation') {
+      // the aggregates come from the report (the units' boxes have changed since): TA §4.1.2.3
+      const units = r.attributes.units
+      if (!Array.isArray(units) || units.some(u => typeof u !== 'string')) throw new OutboxError('a disaggregation report needs its units attribute', { reportId: r.id })
+      return disaggregationDocument(this.#o.participantInn, units as string[])
     }
     if (r.kind === 'pallet') {
       // the pallet's units are the boxes (`00`+SSCC), all of one length

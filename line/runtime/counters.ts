@@ -63,6 +63,13 @@ export class LineCounters {
     else this.#base.pallets++
   }
 
+  /** Boxes and pallets changed outside the line's flow (a rework, docs/rework.md): counted from the store again. */
+  recountContainers (jobId: number): void {
+    const c = this.#o.containers.counts(jobId)
+    this.#base.boxes = c.boxes
+    this.#base.pallets = c.pallets
+  }
+
   /** A closed box was scrapped: it is no longer a box (the store counts closed ones). */
   scrapped (): void { this.#base.boxes-- }
 

@@ -1,5 +1,6 @@
 // True API emulator: auth flow with expiring tokens, document create / info / list, checking that moves documents
 // IN_PROGRESS → CHECKED_OK or CHECKED_NOT_OK with a reason per code, and outages on demand (5xx, 429, hang, slow).
+// It holds the aggregates it accepted (aggregation documents, OMS aggregations) until a disaggregation undoes them.
 import { createHash, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -44,6 +45,9 @@ export const REASONS = {
   notApplied: 'code not applied (no utilisation report)',
   aggregated: 'code already aggregated',
   introduced: 'code already introduced into circulation',
+  noAggregate: 'aggregate not found: GIS MT holds no such aggregate (never aggregated, or already disaggregated)',
+  aggregateStatus: 'aggregate cannot be disaggregated: a code inside it is not APPLIED or INTRODUCED',
+  participant: 'participant_inn must be a 10- or 12-digit INN',
 } as const
 
 export class TrueApiEmulator {
@@ -115,12 +119,41 @@ export class TrueApiEmulator {
     this.#aggregates.set(unit, [...members])
   }
 
+  /** What GIS MT holds now: every aggregate with its members, as copies (tests compare it with the line's store). */
+  aggregates (): Map<string, string[]> {
+    return new Map([...this.#aggregates].map(([k, v]) => [k, [...v]]))
+  }
+
+  /**
+   * Undo an aggregate: its members are free again. The aggregate that held it is undone first: "Автоматическое
+   * расформирование упаковки происходит при любых действиях с КИ в составе КИТУ" (TA §4.1.2.3).
+   */
+  #disaggregate (unit: string): void {
+    const parent = this.#aggregateParent.get(unit)
+    if (parent !== undefined) this.#disaggregate(parent)
+    for (const m of this.#aggregates.get(unit) ?? []) {
+      if (this.#aggregates.has(m)) this.#aggregateParent.delete(m)
+      else { const info = this.#codes.get(m); if (info !== undefined) delete info.aggregatedIn }
+    }
+    this.#aggregates.delete(unit)
+    this.#introducedAggregates.delete(unit)
+    this.onDisaggregated?.(unit)
+  }
+
+  /** Called for every aggregate a disaggregation undid (a linked OMS forgets it too: sim/gismt/from-oms.ts). */
+  onDisaggregated: ((unit: string) => void) | undefined
+
   /** Codes introduced into circulation, directly or through their aggregate. */
   introducedCodes (): string[] { return [...this.#codes].filter(([, i]) => i.introduced === true).map(([c]) => c) }
 
   codeInfo (code: string): Readonly<CodeInfo> | undefined { return this.#codes.get(code) }
 
   outage (o: Outage | undefined): void { this.#outage = o }
+
+  /** The unit codes inside an aggregate, through nested aggregates. */
+  #leaves (unit: string): string[] {
+    return (this.#aggregates.get(unit) ?? []).flatMap(m => this.#aggregates.has(m) ? this.#leaves(m) : [m])
+  }
 
   /** Revoke every token (as when another installation signs in). */
   revokeTokens (): void { this.#tokens.clear() }
@@ -347,6 +380,23 @@ export class TrueApiEmulator {
           this.#setAggregate(String(u.unitSerialNumber), u.sntins as string[])
         }
       }
+    } else if (d.type === 'DISAGGREGATION_DOCUMENT') {
+      // TA §4.1.2.3: { participant_inn, products_list: [{ uitu }] }; the aggregate must be held, its codes APPLIED or
+      // INTRODUCED. Entries are taken in order, as GIS MT would process them one after the other: an aggregate undone
+      // by an earlier entry (a pallet undone with its box) is no longer held.
+      if (typeof b.participant_inn !== 'string' || !/^\d{10}(\d{2})?$/.test(b.participant_inn)) errors.push({ cis: '', message: REASONS.participant })
+      const list = Array.isArray(b.products_list) ? b.products_list as Array<{ uitu?: unknown }> : []
+      if (list.length === 0) errors.push({ cis: '', message: 'products_list is empty' })
+      const gone = new Set<string>()
+      const undo: string[] = []
+      for (const p of list) {
+        const u = typeof p.uitu === 'string' ? p.uitu : ''
+        if (!this.#aggregates.has(u) || gone.has(u)) { errors.push({ cis: u, message: REASONS.noAggregate }); continue }
+        if (this.#leaves(u).some(c => this.#codes.get(c)?.applied !== true)) { errors.push({ cis: u, message: REASONS.aggregateStatus }); continue }
+        for (let x: string | undefined = u; x !== undefined; x = this.#aggregateParent.get(x)) gone.add(x)
+        undo.push(u)
+      }
+      if (errors.length === 0) for (const u of undo) this.#disaggregate(u)
     } else if (d.type === 'LP_INTRODUCE_GOODS') {
       const products = Array.isArray(b.products) ? b.products as Array<{ uit_code?: string, uitu_code?: string }> : []
       // an aggregate (uitu_code) introduces every unit inside it
@@ -380,6 +430,7 @@ function codesOf (type: string, body: unknown): string[] {
   if (type === 'AGGREGATION_DOCUMENT' && Array.isArray(b.aggregationUnits)) {
     return (b.aggregationUnits as Array<{ sntins?: unknown }>).flatMap(u => Array.isArray(u.sntins) ? u.sntins as string[] : [])
   }
+  if (type === 'DISAGGREGATION_DOCUMENT' && Array.isArray(b.products_list)) return (b.products_list as Array<{ uitu?: unknown }>).map(p => String(p.uitu ?? ''))
   if (Array.isArray(b.products)) return (b.products as Array<{ uit_code?: string, uitu_code?: string }>).map(p => p.uit_code ?? p.uitu_code ?? '')
   return []
 }

@@ -131,6 +131,9 @@ export class OmsEmulator {
   /** Called for every report the OMS processed successfully (what it passes on to GIS MT). */
   onReportProcessed (fn: (r: Readonly<EmuReport>) => void): void { this.state.processedListeners.push(fn) }
 
+  /** GIS MT disaggregated an aggregate (sim/gismt/from-oms.ts): the OMS no longer holds its members in it. */
+  forgetAggregate (unit: string): void { this.state.forgetAggregate(unit) }
+
   /** Every code issued so far (handed out in a block). */
   issuedCodes (): string[] {
     const out: string[] = []

@@ -330,5 +330,15 @@ export class OmsState {
     if (remember) r.prior = prior
   }
 
+  /**
+   * GIS MT disaggregated `unit` (a True API DISAGGREGATION_DOCUMENT, passed on by sim/gismt/from-oms.ts): its members
+   * are free again, so a later OMS aggregation may put them into another unit.
+   */
+  forgetAggregate (unit: string): void {
+    for (const info of this.issued.values()) if (info.aggregatedIn === unit) delete info.aggregatedIn
+    for (const a of this.aggregates.values()) if (a.in === unit) delete a.in
+    this.aggregates.delete(unit)
+  }
+
   groupOf (productGroup: string): OmsGroup | undefined { return omsGroup(productGroup) }
 }

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { ChildRequest, ChildStatus } from '../line-child.ts'
+import type { ChildRequest, ChildStatus, ReworkOp, Settled } from '../line-child.ts'
 
 const CHILD = join(import.meta.dirname, '..', 'line-child.ts')
 
@@ -57,7 +57,7 @@ export class ControllerProcess {
     } catch { return undefined }
   }
 
-  #ask (req: { op: ChildRequest['op'], cmd?: string }, timeoutMs = 15_000): Promise<unknown> {
+  #ask (req: { op: ChildRequest['op'], cmd?: string, what?: ReworkOp, index?: number }, timeoutMs = 15_000): Promise<unknown> {
     if (this.#exited) return Promise.resolve(undefined)
     const id = this.#next++
     return new Promise(resolve => {
@@ -73,6 +73,14 @@ export class ControllerProcess {
   async command (cmd: string): Promise<{ ok: boolean, reason?: { en: string } } | undefined> {
     return await this.#ask({ op: 'command', cmd }) as { ok: boolean, reason?: { en: string } } | undefined
   }
+
+  /** A rework by the simulated engineer (docs/rework.md): the line's answer, or undefined when it does not answer. */
+  async rework (what: ReworkOp, index: number): Promise<{ ok: boolean, reason?: { en: string } } | undefined> {
+    return await this.#ask({ op: 'rework', what, index }, 60_000) as { ok: boolean, reason?: { en: string } } | undefined
+  }
+
+  /** What is not through yet after a rework. */
+  settled (): Promise<Settled | undefined> { return this.#ask({ op: 'settled' }) as Promise<Settled | undefined> }
 
   /** Power cut: SIGKILL, nothing flushed, no goodbye to the broker (its will says Offline). */
   async kill (): Promise<void> {

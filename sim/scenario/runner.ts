@@ -15,6 +15,7 @@ import { defaultIdentityFile } from '../../line/store/guard.ts'
 import { openDatabase } from '../../line/store/open.ts'
 import type { ChildStatus, LoopDelay } from '../line-child.ts'
 import { prng } from '../codes/factory.ts'
+import { passOmsReportsToTrueApi } from '../gismt/from-oms.ts'
 import { startTrueApiEmulator } from '../gismt/server.ts'
 import { OmsEmulator } from '../oms/index.ts'
 import { freePort } from '../net.ts'
@@ -69,6 +70,8 @@ export interface ScenarioSummary {
   store: Record<string, number> | undefined
   physical: { produced: number, shipped: number, rejected: number, unmarked: number, prints: number, extraPrints: number, lostTriggers: number }
   oms: { utilised: number, dropped: number, aggregatedUnits: number }
+  /** The rework operations after the job (scenarios with `rework:`), and what GIS MT held at the end. */
+  rework?: { ops: Array<{ op: string, ok: boolean, reason?: string }>, aggregatesHeld: number, disaggregations: number }
   powerCuts: number
   recoveredUncertain: number
   faults: FaultRecord[]
@@ -120,6 +123,8 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const oms = new OmsEmulator({ port: 0, clientToken: 'sim-token', activationDelayMs: realMs(500), rateLimitPerSecond: 0, reportProcessingMs: realMs(200) })
   await oms.start()
   const trueApi = await startTrueApiEmulator({ port: 0 })
+  // rework: GIS MT must know what the OMS passed on (applied codes), and aggregation goes as its documents
+  if (sc.rework !== undefined) passOmsReportsToTrueApi(oms, trueApi)
   const pool = sc.pool ?? { lowWatermarkCodes: sc.quantity + 500, targetCodes: sc.quantity + 1000, lowWatermarkMinutes: 1e-6, targetMinutes: 1e-6 }
   const base = validateConfig({
     site: 'sim', line: sc.name,
@@ -129,7 +134,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     oms: { url: oms.url, omsId: oms.omsId, clientToken: 'sim-token' },
     trueApi: { url: trueApi.url },
     // statuses asked for every second, and retries after an outage at most a minute apart (simulated clock)
-    reports: { aggregationVia: 'oms', window: 500, pollIntervalMs: 1000, retryBaseMs: 1000, retryMaxMs: 60_000 },
+    reports: { aggregationVia: sc.rework === undefined ? 'oms' : 'true-api', window: 500, pollIntervalMs: 1000, retryBaseMs: 1000, retryMaxMs: 60_000 },
     printers: [
       sc.marking === 'label'
         ? { id: UNIT_LABEL, driver: 'zpl-label', role: 'unit', applicator: true, transport: { kind: 'tcp', port: 0 }, bufferDepth: 4, statusIntervalMs: 1000 }
@@ -195,6 +200,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     }
     prevAlarms = s.alarms
   }
+  const reworkOps: NonNullable<ScenarioSummary['rework']>['ops'] = []
   let ctl = await ControllerProcess.start(configPath, clockArg)
   const ended: Array<Promise<void>> = []
   try {
@@ -267,6 +273,25 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     await until('the conveyor is empty', () => conveyor.onConveyor === 0, 30_000)
     await until('every report accepted', async () => (await poll())?.pendingReports === 0, 120_000)
       .catch(err => { violations.push(String((err as Error).message)) })
+    // the simulated engineer's rework, one operation after the other, each through before the next (docs/rework.md)
+    const settle = async (what: string): Promise<void> => {
+      // through twice in a row: a report accepted may queue the next one (the new box after its disaggregation)
+      let through = 0
+      await until(what, async () => {
+        const x = await ctl.settled()
+        through = x !== undefined && Object.values(x).every(v => v === 0) ? through + 1 : 0
+        if (through < 2) await sleep(300)
+        return through >= 2
+      }, 120_000).catch(async err => { violations.push(`${(err as Error).message}: ${JSON.stringify(await ctl.settled())}`) })
+    }
+    if (sc.rework !== undefined) await settle('every box and pallet reported before the rework')
+    for (const [i, op] of (sc.rework ?? []).entries()) {
+      const r = await ctl.rework(op, i)
+      reworkOps.push({ op, ok: r?.ok === true, ...(r?.ok === true ? {} : { reason: r?.reason?.en ?? 'no answer' }) })
+      note(`${Date.now() - started} ms: rework ${op}: ${r?.ok === true ? 'ok' : r?.reason?.en}`)
+      if (r?.ok !== true) { violations.push(`rework ${op} refused: ${r?.reason?.en ?? 'no answer'}`); continue }
+      await settle(`rework ${op} through`)
+    }
     // the live Reported and Dropped counters follow accepted reports at most once a second (line/timings.ts)
     await sleep(1500)
     last = await poll() ?? last
@@ -434,7 +459,9 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   check(st !== undefined && st.SENT === 0 && st.PRINTED === 0, `codes left SENT (${st?.SENT}) or PRINTED (${st?.PRINTED})`)
   check(printed.every(x => byIdentity(x)?.state !== 'AVAILABLE'), 'a printed code went back to the pool')
   // every code is accounted for: printed ones in a state that says what happened to them, physically too
-  const shippedBad = conv.shippedCodes.filter(x => !['VERIFIED', 'AGGREGATED', 'REPORTED'].includes(byIdentity(x)?.state ?? ''))
+  // units taken out of their boxes after shipping (rework: removed, scrapped, samples) are written off on purpose
+  const afterShipping = new Set(['REMOVED', 'SCRAPPED', 'QA_SAMPLES', 'PRODUCT_TESTING', 'DEMO_SAMPLES'])
+  const shippedBad = conv.shippedCodes.filter(x => !['VERIFIED', 'AGGREGATED', 'REPORTED'].includes(byIdentity(x)?.state ?? '') && !(sc.rework !== undefined && afterShipping.has(byIdentity(x)?.reason ?? '')))
   const warned = new Set((db.prepare("SELECT source FROM alarms WHERE code IN ('REJECT_MISSED', 'SHIPPED_UNVERIFIED')").all() as Array<{ source: string }>).map(a => a.source))
   const unwarned = shippedBad.filter(x => !warned.has(`plc seq ${byIdentity(x)?.seq}`))
   check(unwarned.length === 0, `${unwarned.length} shipped products carry codes that are not good, without an alarm (seq:state/reason ${unwarned.slice(0, 5).map(x => { const r = byIdentity(x); return `${r?.seq}:${r?.state}/${r?.reason}` }).join(', ')})`)
@@ -463,7 +490,28 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const strayDrops = [...dropped].filter(x => !defectCodes.has(x))
   check(undropped.length === 0, `${undropped.length} defect codes missing from the OMS dropout reports (${undropped.slice(0, 3).map(r => { const x = byIdentity(r.code); return `${r.identity.slice(0, 31)} seq ${x?.seq}:${x?.state}/${x?.reason}` }).join(', ')}; dropped in the OMS, not defects in the store: ${strayDrops.slice(0, 3).map(x => x.slice(0, 31)).join(', ')})`)
   const aggregatedUnits = oms.aggregated().reduce((n, u) => n + u.sntins.length, 0)
-  check(aggregatedUnits === (st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0), `OMS aggregated ${aggregatedUnits} units, the store ${(st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0)}`)
+  let rework: ScenarioSummary['rework']
+  if (sc.rework === undefined) {
+    check(aggregatedUnits === (st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0), `OMS aggregated ${aggregatedUnits} units, the store ${(st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0)}`)
+  } else {
+    // what the True API emulator holds = what the store says: closed boxes with their units, closed pallets with their boxes
+    const store = new Map<string, string[]>()
+    for (const b of db.prepare("SELECT id, level, sscc FROM containers WHERE state = 'closed'").all() as Array<{ id: number, level: string, sscc: string }>) {
+      const members = b.level === 'box'
+        ? db.prepare('SELECT k.identity FROM container_items i JOIN codes k ON k.id = i.code_id WHERE i.container_id = ?').pluck().all(b.id) as string[]
+        : (db.prepare("SELECT sscc FROM containers WHERE parent_id = ? AND state = 'closed'").pluck().all(b.id) as string[]).map(x => `00${x}`)
+      store.set(`00${b.sscc}`, members.sort())
+    }
+    const held = trueApi.aggregates()
+    const missing = [...store.keys()].filter(k => !held.has(k))
+    const extra = [...held.keys()].filter(k => !store.has(k))
+    const differ = [...store].filter(([k, v]) => held.has(k) && JSON.stringify([...(held.get(k) ?? [])].sort()) !== JSON.stringify(v)).map(([k]) => k)
+    check(missing.length + extra.length + differ.length === 0, `GIS MT holds what the store does not say: missing ${missing.slice(0, 3).join(', ')} (${missing.length}), extra ${extra.slice(0, 3).join(', ')} (${extra.length}), different ${differ.slice(0, 3).join(', ')} (${differ.length})`)
+    const loose = (db.prepare(`SELECT identity, parent FROM codes WHERE state = 5`).all() as Array<{ identity: string, parent: string | null }>).filter(r => (trueApi.codeInfo(r.identity)?.aggregatedIn ?? null) !== r.parent)
+    check(loose.length === 0, `${loose.length} good units sit in GIS MT under another box than the store says`)
+    check([...trueApi.receipts.byHash.values()].every(n => n === 1), 'a True API document was created twice')
+    rework = { ops: reworkOps, aggregatesHeld: held.size, disaggregations: [...trueApi.docs.values()].filter(d => d.type === 'DISAGGREGATION_DOCUMENT').length }
+  }
   // the faults really happened
   if (powerCuts > 0) {
     check(recoveredUncertain > 0, `${powerCuts} power cuts left no code of unknown fate: the cuts did not hit a running line`)
@@ -539,6 +587,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     store: st,
     physical: { produced: conv.produced, shipped: conv.shipped, rejected: conv.rejected, unmarked: conv.unmarked, prints: printed.length, extraPrints: conv.extraPrints, lostTriggers: conv.lostTriggers },
     oms: { utilised: utilised.size, dropped: dropped.size, aggregatedUnits },
+    ...(rework === undefined ? {} : { rework }),
     powerCuts,
     recoveredUncertain,
     faults,

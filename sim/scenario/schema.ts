@@ -46,6 +46,12 @@ const body = {
   plc: z.enum(['mqtt', 'modbus']).default('mqtt'),
   /** What marks the units: a print head (mode direct), or a print-and-apply label printer (mode label, docs/modes.md). */
   marking: z.enum(['head', 'label']).default('head'),
+  /**
+   * Rework after the job (docs/rework.md): operations of the simulated engineer, each on the next closed box (or
+   * pallet). Aggregation then goes as True API documents, and at the end what the True API emulator holds must equal
+   * what the store says, box by box, code by code.
+   */
+  rework: z.array(z.enum(['repack', 'take-out', 'return', 'samples', 'scrap', 'pallet'])).optional(),
   /** Real seconds the whole run may take before it counts as failed. */
   timeoutSeconds: z.number().positive(),
 }

@@ -127,3 +127,45 @@ t.test('controls over HTTP for an emulator in another process', async t => {
   await call('POST', '/_emulator/outage', {})
   t.equal((await call('GET', '/api/v3/true-api/auth/key')).status, 200)
 })
+
+t.test('disaggregation (TA §4.1.2.3): only an aggregate GIS MT holds, codes APPLIED or INTRODUCED; a pallet before its box', async t => {
+  const { emu, signIn, create, info } = await setup(t)
+  const token = await signIn()
+  const inn = '7700000000'
+  const u = (n: number): string => `0104601653030046215RW${String(n).padStart(8, '0')}`
+  const box1 = '00046000000000000017'
+  const box2 = '00046000000000000024'
+  const pallet = '00046000000000000031'
+  emu.registerCodes([u(1), u(2), u(3), u(4)], { applied: true })
+  const agg = await create(token, 'AGGREGATION_DOCUMENT', { participantId: inn, aggregationUnits: [
+    { unitSerialNumber: box1, aggregationType: 'AGGREGATION', sntins: [u(1), u(2)] },
+    { unitSerialNumber: box2, aggregationType: 'AGGREGATION', sntins: [u(3), u(4)] },
+  ] })
+  t.equal((await info(token, agg.body)).status, 'CHECKED_OK')
+  t.equal((await info(token, (await create(token, 'AGGREGATION_DOCUMENT', { participantId: inn, aggregationUnits: [{ unitSerialNumber: pallet, aggregationType: 'AGGREGATION', sntins: [box1, box2] }] })).body)).status, 'CHECKED_OK')
+
+  const unknown = await info(token, (await create(token, 'DISAGGREGATION_DOCUMENT', { participant_inn: inn, products_list: [{ uitu: '00046000000000000048' }] })).body)
+  t.equal(unknown.status, 'CHECKED_NOT_OK', 'an aggregate GIS MT does not hold is refused')
+  t.equal(unknown.errors[0].message, REASONS.noAggregate)
+  const badInn = await info(token, (await create(token, 'DISAGGREGATION_DOCUMENT', { participant_inn: '12', products_list: [{ uitu: box1 }] })).body)
+  t.equal(badInn.status, 'CHECKED_NOT_OK', 'participant_inn must be an INN')
+  const boxThenPallet = await info(token, (await create(token, 'DISAGGREGATION_DOCUMENT', { participant_inn: inn, products_list: [{ uitu: box1 }, { uitu: pallet }] })).body)
+  t.equal(boxThenPallet.status, 'CHECKED_NOT_OK', 'the box undoes its pallet (any action inside an aggregate): the pallet listed after it is gone')
+  t.same(boxThenPallet.errors.map((e: { cis: string }) => e.cis), [pallet])
+  t.ok(emu.aggregates().has(pallet) && emu.aggregates().has(box1), 'a refused document changes nothing')
+
+  const ok = await info(token, (await create(token, 'DISAGGREGATION_DOCUMENT', { participant_inn: inn, products_list: [{ uitu: pallet }, { uitu: box1 }] })).body)
+  t.equal(ok.status, 'CHECKED_OK', 'the pallet, then its box')
+  t.same([...emu.aggregates().keys()], [box2], 'GIS MT holds the other box only')
+  t.equal(emu.codeInfo(u(1))?.aggregatedIn, undefined, 'the box\'s codes are free')
+  t.equal(emu.aggregateParent(box2), undefined, 'the other box is on no pallet')
+  const again = await info(token, (await create(token, 'DISAGGREGATION_DOCUMENT', { participant_inn: inn, products_list: [{ uitu: box1 }] })).body)
+  t.equal(again.status, 'CHECKED_NOT_OK', 'an aggregate already disaggregated is refused')
+  const reagg = await info(token, (await create(token, 'AGGREGATION_DOCUMENT', { participantId: inn, aggregationUnits: [{ unitSerialNumber: '00046000000000000055', aggregationType: 'AGGREGATION', sntins: [u(1), u(2)] }] })).body)
+  t.equal(reagg.status, 'CHECKED_OK', 'the freed codes aggregate into a new box')
+
+  emu.registerAggregate('00046000000000000062', ['0104601653030046215RW99999999'])
+  const notApplied = await info(token, (await create(token, 'DISAGGREGATION_DOCUMENT', { participant_inn: inn, products_list: [{ uitu: '00046000000000000062' }] })).body)
+  t.equal(notApplied.status, 'CHECKED_NOT_OK', 'an aggregate of codes not APPLIED or INTRODUCED is refused')
+  t.equal(notApplied.errors[0].message, REASONS.aggregateStatus)
+})

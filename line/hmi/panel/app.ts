@@ -6,6 +6,7 @@ import { REASONS } from '../../domain/reasons.ts'
 import { T, type Key, type Lang, type Text } from './i18n.ts'
 import { findView } from './find.ts'
 import { probeStation, stationAvailable, stationScreen, stationTabText } from './station.ts'
+import { reworkTabLabel, reworkView } from './rework.ts'
 
 interface Me { username: string, role: string, mustChangePassword: boolean, permissions: string[] }
 type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bilingual>, lineCode?: string }
@@ -13,13 +14,15 @@ type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bili
 let lang: Lang = localStorage.getItem('lc-lang') === 'en' ? 'en' : 'ru'
 let me: Me | null = null
 let snap: LineSnapshot | null = null
-let tab: 'line' | 'products' | 'find' | 'report' | 'audit' | 'users' | 'station' = 'line'
+let tab: 'line' | 'products' | 'find' | 'report' | 'audit' | 'users' | 'station' | 'rework' = 'line'
 /** The product catalogue; null while not loaded or when the server has none (then the job form takes a typed GTIN). */
 let catalogue: { products: ProductView[], status: CatalogueStatus } | null = null
 let catalogueAsked = false
 let ws: WebSocket | null = null
 let wsRetry: number | undefined
 let connected = false
+/** The `result` of the last action that succeeded (the rework screen shows the new SSCCs from it). */
+let lastResult: unknown = null
 
 const tr = (k: Key): string => T[k][lang]
 const bi = (t: Text | Bilingual): string => t[lang]
@@ -72,7 +75,7 @@ function toast (text: string, kind: 'ok' | 'error'): void {
 async function run (method: string, path: string, body?: unknown, form?: HTMLElement): Promise<boolean> {
   form?.querySelectorAll('.field-error').forEach(e => { e.textContent = '' })
   const r = await api(method, path, body)
-  if (r.ok) { toast(tr('done'), 'ok'); return true }
+  if (r.ok) { lastResult = (r.data as { result?: unknown } | null)?.result ?? null; toast(tr('done'), 'ok'); return true }
   toast(bi(r.error.message), 'error')
   if (form !== undefined && r.error.fields !== undefined) {
     for (const [f, m] of Object.entries(r.error.fields)) {
@@ -180,8 +183,10 @@ function passwordScreen (): HTMLElement {
 
 function tabs (): HTMLElement[] {
   const list: Array<[typeof tab, Key, boolean]> = [['line', 'tabLine', true], ['products', 'tabProducts', catalogue !== null], ['find', 'tabFind', true], ['report', 'tabReport', can('report:view')], ['audit', 'tabAudit', can('audit:view')], ['users', 'tabUsers', can('users:manage')]]
-  const station = stationAvailable() && can('station:scan') ? [h('button', { class: `tab ${tab === 'station' ? 'active' : ''}`, 'data-tab': 'station', onclick: () => { tab = 'station'; render() } }, stationTabText(lang))] : []
-  return [...list.filter(([, , ok]) => ok).map(([id, k]) => h('button', { class: `tab ${tab === id ? 'active' : ''}`, 'data-tab': id, onclick: () => { tab = id; render() } }, tr(k))), ...station]
+  const shown = list.filter(([, , ok]) => ok).map(([id, k]) => h('button', { class: `tab ${tab === id ? 'active' : ''}`, 'data-tab': id, onclick: () => { tab = id; render() } }, tr(k)))
+  if (stationAvailable() && can('station:scan')) shown.push(h('button', { class: `tab ${tab === 'station' ? 'active' : ''}`, 'data-tab': 'station', onclick: () => { tab = 'station'; render() } }, stationTabText(lang)))
+  if (can('box:rework') || can('unit:sample')) shown.push(h('button', { class: `tab ${tab === 'rework' ? 'active' : ''}`, 'data-tab': 'rework', onclick: () => { tab = 'rework'; render() } }, reworkTabLabel(lang)))
+  return shown
 }
 
 function renderHeader (): void {
@@ -210,7 +215,17 @@ function renderTab (): void {
   else if (tab === 'report') main.append(reportView())
   else if (tab === 'audit') main.append(auditView())
   else if (tab === 'station') main.append(stationScreen({ lang, api, h, can }))
-  else main.append(usersView())
+  else if (tab === 'rework') {
+    main.append(reworkView({
+      h, lang: () => lang, can,
+      post: async (path, body, form) => {
+        const ok = await run('POST', path, body, form)
+        if (!ok) return { ok: false }
+        // the new SSCCs, from the action's answer
+        return { ok: true, result: lastResult }
+      },
+    }))
+  } else main.append(usersView())
 }
 
 // ---------- line view: static forms built once, live parts refreshed on each snapshot

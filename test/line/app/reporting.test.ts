@@ -74,7 +74,8 @@ t.test('the sweep runs periodically until stopped', async t => {
 t.test('routing: utilisation and dropout to the OMS, aggregation as configured, introduction via the True API', async t => {
   const oms = { name: 'oms' } as unknown as ReportSender
   const docs = { name: 'docs' } as unknown as ReportSender
-  t.same(routeReports({ oms, trueApi: docs, aggregationVia: 'oms' }), { utilisation: oms, dropout: oms, aggregation: oms, pallet: oms, introduction: docs })
+  t.same(routeReports({ oms, trueApi: docs, aggregationVia: 'oms' }), { utilisation: oms, dropout: oms, aggregation: oms, pallet: oms, introduction: docs, disaggregation: docs },
+    'disaggregation through the True API whichever way the aggregation went: the OMS has none (Table 111)')
   const viaTrueApi = routeReports({ oms, trueApi: docs, aggregationVia: 'true-api' })
   t.equal(viaTrueApi.aggregation, docs)
   t.equal(viaTrueApi.pallet, docs)

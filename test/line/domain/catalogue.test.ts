@@ -43,7 +43,7 @@ t.test('one list of reasons, each labelled in both languages', async t => {
     t.ok(label.ru.length > 0 && label.en.length > 0 && label.ru !== label.en, r)
   }
   t.same([...REJECT_REASONS], ['UNREADABLE', 'WRONG_CODE', 'LOW_GRADE', 'NO_RESULT', 'STORE_ERROR'])
-  t.same([...VERIFIED_DEFECTS], ['REMOVED', 'SCRAPPED', 'PLC_REJECT'])
+  t.same([...VERIFIED_DEFECTS], ['REMOVED', 'SCRAPPED', 'PLC_REJECT', 'QA_SAMPLES', 'PRODUCT_TESTING', 'DEMO_SAMPLES'], 'samples are taken of verified units (docs/rework.md)')
   t.same(reasonLabel('damaged by forklift'), { ru: 'damaged by forklift', en: 'damaged by forklift' }, 'a typed-in reason is shown as it is')
 })
 

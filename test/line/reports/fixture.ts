@@ -20,7 +20,7 @@ export async function reportsFixture (t: { teardown(fn: () => void | Promise<voi
   const client = new TrueApiClient({ url: emu.url, signer, clock: f.clock, retries: 1, retryBaseMs: 5, timeoutMs: options.timeoutMs ?? 2000 })
   const sender = new TrueApiDocumentSender({ client, participantInn: '7700000000' })
   const outbox = new ReportOutbox({
-    pool: f.pool, clock: f.clock, senders: { aggregation: sender, pallet: sender, introduction: sender },
+    pool: f.pool, clock: f.clock, senders: { aggregation: sender, pallet: sender, introduction: sender, disaggregation: sender },
     windowMs: 10_000, retryBaseMs: 1000, retryMaxMs: 60_000, pollIntervalMs: 1000, onAccepted: { aggregation: 'REPORTED' },
     ...options.outbox,
   })

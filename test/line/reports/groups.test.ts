@@ -23,8 +23,9 @@ function plannerFor (aggregationVia: 'oms' | 'true-api' = 'oms') {
     add: async (x: Added) => { added.push(x); return { added: x.codeIds.length, skipped: 0, reportIds: [] } },
     withdraw: async () => {},
     pending: () => [],
+    takes: () => false,
   }
-  const pool = { queries: { refs: () => [] } }
+  const pool = { queries: { refs: () => [], inReportedAggregate: () => [] } }
   const p = new ReportPlanner({ outbox: outbox as never, pool: pool as never, log: silentLogger(), aggregation: true, aggregationVia })
   return { p, added }
 }

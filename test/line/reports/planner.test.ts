@@ -196,3 +196,39 @@ t.test('a box scrapped before its aggregation left is taken out of the report; o
   await settle(f)
   t.ok(ids.slice(0, 10).every(id => inReport('dropout', id)), 'then dropped out')
 })
+
+t.test('a box scrapped while its aggregation is on its way: disaggregated first where the line can, else dropped out after the answer', async t => {
+  for (const canDisaggregate of [true, false]) {
+    const f = await reportsFixture(t)
+    const { ids, identities } = await boxedCodes(f, 'b1', 10, 10)
+    f.db.prepare('UPDATE codes SET job_id = 1').run()
+    f.emu.registerCodes(identities)
+    const sender = new TrueApiDocumentSender({ client: f.client, participantInn: '7700000000' })
+    const outbox = new ReportOutbox({ pool: f.pool, clock: f.clock, senders: { aggregation: sender, dropout: sender, ...(canDisaggregate ? { disaggregation: sender } : {}) }, windowMs: 10_000 })
+    const p = new ReportPlanner({ outbox, pool: f.pool, log: silentLogger(), aggregation: true, jobOf: () => job() })
+    outbox.on('report', e => p.reportChanged(e))
+    p.boxClosed(job(), ids)
+    await settle(f)
+    await outbox.closeOpen()
+    await f.pool.markDefect(ids, 'SCRAPPED')
+    p.defect(job(), ids, 'SCRAPPED')
+    await settle(f)
+    const inReport = (kind: string, id: number) => f.db.prepare('SELECT report_id FROM report_codes WHERE kind = ? AND code_id = ?').get(kind, id) !== undefined
+    t.ok(ids.every(id => !inReport('dropout', id)), `${canDisaggregate}: the dropout waits while the aggregation is on its way`)
+    // GIS MT accepts the aggregation (of codes the line has scrapped meanwhile)
+    const agg = f.db.prepare("SELECT id FROM report_outbox WHERE kind = 'aggregation'").pluck().get() as string
+    await f.pool.linkReport('aggregation', 'AGG-1', ids)
+    f.db.prepare("UPDATE report_outbox SET state = 'ACCEPTED' WHERE id = ?").run(agg)
+    p.reportChanged({ id: agg, kind: 'aggregation', state: 'ACCEPTED' })
+    await settle(f)
+    if (canDisaggregate) {
+      t.ok(ids.every(id => !inReport('dropout', id)), 'GIS MT holds them in a box: no dropout yet')
+      const dis = f.db.prepare("SELECT attributes FROM report_outbox WHERE kind = 'disaggregation'").all() as Array<{ attributes: string }>
+      t.equal(dis.length, 1, 'the box is disaggregated first')
+      t.same(JSON.parse(dis[0]?.attributes ?? '{}'), { units: [f.pool.get(ids[0] as number)?.parent], release: { aggregation: ids, pallet: [] } }, 'naming the box its units are under')
+    } else {
+      t.ok(ids.every(id => inReport('dropout', id)), 'no way to disaggregate from the line: dropped out after the answer, as before')
+      t.equal(f.db.prepare("SELECT count(*) FROM report_outbox WHERE kind = 'disaggregation'").pluck().get(), 0)
+    }
+  }
+})
