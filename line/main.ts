@@ -45,7 +45,7 @@ import type { OmsClient } from './emission/client.ts'
 import { createLogger, type Logger } from './log.ts'
 import { DirectMode } from './modes/direct.ts'
 import { PreappliedMode } from './modes/preapplied.ts'
-import { CodeState } from './pool/states.ts'
+import { claimedCounter } from './pool/read-only.ts'
 import { JobModes } from './modes/by-job.ts'
 import type { PlcLink } from './plc/link.ts'
 import { ModbusPlc } from './plc/modbus-plc.ts'
@@ -192,9 +192,9 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     // line modes (docs/modes.md): `direct`, the unit heads print the codes the feeder keeps in their buffers; `label`,
     // print-and-apply label printers; each job runs in its own mode, the line's first one when it names none
     const byMode = printersByMode(config.printers, printers)
-    const claimedByJob = db.prepare(`SELECT count(*) AS n FROM codes WHERE job_id = ? AND state <> ${CodeState.HANDED_OVER}`)
+    const claimedByJob = claimedCounter(db)
     const mode = new JobModes(lineModes(config.printers, config.cameras).map(kind => kind === 'preapplied'
-      ? new PreappliedMode({ claimed: jobId => (claimedByJob.get(jobId) as { n: number }).n })
+      ? new PreappliedMode({ claimed: claimedByJob })
       : new DirectMode({
         kind, printers: byMode[kind], feeder: new Feeder({ pool, printers: byMode[kind], log: log.child({ module: 'feeder', mode: kind }), alarms }),
       })))

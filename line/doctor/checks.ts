@@ -8,6 +8,8 @@ import { OmsClient } from '../emission/client.ts'
 import { OmsHttpError } from '../emission/errors.ts'
 import { StaticTokenProvider, detachedSigner, signedInTokens, type TokenProvider } from '../emission/token.ts'
 import { TrueApiClient } from '../gismt/client.ts'
+import { openOrderIds } from '../emission/orders.ts'
+import { availableCount } from '../pool/read-only.ts'
 import { createSigner } from '../signer/index.ts'
 import type { Clock } from '../clock.ts'
 
@@ -127,8 +129,8 @@ export async function checkBuffers (config: LineConfig, oms: OmsClient): Promise
   try {
     const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 2000 })
     try {
-      orders = db.prepare("SELECT order_id AS orderId FROM emission_orders WHERE gtin = ? AND order_id IS NOT NULL AND state IN ('PENDING', 'ACTIVE', 'CLOSING')").all(gtin) as Array<{ orderId: string }>
-      ready = (db.prepare('SELECT count(*) AS n FROM codes WHERE gtin = ? AND state = 0').get(gtin) as { n: number }).n
+      orders = openOrderIds(db, gtin).map(orderId => ({ orderId }))
+      ready = availableCount(db, gtin)
     } finally { db.close() }
   } catch (err) {
     return v('oms.buffers', 'skip', `Хранилище линии не читается (${msg(err)}): заказы не проверены`, `The line's store cannot be read (${msg(err)}): no orders to check`)

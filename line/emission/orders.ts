@@ -122,3 +122,12 @@ function toOrder (r: RawOrder): OrderRow {
     expiresAt: r.expires_at, nextAt: r.next_at, polls: r.polls, reconcile: r.reconcile === 1, lastError: r.last_error, createdAt: r.created_at,
   }
 }
+
+/**
+ * The OMS order ids of a GTIN's orders still open on the line (sent, waiting or taking codes), from a store opened
+ * read-only by a caller that holds no OrderStore (the connection doctor: a running line owns the store).
+ */
+export function openOrderIds (db: Db, gtin: string): string[] {
+  const rows = db.prepare("SELECT order_id AS orderId FROM emission_orders WHERE gtin = ? AND order_id IS NOT NULL AND state IN ('PENDING', 'ACTIVE', 'CLOSING')").all(gtin) as Array<{ orderId: string }>
+  return rows.map(r => r.orderId)
+}
