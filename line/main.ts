@@ -343,7 +343,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     }
 
     // finding boxes, pallets, codes and reports on the panel; a code's status in GIS MT through the reports' True API client
-    const lookup = new LineLookup({ db, pool, jobs, profiles, outbox, now: () => clock.now(), cisesInfo: trueApiClient === null ? null : (cises, group) => trueApiClient.cisesInfo(cises, group) })
+    const lookup = new LineLookup({ containers: aggregator.queries, pool, jobs, profiles, outbox, now: () => clock.now(), cisesInfo: trueApiClient === null ? null : (cises, group) => trueApiClient.cisesInfo(cises, group) })
     // the manual aggregation station (docs/station.md): keyboard-wedge scans through the panel, serial scanners here
     let station: StationService | undefined
     if (config.station !== undefined) {

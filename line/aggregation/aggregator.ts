@@ -12,6 +12,7 @@ import type { Logger } from '../log.ts'
 import type { CodePool } from '../pool/pool.ts'
 import { migrate, type Db } from '../store/open.ts'
 import { LineError } from '../domain/errors.ts'
+import { ContainerQueries } from './queries.ts'
 import type { Printer } from '../../printers/types.ts'
 
 const MIGRATIONS = [`
@@ -144,6 +145,8 @@ export class StationBoxError extends LineError {
 export interface StationBox { id: number, jobId: number, capacity: number, sscc: string | null, codeIds: number[] }
 
 export class Aggregator extends TypedEmitter<AggregatorEvents> {
+  /** Named read queries for the modules around the aggregation (the panel's find): nobody else holds SQL on its tables. */
+  readonly queries: ContainerQueries
   readonly #o: AggregatorOptions
   readonly #db: Db
   #job: { id: number, gtin: string, batch: string, unitsPerBox: number, boxesPerPallet: number } | null = null
@@ -175,6 +178,7 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
     this.#o = options
     this.#db = options.db
     migrate(this.#db, 'aggregation', MIGRATIONS)
+    this.queries = new ContainerQueries(this.#db)
     this.#nextId = (this.#db.prepare('SELECT coalesce(max(id), 0) + 1 AS n FROM containers').get() as { n: number }).n
     this.#insertItem = this.#db.prepare('INSERT INTO container_items (container_id, code_id) VALUES (?, ?)')
     this.#inAContainer = this.#db.prepare('SELECT 1 FROM container_items WHERE code_id = ?')

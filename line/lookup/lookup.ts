@@ -2,14 +2,16 @@
 // aggregation report, what a box or pallet holds, where a code is (state, reason, job, unit → box → pallet) and which
 // reports cover it, the report queue, and a code's status in GIS MT (True API cises/info). A read model over the
 // store the aggregator, the pool, the jobs and the outbox write; it changes nothing except through the outbox's retry.
+// It holds no SQL: each table is read through the named queries of the module that owns it (issue 12 §3) —
+// `aggregator.queries` (containers), `pool.queries` (codes), `outbox.queries` (reports), the JobStore (jobs).
+import type { ContainerListRow, ContainerQueries } from '../aggregation/queries.ts'
 import type { JobView } from '../control.ts'
 import { CodeFormatError, parseSscc, type ProfileRegistry } from '../codes/index.ts'
 import type { CisInfo } from '../gismt/client.ts'
 import type { JobStore } from '../jobs/jobs.ts'
 import type { CodePool, ReportKind } from '../pool/pool.ts'
-import { stateName, type CodeStateName } from '../pool/states.ts'
+import type { CodeStateName } from '../pool/states.ts'
 import type { ReportOutbox } from '../reports/outbox.ts'
-import type { Db } from '../store/open.ts'
 
 /** What a search box may hold, recognised: an SSCC, or a unit code by its identity (01 + GTIN + 21 + serial). */
 export type FindQuery = { kind: 'sscc', sscc: string } | { kind: 'code', candidates: string[] }
@@ -71,7 +73,8 @@ export interface CodeDetail {
 }
 
 export interface LookupOptions {
-  db: Db
+  /** The aggregation's read queries (`aggregator.queries`). */
+  containers: ContainerQueries
   pool: CodePool
   jobs: Pick<JobStore, 'get' | 'between'>
   profiles: ProfileRegistry
@@ -121,11 +124,11 @@ export function recognise (input: string, profiles: ProfileRegistry): FindQuery 
 
 export class LineLookup {
   readonly #o: LookupOptions
-  readonly #db: Db
+  readonly #containers: ContainerQueries
 
   constructor (options: LookupOptions) {
     this.#o = options
-    this.#db = options.db
+    this.#containers = options.containers
   }
 
   get hasGismt (): boolean { return this.#o.cisesInfo !== undefined && this.#o.cisesInfo !== null }
@@ -143,7 +146,7 @@ export class LineLookup {
   /** The code row a query names, if the line holds it. */
   #code (q: FindQuery & { kind: 'code' }): { id: number, identity: string } | undefined {
     for (const c of q.candidates) {
-      const r = this.#db.prepare('SELECT id, identity FROM codes WHERE identity = ?').get(c) as { id: number, identity: string } | undefined
+      const r = this.#o.pool.queries.byIdentity(c)
       if (r !== undefined) return r
     }
     return undefined
@@ -153,25 +156,41 @@ export class LineLookup {
     return this.#o.outbox !== undefined && this.#o.outbox !== null
   }
 
-  #reportOf (level: 'box' | 'pallet', containerId: number): ContainerReport {
-    if (!this.#hasReports()) return { state: null, reports: [] }
-    const rows = (level === 'box'
-      ? this.#db.prepare(`SELECT DISTINCT o.id, o.state FROM container_items i JOIN report_codes rc ON rc.code_id = i.code_id AND rc.kind = 'aggregation'
-          JOIN report_outbox o ON o.id = rc.report_id WHERE i.container_id = ?`).all(containerId)
-      : this.#db.prepare(`SELECT DISTINCT o.id, o.state FROM containers b JOIN container_items i ON i.container_id = b.id
-          JOIN report_codes rc ON rc.code_id = i.code_id AND rc.kind = 'pallet' JOIN report_outbox o ON o.id = rc.report_id
-          WHERE b.parent_id = ? AND b.state = 'closed'`).all(containerId)) as Array<{ id: string, state: string }>
-    const states = rows.map(r => r.state).sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b))
-    return { state: states[0] ?? null, reports: rows.map(r => r.id) }
+  /**
+   * The aggregation report state of each of these containers (of one level): the reports of kind aggregation (a box)
+   * or pallet (a pallet) covering its units, in the order of its units; one query to the aggregation, one to the outbox.
+   */
+  #reportsOf (level: 'box' | 'pallet', containerIds: readonly number[]): Map<number, ContainerReport> {
+    const out = new Map<number, ContainerReport>()
+    const outbox = this.#o.outbox
+    if (containerIds.length === 0 || outbox === undefined || outbox === null) return out
+    const units = this.#containers.unitsOf(level, containerIds)
+    const links = new Map<number, Array<{ id: string, state: string }>>()
+    for (const l of outbox.queries.linksOf(level === 'box' ? 'aggregation' : 'pallet', units.map(u => u.codeId))) {
+      const list = links.get(l.codeId)
+      if (list === undefined) links.set(l.codeId, [{ id: l.id, state: l.state }]); else list.push({ id: l.id, state: l.state })
+    }
+    const found = new Map<number, Map<string, string>>()
+    for (const u of units) {
+      for (const l of links.get(u.codeId) ?? []) {
+        let reports = found.get(u.containerId)
+        if (reports === undefined) found.set(u.containerId, reports = new Map())
+        if (!reports.has(l.id)) reports.set(l.id, l.state)
+      }
+    }
+    for (const [id, reports] of found) {
+      const states = [...reports.values()].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b))
+      out.set(id, { state: states[0] ?? null, reports: [...reports.keys()] })
+    }
+    return out
   }
 
-  #rows (where: string, ...args: unknown[]): ContainerRow[] {
-    const rows = this.#db.prepare(`SELECT c.id, c.level, c.sscc, c.job_id AS jobId, c.state, c.closed_at AS closedAt, p.sscc AS parent,
-      CASE c.level WHEN 'box' THEN (SELECT count(*) FROM container_items i WHERE i.container_id = c.id)
-        ELSE (SELECT count(*) FROM containers b WHERE b.parent_id = c.id AND b.state = 'closed') END AS items
-      FROM containers c LEFT JOIN containers p ON p.id = c.parent_id AND p.state = 'closed'
-      WHERE c.state IN ('closed', 'scrapped') AND c.sscc IS NOT NULL AND ${where} ORDER BY c.closed_at, c.sscc`).all(...args) as Array<Omit<ContainerRow, 'report'> & { id: number }>
-    return rows.map(({ id, ...r }) => ({ ...r, report: this.#reportOf(r.level, id) }))
+  #withReports (rows: ContainerListRow[]): ContainerRow[] {
+    const reports = {
+      box: this.#reportsOf('box', rows.filter(r => r.level === 'box').map(r => r.id)),
+      pallet: this.#reportsOf('pallet', rows.filter(r => r.level === 'pallet').map(r => r.id)),
+    }
+    return rows.map(({ id, ...r }) => ({ ...r, report: reports[r.level].get(id) ?? { state: null, reports: [] } }))
   }
 
   /**
@@ -179,18 +198,18 @@ export class LineLookup {
    * SSCC, or the box holding that unit code and the pallet holding that box. `matched` says what the query found.
    */
   containers (jobId: number | null, query?: string): { rows: ContainerRow[], matched: 'all' | 'sscc' | 'code' | 'none' | 'invalid' } {
-    if (query === undefined || query.trim() === '') return { rows: jobId === null ? [] : this.#rows('c.job_id = ?', jobId), matched: 'all' }
+    if (query === undefined || query.trim() === '') return { rows: jobId === null ? [] : this.#withReports(this.#containers.closedOfJob(jobId)), matched: 'all' }
     const q = this.recognise(query)
     if (q === null) return { rows: [], matched: 'invalid' }
     if (q.kind === 'sscc') {
-      const rows = this.#rows('c.sscc = ?', q.sscc)
+      const rows = this.#withReports(this.#containers.closedWithSscc(q.sscc))
       return { rows, matched: rows.length === 0 ? 'none' : 'sscc' }
     }
     const code = this.#code(q)
     if (code === undefined) return { rows: [], matched: 'none' }
-    const box = this.#db.prepare('SELECT c.id, c.parent_id AS parentId FROM container_items i JOIN containers c ON c.id = i.container_id WHERE i.code_id = ?').get(code.id) as { id: number, parentId: number | null } | undefined
+    const box = this.#containers.boxOfCode(code.id)
     if (box === undefined) return { rows: [], matched: 'none' }
-    const rows = this.#rows('(c.id = ? OR c.id = ?)', box.id, box.parentId ?? -1)
+    const rows = this.#withReports(this.#containers.closedWithIds(box.parentId === null ? [box.id] : [box.id, box.parentId]))
     return { rows, matched: rows.length === 0 ? 'none' : 'code' }
   }
 
@@ -198,28 +217,27 @@ export class LineLookup {
   container (ssccInput: string): ContainerDetail | null {
     const q = this.recognise(ssccInput)
     if (q?.kind !== 'sscc') return null
-    const c = this.#db.prepare("SELECT id, level FROM containers WHERE sscc = ? AND state IN ('closed', 'scrapped')").get(q.sscc) as { id: number, level: 'box' | 'pallet' } | undefined
+    const c = this.#containers.findClosed(q.sscc)
     if (c === undefined) return null
-    const row = this.#rows('c.id = ?', c.id)[0]
+    const row = this.#withReports(this.#containers.closedWithIds([c.id]))[0]
     if (row === undefined) return null
-    const units = c.level === 'box'
-      ? (this.#db.prepare(`SELECT k.id, k.code, k.identity, k.state, k.reason FROM container_items i JOIN codes k ON k.id = i.code_id
-          WHERE i.container_id = ? ORDER BY i.rowid`).all(c.id) as Array<{ id: number, code: string, identity: string, state: number, reason: string | null }>)
-        .map(u => ({ ...u, state: stateName(u.state) }))
-      : []
-    const boxes = c.level === 'pallet'
-      ? this.#db.prepare(`SELECT b.sscc, b.state, (SELECT count(*) FROM container_items i WHERE i.container_id = b.id) AS items FROM containers b
-          WHERE b.parent_id = ? AND b.sscc IS NOT NULL ORDER BY b.id`).all(c.id) as Array<{ sscc: string, items: number, state: string }>
-      : []
+    const units = c.level === 'box' ? this.#units(this.#containers.unitIds(c.id)) : []
+    const boxes = c.level === 'pallet' ? this.#containers.boxesOn(c.id) : []
     const reportsList = this.#hasReports() ? row.report.reports.map(id => this.#report(id)).filter((r): r is ReportRow => r !== null) : []
     return { ...row, units, boxes, reportsList }
   }
 
+  /** A box's units as the pool holds them, in the order they went into the box. */
+  #units (ids: readonly number[]): UnitRow[] {
+    const byId = new Map(this.#o.pool.queries.units(ids).map(u => [u.id, u]))
+    return ids.map(id => byId.get(id)).filter((u): u is UnitRow => u !== undefined)
+  }
+
   #report (id: string): ReportRow | null {
-    const r = this.#o.outbox?.get(id)
-    if (r === undefined) return null
-    const updated = this.#db.prepare('SELECT updated_at AS u FROM report_outbox WHERE id = ?').get(id) as { u: number }
-    return { id: r.id, kind: r.kind, channel: r.channel, group: r.group, state: r.state, codes: r.codes, attempts: r.attempts, remoteId: r.remoteId, lastError: r.lastError, reason: r.reason, generation: r.generation, createdAt: r.createdAt, updatedAt: updated.u }
+    const outbox = this.#o.outbox
+    const r = outbox?.get(id)
+    if (outbox === undefined || outbox === null || r === undefined) return null
+    return { id: r.id, kind: r.kind, channel: r.channel, group: r.group, state: r.state, codes: r.codes, attempts: r.attempts, remoteId: r.remoteId, lastError: r.lastError, reason: r.reason, generation: r.generation, createdAt: r.createdAt, updatedAt: outbox.queries.updatedAt(id) as number }
   }
 
   /** Where a code is and what was reported about it; null when the line does not hold it (undefined: not a code). */
@@ -228,20 +246,17 @@ export class LineLookup {
     if (q === null || q.kind !== 'code') return undefined
     const found = this.#code(q)
     if (found === undefined) return null
-    const r = this.#db.prepare(`SELECT k.id, k.identity, k.code, k.gtin, k.state, k.reason, k.grade, k.seq, k.job_id AS jobId, k.parent, b.grp AS grp
-      FROM codes k JOIN blocks b ON b.block_id = k.block_id WHERE k.id = ?`).get(found.id) as {
-      id: number, identity: string, code: string, gtin: string, state: number, reason: string | null, grade: string | null, seq: number | null, jobId: number | null, parent: string | null, grp: string
-    }
+    const r = this.#o.pool.queries.detail(found.id)
+    if (r === undefined) return null // a code always has its block: only were the row gone since #code
     const job = r.jobId === null ? null : this.#o.jobs.get(r.jobId)
-    const box = this.#db.prepare(`SELECT c.sscc, c.state, c.parent_id AS parentId FROM container_items i JOIN containers c ON c.id = i.container_id
-      WHERE i.code_id = ?`).get(r.id) as { sscc: string | null, state: string, parentId: number | null } | undefined
-    const pallet = box?.parentId == null ? undefined : this.#db.prepare('SELECT sscc, state FROM containers WHERE id = ?').get(box.parentId) as { sscc: string | null, state: string } | undefined
-    const reports = this.#hasReports()
-      ? (this.#db.prepare('SELECT report_id AS id FROM report_codes WHERE code_id = ? ORDER BY rowid').all(r.id) as Array<{ id: string }>)
-        .map(x => this.#report(x.id)).filter((x): x is ReportRow => x !== null)
-      : []
+    const box = this.#containers.boxOfCode(r.id)
+    const pallet = box?.parentId == null ? undefined : this.#containers.get(box.parentId)
+    const outbox = this.#o.outbox
+    const reports = outbox === undefined || outbox === null
+      ? []
+      : outbox.queries.ofCode(r.id).map(id => this.#report(id)).filter((x): x is ReportRow => x !== null)
     return {
-      id: r.id, identity: r.identity, code: r.code, gtin: r.gtin, group: r.grp, state: stateName(r.state), reason: r.reason, grade: r.grade, seq: r.seq,
+      id: r.id, identity: r.identity, code: r.code, gtin: r.gtin, group: r.grp, state: r.state, reason: r.reason, grade: r.grade, seq: r.seq,
       job: job === null ? null : { id: job.id, batch: job.batch, gtin: job.gtin },
       // an open box has no SSCC yet
       box: box === undefined ? null : { sscc: box.sscc ?? '', state: box.state },
@@ -261,10 +276,9 @@ export class LineLookup {
 
   /** The report queue, newest first: every report, or those in one state / of one kind. */
   reports (filter: { state?: string, kind?: string, limit?: number } = {}): ReportRow[] {
-    if (!this.#hasReports()) return []
-    const rows = this.#db.prepare(`SELECT id FROM report_outbox WHERE (@state IS NULL OR state = @state) AND (@kind IS NULL OR kind = @kind)
-      ORDER BY created_at DESC, rowid DESC LIMIT @limit`).all({ state: filter.state ?? null, kind: filter.kind ?? null, limit: filter.limit ?? 500 }) as Array<{ id: string }>
-    return rows.map(r => this.#report(r.id)).filter((x): x is ReportRow => x !== null)
+    const outbox = this.#o.outbox
+    if (outbox === undefined || outbox === null) return []
+    return outbox.queries.queue(filter).map(id => this.#report(id)).filter((x): x is ReportRow => x !== null)
   }
 
   /** A report's history (state changes, retries). */

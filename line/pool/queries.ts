@@ -29,6 +29,25 @@ export interface BoxedUnit { id: number, aggReport: string | null, introReport: 
 /** A DEFECT code not yet covered by an accepted dropout. */
 export interface UnreportedDefect { id: number, gtin: string, reason: string | null, jobId: number | null }
 
+/** A code as the panel's find shows it (line/lookup): with its product group (from its block) and place. */
+export interface FoundCode {
+  id: number
+  identity: string
+  code: string
+  gtin: string
+  state: CodeStateName
+  reason: string | null
+  grade: string | null
+  seq: number | null
+  jobId: number | null
+  /** The box or pallet (`00`+SSCC) it sits in. */
+  parent: string | null
+  grp: string
+}
+
+/** A unit of a box as the panel's find lists it. */
+export interface UnitView { id: number, code: string, identity: string, state: CodeStateName, reason: string | null }
+
 /** The SQL list of these states' numbers, for a statement prepared once. */
 function inStates (states: readonly CodeStateName[]): string {
   return states.map(s => CodeState[s]).join(', ')
@@ -65,6 +84,9 @@ export class CodeQueries {
     codesIn: Statement
     withReason: Statement
     jobCodeIds: Statement
+    byIdentity: Statement
+    detail: Statement
+    units: Statement
   }
 
   constructor (db: Db) {
@@ -107,6 +129,10 @@ export class CodeQueries {
       codesIn: db.prepare('SELECT code, identity FROM codes WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id'),
       withReason: db.prepare('SELECT count(*) AS n FROM codes WHERE reason = ?'),
       jobCodeIds: db.prepare('SELECT id FROM codes WHERE job_id = ? ORDER BY id').pluck(),
+      byIdentity: db.prepare('SELECT id, identity FROM codes WHERE identity = ?'),
+      detail: db.prepare(`SELECT k.id, k.identity, k.code, k.gtin, k.state, k.reason, k.grade, k.seq, k.job_id AS jobId, k.parent, b.grp AS grp
+        FROM codes k JOIN blocks b ON b.block_id = k.block_id WHERE k.id = ?`),
+      units: db.prepare(`SELECT id, code, identity, state, reason FROM codes WHERE ${ID_SET} ORDER BY id`),
     }
   }
 
@@ -123,6 +149,22 @@ export class CodeQueries {
   /** Every code a job took from the pool, whatever its state: what a batch report asks the outbox about. */
   jobCodeIds (jobId: number): number[] {
     return this.#st.jobCodeIds.all(jobId) as number[]
+  }
+
+  /** The code of this identity (01 + GTIN + 21 + serial, or a tobacco pack's GTIN + serial), if the pool holds it. */
+  byIdentity (identity: string): { id: number, identity: string } | undefined {
+    return this.#st.byIdentity.get(identity) as { id: number, identity: string } | undefined
+  }
+
+  /** A code with its state, job, box and product group, by id (the panel's find). */
+  detail (id: number): FoundCode | undefined {
+    const r = this.#st.detail.get(id) as (Omit<FoundCode, 'state'> & { state: number }) | undefined
+    return r === undefined ? undefined : { ...r, state: stateName(r.state) }
+  }
+
+  /** These codes with their state and reason, by id; ids the pool does not hold are left out. */
+  units (ids: readonly number[]): UnitView[] {
+    return (this.#st.units.all(idList(ids)) as Array<Omit<UnitView, 'state'> & { state: number }>).map(u => ({ ...u, state: stateName(u.state) }))
   }
 
   /** Whether the pool holds a code with this id. */

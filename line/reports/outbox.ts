@@ -12,6 +12,7 @@ import type { CodePool, ReportKind } from '../pool/pool.ts'
 import { SignerError } from '../signer/signer.ts'
 import { migrate } from '../store/open.ts'
 import { OutboxError, outboxAlarm, type OutboxAlarm } from './errors.ts'
+import { ReportQueries } from './queries.ts'
 import { REPORTS_MIGRATIONS } from './schema.ts'
 import { ANSWERED_REPORT_STATES, DUE_REPORT_STATES, REPORT_STATES, ReportState, checkReportTransition, reportTransition, sqlStates } from './states.ts'
 import { classifyFailure, type OutboxReport, type Prepared, type ReportCode, type ReportSender } from './sender.ts'
@@ -128,6 +129,8 @@ export interface ReportOutboxEvents {
 }
 
 export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
+  /** Named read queries for the modules around the outbox (the panel's find): nobody else holds SQL on its tables. */
+  readonly queries: ReportQueries
   readonly #pool: CodePool
   readonly #clock: Clock
   readonly #senders: Partial<Record<ReportKind, ReportSender>>
@@ -159,6 +162,7 @@ export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
     this.#onAccepted = { ...DEFAULT_ON_ACCEPTED, ...options.onAccepted }
     const db = this.#pool.db
     migrate(db, 'reports', REPORTS_MIGRATIONS)
+    this.queries = new ReportQueries(db)
     // State names are written into the SQL from the table (not bound): the partial index on OPEN reports needs the literal.
     const closeSet = `state = ${sqlStates([CLOSE.to])}, next_at = ?, updated_at = ?`
     const closeWhere = `state = ${sqlStates([CLOSE.from])}`

@@ -89,7 +89,7 @@ export async function findFixture (t: T): Promise<FindFixture> {
     }
   }
   const line = new Line({ clock: f.clock })
-  const lookup = new LineLookup({ db, pool: f.pool, jobs, profiles: f.profiles, outbox, now: () => f.clock.now(), cisesInfo: (cises, group) => client.cisesInfo(cises, group) })
+  const lookup = new LineLookup({ containers: agg.queries, pool: f.pool, jobs, profiles: f.profiles, outbox, now: () => f.clock.now(), cisesInfo: (cises, group) => client.cisesInfo(cises, group) })
   const server = createHmiServer({ control: line, db, log: silentLogger(), clock: f.clock, lookup, config: { host: '127.0.0.1', port: 0, sessionTtl: 3_600_000, updateIntervalMs: 100 } })
   const url = await server.listen()
   t.teardown(async () => { await server.close(); line.close(); await outbox.stop(); await client.close(); await emu.close() })
