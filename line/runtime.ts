@@ -451,7 +451,8 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
 
   /** The store row of a code the HMI names: scanned (raw, GS between fields) or typed in human-readable form. */
   #findCode (code: string) {
-    const c = code.trim()
+    // pasted as the panel or a text file shows it: the GS as ⟨GS⟩ or <GS>
+    const c = code.trim().replaceAll('⟨GS⟩', '\u001d').replaceAll('<GS>', '\u001d')
     const job = this.#job
     let identity = c.split('\u001d')[0] as string
     if (job !== null) {

@@ -88,8 +88,10 @@ t.test('remove a unit, reprint, scrap, close partial: through the panel on the r
   t.equal(byOperator.status, 403, 'an operator may not take units out of a box')
   t.match(byOperator.body.error.message, bilingual)
   t.equal(codeRow(victim.id).state, 3, 'the refused removal changed nothing')
-  const removed = await engineer.req('POST', '/api/unit/remove', { code: scanned })
-  t.equal(removed.status, 200, 'the engineer removes the unit')
+  // pasted as the panel shows it: the GS as ⟨GS⟩
+  const pasted = scanned.replaceAll('\u001d', '⟨GS⟩')
+  const removed = await engineer.req('POST', '/api/unit/remove', { code: pasted })
+  t.equal(removed.status, 200, 'the engineer removes the unit, its code pasted as the panel shows it (⟨GS⟩)')
   t.same(openBoxIds(), inBox.filter(id => id !== victim.id), 'the unit is out of the open box, the others stay')
   t.equal(rt.snapshot().box?.count, inBox.length - 1, 'the panel shows one unit less')
   t.match(codeRow(victim.id), { state: 6, reason: 'REMOVED' }, 'its code is DEFECT, reason REMOVED')
@@ -210,7 +212,7 @@ t.test('remove a unit, reprint, scrap, close partial: through the panel on the r
   const rows = audit.body.rows as Array<{ at: number, actor: string, role: string, action: string, detail: any, result: string, message: string | null }>
   const find = (actor: string, action: string, result: string) => rows.filter(r => r.actor === actor && r.action === action && r.result === result)
   t.equal(find('ivanov', 'unit:remove', 'forbidden').length, 1, 'the operator\'s refused removal is in the trail')
-  t.match(find('petrova', 'unit:remove', 'ok'), [{ role: 'engineer', detail: { code: scanned } }], 'the removal: who and which code')
+  t.match(find('petrova', 'unit:remove', 'ok'), [{ role: 'engineer', detail: { code: pasted } }], 'the removal: who and which code, as entered')
   t.equal(find('petrova', 'unit:remove', 'refused').length, 3, 'each refused removal with its reason')
   t.ok(find('petrova', 'unit:remove', 'refused').every(r => r.message === 'that code is not in the open box'))
   t.match(find('petrova', 'label:reprint', 'ok'), [{ detail: { sscc: reprinted.sscc } }], 'the reprint: who and which SSCC')
@@ -228,7 +230,7 @@ t.test('remove a unit, reprint, scrap, close partial: through the panel on the r
   const journal = rows.filter(r => r.action.startsWith('box:') || r.action === 'unit:remove' || r.action === 'label:reprint')
     .filter(r => r.result === 'ok' || r.result === 'refused').reverse() // the rows the line saw, oldest first
   const entry = (action: string) => journal.filter(j => j.action === action).map(j => ({ actor: j.actor, ...j.detail }))
-  t.match(entry('unit:remove'), [{ actor: 'petrova', code: scanned, ok: true }, { ok: false }, { ok: false }, { ok: false }])
+  t.match(entry('unit:remove'), [{ actor: 'petrova', code: pasted, ok: true }, { ok: false }, { ok: false }, { ok: false }])
   t.match(entry('box:scrap'), [{ actor: 'petrova', sscc: scrapped.sscc, reason: 'короб раздавлен / crushed carton', units: UNITS_PER_BOX }, { units: 0 }, { sscc: noSuchSscc, units: 0 }])
   t.ok(journal.every(j => j.at > since && j.at <= Date.now()), 'with its time')
   t.match(entry('label:reprint'), [{ actor: 'petrova', sscc: reprinted.sscc, ok: true }, { sscc: noSuchSscc, ok: false }, { sscc: scrapped.sscc, ok: false }])
