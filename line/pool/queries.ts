@@ -66,6 +66,7 @@ export class CodeQueries {
     groupOf: Statement
     forReport: Statement
     refs: Statement
+    goodRefs: Statement
     movable: Record<CodeStateName, Statement>
     notReported: Record<ReportKind, Statement>
     countInState: Statement
@@ -105,6 +106,7 @@ export class CodeQueries {
       groupOf: db.prepare('SELECT grp FROM blocks WHERE gtin = ? LIMIT 1'),
       forReport: db.prepare(`SELECT id, code, identity, gtin, parent, reason FROM codes WHERE ${ID_SET} ORDER BY id`),
       refs: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE ${ID_SET} ORDER BY id`),
+      goodRefs: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE ${ID_SET} AND state IN (${inStates(['VERIFIED', 'AGGREGATED', 'REPORTED'])}) ORDER BY id`),
       movable,
       notReported,
       countInState: db.prepare(`SELECT count(*) AS n FROM codes WHERE ${ID_SET} AND state = ?`),
@@ -123,7 +125,10 @@ export class CodeQueries {
       inReportedAggregate: db.prepare(`SELECT id FROM codes WHERE ${ID_SET} AND (agg_report IS NOT NULL OR pallet_report IS NOT NULL) ORDER BY id`),
       defectsInAggregate: db.prepare(`SELECT id, job_id AS jobId, parent, agg_report AS aggReport, pallet_report AS palletReport FROM codes
         WHERE state = ${CodeState.DEFECT} AND (agg_report IS NOT NULL OR pallet_report IS NOT NULL) ORDER BY id`),
-      boxedToIntroduce: db.prepare('SELECT id, job_id AS jobId, parent FROM codes WHERE agg_report IS NOT NULL AND parent IS NOT NULL AND intro_report IS NULL ORDER BY id'),
+      // only good units: a box scrapped after its aggregation was accepted keeps its units' links until it is
+      // disaggregated, and GIS MT would refuse an introduction naming it
+      boxedToIntroduce: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE state IN (${inStates(['AGGREGATED', 'REPORTED'])}) AND agg_report IS NOT NULL
+        AND parent IS NOT NULL AND intro_report IS NULL ORDER BY id`),
       singleToIntroduce: db.prepare(`SELECT id, job_id AS jobId, parent FROM codes WHERE state = ${CodeState.VERIFIED} AND util_report IS NOT NULL
         AND parent IS NULL AND intro_report IS NULL ORDER BY id`),
       codesIn: db.prepare('SELECT code, identity FROM codes WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id'),
@@ -185,6 +190,11 @@ export class CodeQueries {
   /** These codes' job and box, by id. */
   refs (ids: readonly number[]): CodeRef[] {
     return this.#st.refs.all(idList(ids)) as CodeRef[]
+  }
+
+  /** Of these codes, the good ones (VERIFIED, AGGREGATED, REPORTED): what may still be introduced into circulation. */
+  goodRefs (ids: readonly number[]): CodeRef[] {
+    return this.#st.goodRefs.all(idList(ids)) as CodeRef[]
   }
 
   /** Of these codes, those whose state may go to `to` by the lifecycle table (ALLOWED_FROM), by id. */

@@ -273,9 +273,10 @@ export class ReportPlanner {
     if (e.kind === 'aggregation' || e.kind === 'pallet') this.#disaggregateDefects()
     if (e.kind === 'utilisation') {
       this.#releaseWaiting()
-      if (this.#o.introduction === true) this.#introduceUnits(this.#codesOfReport(e.id).filter(c => c.parent === null))
+      if (this.#o.introduction === true) this.#introduceUnits(this.#goodCodesOfReport(e.id).filter(c => c.parent === null))
     } else if (e.kind === 'aggregation' && this.#o.introduction === true) {
-      this.#introduceBoxes(this.#codesOfReport(e.id))
+      // not the units of a box scrapped while this report was on its way: it is disaggregated, never introduced
+      this.#introduceBoxes(this.#goodCodesOfReport(e.id))
     }
     if ((e.kind === 'aggregation' || e.kind === 'introduction') && this.#waitingPallets.size > 0) this.#releasePallets()
   }
@@ -316,8 +317,9 @@ export class ReportPlanner {
     return this.#pool.queries.refs([id])[0]?.parent ?? null
   }
 
-  #codesOfReport (reportId: string): CodeRef[] {
-    return this.#pool.queries.refs(this.#outbox.codeIds(reportId))
+  /** A report's codes still good (a defect is dropped out, never introduced). */
+  #goodCodesOfReport (reportId: string): CodeRef[] {
+    return this.#pool.queries.goodRefs(this.#outbox.codeIds(reportId))
   }
 
   /** Aggregated units: one introduction entry per box, the box kept whole in one document. */

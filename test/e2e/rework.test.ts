@@ -84,7 +84,10 @@ for (const via of ['true-api', 'oms'] as const) t.test(`rework of reported boxes
     }
   }
   const settle = async (what: string): Promise<void> => {
-    await waitFor(what, () => Object.values(settled()).every(v => v === 0), 90_000).catch(err => { throw new Error(`${err.message}: ${JSON.stringify(settled())}`) })
+    await waitFor(what, () => Object.values(settled()).every(v => v === 0), 90_000).catch(err => {
+      const open = db.prepare("SELECT kind, state, attempts, last_error AS lastError, reason, codes, attributes FROM report_outbox WHERE state != 'ACCEPTED'").all()
+      throw new Error(`${err.message}: ${JSON.stringify(settled())}; reports not accepted: ${JSON.stringify(open)}`)
+    })
   }
   /** What the store says GIS MT should hold: closed boxes with their units, closed pallets with their boxes. */
   const storeHoldings = (): Map<string, string[]> => {
