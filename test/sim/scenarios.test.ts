@@ -91,9 +91,5 @@ t.test('label (ci): the label mode — a print-and-apply unit label printer mark
   t.equal(s.oms.utilised, s.counters?.verified, 'every verified unit utilised in the OMS')
 })
 
-t.test('rework (ci): reported boxes and pallets reworked, GIS MT holds what the store says', { timeout: 300_000 }, async t => {
-  const s = await scenario(t, 'rework')
-  t.same(s.rework?.ops.map(o => [o.op, o.ok]), [['repack', true], ['take-out', true], ['return', true], ['samples', true], ['pallet', true], ['scrap', true]], 'every operation done')
-  t.equal(s.rework?.disaggregations, 6, 'one disaggregation document per operation')
-  t.equal((s.counters?.boxes ?? 0) + (s.counters?.pallets ?? 0), s.rework?.aggregatesHeld, `GIS MT holds as many aggregates as the line counts boxes and pallets (${s.rework?.aggregatesHeld})`)
-})
+// `rework --ci` is not run here: test/e2e/rework.test.ts checks the same holdings, box by box and code by code, over
+// both aggregation paths, and the suite must stay within its 15 minutes. Run it by hand: npm run sim -- rework --ci
