@@ -120,6 +120,12 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
   readonly #awaitingPrint: Item[] = []
   /** Head events that came before their trigger (the head's counter poll can beat the PLC's message). */
   readonly #awaitingTrigger: Array<{ e: HeadEvent, at: number }> = []
+  /**
+   * Head events given up for want of their trigger (a print's code written off): the PLC's messages may only be late
+   * (its connection held up while the head's confirmations kept coming), so a trigger that then comes takes the
+   * oldest of them — its product is rejected — and the streams stay aligned. Forgotten like placeholders.
+   */
+  readonly #givenUp: Array<{ e: HeadEvent, at: number }> = []
   /** The last print counter seen per head: a jump proves confirmations were lost. */
   readonly #headCounters = new Map<string, number>()
   /** Head events paired so far: each paired item's place in the head's stream. */
@@ -239,8 +245,17 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
       return
     }
     const early2 = this.#awaitingTrigger.shift()
-    if (early2 === undefined) this.#awaitingPrint.push(item)
-    else this.#pair(item, early2.e)
+    if (early2 !== undefined) { this.#pair(item, early2.e); return }
+    const late = this.#givenUp.shift()
+    if (late === undefined) { this.#awaitingPrint.push(item); return }
+    // the late trigger of a head event already given up: that product carries a written-off code (or none)
+    item.pairNo = this.#pairNo++
+    item.resynced = true
+    if (late.e.kind === 'print') {
+      item.lateCode = late.e.done.item.code
+      this.#inFlight.set(late.e.done.item.code, { seq: item.seq, pairNo: item.pairNo })
+    }
+    this.#decide(item, 'NO_PRINT', null)
   }
 
   /**
@@ -272,6 +287,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
   resync (): void {
     for (let i = this.#awaitingPrint.length - 1; i >= 0; i--) if ((this.#awaitingPrint[i] as Item).decided) this.#awaitingPrint.splice(i, 1)
     this.#headCounters.clear()
+    this.#givenUp.length = 0
     this.#skipTriggers = 0
     this.#anchorSeq = true
   }
@@ -417,12 +433,14 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
         detail: { seq, code: e.r.code, why: 'its trigger never came' },
       })
     }
+    // a placeholder whose late print never came: the next print is not its
+    const latePrintMs = Math.max(this.#o.printTimeoutMs * LATE_PRINT_TIMEOUTS, this.#o.resultTimeoutMs * LATE_PRINT_RESULT_TIMEOUTS)
     while (this.#awaitingTrigger.length > 0 && now - (this.#awaitingTrigger[0] as { at: number }).at > this.#o.printTimeoutMs) {
       const { e } = this.#awaitingTrigger.shift() as { e: HeadEvent }
       if (e.kind === 'print') this.#orphanPrint(e.done)
+      this.#givenUp.push({ e, at: now })
     }
-    // a placeholder whose late print never came: the next print is not its
-    const latePrintMs = Math.max(this.#o.printTimeoutMs * LATE_PRINT_TIMEOUTS, this.#o.resultTimeoutMs * LATE_PRINT_RESULT_TIMEOUTS)
+    while (this.#givenUp.length > 0 && now - (this.#givenUp[0] as { at: number }).at > latePrintMs) this.#givenUp.shift()
     while (this.#awaitingPrint.length > 0) {
       const front = this.#awaitingPrint[0] as Item
       if (!front.decided || now - front.triggeredAt <= latePrintMs) break
