@@ -5,7 +5,7 @@ import type { AlarmBook } from './alarms/alarms.ts'
 import { FAULT_ALARMS } from './alarms/faults.ts'
 import type { Aggregator } from './aggregation/aggregator.ts'
 import type { Clock } from './clock.ts'
-import { CodeFormatError, parseCode, parseHri, parseSscc, type ProfileRegistry } from './codes/index.ts'
+import { CodeFormatError, parseCode, parseHri, ssccDigits, type ProfileRegistry } from './codes/index.ts'
 import type {
   Bilingual, ControlResult, Counters, DeviceView, JobChange, JobInput, JobView, LineControl, LineOperation, LineSnapshot, ShiftRow,
   ReworkControl,
@@ -480,15 +480,5 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
       this.#changed()
     }, this.#t.reportCountersMs)
     this.#reportCounters.unref()
-  }
-}
-
-/** The 18 digits of an SSCC as typed (18 digits, `00`+18 or `(00)`+18), or null when it is none. */
-function ssccDigits (input: string): string | null {
-  try {
-    return parseSscc(input.trim()).digits
-  } catch (err) {
-    if (err instanceof CodeFormatError) return null
-    throw err
   }
 }

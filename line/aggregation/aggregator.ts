@@ -639,18 +639,7 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
         return plan
       }, { statements: 100 + 4 * work.reduce((n, w) => n + w.take.length, 0) })
       if (typeof r === 'string') return r
-      for (const sscc of r.newBoxes) {
-        const c = this.container(sscc)
-        await this.#label(sscc, 'box', c?.units.length ?? 0)
-        this.emit('closed', { level: 'box', sscc, jobId: r.jobId, codeIds: c?.units ?? [], children: [], rework: true } satisfies ClosedContainer)
-      }
-      for (const sscc of r.newPallets) {
-        const boxes = this.container(sscc)?.boxes ?? []
-        await this.#label(sscc, 'pallet', boxes.length)
-        this.emit('closed', { level: 'pallet', sscc, jobId: r.jobId, codeIds: [], children: boxes, rework: true } satisfies ClosedContainer)
-      }
-      this.emit('reworked', { jobId: r.jobId })
-      this.emit('change')
+      await this.#announceRework(r)
       return r
     })
   }
@@ -690,15 +679,25 @@ export class Aggregator extends TypedEmitter<AggregatorEvents> {
         return plan
       }, { statements: 20 + 3 * 64 })
       if (typeof r === 'string') return r
-      for (const sscc of r.newPallets) {
-        const boxes = this.container(sscc)?.boxes ?? []
-        await this.#label(sscc, 'pallet', boxes.length)
-        this.emit('closed', { level: 'pallet', sscc, jobId: r.jobId, codeIds: [], children: boxes, rework: true } satisfies ClosedContainer)
-      }
-      this.emit('reworked', { jobId: r.jobId })
-      this.emit('change')
+      await this.#announceRework(r)
       return r
     })
+  }
+
+  /** After a rework's commit: the new boxes' and pallets' labels printed, each announced as closed, then the rework. */
+  async #announceRework (r: ReworkPlan): Promise<void> {
+    for (const sscc of r.newBoxes) {
+      const c = this.container(sscc)
+      await this.#label(sscc, 'box', c?.units.length ?? 0)
+      this.emit('closed', { level: 'box', sscc, jobId: r.jobId, codeIds: c?.units ?? [], children: [], rework: true } satisfies ClosedContainer)
+    }
+    for (const sscc of r.newPallets) {
+      const boxes = this.container(sscc)?.boxes ?? []
+      await this.#label(sscc, 'pallet', boxes.length)
+      this.emit('closed', { level: 'pallet', sscc, jobId: r.jobId, codeIds: [], children: boxes, rework: true } satisfies ClosedContainer)
+    }
+    this.emit('reworked', { jobId: r.jobId })
+    this.emit('change')
   }
 
   /** A job's closed boxes and pallets in closing order: SSCC, units (box) or boxes (pallet), the pallet holding a box. */

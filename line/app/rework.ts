@@ -5,7 +5,7 @@
 // accepted the disaggregation.
 import { randomUUID } from 'node:crypto'
 import type { Aggregator, ReworkHooks, ReworkPlan, ReworkRefusal, TakeOut } from '../aggregation/aggregator.ts'
-import { parseSscc, CodeFormatError } from '../codes/index.ts'
+import { ssccDigits } from '../codes/index.ts'
 import type { Bilingual, ControlResult, ReworkControl, ReworkOutcome, ReworkTake } from '../control.ts'
 import { CATALOGUE, type ErrorCode } from '../domain/catalogue.ts'
 import { disaggregationOf, SAMPLE_REASONS, sampleReasonsOf, type DropoutReason } from '../domain/groups.ts'
@@ -40,16 +40,6 @@ const REFUSALS: Record<ReworkRefusal, ErrorCode> = {
   'not-reported': 'LC_ERR_REWORK_NOT_HELD',
   'in-flight': 'LC_ERR_REWORK_IN_FLIGHT',
   'pallet-in-flight': 'LC_ERR_REWORK_IN_FLIGHT',
-}
-
-/** The 18 digits of an SSCC as typed, or null. */
-function ssccDigits (input: string): string | null {
-  try {
-    return parseSscc(input.trim()).digits
-  } catch (err) {
-    if (err instanceof CodeFormatError) return null
-    throw err
-  }
 }
 
 /** A unit code as scanned (GS between fields, maybe a symbology prefix) or typed in brackets → its identity. */

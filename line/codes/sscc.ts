@@ -57,6 +57,16 @@ export function parseSscc (input: string, companyPrefixLength = 7): Sscc {
   }
 }
 
+/** The 18 digits of an SSCC as typed (18 digits, `00`+18 or `(00)`+18, blanks around it), or null when it is none. */
+export function ssccDigits (input: string): string | null {
+  try {
+    return parseSscc(input.trim()).digits
+  } catch (err) {
+    if (err instanceof CodeFormatError) return null
+    throw err
+  }
+}
+
 /** Validate a GTIN-14 (also accepts GTIN-8/12/13 padded to 14 by the caller). */
 export function checkGtin14 (gtin: string): void {
   if (gtin.length !== 14) throw new CodeFormatError(`GTIN must be 14 digits, found ${gtin.length}`, { input: gtin, position: Math.min(gtin.length, 14) })
