@@ -89,7 +89,9 @@ export class ModbusPlc extends TypedEmitter<PlcEvents> implements PlcLink {
   async listen (): Promise<number> {
     if (this.#server !== null) return this.#port
     const { host, port, unitId } = this.#o
-    const server = new ModbusRTU.ServerTCP(this.#vector(), { host, port, unitID: unitId })
+    // modbus-serial's ServerTCP takes `options.port || 502`: port 0 (any free port) goes as the string "0", which
+    // net.Server.listen takes for the number, so it does not silently bind 502
+    const server = new ModbusRTU.ServerTCP(this.#vector(), { host, port: (port === 0 ? '0' : port) as number, unitID: unitId })
     this.#server = server
     const net = (server as unknown as { _server: Server })._server
     await new Promise<void>((resolve, reject) => {

@@ -59,6 +59,8 @@ export class ModbusPlcPort implements PlcPort {
   readonly stats: ModbusPlcPortStats = { cycles: 0, errors: 0, resyncs: 0, lost: 0, eventsWritten: 0, verdicts: 0 }
   /** Fault injection: the PLC program stops (no reads, no writes, no heartbeat) while true. */
   frozen = false
+  /** Fault injection: the cable is out until this time (the program runs, the link is down). */
+  #cutUntil = 0
 
   constructor (options: ModbusPlcPortOptions) {
     this.#o = { unitId: 255, cycleMs: 20, timeoutMs: 2000, requestTimeoutMs: 1000, ...options }
@@ -93,6 +95,12 @@ export class ModbusPlcPort implements PlcPort {
   /** Fault injection: a record of any content, numbered and written like the others (a faulty PLC program). */
   injectRecord (kind: number, seq: number, arg: number): void { this.#push({ kind, seq, arg }) }
 
+  /** Fault injection: the cable pulled for `ms` (no goodbye on the link); the PLC reconnects on its own after. */
+  cut (ms: number): void {
+    this.#cutUntil = Date.now() + ms
+    this.#wake?.()
+  }
+
   async stop (): Promise<void> {
     this.#running = false
     if (this.#watchdog !== null) clearInterval(this.#watchdog)
@@ -105,7 +113,11 @@ export class ModbusPlcPort implements PlcPort {
     while (this.#running) {
       const started = Date.now()
       let pause = this.#o.cycleMs
-      if (!this.frozen) {
+      // The cut drops the connection between two requests: modbus-serial's destroy() cancels a pending request's
+      // timeout without calling it back, so dropping it under a request in flight would stop this loop for good.
+      if (Date.now() < this.#cutUntil) {
+        if (this.#client.isOpen) await this.#disconnect()
+      } else if (!this.frozen) {
         try {
           await this.#cycle()
         } catch (err) {

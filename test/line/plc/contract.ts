@@ -24,6 +24,8 @@ export interface ContractRig {
   garbageAlarm: string
   /** The controller dies or drops off the link (no goodbye). */
   killController(): Promise<void>
+  /** The PLC's link is cut without a goodbye (a cable pulled, a switch rebooted) for about `ms`; it comes back on its own. */
+  cutPlcLink(ms: number): Promise<void>
   /** The PLC program stops, its heartbeat too; absent on a transport without a PLC heartbeat. */
   freezePlc?: (frozen: boolean) => void
   isActive(code: string): boolean
@@ -147,6 +149,33 @@ export function plcContract (t: Test, transport: string, make: RigFactory, optio
     await r.killController()
     await until(() => r.seen.lost > 0 || r.seen.states[r.seen.states.length - 1] === 'Offline', 'the PLC side noticed', 15_000)
     t.pass('lost or Offline')
+  })
+
+  t.test(`${transport}: the PLC's link drops mid-shift and comes back: gate confirmations arrive once each, triggers in order and never twice`, async t => {
+    const r = await make(t)
+    const got = record(r.plc)
+    r.plc.publishState(snapshot('Execute', 4))
+    for (let s = 1; s <= 20; s++) r.device.trigger(s, Date.now())
+    await until(() => got.triggers.length === 20, 'twenty triggers')
+    const lostBefore = r.seen.lost
+    await r.cutPlcLink(1500)
+    // the products already past the camera reach the gate while the link is down
+    for (let s = 1; s <= 20; s++) r.device.gate(s, s % 5 === 0)
+    // triggers while the link is down: a PLC without its controller rejects those products itself (docs), so a
+    // transport may drop them; it must never deliver one twice or out of order
+    for (let s = 21; s <= 30; s++) r.device.trigger(s, Date.now())
+    await until(() => r.seen.lost > lostBefore, 'the PLC side knew its link was gone', 15_000)
+    if (options.plcHeartbeat) await until(() => r.isActive('PLC_LOST'), 'PLC_LOST on the controller', 15_000)
+    await until(() => got.gates.length >= 20, 'the gate confirmations made while the link was down', 15_000)
+    for (let s = 31; s <= 40; s++) r.device.trigger(s, Date.now())
+    await until(() => got.triggers.includes(40), 'triggers once the link is back', 15_000)
+    await new Promise(resolve => setTimeout(resolve, 300)) // room for a stray repeat to show up
+    t.same(got.gates, Array.from({ length: 20 }, (_, i) => ({ seq: i + 1, rejected: (i + 1) % 5 === 0 })), 'every gate confirmation once, in order')
+    const after = got.triggers.slice(20)
+    t.same(after, [...new Set(after)].sort((a, b) => a - b), 'no trigger twice, none out of order')
+    for (let s = 31; s <= 40; s++) t.ok(after.includes(s), `trigger ${s} after the link came back`)
+    t.ok(after.every(s => s > 20), 'nothing from before the cut delivered again')
+    if (options.plcHeartbeat) await until(() => !r.isActive('PLC_LOST'), 'PLC_LOST cleared', 15_000)
   })
 
   const noHeartbeat = options.plcHeartbeat ? false : `${transport} has no PLC heartbeat in its contract`

@@ -69,6 +69,7 @@ plcContract(t, 'Modbus TCP', async (t): Promise<ContractRig> => {
       return 7
     },
     killController: () => r.plc.close(),
+    cutPlcLink: async ms => { r.device.cut(ms) },
     freezePlc: frozen => { r.device.frozen = frozen },
     isActive: code => r.alarms.isActive(code as 'PLC_LOST', 'plc'),
   }
@@ -76,6 +77,7 @@ plcContract(t, 'Modbus TCP', async (t): Promise<ContractRig> => {
 
 t.test('Modbus TCP: a repeated event write (a retry after a lost answer) is ignored, never delivered twice', async t => {
   const r = await rig(t, { device: false })
+  t.not(r.plc.port, 502, 'port 0 is any free port, not the Modbus default')
   const raw = await rawClient(t, r.plc.port)
   const got: number[] = []
   r.plc.on('trigger', x => got.push(x.seq))

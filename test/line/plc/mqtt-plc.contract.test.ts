@@ -39,6 +39,14 @@ plcContract(t, 'MQTT', async (t): Promise<ContractRig> => {
     },
     // the stream cut without DISCONNECT: the broker publishes the controller's will
     killController: async () => { (ctl as unknown as { stream: { destroy(): void } }).stream.destroy() },
+    // the PLC's stream cut without DISCONNECT; mqtt.js reconnects after its reconnect period, held at `ms` for this once
+    cutPlcLink: async ms => {
+      const options = plcClient.options as { reconnectPeriod?: number }
+      const period = options.reconnectPeriod
+      options.reconnectPeriod = ms
+      plcClient.once('connect', () => { options.reconnectPeriod = period })
+      ;(plcClient as unknown as { stream: { destroy(): void } }).stream.destroy()
+    },
     isActive: code => alarms.isActive(code as 'PLC_LOST', 'plc'),
   }
 }, { plcHeartbeat: false })
