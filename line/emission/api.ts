@@ -119,7 +119,10 @@ export const receiptResponse = z.looseObject({
     resultDocId: z.string().optional(),
     sourceDocId: z.string().optional(),
     state: z.string().optional(),
+    description: z.string().optional(),
     workflow: z.string().optional(),
+    /** Table 351: an order's receipt names the order and the production order it was sent with. */
+    details: z.looseObject({ orderId: z.string().optional(), productionOrderId: z.string().optional() }).optional(),
     operations: z.array(z.looseObject({
       operationType: z.string().optional(),
       docId: z.string().optional(),
@@ -136,8 +139,11 @@ export interface ReceiptFilter {
   resultDocIds?: string[]
   sourceDocIds?: string[]
   productGroups?: string[]
-  /** Table 249: REPORT_UTILIZE, REPORT_DROPOUT, REPORT_AGGREGATION, … */
+  /** Table 249: REPORT_UTILIZE, REPORT_DROPOUT, REPORT_AGGREGATION, CREATE_ORDER, … */
   workflowTypes?: string[]
+  orderIds?: string[]
+  /** The `attributes.productionOrderId` an order was sent with (Table 7). */
+  productionOrderIds?: string[]
 }
 
 /** §4.4.20: a document of a receipt, as text (the per-code results: Tables 200, 201 — `cisList`). */

@@ -13,7 +13,7 @@ import { silentLogger } from '../log.ts'
 import type { CodePool } from '../pool/pool.ts'
 import { PoolImportError } from '../pool/errors.ts'
 import type { Db } from '../store/open.ts'
-import { OMS_LIMITS, type BufferInfo, type CodesBlock, type CreateOrderRequest } from './api.ts'
+import { OMS_LIMITS, type BufferInfo, type CodesBlock, type CreateOrderRequest, type ReceiptAnswer } from './api.ts'
 import { backoffDelay } from '../domain/backoff.ts'
 import type { OmsClient } from './client.ts'
 import { EmissionBlockError, EmissionOrderError, OmsHttpError } from './errors.ts'
@@ -49,13 +49,21 @@ export interface ReplenishSizing {
   /** After a failed call: first delay and cap before the next try (injected clock). */
   errorBackoffMinMs: number
   errorBackoffMaxMs: number
+  /**
+   * An order whose answer was lost is looked for among the OMS's receipts by its production order id (§4.4.19,
+   * §10.1.1); not found for this long after it was sent, it was not created.
+   */
+  orderLookupMs: number
 }
 
 export const DEFAULT_SIZING: ReplenishSizing = {
   lowWatermarkMinutes: 120, targetMinutes: 480, lowWatermarkCodes: 0, targetCodes: 0,
   blockSize: 50_000, maxOrderCodes: OMS_LIMITS.codesPerRequest,
-  pollMinMs: 2_000, pollMaxMs: 60_000, errorBackoffMinMs: 5_000, errorBackoffMaxMs: 300_000,
+  pollMinMs: 2_000, pollMaxMs: 60_000, errorBackoffMinMs: 5_000, errorBackoffMaxMs: 300_000, orderLookupMs: 120_000,
 }
+
+/** Orders auto-close in the OMS 48 h after creation (§4.4.1): a lost order is no longer worth looking for. */
+const ORDER_LIFETIME_MS = 48 * 3_600_000
 
 export interface ReplenisherOptions {
   client: OmsClient
@@ -209,14 +217,21 @@ export class Replenisher {
       this.#ok()
       this.#decide('ordered', `order ${res.orderId} accepted for ${quantity} codes of ${d.gtin}`, { orderId: res.orderId, localId, gtin: d.gtin, quantity })
     } catch (err) {
-      // The OMS may or may not have created it (timeout, dropped connection): an unknown order holds no codes
-      // of ours and auto-closes after 48 h, so it is written off, never guessed at.
-      this.#orders.update(localId, this.#clock.now(), { state: 'FAILED', lastError: errText(err) })
+      const refused = err instanceof OmsHttpError && err.status >= 400 && err.status < 500 && err.status !== 429
       const failures = (hold?.failures ?? 0) + 1
       this.#orderHold.set(d.gtin, { failures, until: this.#clock.now() + backoffDelay(failures, { baseMs: this.#sizing.errorBackoffMinMs, maxMs: this.#sizing.errorBackoffMaxMs, jitter: 0 }) })
       this.#recordError(err, { gtin: d.gtin, localId, op: 'createOrder' })
-      if (err instanceof OmsHttpError && err.status >= 400 && err.status < 500 && err.status !== 429) {
+      if (err instanceof OmsHttpError && err.status === 429) {
+        // the rate limiter turned it away before it was taken: nothing was created
+        this.#orders.update(localId, this.#clock.now(), { state: 'FAILED', lastError: errText(err) })
+      } else if (refused) {
+        this.#orders.update(localId, this.#clock.now(), { state: 'FAILED', lastError: errText(err) })
         this.#alarm('LC_ERR_EMISSION_ORDER', { code: 'EMISSION_ORDER_REFUSED', params: { gtin: d.gtin } }, { gtin: d.gtin, status: err.status, body: err.body, error: err.message })
+      } else {
+        // The OMS may or may not have created it (timeout, dropped connection, 5xx): asked, not guessed — the
+        // row stays REQUESTED and #lookUp finds it among the receipts by its production order id.
+        this.#orders.update(localId, this.#clock.now(), { lastError: errText(err), nextAt: this.#clock.now() + this.#sizing.errorBackoffMinMs })
+        this.#decide('order-unknown', `no answer to order ${localId} (${errText(err)}): looking for it among the OMS receipts`, { localId, gtin: d.gtin })
       }
     }
   }
@@ -227,10 +242,8 @@ export class Replenisher {
     try {
       switch (o.state) {
         case 'REQUESTED':
-          // Found at start-up: the process died while the order was being sent. See #maybeOrder.
-          this.#orders.update(o.localId, this.#clock.now(), { state: 'FAILED', lastError: 'interrupted while ordering; any OMS order auto-closes after 48 h' })
-          this.#decide('abandon', `order ${o.localId} was interrupted while being sent; written off`, { localId: o.localId, gtin: o.gtin })
-          return
+          // Its answer was lost, or the process died while it was being sent. See #maybeOrder.
+          return await this.#lookUp(o)
         case 'PENDING':
         case 'ACTIVE':
           return await this.#advance(o)
@@ -250,6 +263,62 @@ export class Replenisher {
         nextAt: this.#clock.now() + backoffDelay(polls, { baseMs: this.#sizing.errorBackoffMinMs, maxMs: this.#sizing.errorBackoffMaxMs, jitter: 0 }),
       })
       this.#recordError(err, { orderId: o.orderId, gtin: o.gtin, state: o.state })
+    }
+  }
+
+  /**
+   * An order sent without an answer: the OMS's receipts (§4.4.19) are searched for the production order id it was
+   * sent with (Table 7 `productionOrderId` = our local id; a CREATE_ORDER receipt names it, §10.1.1, Table 351).
+   * Found: the order goes on under the OMS's id (or fails with the receipt's reason). Not found within
+   * `orderLookupMs` of a search that answered: never created, written off. A search that fails is tried again.
+   */
+  async #lookUp (o: OrderRow): Promise<void> {
+    const now = this.#clock.now()
+    if (now - o.createdAt >= ORDER_LIFETIME_MS) {
+      this.#orders.update(o.localId, now, { state: 'FAILED', lastError: 'the OMS could not be asked within 48 h; any order it created has auto-closed' })
+      this.#decide('abandon', `order ${o.localId} could not be looked up before the OMS auto-closes orders`, { localId: o.localId, gtin: o.gtin })
+      return
+    }
+    const hour = 3_600_000
+    const answer = await this.#o.client.searchReceipts({
+      productionOrderIds: [o.localId], workflowTypes: ['CREATE_ORDER'],
+      startCreateDocDate: o.createdAt - hour, endCreateDocDate: o.createdAt + hour,
+    })
+    let receipt: ReceiptAnswer['results'][number] | undefined
+    for (const r of answer.results) {
+      if (r.workflow !== undefined && r.workflow !== 'CREATE_ORDER') continue
+      if (r.details?.productionOrderId === o.localId || (r.details?.productionOrderId === undefined && await this.#sentAs(r, o.localId))) { receipt = r; break }
+    }
+    const orderId = receipt?.details?.orderId ?? receipt?.sourceDocId
+    if (receipt !== undefined && orderId !== undefined) {
+      if (receipt.state === 'FAILED' || receipt.state === 'REJECTED') {
+        this.#orders.update(o.localId, now, { state: 'FAILED', lastError: `OMS receipt ${receipt.state}: ${receipt.description ?? ''}`.trim() })
+        this.#decide('order-failed', `order ${o.localId} was found among the OMS receipts as ${receipt.state}`, { localId: o.localId, orderId, gtin: o.gtin })
+        return
+      }
+      this.#orders.update(o.localId, now, { orderId, state: 'PENDING', polls: 0, nextAt: now, lastError: null })
+      this.#decide('order-found', `order ${o.localId} was created by the OMS as ${orderId} (found among its receipts); going on`, { localId: o.localId, orderId, gtin: o.gtin })
+      return await this.#step(this.#orders.get(o.localId) as OrderRow)
+    }
+    const age = now - o.createdAt
+    if (age >= this.#sizing.orderLookupMs || age >= ORDER_LIFETIME_MS) {
+      this.#orders.update(o.localId, now, { state: 'FAILED', lastError: `not among the OMS receipts ${Math.round(age / 1000)} s after it was sent: not created` })
+      this.#decide('abandon', `order ${o.localId} is not among the OMS receipts: it was not created`, { localId: o.localId, gtin: o.gtin })
+      return
+    }
+    const polls = o.polls + 1
+    this.#orders.update(o.localId, now, { polls, nextAt: now + backoffDelay(polls, { baseMs: this.#sizing.pollMinMs, maxMs: this.#sizing.pollMaxMs, jitter: 0 }) })
+  }
+
+  /** Table 351 makes the production order id optional: then the order as the OMS received it (§4.4.20) names it. */
+  async #sentAs (r: ReceiptAnswer['results'][number], localId: string): Promise<boolean> {
+    if (r.resultDocId === undefined || r.sourceDocId === undefined) return false
+    try {
+      const sent = JSON.parse(await this.#o.client.receiptDocument(r.resultDocId, r.sourceDocId)) as { attributes?: { productionOrderId?: unknown } }
+      return sent.attributes?.productionOrderId === localId
+    } catch (err) {
+      if (err instanceof SyntaxError) return false
+      throw err
     }
   }
 

@@ -4,7 +4,7 @@
 
 import { z } from 'zod'
 import { LIMITS } from './groups.ts'
-import { resultsDocument, receiptOf, searchReceipts } from './receipts.ts'
+import { orderReceiptOf, resultsDocument, receiptOf, searchReceipts } from './receipts.ts'
 import {
   aggregationBody, aggregationFieldErrors, dropoutBody, dropoutFieldErrors, groupFor, orderBody, orderFieldErrors,
   receiptSearchBody, utilisationBody, utilisationFieldErrors, zodFields, type FieldError,
@@ -55,7 +55,7 @@ export class OmsHandlers {
     })
     if (fields.length > 0) return bad('', fields)
     const now = this.s.clock.now()
-    const order: EmuOrder = { orderId: this.s.id(), productGroup: req.productGroup, createdAt: now, activateAt: now + this.s.activationDelayMs, closed: false, buffers }
+    const order: EmuOrder = { orderId: this.s.id(), productGroup: req.productGroup, raw: JSON.stringify(body), createdAt: now, activateAt: now + this.s.activationDelayMs, closed: false, buffers }
     const productionOrderId = req.attributes?.productionOrderId
     if (typeof productionOrderId === 'string') order.productionOrderId = productionOrderId
     this.s.orders.set(order.orderId, order)
@@ -236,6 +236,9 @@ export class OmsHandlers {
   receiptDocument (q: URLSearchParams): Reply {
     const r = this.s.reports.get(q.get('resultDocId') ?? '')
     const docId = q.get('docId')
+    // an order's receipt: its source document is the order as it was sent
+    const order = docId === null ? undefined : this.s.orders.get(docId)
+    if (r === undefined && order !== undefined && orderReceiptOf(order, this.omsId, this.s.participantInn, this.s.clock.now()).resultDocId === q.get('resultDocId')) return [200, { content: order.raw }]
     if (r === undefined || docId === null) return bad('Квитанция не найдена / receipt not found', [], 404)
     // §4.4.20 item 1: the source document as the participant sent it; item 3: the per-code results
     if (docId === r.sourceDocId) return [200, { content: r.raw }]

@@ -34,6 +34,8 @@ export interface EmuOrder {
   orderId: string
   productGroup: string
   productionOrderId?: string
+  /** The order as the participant sent it (the receipt's source document, §4.4.20). */
+  raw: string
   createdAt: number
   activateAt: number
   closed: boolean
@@ -120,6 +122,11 @@ export class OmsState {
   readonly aggregates = new Map<string, { in?: string }>()
   /** Reports still to be refused when processed (fault injection). */
   rejectReports = 0
+  /**
+   * Whether an order's receipt names the order and production order in its details (Table 351 lists both as
+   * optional; the guide's example receipts, Figures 220–222, show neither).
+   */
+  orderReceiptIds = true
   /** Buffers of these GTINs become REJECTED instead of ACTIVE (fault injection). */
   readonly rejectGtins = new Set<string>()
   /** Called once per report that took effect, with what took effect (GIS MT learns it, sim/gismt/from-oms.ts). */

@@ -221,3 +221,26 @@ t.test('truncated answers, outages and wrong omsId', async t => {
   const r = await fetch(`${f.emu.url}/api/v3/order/status?omsId=nope&orderId=${o.orderId}`, { headers: { clientToken: f.emu.clientToken } })
   t.equal(r.status, 400)
 })
+
+t.test('orders have CREATE_ORDER receipts (§10.1.1), found by production order id or order id (§4.4.19); the order as sent is their source document (§4.4.20)', async t => {
+  const f = await omsFixture(t)
+  const prod = 'f00dcafe-0000-4000-8000-000000000001'
+  const sent = { ...WATER_ORDER(GTIN, 40), attributes: { ...WATER_ORDER(GTIN, 40).attributes, productionOrderId: prod } }
+  const o = await f.client.createOrder(sent)
+  await f.client.createOrder(WATER_ORDER(GTIN, 10)) // another order, no production order id
+  const search = (filter: Record<string, unknown>) => f.client.searchReceipts(filter)
+  let found = (await search({ productionOrderIds: [prod], workflowTypes: ['CREATE_ORDER'] })).results
+  t.equal(found.length, 1, 'one receipt for that production order')
+  t.match(found[0], { sourceDocId: o.orderId, workflow: 'CREATE_ORDER', state: 'IN_PROGRESS', details: { txType: 'CREATE_ORDER', orderId: o.orderId, productionOrderId: prod } })
+  t.same(found[0]?.operations?.map(x => x.operationType), ['CREATE_ORDER_RECEIVED'], 'received, not yet through')
+  f.clock.advance(10_000)
+  found = (await search({ orderIds: [o.orderId] })).results
+  t.match(found[0], { state: 'SUCCESS', code: 0 })
+  t.same(found[0]?.operations?.map(x => x.operationType), ['CREATE_ORDER_RECEIVED', 'CREATE_ORDER_VALIDATION', 'CREATE_ORDER_VALIDATION_RESULT', 'CREATE_ORDER_EMISSION_TASK_SEND', 'CREATE_ORDER_SUBORDER_RESULT'])
+  t.same(JSON.parse(await f.client.receiptDocument(found[0]?.resultDocId as string, o.orderId)), sent, 'the order as it was sent')
+  t.equal((await search({ workflowTypes: ['CREATE_ORDER'] })).results.length, 2, 'both orders by workflow')
+  t.equal((await search({ workflowTypes: ['REPORT_UTILIZE'] })).results.length, 0, 'none as a report')
+  t.equal((await search({ productionOrderIds: ['f00dcafe-0000-4000-8000-00000000ffff'] })).results.length, 0, 'an unknown production order finds nothing')
+  f.emu.state.orderReceiptIds = false
+  t.notOk((await search({ productionOrderIds: [prod] })).results[0]?.details?.productionOrderId, 'details as in Figure 220: no ids')
+})

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { GTIN, assertNoLoss, lineFixture as line, omsFixture } from './fixture.ts'
+import { OrderStore } from '../../../line/emission/orders.ts'
+import { GTIN, WATER_ORDER, assertNoLoss, lineFixture as line, omsFixture } from './fixture.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 
 t.test('order → active → download in blocks → target level reached → order closed', async t => {
@@ -165,4 +166,57 @@ t.test('start() runs the policy on a timer until stop()', async t => {
   await new Promise(resolve => setTimeout(resolve, 50))
   t.equal(JSON.stringify(f.emu.requests), requests, 'nothing runs after stop()')
   t.equal(rep.orders()[0]?.state, 'DONE')
+})
+
+t.test('an order whose answer was lost is found among the OMS receipts by its production order id and goes on', async t => {
+  for (const ids of [true, false]) {
+    await t.test(ids ? 'the receipt names the production order (Table 351)' : 'the receipt names neither id (Figure 220): the order as sent is read (§4.4.20)', async t => {
+      const f = await omsFixture(t)
+      f.emu.state.orderReceiptIds = ids
+      const { pool, rep } = line(t, f)
+      f.emu.inject({ kind: 'drop', path: '/api/v3/order', times: 1 }) // created, its answer lost
+      await rep.tick()
+      t.equal(f.emu.state.orders.size, 1, 'the OMS created it')
+      t.equal(rep.orders()[0]?.state, 'REQUESTED', 'not written off: its fate is unknown')
+      t.equal(rep.status().gtins[0]?.inFlight, 12_000, 'its codes count as in flight: no second order meanwhile')
+      await rep.tick()
+      t.equal(f.emu.requests['POST /api/v3/order'], 1, 'not ordered again')
+      for (let i = 0; i < 20 && pool.level(GTIN) < 12_000; i++) { f.clock.advance(10_000); await rep.tick() }
+      const [order] = rep.orders()
+      t.equal(order?.orderId, [...f.emu.state.orders.keys()][0], 'the OMS order, under its own id')
+      t.equal(order?.state, 'DONE')
+      t.equal(pool.level(GTIN), 12_000, 'its codes downloaded')
+      t.equal(f.emu.requests['POST /api/v3/order'], 1, 'one order in all')
+      t.ok((f.emu.requests['POST /api/v3/receipts/receipt/search'] ?? 0) >= 1, 'the receipts were asked')
+      if (!ids) t.ok((f.emu.requests['GET /api/v3/receipts/document'] ?? 0) >= 1, 'the order as sent was read')
+      assertNoLoss(t, f, pool)
+    })
+  }
+})
+
+t.test('an order interrupted while being sent: found if the OMS has it, written off after the look-up window if not', async t => {
+  const f = await omsFixture(t)
+  const dir = tempDir(t)
+  const a = line(t, f, dir)
+  // two rows left REQUESTED by a process that died while sending them; the OMS got only the first
+  const orders = new OrderStore(a.db)
+  orders.insert({ localId: 'a1b2c3d4-0000-4000-8000-000000000001', gtin: GTIN, group: 'water', quantity: 6_000, now: f.clock.now() })
+  orders.insert({ localId: 'a1b2c3d4-0000-4000-8000-000000000002', gtin: GTIN, group: 'water', quantity: 6_000, now: f.clock.now() })
+  const created = await f.client.createOrder({ ...WATER_ORDER(GTIN, 6_000), attributes: { ...WATER_ORDER(GTIN, 6_000).attributes, productionOrderId: 'a1b2c3d4-0000-4000-8000-000000000001' } })
+  a.close()
+  const b = line(t, f, dir)
+  await b.rep.tick()
+  const byId = (id: string) => b.rep.orders(10).find(o => o.localId === id)
+  t.equal(byId('a1b2c3d4-0000-4000-8000-000000000001')?.orderId, created.orderId, 'the one the OMS has goes on under its id')
+  t.equal(byId('a1b2c3d4-0000-4000-8000-000000000002')?.state, 'REQUESTED', 'the other is looked for until the window ends')
+  t.equal(f.emu.requests['POST /api/v3/order'], 1, 'no new order while the other may exist')
+  for (let i = 0; i < 30 && byId('a1b2c3d4-0000-4000-8000-000000000002')?.state === 'REQUESTED'; i++) { f.clock.advance(10_000); await b.rep.tick() }
+  const lost = byId('a1b2c3d4-0000-4000-8000-000000000002')
+  t.equal(lost?.state, 'FAILED', 'not among the receipts: never created')
+  t.match(lost?.lastError, /not among the OMS receipts/)
+  t.equal(lost?.orderId, null)
+  for (let i = 0; i < 20 && b.pool.level(GTIN) < 6_000; i++) { f.clock.advance(10_000); await b.rep.tick() }
+  t.equal(b.pool.level(GTIN), 6_000, 'the found order\'s codes downloaded')
+  t.equal(byId('a1b2c3d4-0000-4000-8000-000000000001')?.state, 'DONE')
+  assertNoLoss(t, f, b.pool)
 })
