@@ -171,7 +171,13 @@ export class OmsReportSender implements ReportSender {
         const refused = results.filter(r => r.code !== PER_CODE_OK && r.code !== PER_CODE_DUPLICATE && !alreadyInThatUnit(r))
         if (refused.length === 0) return { state: 'accepted' }
         const shown = refused.slice(0, 3).map(r => `${r.cis.slice(0, 31)}: ${r.code} ${r.description ?? ''}`.trim()).join('; ')
-        return { state: 'rejected', reason: `OMS report ${info.reportStatus}: ${refused.length} code(s) refused (${shown}${refused.length > 3 ? '; …' : ''})` }
+        const reason = `OMS report ${info.reportStatus}: ${refused.length} code(s) refused (${shown}${refused.length > 3 ? '; …' : ''})`
+        // A utilisation or dropout names each code on its own: the others took effect, and only the refused ones
+        // are held back. An aggregation's units stand or fall together: refused whole.
+        if ((report.kind === 'utilisation' || report.kind === 'dropout') && refused.length < report.codes) {
+          return { state: 'partial', reason, refused: refused.map(r => ({ cis: r.cis, code: r.code, ...(r.description !== undefined ? { description: r.description } : {}) })) }
+        }
+        return { state: 'rejected', reason }
       }
       case 'REJECTED': return { state: 'rejected', reason: 'OMS report REJECTED' }
       default: return { state: 'pending' }

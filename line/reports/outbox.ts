@@ -15,7 +15,7 @@ import { OutboxError, outboxAlarm, type OutboxAlarm } from './errors.ts'
 import { ReportQueries } from './queries.ts'
 import { REPORTS_MIGRATIONS } from './schema.ts'
 import { ANSWERED_REPORT_STATES, DUE_REPORT_STATES, REPORT_STATES, ReportState, checkReportTransition, reportTransition, sqlStates } from './states.ts'
-import { classifyFailure, type OutboxReport, type Prepared, type ReportCode, type ReportSender } from './sender.ts'
+import { classifyFailure, type OutboxReport, type Prepared, type RemoteStatus, type ReportCode, type ReportSender } from './sender.ts'
 
 export const MAX_CODES = 30_000
 
@@ -481,7 +481,48 @@ export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
       return
     }
     if (status.state === 'rejected') { await this.#reject(r, status.reason, status.errors ?? []); return }
+    if (status.state === 'partial') { await this.#split(r, status); return }
     await this.#accept(r)
+  }
+
+  /**
+   * A report the server took in part: the codes it refused move into a report of their own, REJECTED with the
+   * per-code reasons (the operator acts on it as on any rejection), and the rest is accepted. The move is committed
+   * before the accept: a crash between them finds the refused codes gone from this report and the SPLIT in its
+   * history, and accepts. A refused code this report does not hold (and no split before) rejects it whole.
+   */
+  async #split (r: OutboxReport, status: Extract<RemoteStatus, { state: 'partial' }>): Promise<void> {
+    const codes = this.#pool.queries.forReport(this.codeIds(r.id))
+    const byIdentity = new Map(codes.map(c => [c.identity, c.id]))
+    const refused = status.refused.map(x => ({ ...x, id: byIdentity.get(x.cis.split('\x1d')[0] as string) }))
+    const held = refused.filter((x): x is typeof x & { id: number } => x.id !== undefined)
+    const splitBefore = this.history(r.id).some(h => h.event === 'SPLIT')
+    if (held.length === 0 && splitBefore) { await this.#accept(r); return }
+    if (held.length < refused.length || held.length >= codes.length) { await this.#reject(r, status.reason, []); return }
+    const id = `R-${randomUUID()}`
+    const list = held.slice(0, 100).map(x => ({ codeId: x.id, cis: x.cis, code: x.code, description: x.description ?? null }))
+    await this.#pool.commit.submit(() => {
+      const now = this.#clock.now()
+      const row = this.#st.byId.get(r.id) as Row
+      this.#st.insertReport.run({ id, kind: r.kind, channel: r.channel, grp: r.group, batchKey: `${row.batch_key}|refused-from|${r.id}`, attributes: row.attributes, now, closeAt: now })
+      this.#st.history.run(now, id, ReportState.OPEN, JSON.stringify({ splitFrom: r.id }))
+      for (const x of held) {
+        this.#st.unlink.run(r.id, x.id)
+        this.#st.insertCode.run(id, r.kind, x.id)
+      }
+      this.#st.dropCount.run(held.length, now, r.id)
+      this.#st.bumpCount.run(held.length, now, id)
+      const split = toReport(this.#st.byId.get(id) as Row)
+      this.#set(split, { state: ReportState.REJECTED, remoteId: r.remoteId, reason: status.reason })
+      this.#st.history.run(now, id, 'REJECTED', JSON.stringify({ reason: status.reason, splitFrom: r.id, refused: list }))
+      this.#st.history.run(now, r.id, 'SPLIT', JSON.stringify({ into: id, refused: held.length, codes: list }))
+    })
+    this.#log?.warn({ reportId: r.id, into: id, refused: held.length }, 'report taken in part: the refused codes are held in a report of their own')
+    await this.#accept(this.get(r.id) as OutboxReport)
+    const brief = status.reason.length > 300 ? `${status.reason.slice(0, 300)}…` : status.reason
+    this.#alarm(outboxAlarm({ code: 'LC_ERR_REPORT_REJECTED', params: { report: id, kind: r.kind, codes: held.length } }, id,
+      { kind: r.kind, remoteId: r.remoteId, reason: brief, splitFrom: r.id, errors: list.slice(0, 20).map(x => `${x.cis}: ${x.code} ${x.description ?? ''}`.trim()) }))
+    this.#emitReport(id)
   }
 
   async #accept (r: OutboxReport): Promise<void> {

@@ -37,6 +37,11 @@ export type RemoteStatus =
   | { state: 'pending' }
   | { state: 'accepted' }
   | { state: 'rejected', reason: string, errors?: string[] }
+  /**
+   * Processed code by code, some refused (an OMS report PARTIALLY or FAILED, its receipt's per-code results): the
+   * others took effect. `cis` is the refused code without its crypto part, as the results name it.
+   */
+  | { state: 'partial', reason: string, refused: Array<{ cis: string, code: number, description?: string }> }
 
 /**
  * What a failed send means for the report:

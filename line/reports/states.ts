@@ -24,7 +24,9 @@ export const REPORT_STATES: readonly ReportState[] = ['OPEN', 'READY', 'SENDING'
  * Allowed changes of a report's state, and why each exists. A state listed as its own successor is one the outbox
  * keeps a report in while it waits (another attempt, another poll). An OPEN report left empty by a withdrawal is
  * deleted, not moved: there is nothing to send.
- * - OPEN→READY its window passed, it is full, or every open report is closed (end of job, shutdown).
+ * - OPEN→READY its window passed, it is full, or every open report is closed (end of job, shutdown); OPEN→REJECTED
+ *   the codes a server refused one by one in a report it took in part, split off into a report of their own (the
+ *   rest of the report is accepted, docs/oms.md).
  * - READY→SENDING its body hash is committed before the request (persist before acting); READY→READY signing or
  *   sign-in failed, tried again later; READY→REJECTED the document cannot be built from its content.
  * - SENDING→SENT the server took it, or the server was asked after an uncertain send and holds it; SENDING→SENDING
@@ -36,7 +38,7 @@ export const REPORT_STATES: readonly ReportState[] = ['OPEN', 'READY', 'SENDING'
  * - ACCEPTED is final.
  */
 export const REPORT_TRANSITIONS: Readonly<Record<ReportState, readonly ReportState[]>> = {
-  OPEN: ['READY'],
+  OPEN: ['READY', 'REJECTED'],
   READY: ['SENDING', 'READY', 'REJECTED'],
   SENDING: ['SENT', 'SENDING', 'READY', 'REJECTED'],
   SENT: ['SENT', 'ACCEPTED', 'REJECTED'],
