@@ -249,6 +249,11 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
         jobOf: id => jobs.get(id),
         pallets: senders.pallet !== undefined,
         closedPallets: () => aggregator.closedPallets(),
+        // the permit on the product's card goes into its introductions (TA §4.1.4.1 certificate_document_data)
+        permitOf: gtin => {
+          const c = productStore.get(gtin)?.certificate
+          return c === undefined || c === null ? null : { type: c.kind, number: c.number, date: c.date }
+        },
       })
       closers.push(() => outbox?.stop())
     }

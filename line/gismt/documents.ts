@@ -75,8 +75,26 @@ export interface IntroduceGoodsInput {
   /** Unit codes (uit_code) or aggregates (uitu_code): after aggregation list the aggregates (domain/true-api.md). */
   uitCodes?: readonly string[]
   uituCodes?: readonly string[]
+  /**
+   * Milk (TA §4.1.4.1, `uitu_code`: "для товарной группы «Молочная продукция» указывается КИ агрегата и КИ
+   * вложений"): each aggregate as uitu_code followed by the unit codes inside it as uit_code.
+   */
+  aggregatesWithUnits?: ReadonlyArray<{ aggregate: string, units: readonly string[] }>
   vsdNumber?: string
+  /** The permit (TA §4.1.4.1 `certificate_document_data`), given on every entry. */
+  certificate?: PermitDocument
 }
+
+/** TA §4.1.4.1 and its directory «Виды разрешительной документации». */
+export const PERMIT_TYPES = ['CONFORMITY_CERTIFICATE', 'CONFORMITY_DECLARATION', 'STATE_REGISTRATION_CERTIFICATE'] as const
+export interface PermitDocument {
+  type: typeof PERMIT_TYPES[number]
+  number: string
+  /** yyyy-MM-dd */
+  date: string
+}
+
+interface CertificateData { certificate_type: string, certificate_number: string, certificate_date: string }
 
 export interface IntroduceGoodsDocument {
   participant_inn: string
@@ -84,7 +102,7 @@ export interface IntroduceGoodsDocument {
   owner_inn: string
   production_date: string
   production_type: 'OWN_PRODUCTION'
-  products: Array<{ uit_code?: string, uitu_code?: string, tnved_code: string, vsd_number?: string }>
+  products: Array<{ uit_code?: string, uitu_code?: string, tnved_code: string, vsd_number?: string, certificate_document_data?: CertificateData[] }>
 }
 
 export function introduceGoodsDocument (input: IntroduceGoodsInput): IntroduceGoodsDocument {
@@ -93,10 +111,23 @@ export function introduceGoodsDocument (input: IntroduceGoodsInput): IntroduceGo
   }
   if (!/^\d{4}-\d{2}-\d{2}$/.test(input.productionDate)) throw new TrueApiDocumentError('productionDate must be yyyy-MM-dd', { productionDate: input.productionDate })
   if (!/^\d{4,10}$/.test(input.tnvedCode)) throw new TrueApiDocumentError('tnvedCode must be 4–10 digits', { tnvedCode: input.tnvedCode })
-  const extra = input.vsdNumber === undefined ? {} : { vsd_number: input.vsdNumber }
+  const cert = input.certificate
+  if (cert !== undefined) {
+    if (!(PERMIT_TYPES as readonly string[]).includes(cert.type)) throw new TrueApiDocumentError(`certificate type must be one of ${PERMIT_TYPES.join(', ')}`, { type: cert.type })
+    if (cert.number.trim() === '' || cert.number.length > 255) throw new TrueApiDocumentError('certificate number must be 1–255 characters', { number: cert.number })
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(cert.date)) throw new TrueApiDocumentError('certificate date must be yyyy-MM-dd', { date: cert.date })
+  }
+  const extra = {
+    ...(input.vsdNumber === undefined ? {} : { vsd_number: input.vsdNumber }),
+    ...(cert === undefined ? {} : { certificate_document_data: [{ certificate_type: cert.type, certificate_number: cert.number, certificate_date: cert.date }] }),
+  }
   const products: IntroduceGoodsDocument['products'] = [
     ...(input.uitCodes ?? []).map(c => ({ uit_code: c, tnved_code: input.tnvedCode, ...extra })),
     ...(input.uituCodes ?? []).map(c => ({ uitu_code: unitSerialNumber(c), tnved_code: input.tnvedCode, ...extra })),
+    ...(input.aggregatesWithUnits ?? []).flatMap(a => {
+      if (a.units.length === 0) throw new TrueApiDocumentError('an aggregate is introduced with the units inside it', { aggregate: a.aggregate })
+      return [{ uitu_code: unitSerialNumber(a.aggregate), tnved_code: input.tnvedCode, ...extra }, ...a.units.map(u => ({ uit_code: u, tnved_code: input.tnvedCode, ...extra }))]
+    }),
   ]
   if (products.length === 0) throw new TrueApiDocumentError('an introduction document needs products', {})
   if (products.length > MAX_CODES_PER_DOCUMENT) throw new TrueApiDocumentError(`a document holds at most ${MAX_CODES_PER_DOCUMENT} codes`, { codes: products.length })

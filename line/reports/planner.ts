@@ -8,6 +8,7 @@ import type { CodePool, ReportKind } from '../pool/pool.ts'
 import type { BoxedUnit, CodeRef } from '../pool/queries.ts'
 import type { JobView } from '../control.ts'
 import type { ReportOutbox } from './outbox.ts'
+import type { PermitDocument } from '../gismt/documents.ts'
 import { ANSWERED_REPORT_STATES, ReportState } from './states.ts'
 import { aggregationAttributesOf, disaggregationOf, dropoutAttributesOf, dropoutReasonFor, groupRule, utilisationAttributesOf, type JobFacts } from '../domain/groups.ts'
 
@@ -64,13 +65,20 @@ export interface PlannerOptions {
   closedPallets?: () => Array<{ sscc: string, jobId: number, boxes: string[] }>
   /** Where aggregation reports go: through the OMS only groups the OMS aggregates are sent (§4.4.10 note 1). */
   aggregationVia?: 'oms' | 'true-api'
+  /** The permit (certificate or declaration) of a GTIN's product card (line/products), for introductions. */
+  permitOf?: (gtin: string) => PermitDocument | null
 }
 
-/** Introduction attributes of a job, or null when the job cannot be introduced by the line (no TN VED code). */
-export function introductionAttributes (job: JobView, byAggregate: boolean): Record<string, unknown> | null {
+/**
+ * Introduction attributes of a job, or null when the job cannot be introduced by the line (no TN VED code). The
+ * product's permit goes with it where the group's introduction takes one (TA §4.1.4.1 `certificate_document_data`,
+ * mandatory for those groups unless GIS MT already holds it for the codes).
+ */
+export function introductionAttributes (job: JobView, byAggregate: boolean, permit: PermitDocument | null = null): Record<string, unknown> | null {
   // TA §4.1.4.1 lists the groups LP_INTRODUCE_GOODS takes (not beer, tobacco, pharma)
-  if (job.tnvedCode === undefined || groupRule(job.group)?.introduction == null) return null
-  return { productionDate: job.productionDate, tnvedCode: job.tnvedCode, byAggregate }
+  const rule = groupRule(job.group)?.introduction
+  if (job.tnvedCode === undefined || rule == null) return null
+  return { productionDate: job.productionDate, tnvedCode: job.tnvedCode, byAggregate, ...(rule.certificate && permit !== null ? { certificate: permit } : {}) }
 }
 
 interface WaitingBox { job: JobView, codeIds: readonly number[] }
@@ -326,7 +334,7 @@ export class ReportPlanner {
   #introduceBoxes (codes: readonly CodeRef[]): void {
     for (const units of byBox(codes).values()) {
       const job = this.#job(units[0]?.jobId ?? null)
-      const attributes = job === null ? null : introductionAttributes(job, true)
+      const attributes = job === null ? null : introductionAttributes(job, true, this.#o.permitOf?.(job.gtin) ?? null)
       if (job === null || attributes === null) continue
       this.#add({ kind: 'introduction', group: job.group, codeIds: units.map(u => u.id), attributes, whole: true })
     }
@@ -344,7 +352,7 @@ export class ReportPlanner {
     for (const [jobId, ids] of byJob) {
       const job = this.#job(jobId)
       if (job === null || (this.#aggregation && job.unitsPerBox > 0)) continue
-      const attributes = introductionAttributes(job, false)
+      const attributes = introductionAttributes(job, false, this.#o.permitOf?.(job.gtin) ?? null)
       if (attributes !== null) this.#add({ kind: 'introduction', group: job.group, codeIds: ids, attributes })
     }
   }

@@ -1,7 +1,8 @@
 // Sends aggregation and introduction reports as True API documents (domain/true-api.md): builds the body from the
 // report's codes, signs it detached, creates the document, polls its status, and finds it again by content hash.
 import { codesIn, FINAL_OK, FINAL_STATUSES, type TrueApiClient } from '../gismt/client.ts'
-import { aggregationDocument, disaggregationDocument, introduceGoodsDocument, type DocumentType } from '../gismt/documents.ts'
+import { aggregationDocument, disaggregationDocument, introduceGoodsDocument, type DocumentType, type PermitDocument } from '../gismt/documents.ts'
+import { groupRule } from '../domain/groups.ts'
 import { OutboxError } from './errors.ts'
 import { distinctParents } from './oms-sender.ts'
 import type { OutboxReport, Prepared, RemoteStatus, ReportCode, ReportSender } from './sender.ts'
@@ -50,17 +51,30 @@ export class TrueApiDocumentSender implements ReportSender {
       if (typeof pallet !== 'string') throw new OutboxError('a pallet report needs its pallet attribute', { reportId: r.id })
       return aggregationDocument(this.#o.participantInn, [{ unit: pallet, codes: distinctParents(codes) }])
     }
-    const a = r.attributes as { productionDate?: string, tnvedCode?: string, producerInn?: string, ownerInn?: string, vsdNumber?: string, byAggregate?: boolean }
+    const a = r.attributes as { productionDate?: string, tnvedCode?: string, producerInn?: string, ownerInn?: string, vsdNumber?: string, byAggregate?: boolean, certificate?: PermitDocument }
     if (a.productionDate === undefined || a.tnvedCode === undefined) throw new OutboxError('an introduction report needs productionDate and tnvedCode attributes', { reportId: r.id })
-    // After aggregation the introduction lists the aggregates, else GIS MT disaggregates them (domain/true-api.md).
+    // After aggregation the introduction lists the aggregates, else GIS MT disaggregates them (domain/true-api.md);
+    // milk lists each aggregate with the units inside it (the product-group table, TA §4.1.4.1).
     const byAggregate = a.byAggregate === true
+    const withUnits = byAggregate && groupRule(r.group)?.introduction?.lists === 'aggregate-and-units'
     const list = byAggregate ? [...new Set(codes.map(c => c.parent ?? c.identity))] : codes.map(c => c.identity)
+    const aggregates = (): Array<{ aggregate: string, units: string[] }> => {
+      const inside = new Map<string, string[]>()
+      for (const c of codes) {
+        if (c.parent === null) throw new OutboxError('an introduction by aggregate names a code in no aggregate', { reportId: r.id, code: c.identity })
+        const units = inside.get(c.parent) ?? []
+        units.push(c.identity)
+        inside.set(c.parent, units)
+      }
+      return [...inside].map(([aggregate, units]) => ({ aggregate, units }))
+    }
     return introduceGoodsDocument({
       participantInn: this.#o.participantInn, productionDate: a.productionDate, tnvedCode: a.tnvedCode,
       ...(a.producerInn === undefined ? {} : { producerInn: a.producerInn }),
       ...(a.ownerInn === undefined ? {} : { ownerInn: a.ownerInn }),
       ...(a.vsdNumber === undefined ? {} : { vsdNumber: a.vsdNumber }),
-      ...(byAggregate ? { uituCodes: list } : { uitCodes: list }),
+      ...(a.certificate === undefined ? {} : { certificate: a.certificate }),
+      ...(withUnits ? { aggregatesWithUnits: aggregates() } : byAggregate ? { uituCodes: list } : { uitCodes: list }),
     })
   }
 

@@ -23,8 +23,43 @@ export interface EmulatorOptions {
   /** A document stays IN_PROGRESS at least this long (emulator clock). */
   checkDelayMs?: number
   signatureOver?: 'json' | 'base64'
+  /**
+   * The GTINs GIS MT holds permit data for (from the product cards, or earlier documents); 'all' (default): every
+   * GTIN. An introduction of a group that needs a permit, of a GTIN without one on file, must carry
+   * `certificate_document_data` (TA §4.1.4.1).
+   */
+  permitsOnFile?: 'all' | readonly string[]
   host?: string
   port?: number
+}
+
+/**
+ * TA §4.1.4.1, `certificate_document_data`: mandatory for these groups (of those the line serves: «Молочная
+ * продукция», «Упакованная вода», «Безалкогольное пиво», «Соковая продукция и безалкогольные напитки», «Обувные
+ * товары», «Предметы одежды…») when GIS MT holds no permit data for the codes and the card sets no
+ * reasonCertMissingDetails; the types from «Справочник «Виды разрешительной документации»».
+ */
+const PERMIT_GROUPS = new Set(['milk', 'water', 'nabeer', 'softdrinks', 'shoes', 'lp'])
+const PERMIT_TYPES = new Set(['CONFORMITY_CERTIFICATE', 'CONFORMITY_DECLARATION', 'STATE_REGISTRATION_CERTIFICATE'])
+/** TA §4.1.4.1 certificate_date formats: yyyy-MM-ddTHH:mm:ss.SSS; yyyy-MM-ddTHH:mm:ss; dd.MM.yyyy; dd.MM.yyyy HH:mm; yyyy-MM-dd. */
+const PERMIT_DATE = /^(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{3})?)?|\d{2}\.\d{2}\.\d{4}( \d{2}:\d{2})?)$/
+
+/** What is wrong with an entry's permit data, or null. */
+function permitProblem (p: Record<string, unknown>): string | null {
+  const outside = ['certificate_document', 'certificate_document_number', 'certificate_document_date'].filter(k => p[k] !== undefined)
+  const data = p.certificate_document_data
+  if (data === undefined) return outside.length === 0 || outside.length === 3 ? null : 'certificate_document, _number and _date: all three or none'
+  if (outside.length > 0) return 'certificate_document_data and certificate_document* given both inside and outside the array'
+  if (!Array.isArray(data)) return 'certificate_document_data must be an array'
+  for (const d of data as Array<Record<string, unknown>>) {
+    const given = ['certificate_type', 'certificate_number', 'certificate_date'].filter(k => d?.[k] !== undefined)
+    if (given.length === 0 && d?.well_number !== undefined) continue
+    if (given.length !== 3) return 'certificate_type, certificate_number and certificate_date: all three or none'
+    if (!PERMIT_TYPES.has(String(d.certificate_type))) return `certificate_type ${String(d.certificate_type)} is not in the directory of permit types`
+    if (typeof d.certificate_number !== 'string' || d.certificate_number.trim() === '' || d.certificate_number.length > 255) return 'certificate_number must be 1–255 characters'
+    if (typeof d.certificate_date !== 'string' || !PERMIT_DATE.test(d.certificate_date)) return 'certificate_date: yyyy-MM-dd, dd.MM.yyyy or with a time'
+  }
+  return null
 }
 
 interface Doc {
@@ -74,6 +109,7 @@ export class TrueApiEmulator {
       secret: options.secret ?? DEFAULT_TEST_SECRET,
       clock: options.clock ?? realClock,
       tokenTtlMs: options.tokenTtlMs ?? 10 * 3_600_000,
+      permitsOnFile: options.permitsOnFile ?? 'all',
       checkDelayMs: options.checkDelayMs ?? 0,
       signatureOver: options.signatureOver ?? 'json',
     }
@@ -151,6 +187,14 @@ export class TrueApiEmulator {
   outage (o: Outage | undefined): void { this.#outage = o }
 
   /** The unit codes inside an aggregate, through nested aggregates. */
+  /** Whether GIS MT holds permit data for the code (an aggregate: for every code inside it). */
+  #permitOnFile (cis: string): boolean {
+    const on = this.#o.permitsOnFile
+    if (on === 'all') return true
+    const leaves = this.#aggregates.has(cis) ? this.#leaves(cis) : [cis]
+    return leaves.length > 0 && leaves.every(c => { const g = gtinOf(c); return g !== null && on.includes(g) })
+  }
+
   #leaves (unit: string): string[] {
     return (this.#aggregates.get(unit) ?? []).flatMap(m => this.#aggregates.has(m) ? this.#leaves(m) : [m])
   }
@@ -398,17 +442,36 @@ export class TrueApiEmulator {
       }
       if (errors.length === 0) for (const u of undo) this.#disaggregate(u)
     } else if (d.type === 'LP_INTRODUCE_GOODS') {
-      const products = Array.isArray(b.products) ? b.products as Array<{ uit_code?: string, uitu_code?: string }> : []
-      // an aggregate (uitu_code) introduces every unit inside it
+      const products = Array.isArray(b.products) ? b.products as Array<{ uit_code?: string, uitu_code?: string } & Record<string, unknown>> : []
+      // an aggregate (uitu_code) introduces every unit inside it; milk lists the aggregate and the units inside it
+      // (TA §4.1.4.1 uitu_code: "для товарной группы «Молочная продукция» указывается КИ агрегата и КИ вложений")
+      const milk = d.group === 'milk'
+      const listed = new Set(products.flatMap(p => p.uit_code === undefined ? [] : [p.uit_code]))
+      const inListed = new Set<string>()
       const codes: string[] = []
       for (const p of products) {
+        const cis = p.uit_code ?? p.uitu_code ?? ''
+        const problem = permitProblem(p)
+        if (problem !== null) errors.push({ cis, message: problem })
+        else if (PERMIT_GROUPS.has(d.group) && p.certificate_document_data === undefined && p.certificate_document === undefined && !this.#permitOnFile(cis)) {
+          errors.push({ cis, message: 'certificate_document_data is mandatory: GIS MT holds no permit data for the code and the card sets no reasonCertMissingDetails' })
+        }
         if (p.uitu_code !== undefined) {
           const inside = this.#aggregates.get(p.uitu_code)
           if (inside === undefined) errors.push({ cis: p.uitu_code, message: REASONS.unknown })
           else if (this.#introducedAggregates.has(p.uitu_code)) errors.push({ cis: p.uitu_code, message: REASONS.introduced })
-          else codes.push(...inside)
-        } else codes.push(p.uit_code ?? '')
+          else {
+            if (milk) {
+              const missing = inside.filter(c => !listed.has(c))
+              if (missing.length > 0) errors.push({ cis: p.uitu_code, message: `milk: the aggregate is listed with the codes inside it; ${missing.length} of ${inside.length} not listed` })
+            }
+            for (const c of inside) inListed.add(c)
+            codes.push(...inside)
+          }
+        }
       }
+      // a unit listed beside its aggregate (milk) is introduced with it, not a second time
+      for (const p of products) if (p.uitu_code === undefined && !inListed.has(p.uit_code ?? '')) codes.push(p.uit_code ?? '')
       for (const c of codes) {
         const info = this.#codes.get(c)
         if (info === undefined) errors.push({ cis: c, message: REASONS.unknown })
@@ -423,6 +486,11 @@ export class TrueApiEmulator {
     d.status = errors.length === 0 ? 'CHECKED_OK' : 'CHECKED_NOT_OK'
     d.errors = errors
   }
+}
+
+function gtinOf (cis: string): string | null {
+  const m = /^01(\d{14})/.exec(cis)
+  return m === null ? null : m[1] as string
 }
 
 function codesOf (type: string, body: unknown): string[] {

@@ -1,14 +1,14 @@
 import t from 'tap'
 import { ManualClock } from '../../line/clock.ts'
 import { TestSigner } from '../../line/signer/index.ts'
-import { REASONS, startTrueApiEmulator } from '../../sim/gismt/server.ts'
+import { REASONS, startTrueApiEmulator, type EmulatorOptions } from '../../sim/gismt/server.ts'
 
 const HOUR = 3_600_000
 const signer = new TestSigner()
 
-async function setup (t: { teardown(fn: () => void | Promise<void>): void }, checkDelayMs = 0) {
+async function setup (t: { teardown(fn: () => void | Promise<void>): void }, checkDelayMs = 0, more: EmulatorOptions = {}) {
   const clock = new ManualClock()
-  const emu = await startTrueApiEmulator({ clock, checkDelayMs })
+  const emu = await startTrueApiEmulator({ clock, checkDelayMs, ...more })
   t.teardown(() => emu.close())
   const call = async (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number, body: any }> => {
     const res = await fetch(emu.url + path, {
@@ -27,12 +27,12 @@ async function setup (t: { teardown(fn: () => void | Promise<void>): void }, che
     const r = await call('POST', `/api/v3/true-api/auth/simpleSignIn${connection === undefined ? '' : `/${connection}`}`, { uuid: key.body.uuid, data })
     return r.body.token
   }
-  const create = async (token: string, type: string, doc: unknown): Promise<{ status: number, body: any }> => {
+  const create = async (token: string, type: string, doc: unknown, pg = 'water'): Promise<{ status: number, body: any }> => {
     const json = Buffer.from(JSON.stringify(doc))
     const product_document = json.toString('base64')
-    return call('POST', '/api/v3/true-api/lk/documents/create?pg=water', { document_format: 'MANUAL', product_document, type, signature: await signer.sign(json, { detached: true }) }, token)
+    return call('POST', `/api/v3/true-api/lk/documents/create?pg=${pg}`, { document_format: 'MANUAL', product_document, type, signature: await signer.sign(json, { detached: true }) }, token)
   }
-  const info = async (token: string, id: string) => (await call('GET', `/api/v4/true-api/doc/${id}/info?pg=water`, undefined, token)).body[0]
+  const info = async (token: string, id: string, pg = 'water') => (await call('GET', `/api/v4/true-api/doc/${id}/info?pg=${pg}`, undefined, token)).body[0]
   return { clock, emu, call, signIn, create, info }
 }
 
@@ -168,4 +168,40 @@ t.test('disaggregation (TA §4.1.2.3): only an aggregate GIS MT holds, codes APP
   const notApplied = await info(token, (await create(token, 'DISAGGREGATION_DOCUMENT', { participant_inn: inn, products_list: [{ uitu: '00046000000000000062' }] })).body)
   t.equal(notApplied.status, 'CHECKED_NOT_OK', 'an aggregate of codes not APPLIED or INTRODUCED is refused')
   t.equal(notApplied.errors[0].message, REASONS.aggregateStatus)
+})
+
+t.test('introduction (TA §4.1.4.1): milk lists the aggregate with the codes inside it; permit data where GIS MT holds none', async t => {
+  const milkGtin = '04601653030046'
+  const { emu, signIn, create, info } = await setup(t, 0, { permitsOnFile: ['04601653030053'] })
+  const token = await signIn()
+  const u = (n: number, gtin = milkGtin): string => `01${gtin}21M${String(n).padStart(8, '0')}`
+  emu.registerCodes([u(1), u(2), u(3), u(4), u(5, '04601653030053')], { applied: true })
+  const box = '00046000000000000017'
+  t.equal((await info(token, (await create(token, 'AGGREGATION_DOCUMENT', { participantId: '7700000000', aggregationUnits: [{ unitSerialNumber: box, aggregationType: 'AGGREGATION', sntins: [u(1), u(2), u(3)] }] }, 'milk')).body, 'milk')).status, 'CHECKED_OK')
+  const cert = [{ certificate_type: 'CONFORMITY_DECLARATION', certificate_number: 'ЕАЭС N RU Д-RU.РА01.В.12345/26', certificate_date: '2026-01-15' }]
+  const doc = (products: unknown[]) => ({ participant_inn: '7700000000', producer_inn: '7700000000', owner_inn: '7700000000', production_date: '2026-11-25', production_type: 'OWN_PRODUCTION', products })
+  const entry = (k: 'uit_code' | 'uitu_code', c: string, more: Record<string, unknown> = { certificate_document_data: cert }) => ({ [k]: c, tnved_code: '0401201100', ...more })
+  const submit = async (products: unknown[]) => info(token, (await create(token, 'LP_INTRODUCE_GOODS', doc(products), 'milk')).body, 'milk')
+
+  const boxOnly = await submit([entry('uitu_code', box)])
+  t.equal(boxOnly.status, 'CHECKED_NOT_OK', 'milk: the box alone is refused')
+  t.match(boxOnly.errors[0].message, /aggregate is listed with the codes inside it; 3 of 3 not listed/)
+  const partly = await submit([entry('uitu_code', box), entry('uit_code', u(1))])
+  t.match(partly.errors[0].message, /2 of 3 not listed/)
+  const noPermit = await submit([entry('uitu_code', box, {}), entry('uit_code', u(1), {}), entry('uit_code', u(2), {}), entry('uit_code', u(3), {})])
+  t.equal(noPermit.status, 'CHECKED_NOT_OK', 'no permit data on file for the GTIN, none in the document')
+  t.match(noPermit.errors[0].message, /certificate_document_data is mandatory/)
+  const badType = await submit([entry('uitu_code', box, { certificate_document_data: [{ ...cert[0], certificate_type: 'LICENCE' }] }), entry('uit_code', u(1)), entry('uit_code', u(2)), entry('uit_code', u(3))])
+  t.match(badType.errors[0].message, /not in the directory of permit types/)
+  const both = await submit([entry('uitu_code', box, { certificate_document_data: cert, certificate_document: 'X', certificate_document_number: '1', certificate_document_date: '2026-01-01' }), entry('uit_code', u(1)), entry('uit_code', u(2)), entry('uit_code', u(3))])
+  t.match(both.errors[0].message, /inside and outside/)
+  t.notOk(emu.codeInfo(u(1))?.introduced, 'refused documents introduce nothing')
+
+  const ok = await submit([entry('uitu_code', box), entry('uit_code', u(1)), entry('uit_code', u(2)), entry('uit_code', u(3))])
+  t.equal(ok.status, 'CHECKED_OK', 'the box with its three codes, each with the declaration')
+  t.ok([1, 2, 3].every(n => emu.codeInfo(u(n))?.introduced === true), 'each unit introduced once')
+  const onFile = await submit([entry('uit_code', u(5, '04601653030053'), {})])
+  t.equal(onFile.status, 'CHECKED_OK', 'a GTIN GIS MT holds permit data for needs none in the document')
+  const water = await info(token, (await create(token, 'LP_INTRODUCE_GOODS', doc([entry('uit_code', u(4), {})]))).body)
+  t.match(water.errors[0].message, /certificate_document_data is mandatory/, 'water needs it too')
 })

@@ -132,6 +132,18 @@ t.test('document builders: formats of the domain notes, checked', async t => {
     products: [{ uit_code: 'c1', tnved_code: '0401201100' }, { uit_code: 'c2', tnved_code: '0401201100' }],
   })
   t.throws(() => introduceGoodsDocument({ participantInn: '7700000000', productionDate: '02.01.2026', tnvedCode: '0401201100', uitCodes: ['c'] }), /yyyy-MM-dd/)
+  // milk: each aggregate followed by the codes inside it; the permit on every entry (TA §4.1.4.1)
+  const certificate = { type: 'CONFORMITY_CERTIFICATE' as const, number: 'RU C-RU.AA01.B.00001/26', date: '2026-01-15' }
+  const milk = introduceGoodsDocument({ participantInn: '7700000000', productionDate: '2026-01-02', tnvedCode: '0401201100', aggregatesWithUnits: [{ aggregate: '046016530000000017', units: ['u1', 'u2'] }], certificate })
+  const data = [{ certificate_type: certificate.type, certificate_number: certificate.number, certificate_date: certificate.date }]
+  t.same(milk.products, [
+    { uitu_code: '00046016530000000017', tnved_code: '0401201100', certificate_document_data: data },
+    { uit_code: 'u1', tnved_code: '0401201100', certificate_document_data: data },
+    { uit_code: 'u2', tnved_code: '0401201100', certificate_document_data: data },
+  ])
+  t.throws(() => introduceGoodsDocument({ participantInn: '7700000000', productionDate: '2026-01-02', tnvedCode: '0401201100', aggregatesWithUnits: [{ aggregate: '046016530000000017', units: [] }] }), /with the units inside it/)
+  t.throws(() => introduceGoodsDocument({ participantInn: '7700000000', productionDate: '2026-01-02', tnvedCode: '0401201100', uitCodes: ['c'], certificate: { ...certificate, date: '15.01.2026' } }), /certificate date/)
+  t.throws(() => introduceGoodsDocument({ participantInn: '7700000000', productionDate: '2026-01-02', tnvedCode: '0401201100', uitCodes: ['c'], certificate: { ...certificate, type: 'LICENCE' as never } }), /certificate type/)
 })
 
 t.test('rate limiter: never more than perSecond starts in any one-second window, served in order', async t => {

@@ -3,7 +3,7 @@ import { buildSscc } from '../../../line/codes/index.ts'
 import { TrueApiClient } from '../../../line/gismt/index.ts'
 import { ReportOutbox, TrueApiDocumentSender, type OutboxOptions } from '../../../line/reports/index.ts'
 import { TestSigner, type Signer } from '../../../line/signer/index.ts'
-import { startTrueApiEmulator, type TrueApiEmulator } from '../../../sim/gismt/server.ts'
+import { startTrueApiEmulator, type EmulatorOptions, type TrueApiEmulator } from '../../../sim/gismt/server.ts'
 import { block, poolFixture, type PoolFixture } from '../../helpers/pool.ts'
 
 export interface ReportsFixture extends PoolFixture {
@@ -13,9 +13,9 @@ export interface ReportsFixture extends PoolFixture {
   signer: Signer
 }
 
-export async function reportsFixture (t: { teardown(fn: () => void | Promise<void>): void }, options: { signer?: Signer, outbox?: Partial<OutboxOptions>, timeoutMs?: number } = {}): Promise<ReportsFixture> {
+export async function reportsFixture (t: { teardown(fn: () => void | Promise<void>): void }, options: { signer?: Signer, outbox?: Partial<OutboxOptions>, timeoutMs?: number, emulator?: EmulatorOptions } = {}): Promise<ReportsFixture> {
   const f = poolFixture(t)
-  const emu = await startTrueApiEmulator({ clock: f.clock })
+  const emu = await startTrueApiEmulator({ clock: f.clock, ...options.emulator })
   const signer = options.signer ?? new TestSigner()
   const client = new TrueApiClient({ url: emu.url, signer, clock: f.clock, retries: 1, retryBaseMs: 5, timeoutMs: options.timeoutMs ?? 2000 })
   const sender = new TrueApiDocumentSender({ client, participantInn: '7700000000' })

@@ -60,6 +60,49 @@ t.test('a box waits for its units\' utilisation, then is aggregated and introduc
   t.equal(f.outbox.summary().REJECTED.reports, 0)
 })
 
+t.test('milk: the box is introduced with the codes inside it, each entry with the permit of the product card (TA §4.1.4.1)', async t => {
+  // GIS MT holds no permit data: the document must carry it
+  const f = await reportsFixture(t, { emulator: { permitsOnFile: [] } })
+  const { ids, identities, boxes } = await boxedCodes(f, 'm1', 6, 6)
+  f.db.prepare('UPDATE codes SET job_id = 1').run()
+  f.emu.registerCodes(identities, { applied: true })
+  const milk = job({ group: 'milk', unitsPerBox: 6, tnvedCode: '0401201100' })
+  const permit = { type: 'CONFORMITY_DECLARATION' as const, number: 'ЕАЭС N RU Д-RU.РА01.В.12345/26', date: '2026-01-15' }
+  const p = planner(f, milk, { permitOf: gtin => gtin === milk.gtin ? permit : null })
+  await f.pool.linkReport('utilisation', 'U-1', ids)
+  p.boxClosed(milk, ids)
+  await settle(f)
+  await f.outbox.closeOpen()
+  await runUntil(f, () => f.outbox.summary().ACCEPTED.reports >= 1)
+  await settle(f)
+  await f.outbox.closeOpen()
+  await runUntil(f, () => f.outbox.summary().ACCEPTED.reports >= 2 || f.outbox.summary().REJECTED.reports > 0)
+  t.equal(f.outbox.summary().REJECTED.reports, 0, 'GIS MT took it')
+  t.match(JSON.parse(reportsOf(f, 'introduction')[0]?.attributes ?? '{}'), { byAggregate: true, certificate: permit }, 'the permit travels in the report')
+  const doc = [...f.emu.docs.values()].find(d => d.type === 'LP_INTRODUCE_GOODS')?.body as { products: Array<{ uit_code?: string, uitu_code?: string, certificate_document_data?: unknown }> }
+  t.same(doc.products.map(x => x.uitu_code ?? x.uit_code), [`00${boxes[0]}`, ...identities], 'the aggregate, then the codes inside it')
+  t.ok(doc.products.every(x => JSON.stringify(x.certificate_document_data) === JSON.stringify([{ certificate_type: permit.type, certificate_number: permit.number, certificate_date: permit.date }])), 'each entry with the declaration')
+  t.ok(identities.every(c => f.emu.codeInfo(c)?.introduced === true), 'GIS MT introduced the units')
+})
+
+t.test('water without a permit on the card: introduced without one, and GIS MT refuses it when it holds none either', async t => {
+  const f = await reportsFixture(t, { emulator: { permitsOnFile: [] } })
+  const { ids, identities } = await boxedCodes(f, 'w1', 4, 4)
+  f.db.prepare('UPDATE codes SET job_id = 1').run()
+  f.emu.registerCodes(identities, { applied: true })
+  const p = planner(f, job({ unitsPerBox: 4 }), { permitOf: () => null })
+  await f.pool.linkReport('utilisation', 'U-1', ids)
+  p.boxClosed(job({ unitsPerBox: 4 }), ids)
+  await settle(f)
+  await f.outbox.closeOpen()
+  await runUntil(f, () => f.outbox.summary().ACCEPTED.reports >= 1)
+  await settle(f)
+  await f.outbox.closeOpen()
+  await runUntil(f, () => f.outbox.summary().REJECTED.reports > 0, 1000, 50)
+  t.notOk('certificate' in JSON.parse(reportsOf(f, 'introduction')[0]?.attributes ?? '{}'))
+  t.match(f.outbox.list({ state: 'REJECTED' })[0]?.reason, /certificate_document_data is mandatory/, 'the operator reads why')
+})
+
 t.test('a job without a TN VED code is not introduced; OMS aggregation does not wait', async t => {
   const f = await reportsFixture(t)
   const { ids, identities } = await boxedCodes(f, 'b1', 10, 10)
