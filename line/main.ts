@@ -35,6 +35,7 @@ import { batchReports, publishBatchReports } from './app/batch-report.ts'
 import { batchReportHtml, createErpServer, ErpStore } from './erp/index.ts'
 import { ErpQueue } from './erp/queue.ts'
 import { TrueApiClient } from './gismt/client.ts'
+import { TokenStore } from './gismt/token-store.ts'
 import { createSigner } from './signer/index.ts'
 import { ReportOutbox } from './reports/outbox.ts'
 import { OmsReportSender } from './reports/oms-sender.ts'
@@ -208,7 +209,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     // one True API client: the participant's documents, and the OMS clientToken of the line's OMS connection
     const trueApiClient = config.trueApi === undefined
       ? null
-      : new TrueApiClient({ url: config.trueApi.url, signer: createSigner(config.signer), clock, timeoutMs: config.trueApi.timeoutMs, maxRequestsPerSecond: config.trueApi.maxRequestsPerSecond, retries: config.trueApi.retries, retryBaseMs: config.trueApi.retryBaseMs, tokenRefreshBeforeMs: config.trueApi.tokenRefreshBeforeMs, signatureOver: config.trueApi.signatureOver, log: log.child({ module: 'true-api' }) })
+      : new TrueApiClient({ url: config.trueApi.url, signer: createSigner(config.signer), clock, timeoutMs: config.trueApi.timeoutMs, maxRequestsPerSecond: config.trueApi.maxRequestsPerSecond, retries: config.trueApi.retries, retryBaseMs: config.trueApi.retryBaseMs, tokenRefreshBeforeMs: config.trueApi.tokenRefreshBeforeMs, signatureOver: config.trueApi.signatureOver, tokenStore: new TokenStore(db), log: log.child({ module: 'true-api' }) })
     if (config.oms !== undefined) {
       const connection = config.oms.omsConnection
       const client = omsClientFromConfig(config.oms, {

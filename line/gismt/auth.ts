@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts'
 import type { Signer } from '../signer/signer.ts'
 import { TrueApiResponseError } from './errors.ts'
 import type { TrueApiHttp } from './http.ts'
+import type { TokenStore } from './token-store.ts'
 
 /** What the OMS client and the document calls need: a token that is valid now. */
 export interface TokenProvider {
@@ -26,6 +27,8 @@ export interface AuthOptions {
   omsConnection?: string | undefined
   refreshBeforeMs: number
   ttlMs?: number
+  /** Where the token outlives the process (line/gismt/token-store.ts); absent: held in memory only. */
+  store?: TokenStore
 }
 
 export class TrueApiAuth implements TokenProvider {
@@ -34,7 +37,13 @@ export class TrueApiAuth implements TokenProvider {
   #pending: Promise<string> | undefined
   /** Sign-ins made (tests, metrics). */
   signIns = 0
-  constructor (options: AuthOptions) { this.#o = options }
+  constructor (options: AuthOptions) {
+    this.#o = options
+    // a token a previous run obtained and still valid: taken up, not signed in for again (that would void it)
+    this.#token = options.store?.load(this.#key)
+  }
+
+  get #key (): string { return this.#o.omsConnection ?? 'participant' }
 
   getToken (): Promise<string> {
     const t = this.#token
@@ -44,7 +53,10 @@ export class TrueApiAuth implements TokenProvider {
     return this.#pending
   }
 
-  invalidate (): void { this.#token = undefined }
+  invalidate (): void {
+    this.#token = undefined
+    this.#o.store?.drop(this.#key)
+  }
 
   async #signIn (): Promise<string> {
     const { http, signer, clock } = this.#o
@@ -62,6 +74,7 @@ export class TrueApiAuth implements TokenProvider {
     this.signIns++
     // Counted from before the request: the server's clock started no later than that.
     this.#token = { value: tok.data.token, expiresAt: started + (this.#o.ttlMs ?? TOKEN_TTL_MS) }
+    this.#o.store?.save(this.#key, this.#token, clock.now())
     return tok.data.token
   }
 }

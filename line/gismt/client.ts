@@ -5,6 +5,7 @@ import { z } from 'zod'
 import type { Clock } from '../clock.ts'
 import type { Logger } from '../log.ts'
 import type { Signer } from '../signer/signer.ts'
+import type { TokenStore } from './token-store.ts'
 import { TrueApiAuth } from './auth.ts'
 import type { DocumentType } from './documents.ts'
 import { TrueApiDocumentError, TrueApiHttpError, TrueApiResponseError } from './errors.ts'
@@ -23,6 +24,8 @@ export interface TrueApiClientOptions {
   /** Answers above this are refused with LC_ERR_HTTP_TOO_LARGE (4 MiB). */
   maxResponseBytes?: number
   tokenRefreshBeforeMs?: number
+  /** Tokens kept across restarts (the line's store); absent: each process signs in afresh. */
+  tokenStore?: TokenStore
   /** What the detached signature covers (domain/true-api.md leaves it open): the JSON bytes or the base64 text. */
   signatureOver?: 'json' | 'base64'
   log?: Logger
@@ -147,7 +150,7 @@ export class TrueApiClient {
   }
 
   #newAuth (omsConnection: string | undefined): TrueApiAuth {
-    return new TrueApiAuth({ http: this.http, signer: this.#o.signer, clock: this.#o.clock, omsConnection, refreshBeforeMs: this.#o.tokenRefreshBeforeMs ?? 1_800_000 })
+    return new TrueApiAuth({ http: this.http, signer: this.#o.signer, clock: this.#o.clock, omsConnection, refreshBeforeMs: this.#o.tokenRefreshBeforeMs ?? 1_800_000, ...(this.#o.tokenStore === undefined ? {} : { store: this.#o.tokenStore }) })
   }
 
   /** The OMS clientToken for a registered OMS connection, as a provider the OMS client asks before each call. */
