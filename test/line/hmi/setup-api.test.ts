@@ -22,7 +22,7 @@ import type { FakeLine } from './fake-line.ts'
 const CONFIG = { rejectDistance: 5, rejectMargin: 2, maxConsecutiveRejects: 5, maxRejectsPer100: null }
 const CAMERAS = [{ id: 'cam1', role: 'unit', distance: 2 }]
 
-async function rig (t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function rig (t: { teardown(fn: () => unknown): void, equal(a: unknown, b: unknown): void }) {
   const head = await modbusRig(t)
   const label = await zplRig(t)
   const printers: Printer[] = [head.printer, label.printer]
@@ -83,7 +83,7 @@ t.test('test prints reach the head and the label printer, and leave the pool, th
   for (const text of printed) {
     for (const g of profiles.groups()) {
       t.throws(() => parseCode(profiles.get(g), text), { code: 'LC_ERR_CODE_FORMAT' }, `${g} does not take "${text}" for a code`)
-      t.throws(() => parseHri(profiles.get(g), text), undefined, `${g} does not take "${text}" in HRI form`)
+      t.throws(() => parseHri(profiles.get(g), text), `${g} does not take "${text}" in HRI form`)
     }
   }
 
