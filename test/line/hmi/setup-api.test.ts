@@ -11,6 +11,7 @@ import { CodePool } from '../../../line/pool/index.ts'
 import { LineParameters } from '../../../line/setup/parameters.ts'
 import { SetupService } from '../../../line/setup/setup.ts'
 import { openDatabase, type Db } from '../../../line/store/open.ts'
+import { Feeder } from '../../../line/tracking/feeder.ts'
 import { Tracker } from '../../../line/tracking/tracker.ts'
 import type { Printer } from '../../../printers/types.ts'
 import { CodeFactory } from '../../../sim/codes/factory.ts'
@@ -195,4 +196,19 @@ t.test('parameters: the config\'s rules, refused in Execute, audited old → new
   const again = new LineParameters({ db: db2, config: CONFIG, cameras: CAMERAS })
   t.same(again.effective(), { rejectDistance: 7, rejectMargin: 2, maxConsecutiveRejects: 5, maxRejectsPer100: null })
   t.match(again.view().map(p => [p.key, p.source]), [['rejectDistance', 'panel'], ['rejectMargin', 'config'], ['maxConsecutiveRejects', 'config'], ['maxRejectsPer100', 'panel']])
+})
+
+t.test('test prints left unprinted are emptied by the drain of Resetting, and the pool does not hear of them', async t => {
+  const r = await rig(t)
+  const pool = r.pool()
+  const before = pool.accounting()
+  const res = await r.engineer.req('POST', '/api/setup/test-print', { printer: 'head1', count: 4 })
+  t.equal(res.status, 200, JSON.stringify(res.body))
+  await r.head.print(1)
+  await untilRig(() => r.head.sim.printed.length === 1 && r.head.printer.status().bufferLevel === 3, 'one printed, three waiting')
+  const drained = await new Feeder({ pool, printers: [r.head.printer, r.label.printer], log: silentLogger(), alarms: r.alarms() }).drain()
+  t.match(drained, { returned: 0, uncertain: 0, writtenOff: [] }, 'nothing returned to or written off in the pool')
+  t.equal(r.head.printer.status().bufferLevel, 0, 'the head is empty: no test print can land on a product')
+  t.same(pool.accounting(), before)
+  t.same(r.alarms().list(), [])
 })
