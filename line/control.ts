@@ -268,3 +268,66 @@ export interface ReworkControl {
   /** The sample reasons of a group (the panel's choice list). */
   sampleReasons(group: string): readonly string[]
 }
+
+/** The line parameters an engineer sets on the set-up tab (docs/setup-mode.md). */
+export const PARAMETER_KEYS = ['rejectDistance', 'rejectMargin', 'maxConsecutiveRejects', 'maxRejectsPer100'] as const
+export type ParameterKey = typeof PARAMETER_KEYS[number]
+
+/** One parameter as the panel shows it: the value for the next start, and where it comes from. */
+export interface ParameterView {
+  key: ParameterKey
+  /** null: the rule is off (maxRejectsPer100 only). */
+  value: number | null
+  source: 'panel' | 'config'
+  /** The config file's value (what a reset goes back to). */
+  configValue: number | null
+  changedAt: number | null
+  changedBy: string | null
+  /** The running tracker's value: it differs from `value` until production starts again. */
+  applied: number | null
+}
+
+/** A change: new values (null turns maxRejectsPer100 off), and keys given back to the config. */
+export interface ParameterChange {
+  values: Partial<Record<ParameterKey, number | null>>
+  reset: readonly ParameterKey[]
+}
+
+/** What a change did, for the audit trail: old → new, and where the new value comes from. */
+export interface ParameterChangeRow { key: ParameterKey, from: number | null, to: number | null, source: 'panel' | 'config' }
+
+/** A unit printer as the set-up tab shows it. */
+export interface TestPrinterView {
+  id: string
+  kind: string
+  state: string
+  bufferLevel: number
+  /** Test prints sent and confirmed printed since the controller started. */
+  testSent: number
+  testPrinted: number
+}
+
+export interface SetupView {
+  /** The PackML state now. */
+  state: string
+  /** States in which test prints are allowed. */
+  testPrintStates: readonly string[]
+  /** States in which parameters cannot be changed. */
+  parameterLockedStates: readonly string[]
+  printers: TestPrinterView[]
+  parameters: ParameterView[]
+  maxTestPrints: number
+}
+
+export interface TestPrintOutcome { printer: string, count: number, texts: string[] }
+
+/**
+ * Set-up mode (docs/setup-mode.md): test prints that take no code from the pool, and the line parameters engineers
+ * set on the panel. Callers have checked the user's role; `actor` goes to the audit trail.
+ */
+export interface SetupControl {
+  view(): SetupView
+  testPrint(input: { printer: string, count: number }, actor: string): Promise<ControlResult<TestPrintOutcome>>
+  /** Refusals of a value carry its field (`fields`) and LC_ERR_SETUP_PARAMETER; of the state, LC_ERR_SETUP_STATE. */
+  changeParameters(input: ParameterChange, actor: string): ControlResult<{ changes: ParameterChangeRow[] }> & { fields?: Record<string, Bilingual> }
+}

@@ -20,6 +20,7 @@ import { acceptGoodProducts, followProducts } from './app/gate.ts'
 import { obeyPlc } from './app/plc-commands.ts'
 import { publishToPlc } from './app/plc-publish.ts'
 import { ON_ACCEPTED, routeReports, startReporting } from './app/reporting.ts'
+import { followSetup } from './app/setup.ts'
 import { loadConfigJob, writeOffUncertain } from './app/start-up.ts'
 import { ProfileRegistry } from './codes/index.ts'
 import { systemClock, type Clock } from './clock.ts'
@@ -62,6 +63,8 @@ import { Feeder } from './tracking/feeder.ts'
 import { Tracker } from './tracking/tracker.ts'
 import { startL3, type L3Wiring } from './l3/wire.ts'
 import { NkClient, ProductCatalogue, ProductStore } from './products/index.ts'
+import { LineParameters } from './setup/parameters.ts'
+import { SetupService } from './setup/setup.ts'
 import { SerialScanner } from './station/serial-scanner.ts'
 import { StationService } from './station/station.ts'
 
@@ -126,6 +129,12 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const pool = new CodePool(db, { profiles, clock, minRemainingMs: config.pool.minRemainingValidity })
     closers.push(() => pool.commit.close())
     const alarms = new AlarmBook(db, { clock, log: log.child({ module: 'alarms' }) })
+    // reject distance, margin and limits: the panel's set-up values over the config's (docs/setup-mode.md)
+    const parameters = new LineParameters({
+      db, cameras: config.cameras,
+      config: { rejectDistance: config.plc.rejectDistance, rejectMargin: config.plc.rejectMargin, maxConsecutiveRejects: config.plc.maxConsecutiveRejects, maxRejectsPer100: config.plc.maxRejectsPer100 ?? null },
+    })
+    const rules = parameters.effective()
     // where aggregation reports go, as routeReports decides below: a job whose boxes that API refuses is refused
     const aggregationVia = config.reports.aggregationVia === 'oms' ? (config.oms === undefined ? null : 'oms') : (config.trueApi === undefined ? null : 'true-api')
     // products: every job needs its product's card (docs/catalogue.md); cards come from the National Catalogue when configured
@@ -183,11 +192,12 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const unitCameras = config.cameras.filter(c => c.role === 'unit')
     const tracker = new Tracker({
       pool, clock, log: log.child({ module: 'tracker' }), alarms, plc,
-      rejectDistance: config.plc.rejectDistance,
-      rejectMargin: config.plc.rejectMargin,
+      rejectDistance: rules.rejectDistance,
+      rejectMargin: rules.rejectMargin,
       resultTimeoutMs: Math.max(...unitCameras.map(c => c.resultTimeoutMs), timings.minResultTimeoutMs),
       printTimeoutMs: timings.printConfirmMs,
-      maxConsecutiveRejects: config.plc.maxConsecutiveRejects,
+      maxConsecutiveRejects: rules.maxConsecutiveRejects,
+      maxRejectsPer100: rules.maxRejectsPer100 ?? undefined,
     })
     bus.relay('tracker', tracker, ['good', 'item', 'fault', 'writtenOff', 'renumbered'])
     // line modes (docs/modes.md): `direct`, the unit heads print the codes the feeder keeps in their buffers; `label`,
@@ -282,7 +292,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       site: config.site, line: config.line, clock, log: log.child({ module: 'runtime' }), bus, pool, alarms, jobs, machine, tracker, mode, aggregator,
       labelPrinter, profiles,
       criticalCodes: config.pool.criticalCodes,
-      rejectDistance: config.plc.rejectDistance,
+      rejectDistance: rules.rejectDistance,
       gateConfirmation: config.plc.gateConfirmation,
       timings,
       blockers: links.blockers,
@@ -292,6 +302,9 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     })
     closers.push(() => runtime.close())
 
+    // set-up mode: test prints on the unit printers, the panel's parameters taken at each start of production
+    const setup = new SetupService({ printers: unitPrinters, state: () => machine.state, line: config.line, parameters, clock, log: log.child({ module: 'setup' }) })
+    followSetup({ bus, runtime, parameters, setup, log: log.child({ module: 'setup' }) })
     watchFaults({ bus, alarms, fault: (kind, message, source) => runtime.fault(kind, message, source) })
     if (planner !== null) {
       closers.push(startReporting({ bus, planner, jobs, groupOf: gtin => pool.queries.groupOf(gtin), log, sweepMs: timings.reportSweepMs }))
@@ -371,7 +384,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       ...(station === undefined ? {} : { station }),
       ...(erpQueue === undefined ? {} : { erpQueue }), lookup,
       batchReportPage: id => { const r = report(id); return r === null ? null : batchReportHtml(r) },
-      control: runtime, rework, products, db, log: log.child({ module: 'hmi' }), clock, ...(codeFiles === undefined ? {} : { codeFiles }),
+      control: runtime, rework, products, setup, db, log: log.child({ module: 'hmi' }), clock, ...(codeFiles === undefined ? {} : { codeFiles }),
       config: { ...config.hmi, bootstrap: options.hmiBootstrap ?? { passwordFile: `${config.store.path}.hmi-initial-admin.txt`, ...bootstrapFromEnv(process.env) } },
     })
     const hmiUrl = await hmi.listen()

@@ -21,7 +21,7 @@ import { StateWorker } from './runtime/state-work.ts'
 import { LineViews } from './runtime/views.ts'
 import type { FaultKind, PackmlMachine } from './state/machine.ts'
 import type { CommandResult, PackmlMode } from './state/packml.ts'
-import type { Tracker } from './tracking/tracker.ts'
+import type { RejectRules, Tracker } from './tracking/tracker.ts'
 import { DEFAULT_TIMINGS, type LineTimings } from './timings.ts'
 import type { Printer, PrinterStatus } from '../printers/types.ts'
 
@@ -135,6 +135,15 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
     // Resume the job that was active when the controller stopped.
     const active = options.jobs.active()
     if (active !== null) this.#attach(active)
+  }
+
+  /**
+   * The reject rules for the production about to start (the panel's set-up values, docs/setup-mode.md): the tracker's
+   * deadlines and limits, and the gate count's distance. Given at Starting, never in the middle of a run.
+   */
+  applyRejectRules (rules: RejectRules): void {
+    this.#o.tracker.setRejectRules(rules)
+    this.#gate.setRejectDistance(rules.rejectDistance)
   }
 
   /** A PLC trigger (after the tracker has it). */

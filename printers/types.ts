@@ -7,6 +7,11 @@ import type { EventEmitter } from 'node:events'
 export interface PrintItem {
   id: number
   code: string
+  /**
+   * A set-up test print (docs/setup-mode.md): `code` is plain text, not a marking code, and `id` is negative — no
+   * pool row. Drivers print it as they print any record (a label printer without FNC1); the line ignores its events.
+   */
+  test?: true
 }
 
 export type PrinterFault =

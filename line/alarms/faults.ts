@@ -8,6 +8,7 @@ export const FAULT_ALARMS = {
   camera: 'FAULT_CAMERA',
   'pool-low': 'FAULT_POOL_LOW',
   rejects: 'FAULT_REJECTS',
+  'reject-rate': 'FAULT_REJECT_RATE',
   broker: 'FAULT_BROKER',
   store: 'FAULT_STORE',
   config: 'FAULT_CONFIG',

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { checkJobForGroup, groupRule } from '../domain/groups.ts'
 import { jobGroupFields, jobModeField } from '../jobs/fields.ts'
+import { rejectGeometryIssues } from './rules.ts'
 import { integer, nonEmpty } from './sections/common.ts'
 import { cameraSchema, plcSchema, printerSchema, stationSchema } from './sections/devices.ts'
 import { brokerSchema, catalogueSchema, erpSchema, hmiSchema, l3Schema, omsSchema, poolSchema, reportsSchema, signerSchema, storeSchema, trueApiSchema } from './sections/services.ts'
@@ -83,19 +84,7 @@ export const configSchema = z.strictObject({
   if (c.pool.targetMinutes < c.pool.lowWatermarkMinutes) {
     ctx.addIssue({ code: 'custom', path: ['pool', 'targetMinutes'], message: 'must not be below lowWatermarkMinutes' })
   }
-  // The tracker decides a product `rejectMargin` pitches before the gate (line/tracking/tracker.ts): with no pitch
-  // left between print and decision every product would be rejected unseen.
-  const decision = c.plc.rejectDistance - c.plc.rejectMargin
-  if (decision < 1) {
-    ctx.addIssue({ code: 'custom', path: ['plc', 'rejectMargin'], message: `must be below plc.rejectDistance (${c.plc.rejectDistance}): products are decided rejectMargin pitches before the gate` })
-  } else {
-    // A unit camera at or past the decision point reports after its product was already decided (rejected as unseen).
-    c.cameras.forEach((cam, i) => {
-      if (cam.role === 'unit' && cam.distance >= decision) {
-        ctx.addIssue({ code: 'custom', path: ['cameras', i, 'distance'], message: `must be below plc.rejectDistance − plc.rejectMargin (${c.plc.rejectDistance} − ${c.plc.rejectMargin} = ${decision}): the camera must see the product before it is decided` })
-      }
-    })
-  }
+  for (const issue of rejectGeometryIssues(c.plc, c.cameras)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message.en })
 })
 
 export type LineConfig = z.infer<typeof configSchema>

@@ -653,6 +653,21 @@ export const CATALOGUE = {
     text: { ru: 'Повторно отправляется только отклонённый отчёт', en: 'Only a rejected report can be sent again' },
     action: { ru: 'Обновите очередь отчётов: отчёт уже в работе или принят', en: 'Refresh the report queue: the report is already on its way or accepted' },
   },
+  LC_ERR_SETUP_STATE: {
+    severity: 'warning',
+    text: { ru: 'Наладка недоступна в этом состоянии линии', en: 'Set-up is not available in this line state' },
+    action: { ru: 'Остановите линию (Стоп), затем повторите', en: 'Stop the line, then try again' },
+  },
+  LC_ERR_SETUP_PRINTER: {
+    severity: 'warning',
+    text: { ru: 'Тестовая печать на этот принтер невозможна', en: 'No test print possible on this printer' },
+    action: { ru: 'Проверьте, что принтер на связи и готов, и что в его буфере нет кодов производства (Сброс очищает буфер)', en: 'Check that the printer is online and ready, and that its buffer holds no production codes (Reset empties it)' },
+  },
+  LC_ERR_SETUP_PARAMETER: {
+    severity: 'warning',
+    text: { ru: 'Параметр линии не принят', en: 'Line parameter refused' },
+    action: { ru: 'Исправьте значение: правила те же, что у конфигурации (отсекатель, запас, камеры)', en: "Correct the value: the configuration's rules apply (reject gate, margin, cameras)" },
+  },
   LC_ERR_HMI_NETWORK: {
     severity: 'warning',
     text: { ru: 'Нет связи с контроллером', en: 'No connection to the controller' },
@@ -828,6 +843,11 @@ export const CATALOGUE = {
     severity: 'fault',
     text: { ru: 'Брак подряд: {reason}', en: 'Rejects in a row: {reason}' },
     action: { ru: 'Проверьте печать и камеру (положение, фокус, загрязнение), затем снимите удержание', en: 'Check the print and the camera (position, focus, dirt), then unhold' },
+  },
+  FAULT_REJECT_RATE: {
+    severity: 'fault',
+    text: { ru: 'Слишком много брака: {reason}', en: 'Too many rejects: {reason}' },
+    action: { ru: 'Проверьте печать, камеру и продукт (положение, фокус, загрязнение, качество упаковки); предел задаётся на вкладке «Наладка». Затем снимите удержание', en: 'Check the print, the camera and the product (position, focus, dirt, pack quality); the limit is set on the Set-up tab. Then unhold' },
   },
   FAULT_BROKER: {
     severity: 'fault',

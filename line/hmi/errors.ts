@@ -42,11 +42,14 @@ export class ForbiddenError extends HmiError {
 /** A form or payload that does not validate; `fields` maps a field path to its bilingual message. */
 export class ValidationError extends HmiError {
   readonly fields: Record<string, Bilingual>
-  constructor (fields: Record<string, Bilingual>, context: Record<string, unknown> = {}) {
+  /** The line's catalogue code, when the line itself refused the value (LC_ERR_SETUP_PARAMETER). */
+  readonly lineCode: string | undefined
+  constructor (fields: Record<string, Bilingual>, context: Record<string, unknown> = {}, lineCode?: string) {
     const list = Object.entries(fields).map(([k, v]) => `${k}: ${v.en}`).join('; ')
     const listRu = Object.entries(fields).map(([k, v]) => `${k}: ${v.ru}`).join('; ')
     super('LC_ERR_HMI_INPUT', 400, { ru: `Неверные данные — ${listRu}`, en: `Invalid input — ${list}` }, context)
     this.fields = fields
+    this.lineCode = lineCode
   }
 }
 

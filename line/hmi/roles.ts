@@ -9,7 +9,7 @@ export const ACTIONS = [
   'cmd:abort', 'cmd:clear', 'cmd:suspend', 'cmd:unsuspend',
   'alarm:ack', 'box:close', 'pallet:close', 'mode:set', 'unit:remove', 'label:reprint', 'box:scrap', 'job:start',
   'report:view', 'code:gismt', 'report:retry', 'audit:view', 'users:manage', 'codes:export', 'codes:import', 'product:sync', 'product:edit',
-  'station:scan', 'station:close', 'box:rework', 'unit:sample',
+  'station:scan', 'station:close', 'box:rework', 'unit:sample', 'setup:print', 'setup:params',
 ] as const
 export type Action = typeof ACTIONS[number]
 
@@ -46,6 +46,8 @@ export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>>
   'station:close': { ru: 'Закрыть короб станции агрегации', en: 'Close the station box' },
   'box:rework': { ru: 'Переупаковка короба или паллеты (расформирование в ГИС МТ)', en: 'Rework a box or pallet (disaggregation in GIS MT)' },
   'unit:sample': { ru: 'Отбор образцов', en: 'Take samples' },
+  'setup:print': { ru: 'Тестовая печать (наладка)', en: 'Test print (set-up)' },
+  'setup:params': { ru: 'Изменение параметров линии (наладка)', en: 'Change line parameters (set-up)' },
 }
 
 const OPERATOR: readonly Action[] = [
@@ -69,6 +71,8 @@ const ENGINEER: readonly Action[] = [
   'product:edit',
   // rework changes what GIS MT holds (docs/rework.md)
   'box:rework', 'unit:sample',
+  // set-up: test prints and the reject rules every later product is judged by (docs/setup-mode.md)
+  'setup:print', 'setup:params',
 ]
 const ADMIN: readonly Action[] = [...ENGINEER, 'users:manage']
 

@@ -2,7 +2,7 @@
 import websocket from '@fastify/websocket'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Clock } from '../clock.ts'
-import type { Bilingual, ControlResult, JobChange, JobInput, LineControl, LineOperation, ProductsControl, ReworkControl } from '../control.ts'
+import type { Bilingual, ControlResult, JobChange, JobInput, LineControl, LineOperation, ProductsControl, ReworkControl, SetupControl } from '../control.ts'
 import { entryOf } from '../domain/catalogue.ts'
 import { jobFieldsOf, productInputSchema } from '../products/product.ts'
 import type { Logger } from '../log.ts'
@@ -18,6 +18,7 @@ import { UPLOAD_HEADER, registerCodeRoutes } from './codes.ts'
 import { registerFindRoutes } from './find-routes.ts'
 import type { LineLookup } from '../lookup/lookup.ts'
 import { registerStationRoutes, type StationPort } from './station.ts'
+import { registerSetupRoutes } from './setup-routes.ts'
 import { buildPanel, type PanelAssets } from './panel-build.ts'
 import { LiveUpdates } from './live.ts'
 import { ACTIONS, PERMISSIONS, can, type Action } from './roles.ts'
@@ -121,7 +122,7 @@ function bootstrapFor (host: string, b: BootstrapOptions, log: Logger): Bootstra
  * (line/products). With it the job form picks a product — a GTIN without a card is refused and the card gives group,
  * TN VED, packing and expiry — and the panel lists, syncs and edits cards.
  */
-export function createHmiServer (o: { control: LineControl, rework?: ReworkControl, products?: ProductsControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort, erpQueue?: HmiErpQueue, batchReportPage?: HmiBatchReportPage, lookup?: LineLookup, station?: StationPort }): HmiServer {
+export function createHmiServer (o: { control: LineControl, rework?: ReworkControl, products?: ProductsControl, db: Db, log: Logger, clock: Clock, config: HmiConfig, codeFiles?: CodeFilesPort, erpQueue?: HmiErpQueue, batchReportPage?: HmiBatchReportPage, lookup?: LineLookup, station?: StationPort, setup?: SetupControl }): HmiServer {
   const { control, clock, config } = o
   const log = o.log.child({ module: 'hmi' })
   const store = new HmiStore(o.db)
@@ -224,7 +225,7 @@ export function createHmiServer (o: { control: LineControl, rework?: ReworkContr
     if (err instanceof HmiError) {
       const body: Record<string, unknown> = { error: { code: err.code, message: err.text } }
       if (err instanceof ValidationError) (body.error as Record<string, unknown>).fields = err.fields
-      if (err instanceof RefusedError && err.lineCode !== undefined) (body.error as Record<string, unknown>).lineCode = err.lineCode
+      if ((err instanceof RefusedError || err instanceof ValidationError) && err.lineCode !== undefined) (body.error as Record<string, unknown>).lineCode = err.lineCode
       if (err.status >= 500) log.warn({ err, url: req.url }, 'HMI request failed')
       else log.info({ code: err.code, url: req.url, ctx: err.context }, 'HMI request refused')
       return reply.status(err.status).send(body)
@@ -411,6 +412,11 @@ export function createHmiServer (o: { control: LineControl, rework?: ReworkContr
   const station = o.station
   if (station !== undefined) {
     app.register(async app => { registerStationRoutes(app, { station, permitted, session: req => sessionOf(req), audit, log }) })
+  }
+  // --- set-up mode: test prints and line parameters (engineer; docs/setup-mode.md)
+  const setup = o.setup
+  if (setup !== undefined) {
+    app.register(async app => { registerSetupRoutes(app, { setup, permitted, session: req => sessionOf(req), audit, log }) })
   }
   // --- jobs queued by the ERP: listed for the panel, started by the operator (the same checks as the job form)
   const erpQueue = o.erpQueue

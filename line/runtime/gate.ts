@@ -41,9 +41,15 @@ export class GateReconciler {
   #sinceRenumbered = 0
   #lastSeq = 0
 
+  #rejectDistance: number
+
   constructor (options: GateOptions) {
     this.#o = options
+    this.#rejectDistance = options.rejectDistance
   }
+
+  /** The panel's reject distance, taken when production starts (docs/setup-mode.md). */
+  setRejectDistance (pitches: number): void { this.#rejectDistance = pitches }
 
   /** Good units still between camera and gate. */
   get waiting (): number { return this.#beforeGate.size + this.#previous.size }
@@ -51,8 +57,8 @@ export class GateReconciler {
   /** A PLC trigger. Without gate confirmations, products `rejectDistance` pitches back count as past the gate. */
   onTrigger (seq: number): void {
     this.#lastSeq = seq
-    if (this.#previous.size > 0 && ++this.#sinceRenumbered >= 2 * this.#o.rejectDistance) this.#settlePrevious()
-    if (!this.#o.gateConfirmation) this.releasePastGate(seq - this.#o.rejectDistance)
+    if (this.#previous.size > 0 && ++this.#sinceRenumbered >= 2 * this.#rejectDistance) this.#settlePrevious()
+    if (!this.#o.gateConfirmation) this.releasePastGate(seq - this.#rejectDistance)
   }
 
   /**
@@ -85,7 +91,7 @@ export class GateReconciler {
   onGood (u: { id: number, seq: number }): void {
     const gate = this.#gateSeen.get(u.seq)
     if (gate !== undefined) { this.#gateSeen.delete(u.seq); this.#atGate(u, gate) } else this.#beforeGate.set(u.seq, u)
-    if (!this.#o.gateConfirmation) this.releasePastGate(this.#lastSeq - this.#o.rejectDistance)
+    if (!this.#o.gateConfirmation) this.releasePastGate(this.#lastSeq - this.#rejectDistance)
   }
 
   /**

@@ -14,6 +14,7 @@ import type { FaultKind } from '../state/machine.ts'
 import type { CodePool } from '../pool/pool.ts'
 import type { PrintDone, PrintMissed } from '../../printers/types.ts'
 import { gradeAtLeast, type Grade } from '../domain/grades.ts'
+import { isTestPrint } from '../domain/test-print.ts'
 import type { VerificationResult } from '../../verifiers/types.ts'
 
 /** Early results kept at most (a camera publishing for products that never come must not grow memory). */
@@ -88,7 +89,20 @@ export interface TrackerOptions {
   /** A confirmed print must follow its trigger within this. */
   printTimeoutMs: number
   maxConsecutiveRejects: number
+  /** This many rejects among the last 100 products hold the line; absent: no such rule. */
+  maxRejectsPer100?: number | undefined
 }
+
+/** What an engineer sets on the panel (docs/setup-mode.md): taken at the next start of production. */
+export interface RejectRules {
+  rejectDistance: number
+  rejectMargin: number
+  maxConsecutiveRejects: number
+  maxRejectsPer100: number | null
+}
+
+/** The window of the reject-rate rule: the last this many products. */
+const RATE_WINDOW = 100
 
 /** A condition the tracker cannot decide around: the line holds (or aborts) on it. */
 export interface TrackerFault { kind: FaultKind, message: Bilingual }
@@ -143,6 +157,10 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
   #job: { id: number, minGrade: Grade, reads?: { gtin: string } | undefined } | null = null
   #lastSeq = -1
   #consecutiveRejects = 0
+  #rules: RejectRules
+  /** The last RATE_WINDOW verdicts that count for the reject rate (true: a reject), oldest first. */
+  readonly #recent: boolean[] = []
+  #recentRejects = 0
   readonly counters: Counters = { triggered: 0, printed: 0, verified: 0, rejected: 0, rejectsByReason: {}, boxes: 0, pallets: 0, reported: 0, dropped: 0 }
   #pending = 0
   /** Average time between triggers: when the infeed stops, products still move, and deadlines go by time. */
@@ -160,6 +178,23 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     super()
     this.#o = options
     this.#debug = options.log.isLevelEnabled('debug')
+    this.#rules = {
+      rejectDistance: options.rejectDistance,
+      rejectMargin: options.rejectMargin ?? 2,
+      maxConsecutiveRejects: options.maxConsecutiveRejects,
+      maxRejectsPer100: options.maxRejectsPer100 ?? null,
+    }
+  }
+
+  /** The reject rules in force (the panel's values once production starts, docs/setup-mode.md). */
+  get rejectRules (): RejectRules { return { ...this.#rules } }
+
+  /** New reject rules: the runtime gives them when production starts, never in the middle of a run. */
+  setRejectRules (rules: RejectRules): void {
+    this.#rules = { ...rules }
+    this.#consecutiveRejects = 0
+    this.#recent.length = 0
+    this.#recentRejects = 0
   }
 
   /**
@@ -266,6 +301,8 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
   onPrinted (done: PrintDone): void {
     const last = this.#headCounters.get(done.printer)
     this.#headCounters.set(done.printer, done.counter)
+    // a set-up test print (docs/setup-mode.md) is on no product: not paired, not counted; the counter moved by it
+    if (done.item.test === true) return
     if (last !== undefined) {
       const lost = (done.counter - last - 1) >>> 0 // 32-bit counter, wraps
       if (lost > 0 && lost <= MAX_LOST_PRINTS) {
@@ -366,6 +403,11 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
   /** A camera result, matched by its sequence number only. */
   onResult (r: VerificationResult): void {
     const item = this.#items.get(r.seq)
+    if (item === undefined && isTestPrint(r.code)) {
+      // a set-up test print under the camera while no product is tracked: nothing to decide, nothing to alarm
+      if (this.#debug) this.#o.log.debug({ seq: r.seq, camera: r.camera }, 'test print read')
+      return
+    }
     if (item === undefined && r.seq > this.#lastSeq && this.#earlyResults.size < MAX_EARLY_RESULTS) {
       // its trigger is still on the way (see #earlyResults); tick() gives it up after resultTimeoutMs
       if (!this.#earlyResults.has(r.seq)) this.#earlyResults.set(r.seq, { r, at: this.#o.clock.now() })
@@ -422,7 +464,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
    */
   tick (): void {
     const now = this.#o.clock.now()
-    const gate = Math.max(1, this.#o.rejectDistance - (this.#o.rejectMargin ?? 2))
+    const gate = Math.max(1, this.#rules.rejectDistance - this.#rules.rejectMargin)
     // the same deadline in time, at the measured pitch: it still runs when no new products enter
     const gateMs = this.#pitchMs === null ? this.#o.resultTimeoutMs : Math.min(this.#o.resultTimeoutMs, gate * this.#pitchMs)
     for (const [seq, e] of this.#earlyResults) {
@@ -552,6 +594,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     this.#verdicts.set(item.seq, event.verdict)
     if (reason === null) {
       this.#consecutiveRejects = 0
+      this.#rate(false)
       const id = item.codeId as number
       const verified = (): Promise<number> => this.#reading
         // a pre-applied code takes its product's number and the job here (no print step gave them)
@@ -591,10 +634,27 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
         this.emit('fault', { kind: 'broker', message: { ru: 'Нет связи с ПЛК для отбраковки', en: 'cannot reach the PLC to reject' } })
       })
       .then(() => this.emit('item', event)))
-    if (this.#consecutiveRejects >= this.#o.maxConsecutiveRejects) {
+    const max = this.#rules.maxConsecutiveRejects
+    if (this.#consecutiveRejects >= max) {
       this.#consecutiveRejects = 0
-      this.emit('fault', { kind: 'rejects', message: { ru: `${this.#o.maxConsecutiveRejects} отбраковок подряд`, en: `${this.#o.maxConsecutiveRejects} rejects in a row` } })
+      this.emit('fault', { kind: 'rejects', message: { ru: `${max} отбраковок подряд`, en: `${max} rejects in a row` } })
     }
+    if (!expected) this.#rate(true)
+  }
+
+  /** The reject-rate rule: `maxRejectsPer100` rejects among the last 100 products hold the line. */
+  #rate (reject: boolean): void {
+    const max = this.#rules.maxRejectsPer100
+    if (max === null) return
+    this.#recent.push(reject)
+    if (reject) this.#recentRejects++
+    if (this.#recent.length > RATE_WINDOW && this.#recent.shift() === true) this.#recentRejects--
+    if (this.#recentRejects < max) return
+    const seen = this.#recent.length
+    // counted afresh after the hold: the products that made this rate do not hold the line a second time
+    this.#recent.length = 0
+    this.#recentRejects = 0
+    this.emit('fault', { kind: 'reject-rate', message: { ru: `${max} отбраковок из последних ${seen} изделий (предел ${max} на 100)`, en: `${max} rejects among the last ${seen} products (limit ${max} per 100)` } })
   }
 
   #track<T> (p: Promise<T>): Promise<T> {

@@ -58,6 +58,8 @@ function fill (template: string, values: Record<string, string>): string {
 }
 
 export function unitLabel (item: PrintItem, template = DEFAULT_UNIT_TEMPLATE): string {
+  // a set-up test print is no GS1 element string: a plain DataMatrix, without FNC1, so no reader takes it for a code
+  if (item.test === true) return fill(template, { dm: item.code.replaceAll('_', '__'), hri: fieldText(item.code), id: String(item.id) })
   return fill(template, { dm: dataMatrixData(item.code), hri: fieldText(humanReadable(item.code)), id: String(item.id) })
 }
 

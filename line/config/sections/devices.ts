@@ -144,6 +144,8 @@ export const plcSchema = z.strictObject({
   rejectMargin: integer().min(1).default(2),
   /** This many rejects in a row hold the line. */
   maxConsecutiveRejects: integer().min(1).default(5),
+  /** This many rejects among the last 100 products hold the line (alarm FAULT_REJECT_RATE); absent: no such rule. */
+  maxRejectsPer100: integer().min(1).max(100).optional(),
   /** The PLC confirms every product at the reject gate on `plc/gate` (docs/plc-mqtt.md); false: count triggers. */
   gateConfirmation: z.boolean().default(true),
   /**

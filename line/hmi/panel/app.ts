@@ -7,6 +7,7 @@ import { T, type Key, type Lang, type Text } from './i18n.ts'
 import { findView } from './find.ts'
 import { probeStation, stationAvailable, stationScreen, stationTabText } from './station.ts'
 import { reworkTabLabel, reworkView } from './rework.ts'
+import { setupTabLabel, setupView } from './setup.ts'
 
 interface Me { username: string, role: string, mustChangePassword: boolean, permissions: string[] }
 type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bilingual>, lineCode?: string }
@@ -14,7 +15,7 @@ type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bili
 let lang: Lang = localStorage.getItem('lc-lang') === 'en' ? 'en' : 'ru'
 let me: Me | null = null
 let snap: LineSnapshot | null = null
-let tab: 'line' | 'products' | 'find' | 'report' | 'audit' | 'users' | 'station' | 'rework' = 'line'
+let tab: 'line' | 'products' | 'find' | 'report' | 'audit' | 'users' | 'station' | 'rework' | 'setup' = 'line'
 /** The product catalogue; null while not loaded or when the server has none (then the job form takes a typed GTIN). */
 let catalogue: { products: ProductView[], status: CatalogueStatus } | null = null
 let catalogueAsked = false
@@ -186,6 +187,7 @@ function tabs (): HTMLElement[] {
   const shown = list.filter(([, , ok]) => ok).map(([id, k]) => h('button', { class: `tab ${tab === id ? 'active' : ''}`, 'data-tab': id, onclick: () => { tab = id; render() } }, tr(k)))
   if (stationAvailable() && can('station:scan')) shown.push(h('button', { class: `tab ${tab === 'station' ? 'active' : ''}`, 'data-tab': 'station', onclick: () => { tab = 'station'; render() } }, stationTabText(lang)))
   if (can('box:rework') || can('unit:sample')) shown.push(h('button', { class: `tab ${tab === 'rework' ? 'active' : ''}`, 'data-tab': 'rework', onclick: () => { tab = 'rework'; render() } }, reworkTabLabel(lang)))
+  if (can('setup:print') || can('setup:params')) shown.push(h('button', { class: `tab ${tab === 'setup' ? 'active' : ''}`, 'data-tab': 'setup', onclick: () => { tab = 'setup'; render() } }, setupTabLabel(lang)))
   return shown
 }
 
@@ -223,6 +225,14 @@ function renderTab (): void {
         if (!ok) return { ok: false }
         // the new SSCCs, from the action's answer
         return { ok: true, result: lastResult }
+      },
+    }))
+  } else if (tab === 'setup') {
+    main.append(setupView({
+      h, api, lang: () => lang, can,
+      post: async (path, body, form) => {
+        const ok = await run('POST', path, body, form)
+        return ok ? { ok: true, result: lastResult } : { ok: false }
       },
     }))
   } else main.append(usersView())
