@@ -1,9 +1,10 @@
 // The operator panel single-page app: login, live line view over WebSocket, commands and forms over the JSON API.
 /// <reference lib="dom" />
-import type { AlarmView, Bilingual, CatalogueStatus, LineSnapshot, ProductView, ShiftRow } from '../../control.ts'
+import type { AlarmView, Bilingual, CatalogueStatus, DeviceView, LineSnapshot, ProductView, ShiftRow } from '../../control.ts'
 import { GROUP_RULES, JOB_FIELD_FORMATS, JOB_GROUP_FIELDS, type GroupRule, type JobGroupField } from '../../domain/groups.ts'
 import { REASONS } from '../../domain/reasons.ts'
 import { T, type Key, type Lang, type Text } from './i18n.ts'
+import { DEVICE_KIND_TEXT, DEVICE_STATE_TEXT, DEVICE_TEXT, factText } from './i18n-devices.ts'
 import { findView } from './find.ts'
 import { probeStation, stationAvailable, stationScreen, stationTabText } from './station.ts'
 import { reworkTabLabel, reworkView } from './rework.ts'
@@ -548,8 +549,7 @@ function renderLine (): void {
 
   patch('alarms', s.alarms, el => el.replaceChildren(...(s.alarms.length === 0 ? [h('li', { class: 'muted' }, tr('noAlarms'))] : s.alarms.map(alarmItem))))
 
-  patch('devices', s.devices, el => el.replaceChildren(...s.devices.map(d =>
-    h('div', { class: `tile dev-${d.state}`, 'data-device': d.id, 'data-state': d.state }, h('b', {}, d.id), h('span', {}, d.kind), h('small', {}, d.detail)))))
+  patch('devices', s.devices, el => el.replaceChildren(...s.devices.map(deviceTile)))
 
   const img = document.getElementById('last-image') as HTMLElement
   const li = s.lastImage
@@ -565,6 +565,24 @@ function renderLine (): void {
     h('tr', {}, h('th', {}, '#'), h('th', {}, tr('code')), h('th', {}, tr('grade')), h('th', {}, tr('result')), h('th', {}, tr('at'))),
     ...s.lastCodes.slice(0, 8).map(l => h('tr', { class: l.verdict }, h('td', {}, String(l.seq)), h('td', { class: 'mono' }, (l.code ?? '—').replaceAll('\u001d', '⟨GS⟩')),
       h('td', {}, l.grade ?? '—'), h('td', {}, l.verdict === 'good' ? tr('good') : `${tr('reject')}${l.reason !== null ? ` (${reasonText(l.reason)})` : ''}`), h('td', {}, fmtTime(l.at)))))
+}
+
+/** Devices whose own words (note) the operator unfolded: kept open when the tiles are rebuilt. */
+const openNotes = new Set<string>()
+
+/** A device tile: its id, kind and state, then its facts, all in the operator's language; the device's own words folded away. */
+function deviceTile (d: DeviceView): HTMLElement {
+  const note = d.note === null ? null
+    : h('details', {
+      class: 'dev-note',
+      open: openNotes.has(d.id),
+      ontoggle: (e: Event) => { if ((e.currentTarget as HTMLDetailsElement).open) openNotes.add(d.id); else openNotes.delete(d.id) },
+    }, h('summary', {}, bi(DEVICE_TEXT.note)), h('small', { class: 'mono' }, d.note))
+  return h('div', { class: `tile dev-${d.state}`, 'data-device': d.id, 'data-state': d.state },
+    h('b', {}, d.id),
+    h('span', {}, `${bi(DEVICE_KIND_TEXT[d.kind] ?? { ru: d.kind, en: d.kind })} · ${bi(DEVICE_STATE_TEXT[d.state] ?? { ru: d.state, en: d.state })}`),
+    ...d.facts.map(f => h('small', { 'data-fact': f.key }, factText(f, lang))),
+    note)
 }
 
 /** Alarms whose technical detail the operator unfolded: kept open when the list is rebuilt. */
