@@ -189,10 +189,10 @@ export type ControlResult<T = unknown> = { ok: true, value?: T } | { ok: false, 
 
 /**
  * What the line did for an actor (event 'operation'), in the audit trail's words: `action` is a panel action name
- * (line/hmi/roles.ts), `detail` what it changed (`ok: false` and `reason` when refused). The audit trail (line/hmi)
+ * (line/hmi/roles.ts), `detail` what it changed (`ok: false` and `reason` when refused; the reason in both languages beside it). The audit trail (line/hmi)
  * records each once: merged into the panel's row for a panel action, as a row of its own for the PLC or the config.
  */
-export interface LineOperation { actor: string, action: string, detail: Record<string, unknown> }
+export interface LineOperation { actor: string, action: string, detail: Record<string, unknown>, reason?: Bilingual }
 
 /**
  * Every method that changes something takes the acting user (for the audit trail); the caller has already

@@ -4,8 +4,10 @@ import type { AlarmView, Bilingual, CatalogueStatus, DeviceView, LineSnapshot, P
 import { GROUP_RULES, JOB_FIELD_FORMATS, JOB_GROUP_FIELDS, type GroupRule, type JobGroupField } from '../../domain/groups.ts'
 import { REASONS } from '../../domain/reasons.ts'
 import { T, type Key, type Lang, type Text } from './i18n.ts'
+import { actionText, actorText, resultText } from './i18n-audit.ts'
 import { DEVICE_KIND_TEXT, DEVICE_STATE_TEXT, DEVICE_TEXT, factText } from './i18n-devices.ts'
 import { findView } from './find.ts'
+import { fmtDateTime as dateTime, fmtTime } from './dates.ts'
 import { probeStation, stationAvailable, stationScreen, stationTabText } from './station.ts'
 import { reworkTabLabel, reworkView } from './rework.ts'
 
@@ -92,8 +94,7 @@ const reasonText = (r: string): string => {
   const entry = (REASONS as Record<string, { label: Bilingual } | undefined>)[r.toUpperCase().replaceAll('-', '_')]
   return entry === undefined ? r : bi(entry.label)
 }
-const fmtTime = (ms: number): string => new Date(ms).toLocaleTimeString(lang === 'ru' ? 'ru-RU' : 'en-GB')
-const fmtDateTime = (ms: number | null): string => ms === null ? '—' : new Date(ms).toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-GB')
+const fmtDateTime = (ms: number | null): string => dateTime(ms, lang)
 
 // ---------- live connection
 function connect (): void {
@@ -624,12 +625,32 @@ function reportView (): HTMLElement {
     h('button', { class: 'btn', onclick: () => { void load() } }, tr('show')), link), table)
 }
 
+type AuditRowView = { at: number, actor: string, role: string | null, action: string, detail: unknown, result: string, message: string | null, text: Bilingual | null }
+
+/**
+ * What an audit row says of its outcome, in the operator's language: its text (the server gives one when the message
+ * was written in both languages or is a catalogue code's); a message in one language only (an exception, an
+ * engineer's detail beside the catalogue's text) is folded away.
+ */
+function auditMessage (a: AuditRowView): { shown: string | null, raw: string | null } {
+  if (a.text !== null) return { shown: bi(a.text), raw: a.message === null || a.message === a.text.en ? null : a.message }
+  return { shown: null, raw: a.message }
+}
+
 function auditView (): HTMLElement {
   const table = h('table', { id: 'audit-table', class: 'table' })
-  void api<{ rows: Array<{ at: number, actor: string, role: string | null, action: string, result: string, message: string | null }> }>('GET', '/api/audit?limit=200').then(r => {
+  void api<{ rows: AuditRowView[] }>('GET', '/api/audit?limit=200').then(r => {
     if (!r.ok) { toast(bi(r.error.message), 'error'); return }
     table.replaceChildren(h('tr', {}, h('th', {}, tr('at')), h('th', {}, tr('actor')), h('th', {}, tr('action')), h('th', {}, tr('result'))),
-      ...r.data.rows.map(a => h('tr', { class: `res-${a.result}` }, h('td', {}, fmtDateTime(a.at)), h('td', {}, `${a.actor}${a.role !== null ? ` (${a.role})` : ''}`), h('td', {}, a.action), h('td', {}, `${a.result}${a.message !== null ? `: ${a.message}` : ''}`))))
+      ...r.data.rows.map(a => {
+        const m = auditMessage(a)
+        return h('tr', { class: `res-${a.result}`, 'data-action': a.action, 'data-result': a.result },
+          h('td', {}, fmtDateTime(a.at)),
+          h('td', {}, `${actorText(a.actor, lang)}${a.role !== null ? ` (${Object.hasOwn(T, a.role) ? tr(a.role as Key) : a.role})` : ''}`),
+          h('td', {}, actionText(a.action, lang)),
+          h('td', {}, `${resultText(a.result, lang)}${m.shown !== null ? `: ${m.shown}` : ''}`,
+            m.raw === null ? null : h('details', { class: 'alarm-detail' }, h('summary', {}, tr('alarmDetail')), h('pre', { class: 'mono' }, m.raw))))
+      }))
   })
   return h('section', { class: 'card' }, table)
 }

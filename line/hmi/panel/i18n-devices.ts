@@ -28,7 +28,7 @@ export const PRINTER_FAULT_TEXT: Readonly<Record<PrinterFault, Text>> = {
   'head-open': { ru: 'головка открыта', en: 'head open' },
   'paper-out': { ru: 'нет этикеток', en: 'out of labels' },
   'ribbon-out': { ru: 'нет красящей ленты', en: 'out of ribbon' },
-  'over-temperature': { ru: 'перегрев', en: 'over-temperature' },
+  'over-temperature': { ru: 'перегрев', en: 'overheated' },
   'comms-lost': { ru: 'связь потеряна', en: 'link lost' },
   'bad-response': { ru: 'ошибочный ответ устройства', en: 'bad answer from the device' },
   'buffer-overflow': { ru: 'переполнение буфера', en: 'buffer overflow' },
