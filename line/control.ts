@@ -4,6 +4,7 @@
 import type { EventEmitter } from 'node:events'
 import type { CommandResult, PackmlMode } from './state/packml.ts'
 import type { StateSnapshot } from './state/machine.ts'
+import type { PrinterFault, PrinterWarning } from '../printers/types.ts'
 
 export type Bilingual = { ru: string, en: string }
 
@@ -69,12 +70,38 @@ export interface Counters {
   dropped: number
 }
 
+export const DEVICE_KINDS = ['printer', 'label-printer', 'camera', 'plc', 'broker', 'oms', 'true-api', 'l3'] as const
+export const DEVICE_STATES = ['ok', 'warning', 'fault', 'offline'] as const
+
+/**
+ * One thing a device tile says, as data: the panel words it in the operator's language
+ * (line/hmi/panel/i18n-devices.ts). Values are codes or numbers, never sentences.
+ */
+export type DeviceFact =
+  | { key: 'fault', value: PrinterFault }
+  | { key: 'warning', value: PrinterWarning }
+  /** A printer whose link is being set up. */
+  | { key: 'connecting', value: true }
+  /** Records loaded into the printer and not yet printed. */
+  | { key: 'buffer', value: number }
+  /** What a camera reads: units, box labels or pallet labels. */
+  | { key: 'role', value: 'unit' | 'box' | 'pallet' }
+  | { key: 'triggers', value: number }
+  | { key: 'rejects', value: number }
+  /** Where the device is reached (the broker's URL): shown as it is. */
+  | { key: 'address', value: string }
+export const DEVICE_FACT_KEYS = ['fault', 'warning', 'connecting', 'buffer', 'role', 'triggers', 'rejects', 'address'] as const satisfies ReadonlyArray<DeviceFact['key']>
+
 export interface DeviceView {
   id: string
-  kind: 'printer' | 'label-printer' | 'camera' | 'plc' | 'broker' | 'oms' | 'true-api' | 'l3'
+  kind: typeof DEVICE_KINDS[number]
   online: boolean
-  state: 'ok' | 'warning' | 'fault' | 'offline'
+  state: typeof DEVICE_STATES[number]
+  /** The facts in one English line, for machines and logs (the HTTP API, L3); the panel shows `facts`. */
   detail: string
+  facts: DeviceFact[]
+  /** The device's or driver's own words (a device error code, the last exception) for the engineer; null when none. */
+  note: string | null
 }
 
 export interface AlarmView {
@@ -162,10 +189,10 @@ export type ControlResult<T = unknown> = { ok: true, value?: T } | { ok: false, 
 
 /**
  * What the line did for an actor (event 'operation'), in the audit trail's words: `action` is a panel action name
- * (line/hmi/roles.ts), `detail` what it changed (`ok: false` and `reason` when refused). The audit trail (line/hmi)
+ * (line/hmi/roles.ts), `detail` what it changed (`ok: false` and `reason` when refused; the reason in both languages beside it). The audit trail (line/hmi)
  * records each once: merged into the panel's row for a panel action, as a row of its own for the PLC or the config.
  */
-export interface LineOperation { actor: string, action: string, detail: Record<string, unknown> }
+export interface LineOperation { actor: string, action: string, detail: Record<string, unknown>, reason?: Bilingual }
 
 /**
  * Every method that changes something takes the acting user (for the audit trail); the caller has already

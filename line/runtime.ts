@@ -195,8 +195,8 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
   counters (): Counters { return this.#counters.current() }
 
   /** What the line did for `actor`, told to the audit trail (line/hmi): one trail, one row per action. */
-  #operation (actor: string, action: string, detail: Record<string, unknown>): void {
-    this.emit('operation', { actor, action, detail } satisfies LineOperation)
+  #operation (actor: string, action: string, detail: Record<string, unknown>, reason?: Bilingual): void {
+    this.emit('operation', { actor, action, detail, ...(reason === undefined ? {} : { reason }) } satisfies LineOperation)
   }
 
   async command (cmd: string, actor: string): Promise<CommandResult> {
@@ -208,12 +208,12 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
       const blockers = this.#blockers()
       if (blockers.length > 0) {
         const r: CommandResult = { ok: false, reason: { ru: `Нельзя продолжить: ${blockers.map(b => b.ru).join('; ')}`, en: `cannot resume: ${blockers.map(b => b.en).join('; ')}` } }
-        this.#operation(actor, `cmd:${cmd}`, { ok: false, reason: r.reason.en })
+        this.#operation(actor, `cmd:${cmd}`, { ok: false, reason: r.reason.en }, r.reason)
         return r
       }
     }
     const r = this.#o.machine.command(cmd)
-    this.#operation(actor, `cmd:${cmd}`, { ok: r.ok, ...(r.ok ? { from: r.from, to: r.to } : { reason: r.reason.en }) })
+    this.#operation(actor, `cmd:${cmd}`, { ok: r.ok, ...(r.ok ? { from: r.from, to: r.to } : { reason: r.reason.en }) }, r.ok ? undefined : r.reason)
     this.#o.log.info({ actor, cmd, result: r }, 'command')
     return r
   }

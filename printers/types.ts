@@ -14,11 +14,15 @@ export interface PrintItem {
   test?: true
 }
 
-export type PrinterFault =
-  | 'ink-out' | 'head-error' | 'head-open' | 'paper-out' | 'ribbon-out' | 'over-temperature'
-  | 'comms-lost' | 'bad-response' | 'buffer-overflow' | 'data-too-long' | 'paused'
+/** Every fault a driver may report (the panel has a text for each: line/hmi/panel/i18n-devices.ts). */
+export const PRINTER_FAULTS = [
+  'ink-out', 'head-error', 'head-open', 'paper-out', 'ribbon-out', 'over-temperature',
+  'comms-lost', 'bad-response', 'buffer-overflow', 'data-too-long', 'paused',
+] as const
+export type PrinterFault = typeof PRINTER_FAULTS[number]
 
-export type PrinterWarning = 'ink-low' | 'labels-low' | 'buffer-empty'
+export const PRINTER_WARNINGS = ['ink-low', 'labels-low', 'buffer-empty'] as const
+export type PrinterWarning = typeof PRINTER_WARNINGS[number]
 
 export interface PrinterStatus {
   /** disconnected: no link; ready: can print; fault: cannot print until the fault clears. */

@@ -78,7 +78,7 @@ export class Cameras {
   views (): DeviceView[] {
     return this.#o.cameras.map((c): DeviceView => {
       const on = this.#online.get(c.id) ?? false
-      return { id: c.id, kind: 'camera', online: on, state: on ? 'ok' : 'offline', detail: c.role }
+      return { id: c.id, kind: 'camera', online: on, state: on ? 'ok' : 'offline', detail: c.role, facts: [{ key: 'role', value: c.role }], note: null }
     })
   }
 

@@ -62,12 +62,13 @@ export function linkViews (o: LinkViewsOptions): { devices: () => DeviceView[], 
     devices: () => {
       const connected = o.broker.connected()
       const st = o.plc.stats
+      const plc = { id: 'plc', kind: 'plc', detail: `triggers ${st.triggers}, rejects ${st.rejects}`, facts: [{ key: 'triggers', value: st.triggers }, { key: 'rejects', value: st.rejects }], note: null } as const
       return [
-        { id: 'broker', kind: 'broker', online: connected, state: connected ? 'ok' : 'fault', detail: o.broker.detail },
+        { id: 'broker', kind: 'broker', online: connected, state: connected ? 'ok' : 'fault', detail: o.broker.detail, facts: [{ key: 'address', value: o.broker.detail }], note: null },
         ...o.cameras.views(),
         o.plc.alive === undefined
-          ? { id: 'plc', kind: 'plc', online: st.triggers + st.commands > 0, state: 'ok', detail: `triggers ${st.triggers}, rejects ${st.rejects}` }
-          : { id: 'plc', kind: 'plc', online: o.plc.alive(), state: o.plc.alive() ? 'ok' : 'fault', detail: `triggers ${st.triggers}, rejects ${st.rejects}` },
+          ? { ...plc, facts: [...plc.facts], online: st.triggers + st.commands > 0, state: 'ok' }
+          : { ...plc, facts: [...plc.facts], online: o.plc.alive(), state: o.plc.alive() ? 'ok' : 'fault' },
       ]
     },
     blockers: () => [

@@ -8,19 +8,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { CodeFilesPort } from '../codefiles/service.ts'
 import { CodesFileError } from '../codefiles/errors.ts'
-import { CATALOGUE, type ErrorCode } from '../domain/catalogue.ts'
+import { CATALOGUE, type Bilingual, type ErrorCode } from '../domain/catalogue.ts'
 import { LineError } from '../domain/errors.ts'
 import type { Logger } from '../log.ts'
 import { HmiError, UnknownActionError } from './errors.ts'
 import type { Action } from './roles.ts'
 import { parse } from './schemas.ts'
-import type { AuditResult, Session } from './store.ts'
+import type { AuditAction, AuditResult } from './audit-names.ts'
+import type { Session } from './store.ts'
 
 export interface CodeRoutesDeps {
   codeFiles: CodeFilesPort
   /** The caller's session, allowed `action` (refusals are audited by the caller's server). */
   permitted(req: FastifyRequest, action: Action): Session
-  audit(s: Session, action: string, detail: unknown, result: AuditResult, message?: string | null): void
+  audit(s: Session, action: AuditAction, detail: unknown, result: AuditResult, message?: Bilingual | string | null): void
   log: Logger
 }
 
@@ -82,7 +83,7 @@ export function registerCodeRoutes (app: FastifyInstance, d: CodeRoutesDeps): vo
     const s = d.permitted(req, action)
     let value: Record<string, unknown>
     try { value = input() } catch (err) {
-      d.audit(s, action, null, 'invalid', err instanceof HmiError ? err.text.en : String(err))
+      d.audit(s, action, null, 'invalid', err instanceof HmiError ? err.text : String(err))
       throw err
     }
     try {
@@ -95,7 +96,7 @@ export function registerCodeRoutes (app: FastifyInstance, d: CodeRoutesDeps): vo
         d.audit(s, action, { ...value, code: err.code }, 'refused', err.message)
         throw new CodeFileRefusal(err, status)
       }
-      if (err instanceof HmiError) { d.audit(s, action, value, 'refused', err.text.en); throw err }
+      if (err instanceof HmiError) { d.audit(s, action, value, 'refused', err.text); throw err }
       d.log.error({ err, action, actor: s.username }, 'codes file action failed')
       d.audit(s, action, value, 'error', err instanceof Error ? err.message : String(err))
       throw new HmiError('LC_ERR_CODES_FILE_IO', 503, { ru: 'Операция с файлом кодов не выполнена, смотрите журнал', en: 'The codes file operation failed, see the log' }, { action }, { cause: err })

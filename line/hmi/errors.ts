@@ -46,7 +46,8 @@ export class ValidationError extends HmiError {
   readonly lineCode: string | undefined
   constructor (fields: Record<string, Bilingual>, context: Record<string, unknown> = {}, lineCode?: string) {
     const list = Object.entries(fields).map(([k, v]) => `${k}: ${v.en}`).join('; ')
-    const listRu = Object.entries(fields).map(([k, v]) => `${k}: ${v.ru}`).join('; ')
+    // each message names its field in words ("SSCC: обязателен"): the Russian text does not repeat the field's key
+    const listRu = Object.values(fields).map(v => v.ru).join('; ')
     super('LC_ERR_HMI_INPUT', 400, { ru: `Неверные данные — ${listRu}`, en: `Invalid input — ${list}` }, context)
     this.fields = fields
     this.lineCode = lineCode

@@ -11,7 +11,8 @@ import { REPORT_STATES } from '../reports/states.ts'
 import { HmiError, ValidationError } from './errors.ts'
 import type { Action } from './roles.ts'
 import { parse } from './schemas.ts'
-import type { AuditResult, Session } from './store.ts'
+import type { AuditAction, AuditResult } from './audit-names.ts'
+import type { Session } from './store.ts'
 
 export interface FindRoutesDeps {
   lookup: LineLookup
@@ -19,7 +20,7 @@ export interface FindRoutesDeps {
   session(req: FastifyRequest): Session
   /** The caller's session, allowed `action` (refusals are audited by the server). */
   permitted(req: FastifyRequest, action: Action): Session
-  audit(s: Session, action: string, detail: unknown, result: AuditResult, message?: Bilingual | string | null): void
+  audit(s: Session, action: AuditAction, detail: unknown, result: AuditResult, message?: Bilingual | string | null): void
   log: Logger
 }
 

@@ -26,7 +26,8 @@ import {
   CARD_FIELDS, JOB_CHANGE_FIELDS, auditQuerySchema, changePasswordSchema, commandSchema, idParamSchema, jobChangeSchema, jobSchema, loginSchema, modeSchema, newUserSchema, parse,
   removeUnitSchema, reportQuerySchema, reprintSchema, reworkBoxSchema, reworkPalletSchema, reworkReasonsQuerySchema, samplesSchema, scrapSchema, updateUserSchema, usernameParamSchema,
 } from './schemas.ts'
-import { HmiStore, type AuditResult, type Session } from './store.ts'
+import { HmiStore, type Session } from './store.ts'
+import type { AuditAction, AuditResult } from './audit-names.ts'
 
 export interface HmiConfig {
   host: string
@@ -133,9 +134,14 @@ export function createHmiServer (o: { control: LineControl, rework?: ReworkContr
 
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true })
 
-  const audit = (s: { username: string, role: string | null } | null, action: string, detail: unknown, result: AuditResult, message?: Bilingual | string | null): void => {
+  /** One row of the trail; `action` one of the names the panel has words for (audit-names.ts). */
+  const audit = (s: { username: string, role: string | null } | null, action: AuditAction, detail: unknown, result: AuditResult, message?: Bilingual | string | null): void => {
+    record(s, action, detail, result, message)
+  }
+  /** The line's own operations name their action themselves (roles.ts names, by the LineControl contract). */
+  const record = (s: { username: string, role: string | null } | null, action: string, detail: unknown, result: AuditResult, message?: Bilingual | string | null): void => {
     try {
-      store.audit({ at: clock.now(), actor: s?.username ?? 'anonymous', role: s?.role ?? null, action, detail, result, message: typeof message === 'string' ? message : message?.en ?? null })
+      store.audit({ at: clock.now(), actor: s?.username ?? 'anonymous', role: s?.role ?? null, action, detail, result, message: message ?? null })
     } catch (err) {
       log.error({ err, action }, 'cannot write the HMI audit trail')
     }
@@ -149,7 +155,7 @@ export function createHmiServer (o: { control: LineControl, rework?: ReworkContr
     const slot = waiting.get(`${op.actor}|${op.action}`)?.[0]
     if (slot !== undefined) { slot.push(op.detail); return }
     const refused = op.detail.ok === false
-    audit({ username: op.actor, role: null }, op.action, op.detail, refused ? 'refused' : 'ok', refused && typeof op.detail.reason === 'string' ? op.detail.reason : null)
+    record({ username: op.actor, role: null }, op.action, op.detail, refused ? 'refused' : 'ok', refused ? op.reason ?? (typeof op.detail.reason === 'string' ? op.detail.reason : null) : null)
   }
   control.on('operation', onOperation)
   /** Run a panel action and collect the line's own account of it. */
@@ -438,7 +444,7 @@ export function createHmiServer (o: { control: LineControl, rework?: ReworkContr
   }
 
   // --- users (admin)
-  const admin = (req: FastifyRequest, action: string): Session => {
+  const admin = (req: FastifyRequest, action: AuditAction): Session => {
     const s = sessionOf(req)
     if (s.mustChange) throw new HmiError('LC_ERR_HMI_FORBIDDEN', 403, MUST_CHANGE, { action })
     if (!can(s.role, 'users:manage')) {

@@ -3,12 +3,14 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import type { Bilingual } from '../control.ts'
 import type { StationDecision, StationView } from '../station/station.ts'
 import type { Logger } from '../log.ts'
 import { HmiError } from './errors.ts'
 import type { Action } from './roles.ts'
 import { parse } from './schemas.ts'
-import type { AuditResult, Session } from './store.ts'
+import type { AuditAction, AuditResult } from './audit-names.ts'
+import type { Session } from './store.ts'
 
 /** What the panel needs of the station service. */
 export interface StationPort {
@@ -23,7 +25,7 @@ export interface StationRoutesDeps {
   permitted(req: FastifyRequest, action: Action): Session
   /** Any logged-in session (reading the view). */
   session(req: FastifyRequest): Session
-  audit(s: Session, action: string, detail: unknown, result: AuditResult, message?: string | null): void
+  audit(s: Session, action: AuditAction, detail: unknown, result: AuditResult, message?: Bilingual | string | null): void
   log: Logger
 }
 
@@ -43,7 +45,7 @@ const closeSchema = z.strictObject({
 export function registerStationRoutes (app: FastifyInstance, d: StationRoutesDeps): void {
   const { station } = d
   const audited = (s: Session, action: Action, r: StationDecision): StationDecision => {
-    d.audit(s, action, { read: r.read, decision: r.code, ...(r.sscc === undefined ? {} : { sscc: r.sscc }) }, r.ok ? 'ok' : 'refused', r.ok ? null : r.text.en)
+    d.audit(s, action, { read: r.read, decision: r.code, ...(r.sscc === undefined ? {} : { sscc: r.sscc }) }, r.ok ? 'ok' : 'refused', r.ok ? null : r.text)
     return r
   }
   /** The envelope checked; a refused one is a row of the audit trail like any other refusal. */
@@ -51,7 +53,7 @@ export function registerStationRoutes (app: FastifyInstance, d: StationRoutesDep
     try {
       return parse(schema, body, form)
     } catch (err) {
-      d.audit(s, action, null, 'invalid', err instanceof HmiError ? err.text.en : String(err))
+      d.audit(s, action, null, 'invalid', err instanceof HmiError ? err.text : String(err))
       throw err
     }
   }

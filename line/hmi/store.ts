@@ -2,6 +2,8 @@
 // what the line did for the PLC or the config).
 import { createHash, randomBytes } from 'node:crypto'
 import { migrate, type Db } from '../store/open.ts'
+import { isCatalogueCode, textOf, type AlarmRef, type Bilingual } from '../domain/catalogue.ts'
+import type { AuditResult } from './audit-names.ts'
 import type { Role } from './roles.ts'
 
 const MIGRATIONS = [
@@ -32,12 +34,32 @@ const MIGRATIONS = [
      message TEXT
    );
    CREATE INDEX hmi_audit_at ON hmi_audit(at);`,
+  // the message in Russian beside the English one, so the panel shows it in the operator's language
+  'ALTER TABLE hmi_audit ADD COLUMN message_ru TEXT;',
 ]
 
 export interface UserRow { username: string, role: Role, mustChange: boolean, disabled: boolean, createdAt: number, createdBy: string }
-export interface AuditRow { id: number, at: number, actor: string, role: string | null, action: string, detail: unknown, result: AuditResult, message: string | null }
-export type AuditResult = 'ok' | 'refused' | 'forbidden' | 'invalid' | 'error'
+/**
+ * `message`: the outcome's words in English (or a technical text in the one language it has); `text`: the same in
+ * Russian and English when it was given in both (null for a text in one language, and for rows older than that).
+ */
+export interface AuditRow { id: number, at: number, actor: string, role: string | null, action: string, detail: unknown, result: AuditResult, message: string | null, text: Bilingual | null }
+export type { AuditResult }
 export interface Session { username: string, role: Role, mustChange: boolean, expiresAt: number }
+
+/**
+ * The catalogue's text of a row whose message is a catalogue code, or whose detail names one (`code`: a refusal
+ * with its LC_ERR_… code): parameters filled from the detail, one it does not hold left out.
+ */
+function catalogueText (message: string | null, detail: unknown): Bilingual | null {
+  const fields = typeof detail === 'object' && detail !== null && !Array.isArray(detail) ? detail as Record<string, unknown> : {}
+  const code = message !== null && isCatalogueCode(message) ? message : typeof fields.code === 'string' && isCatalogueCode(fields.code) ? fields.code : null
+  if (code === null) return null
+  const params = Object.fromEntries(Object.entries(fields).filter((e): e is [string, string | number] => typeof e[1] === 'string' || typeof e[1] === 'number'))
+  const t = textOf({ code, params } as AlarmRef)
+  const gap = /\{[A-Za-z][A-Za-z0-9]*\}/g
+  return { ru: t.ru.replace(gap, '…'), en: t.en.replace(gap, '…') }
+}
 
 /** Only a hash of the session token is stored: a copy of the database does not hand out live sessions. */
 function tokenHash (token: string): string {
@@ -122,9 +144,11 @@ export class HmiStore {
     return this.#db.prepare('DELETE FROM hmi_sessions WHERE expires_at <= ?').run(now).changes
   }
 
-  audit (e: { at: number, actor: string, role: string | null, action: string, detail: unknown, result: AuditResult, message?: string | null }): void {
-    this.#db.prepare('INSERT INTO hmi_audit (at, actor, role, action, detail, result, message) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(e.at, e.actor, e.role, e.action, JSON.stringify(e.detail ?? null), e.result, e.message ?? null)
+  /** `message`: a text in both languages, or one with a single language (an exception's message). */
+  audit (e: { at: number, actor: string, role: string | null, action: string, detail: unknown, result: AuditResult, message?: Bilingual | string | null }): void {
+    const m = e.message ?? null
+    this.#db.prepare('INSERT INTO hmi_audit (at, actor, role, action, detail, result, message, message_ru) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(e.at, e.actor, e.role, e.action, JSON.stringify(e.detail ?? null), e.result, typeof m === 'string' ? m : m?.en ?? null, typeof m === 'string' ? null : m?.ru ?? null)
   }
 
   /** Who did something on the line between two moments (successful actions only): a batch report's operators. */
@@ -136,7 +160,10 @@ export class HmiStore {
 
   auditTrail (limit: number, beforeId?: number): AuditRow[] {
     const rows = this.#db.prepare(`SELECT * FROM hmi_audit WHERE id < ? ORDER BY id DESC LIMIT ?`).all(beforeId ?? Number.MAX_SAFE_INTEGER, limit) as
-      Array<{ id: number, at: number, actor: string, role: string | null, action: string, detail: string, result: AuditResult, message: string | null }>
-    return rows.map(r => ({ ...r, detail: JSON.parse(r.detail) as unknown }))
+      Array<{ id: number, at: number, actor: string, role: string | null, action: string, detail: string, result: AuditResult, message: string | null, message_ru: string | null }>
+    return rows.map(({ message_ru: ru, ...r }) => {
+      const detail = JSON.parse(r.detail) as unknown
+      return { ...r, detail, text: ru !== null && r.message !== null ? { ru, en: r.message } : catalogueText(r.message, detail) }
+    })
   }
 }

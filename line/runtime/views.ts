@@ -63,6 +63,13 @@ export class LineViews {
         online: s.state !== 'disconnected',
         state: s.state === 'fault' ? 'fault' : s.state === 'ready' ? (s.warnings.length > 0 ? 'warning' : 'ok') : 'offline',
         detail: [s.faults.join(', '), s.warnings.join(', '), `buffer ${s.bufferLevel}`, s.detail ?? ''].filter(Boolean).join(' · '),
+        facts: [
+          ...s.faults.map(value => ({ key: 'fault' as const, value })),
+          ...s.warnings.map(value => ({ key: 'warning' as const, value })),
+          ...(s.state === 'connecting' ? [{ key: 'connecting' as const, value: true as const }] : []),
+          { key: 'buffer', value: s.bufferLevel },
+        ],
+        note: s.detail ?? null,
       }
     })
     return [...printers, ...(this.#o.extraDevices?.() ?? [])]

@@ -1,10 +1,13 @@
 // The operator panel single-page app: login, live line view over WebSocket, commands and forms over the JSON API.
 /// <reference lib="dom" />
-import type { AlarmView, Bilingual, CatalogueStatus, LineSnapshot, ProductView, ShiftRow } from '../../control.ts'
+import type { AlarmView, Bilingual, CatalogueStatus, DeviceView, LineSnapshot, ProductView, ShiftRow } from '../../control.ts'
 import { GROUP_RULES, JOB_FIELD_FORMATS, JOB_GROUP_FIELDS, type GroupRule, type JobGroupField } from '../../domain/groups.ts'
 import { REASONS } from '../../domain/reasons.ts'
 import { T, type Key, type Lang, type Text } from './i18n.ts'
+import { actionText, actorText, resultText } from './i18n-audit.ts'
+import { DEVICE_KIND_TEXT, DEVICE_STATE_TEXT, DEVICE_TEXT, factText } from './i18n-devices.ts'
 import { findView } from './find.ts'
+import { fmtDateTime as dateTime, fmtTime } from './dates.ts'
 import { probeStation, stationAvailable, stationScreen, stationTabText } from './station.ts'
 import { reworkTabLabel, reworkView } from './rework.ts'
 import { setupTabLabel, setupView } from './setup.ts'
@@ -92,8 +95,7 @@ const reasonText = (r: string): string => {
   const entry = (REASONS as Record<string, { label: Bilingual } | undefined>)[r.toUpperCase().replaceAll('-', '_')]
   return entry === undefined ? r : bi(entry.label)
 }
-const fmtTime = (ms: number): string => new Date(ms).toLocaleTimeString(lang === 'ru' ? 'ru-RU' : 'en-GB')
-const fmtDateTime = (ms: number | null): string => ms === null ? '—' : new Date(ms).toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-GB')
+const fmtDateTime = (ms: number | null): string => dateTime(ms, lang)
 
 // ---------- live connection
 function connect (): void {
@@ -558,8 +560,7 @@ function renderLine (): void {
 
   patch('alarms', s.alarms, el => el.replaceChildren(...(s.alarms.length === 0 ? [h('li', { class: 'muted' }, tr('noAlarms'))] : s.alarms.map(alarmItem))))
 
-  patch('devices', s.devices, el => el.replaceChildren(...s.devices.map(d =>
-    h('div', { class: `tile dev-${d.state}`, 'data-device': d.id, 'data-state': d.state }, h('b', {}, d.id), h('span', {}, d.kind), h('small', {}, d.detail)))))
+  patch('devices', s.devices, el => el.replaceChildren(...s.devices.map(deviceTile)))
 
   const img = document.getElementById('last-image') as HTMLElement
   const li = s.lastImage
@@ -575,6 +576,24 @@ function renderLine (): void {
     h('tr', {}, h('th', {}, '#'), h('th', {}, tr('code')), h('th', {}, tr('grade')), h('th', {}, tr('result')), h('th', {}, tr('at'))),
     ...s.lastCodes.slice(0, 8).map(l => h('tr', { class: l.verdict }, h('td', {}, String(l.seq)), h('td', { class: 'mono' }, (l.code ?? '—').replaceAll('\u001d', '⟨GS⟩')),
       h('td', {}, l.grade ?? '—'), h('td', {}, l.verdict === 'good' ? tr('good') : `${tr('reject')}${l.reason !== null ? ` (${reasonText(l.reason)})` : ''}`), h('td', {}, fmtTime(l.at)))))
+}
+
+/** Devices whose own words (note) the operator unfolded: kept open when the tiles are rebuilt. */
+const openNotes = new Set<string>()
+
+/** A device tile: its id, kind and state, then its facts, all in the operator's language; the device's own words folded away. */
+function deviceTile (d: DeviceView): HTMLElement {
+  const note = d.note === null ? null
+    : h('details', {
+      class: 'dev-note',
+      open: openNotes.has(d.id),
+      ontoggle: (e: Event) => { if ((e.currentTarget as HTMLDetailsElement).open) openNotes.add(d.id); else openNotes.delete(d.id) },
+    }, h('summary', {}, bi(DEVICE_TEXT.note)), h('small', { class: 'mono' }, d.note))
+  return h('div', { class: `tile dev-${d.state}`, 'data-device': d.id, 'data-state': d.state },
+    h('b', {}, d.id),
+    h('span', {}, `${bi(DEVICE_KIND_TEXT[d.kind] ?? { ru: d.kind, en: d.kind })} · ${bi(DEVICE_STATE_TEXT[d.state] ?? { ru: d.state, en: d.state })}`),
+    ...d.facts.map(f => h('small', { 'data-fact': f.key }, factText(f, lang))),
+    note)
 }
 
 /** Alarms whose technical detail the operator unfolded: kept open when the list is rebuilt. */
@@ -616,12 +635,32 @@ function reportView (): HTMLElement {
     h('button', { class: 'btn', onclick: () => { void load() } }, tr('show')), link), table)
 }
 
+type AuditRowView = { at: number, actor: string, role: string | null, action: string, detail: unknown, result: string, message: string | null, text: Bilingual | null }
+
+/**
+ * What an audit row says of its outcome, in the operator's language: its text (the server gives one when the message
+ * was written in both languages or is a catalogue code's); a message in one language only (an exception, an
+ * engineer's detail beside the catalogue's text) is folded away.
+ */
+function auditMessage (a: AuditRowView): { shown: string | null, raw: string | null } {
+  if (a.text !== null) return { shown: bi(a.text), raw: a.message === null || a.message === a.text.en ? null : a.message }
+  return { shown: null, raw: a.message }
+}
+
 function auditView (): HTMLElement {
   const table = h('table', { id: 'audit-table', class: 'table' })
-  void api<{ rows: Array<{ at: number, actor: string, role: string | null, action: string, result: string, message: string | null }> }>('GET', '/api/audit?limit=200').then(r => {
+  void api<{ rows: AuditRowView[] }>('GET', '/api/audit?limit=200').then(r => {
     if (!r.ok) { toast(bi(r.error.message), 'error'); return }
     table.replaceChildren(h('tr', {}, h('th', {}, tr('at')), h('th', {}, tr('actor')), h('th', {}, tr('action')), h('th', {}, tr('result'))),
-      ...r.data.rows.map(a => h('tr', { class: `res-${a.result}` }, h('td', {}, fmtDateTime(a.at)), h('td', {}, `${a.actor}${a.role !== null ? ` (${a.role})` : ''}`), h('td', {}, a.action), h('td', {}, `${a.result}${a.message !== null ? `: ${a.message}` : ''}`))))
+      ...r.data.rows.map(a => {
+        const m = auditMessage(a)
+        return h('tr', { class: `res-${a.result}`, 'data-action': a.action, 'data-result': a.result },
+          h('td', {}, fmtDateTime(a.at)),
+          h('td', {}, `${actorText(a.actor, lang)}${a.role !== null ? ` (${Object.hasOwn(T, a.role) ? tr(a.role as Key) : a.role})` : ''}`),
+          h('td', {}, actionText(a.action, lang)),
+          h('td', {}, `${resultText(a.result, lang)}${m.shown !== null ? `: ${m.shown}` : ''}`,
+            m.raw === null ? null : h('details', { class: 'alarm-detail' }, h('summary', {}, tr('alarmDetail')), h('pre', { class: 'mono' }, m.raw))))
+      }))
   })
   return h('section', { class: 'card' }, table)
 }

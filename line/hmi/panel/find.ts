@@ -5,6 +5,7 @@ import type { Bilingual } from '../../control.ts'
 import type { CisInfo } from '../../gismt/client.ts'
 import type { CodeDetail, ContainerDetail, ContainerRow, ReportRow } from '../../lookup/lookup.ts'
 import type { Lang } from './i18n.ts'
+import { fmtDateTime } from './dates.ts'
 import { CODE_STATE_TEXT, FT, REPORT_STATE_TEXT, type FindKey } from './i18n-find.ts'
 
 type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bilingual> }
@@ -29,7 +30,7 @@ export function findView (k: PanelKit): HTMLElement {
   const { h } = k
   const t = (key: FindKey): string => FT[key][k.lang()]
   const bi = (b: Bilingual): string => b[k.lang()]
-  const when = (ms: number | null): string => ms === null ? '—' : new Date(ms).toLocaleString(k.lang() === 'ru' ? 'ru-RU' : 'en-GB')
+  const when = (ms: number | null): string => fmtDateTime(ms, k.lang())
   const shown = (code: string): string => code.replaceAll('\u001d', '⟨GS⟩')
   const failed = (r: { error: ApiError }): void => {
     const fields = r.error.fields === undefined ? '' : ` ${Object.values(r.error.fields).map(bi).join('; ')}`

@@ -51,6 +51,7 @@ t.test('a unit camera offline holds the line and blocks a start; back online cle
   t.same(s.cleared, [['FAULT_CAMERA', 'cam-1']])
   t.same(s.cameras.blockers(), [])
   t.same(s.cameras.views().map(v => [v.id, v.online, v.state, v.detail]), [['cam-1', true, 'ok', 'unit'], ['cam-box', false, 'offline', 'box']])
+  t.same(s.cameras.views().map(v => v.facts), [[{ key: 'role', value: 'unit' }], [{ key: 'role', value: 'box' }]])
 })
 
 t.test('while a unit camera is offline its status is re-read; not otherwise', async t => {
@@ -98,7 +99,7 @@ t.test('link tiles and blockers: broker, cameras, PLC', async t => {
   connected = true
   t.same(v.blockers(), [{ ru: 'к', en: 'c' }])
   t.same(v.devices(), [
-    { id: 'broker', kind: 'broker', online: true, state: 'ok', detail: 'mqtt://x' },
-    { id: 'plc', kind: 'plc', online: true, state: 'ok', detail: 'triggers 3, rejects 1' },
+    { id: 'broker', kind: 'broker', online: true, state: 'ok', detail: 'mqtt://x', facts: [{ key: 'address', value: 'mqtt://x' }], note: null },
+    { id: 'plc', kind: 'plc', online: true, state: 'ok', detail: 'triggers 3, rejects 1', facts: [{ key: 'triggers', value: 3 }, { key: 'rejects', value: 1 }], note: null },
   ])
 })

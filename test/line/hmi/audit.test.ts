@@ -3,6 +3,8 @@
 import t from 'tap'
 import type { LineOperation } from '../../../line/control.ts'
 import type { CommandResult } from '../../../line/state/packml.ts'
+import { CATALOGUE } from '../../../line/domain/catalogue.ts'
+import { HmiStore } from '../../../line/hmi/index.ts'
 import { Client, startHmi, USERS, type Harness } from './harness.ts'
 
 /** Make the fake line tell its operations as the runtime does ('operation', in the trail's action names). */
@@ -15,7 +17,7 @@ function tellOperations (h: Harness): void {
   }
 }
 
-interface Row { actor: string, role: string | null, action: string, detail: any, result: string, message: string | null }
+interface Row { actor: string, role: string | null, action: string, detail: any, result: string, message: string | null, text: { ru: string, en: string } | null }
 
 t.test('a panel command is one row carrying the line\'s own account of it', async t => {
   const h = await startHmi(t, { users: USERS })
@@ -38,6 +40,7 @@ t.test('what the line did for the PLC or the config is recorded once, as its own
   h.line.emit('operation', { actor: 'plc', action: 'cmd:start', detail: { ok: true, from: 'Idle', to: 'Starting' } } satisfies LineOperation)
   h.line.emit('operation', { actor: 'plc', action: 'cmd:unhold', detail: { ok: false, reason: 'cannot resume: camera cam-1 offline' } } satisfies LineOperation)
   h.line.emit('operation', { actor: 'config', action: 'job:start', detail: { jobId: 1, gtin: '04601653030048', batch: 'B', quantity: 10 } } satisfies LineOperation)
+  h.line.emit('operation', { actor: 'plc', action: 'cmd:start', detail: { ok: false, reason: 'cannot resume: camera cam-1 offline' }, reason: { ru: 'Нельзя продолжить: камера cam-1 не в сети', en: 'cannot resume: camera cam-1 offline' } } satisfies LineOperation)
   const eng = new Client(h.url)
   await eng.login('petrova', 'engineer-pass-1')
   const rows = ((await eng.req('GET', '/api/audit?limit=50')).body.rows as Row[]).filter(r => r.actor === 'plc' || r.actor === 'config').reverse()
@@ -45,8 +48,10 @@ t.test('what the line did for the PLC or the config is recorded once, as its own
     { actor: 'plc', role: null, action: 'cmd:start', result: 'ok', message: null, detail: { from: 'Idle', to: 'Starting' } },
     { actor: 'plc', role: null, action: 'cmd:unhold', result: 'refused', message: 'cannot resume: camera cam-1 offline' },
     { actor: 'config', role: null, action: 'job:start', result: 'ok', detail: { jobId: 1 } },
+    { actor: 'plc', action: 'cmd:start', result: 'refused', message: 'cannot resume: camera cam-1 offline', text: { ru: 'Нельзя продолжить: камера cam-1 не в сети', en: 'cannot resume: camera cam-1 offline' } },
   ])
-  t.equal(rows.length, 3)
+  t.equal(rows[1]?.text, null, 'a reason in English only has no text in both languages')
+  t.equal(rows.length, 4)
 })
 
 t.test('an attempt stopped at the panel never reaches the line; a closed panel records nothing more', async t => {
@@ -61,4 +66,22 @@ t.test('an attempt stopped at the panel never reaches the line; a closed panel r
   t.equal(h.line.listenerCount('operation'), 1, 'the trail listens to the line')
   await h.server.close()
   t.equal(h.line.listenerCount('operation'), 0, 'and lets go when the panel closes')
+})
+
+t.test('a row answers in both languages: a message given in both, or a catalogue code in the message or the detail', async t => {
+  const h = await startHmi(t, { users: USERS })
+  const store = new HmiStore(h.db)
+  const row = { at: 1, actor: 'petrova', role: 'engineer', detail: null }
+  store.audit({ ...row, action: 'box:scrap', result: 'refused', message: { ru: 'Нет закрытого короба с таким SSCC', en: 'no closed box with that SSCC' } })
+  store.audit({ ...row, action: 'codes:import', result: 'refused', detail: { code: 'LC_ERR_CODES_FILE_TWICE', file: 'a.csv' }, message: 'file a.csv imported on 2026-11-01' })
+  store.audit({ ...row, action: 'cmd:start', result: 'refused', message: 'LC_ERR_HMI_FORBIDDEN' })
+  store.audit({ ...row, action: 'codes:import', result: 'error', message: 'EACCES: permission denied' })
+  const rows = store.auditTrail(10).reverse()
+  t.same(rows.map(r => r.text), [
+    { ru: 'Нет закрытого короба с таким SSCC', en: 'no closed box with that SSCC' },
+    { ru: 'Этот файл кодов уже загружен', en: 'This codes file was imported before' },
+    CATALOGUE.LC_ERR_HMI_FORBIDDEN.text,
+    null,
+  ])
+  t.equal(rows[1]?.message, 'file a.csv imported on 2026-11-01', 'the message as written stays for the engineer')
 })

@@ -41,6 +41,8 @@ export class FakeLine extends EventEmitter implements LineControl {
   #acting: NodeJS.Timeout | null = null
   /** Every call that changed something, with its actor: the tests check the HMI passed the user through. */
   readonly calls: Array<{ method: string, actor: string, args: unknown[] }> = []
+  /** The device tiles to show instead of the built-in ones (the translation test sets the line's real views). */
+  devices: DeviceView[] | null = null
   /** Make the next call throw (the server must answer 503, not crash). */
   failNext = false
 
@@ -162,14 +164,16 @@ export class FakeLine extends EventEmitter implements LineControl {
   snapshot (): LineSnapshot {
     const job = this.#current?.job ?? null
     const counters = this.#current?.counters ?? zero()
-    const devices: DeviceView[] = [
-      { id: 'printer-1', kind: 'printer', online: true, state: this.#inkOut ? 'fault' : 'ok', detail: this.#inkOut ? 'ink out' : 'ready' },
-      { id: 'label-1', kind: 'label-printer', online: true, state: 'ok', detail: 'ready' },
-      { id: 'cam-1', kind: 'camera', online: true, state: 'ok', detail: 'grading' },
-      { id: 'plc', kind: 'plc', online: true, state: 'ok', detail: 'conveyor' },
-      { id: 'broker', kind: 'broker', online: true, state: 'ok', detail: 'embedded' },
-      { id: 'oms', kind: 'oms', online: true, state: 'ok', detail: 'emulator' },
-      { id: 'true-api', kind: 'true-api', online: false, state: 'warning', detail: 'token expires soon' },
+    const devices: DeviceView[] = this.devices ?? [
+      this.#inkOut
+        ? { id: 'printer-1', kind: 'printer', online: true, state: 'fault', detail: 'ink-out · buffer 30', facts: [{ key: 'fault', value: 'ink-out' }, { key: 'buffer', value: 30 }], note: 'E5: нет чернил / ink out' }
+        : { id: 'printer-1', kind: 'printer', online: true, state: 'ok', detail: 'buffer 30', facts: [{ key: 'buffer', value: 30 }], note: null },
+      { id: 'label-1', kind: 'label-printer', online: true, state: 'warning', detail: 'labels-low · buffer 0', facts: [{ key: 'warning', value: 'labels-low' }, { key: 'buffer', value: 0 }], note: null },
+      { id: 'cam-1', kind: 'camera', online: true, state: 'ok', detail: 'unit', facts: [{ key: 'role', value: 'unit' }], note: null },
+      { id: 'plc', kind: 'plc', online: true, state: 'ok', detail: `triggers ${counters.triggered}, rejects ${counters.rejected}`, facts: [{ key: 'triggers', value: counters.triggered }, { key: 'rejects', value: counters.rejected }], note: null },
+      { id: 'broker', kind: 'broker', online: true, state: 'ok', detail: 'mqtt://127.0.0.1:1883', facts: [{ key: 'address', value: 'mqtt://127.0.0.1:1883' }], note: null },
+      { id: 'oms', kind: 'oms', online: true, state: 'ok', detail: '', facts: [], note: null },
+      { id: 'true-api', kind: 'true-api', online: false, state: 'offline', detail: '', facts: [], note: null },
     ]
     const box: BoxView | null = job === null ? null : {
       sscc: this.#box?.sscc ?? null, count: this.#box?.codes.length ?? 0, capacity: job.unitsPerBox, lastBoxSscc: this.#last.box, lastPalletSscc: this.#last.pallet,

@@ -39,7 +39,7 @@ t.test('device tiles: printers by state, then the tiles owned elsewhere', async 
     clock: new ManualClock(), pool: { level: () => 0 },
     unitPrinters: [printer('head-1', { bufferLevel: 12, warnings: ['ink-low'] }), printer('head-2', { state: 'fault', faults: ['head-open'] })],
     labelPrinter: printer('box-label', { state: 'disconnected' }),
-    extraDevices: () => [{ id: 'plc', kind: 'plc', online: true, state: 'ok', detail: '' }],
+    extraDevices: () => [{ id: 'plc', kind: 'plc', online: true, state: 'ok', detail: '', facts: [], note: null }],
   })
   t.same(v.devices().map(d => [d.id, d.kind, d.online, d.state]), [
     ['head-1', 'printer', true, 'warning'],
@@ -47,5 +47,8 @@ t.test('device tiles: printers by state, then the tiles owned elsewhere', async 
     ['box-label', 'label-printer', false, 'offline'],
     ['plc', 'plc', true, 'ok'],
   ])
-  t.equal(v.devices()[0]?.detail, 'ink-low · buffer 12')
+  t.equal(v.devices()[0]?.detail, 'ink-low · buffer 12', 'the one-line detail stays for machines')
+  t.same(v.devices()[0]?.facts, [{ key: 'warning', value: 'ink-low' }, { key: 'buffer', value: 12 }], 'the panel gets codes and numbers')
+  t.same(v.devices()[1]?.facts, [{ key: 'fault', value: 'head-open' }, { key: 'buffer', value: 0 }])
+  t.equal(v.devices()[0]?.note, null)
 })
