@@ -46,8 +46,8 @@ export const ACTION_LABELS: Readonly<Record<Action, { ru: string, en: string }>>
   'station:close': { ru: 'Закрыть короб станции агрегации', en: 'Close the station box' },
   'box:rework': { ru: 'Переупаковка короба или паллеты (расформирование в ГИС МТ)', en: 'Rework a box or pallet (disaggregation in GIS MT)' },
   'unit:sample': { ru: 'Отбор образцов', en: 'Take samples' },
-  'setup:print': { ru: 'Тестовая печать (наладка)', en: 'Test print (set-up)' },
-  'setup:params': { ru: 'Изменение параметров линии (наладка)', en: 'Change line parameters (set-up)' },
+  'setup:print': { ru: 'Тестовая печать (наладка)', en: 'Test print (line setup)' },
+  'setup:params': { ru: 'Изменение параметров линии (наладка)', en: 'Change line parameters (line setup)' },
 }
 
 const OPERATOR: readonly Action[] = [
