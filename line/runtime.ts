@@ -253,7 +253,7 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
       job = this.#o.jobs.start(valid, actor)
       if (previous !== null) this.#o.bus.emit('line:jobEnded', this.#o.jobs.get(previous.id) ?? previous)
     } catch (err) {
-      if (err instanceof JobError) return { ok: false, reason: { ru: `Задание отклонено: ${err.message}`, en: `job refused: ${err.message}` }, code: err.code }
+      if (err instanceof JobError) return { ok: false, reason: { ru: `Задание отклонено: ${err.text.ru}`, en: `job refused: ${err.text.en}` }, code: err.code }
       throw err
     }
     this.#attach(job)

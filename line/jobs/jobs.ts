@@ -67,6 +67,16 @@ export class JobError extends LineError {
     super(code, problems.join('; '), { problems })
     this.problems = problems
   }
+
+  /** The problems in one language each: a problem is written "English / Русский"; one without a Russian half stays as it is in both. */
+  get text (): { ru: string, en: string } {
+    const halves = this.problems.map(p => {
+      const cut = p.lastIndexOf(' / ')
+      if (cut < 0 || !/[А-Яа-яЁё]/.test(p.slice(cut + 3))) return { ru: p, en: p }
+      return { en: p.slice(0, cut), ru: p.slice(cut + 3) }
+    })
+    return { ru: halves.map(h => h.ru).join('; '), en: halves.map(h => h.en).join('; ') }
+  }
 }
 
 export class JobStore {

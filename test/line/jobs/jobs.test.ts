@@ -172,3 +172,13 @@ t.test('a job asks for a marking mode the line is equipped for; pre-applied need
   t.ok(both.validate({ ...JOB, mode: 'label' }), 'label on a line with an applicator')
   t.throws(() => both.validate({ ...JOB, mode: 'inkjet' }), 'an unknown mode is a schema error')
 })
+
+t.test('a refused job reads in one language each: the Russian halves for Russian, the English for English', async t => {
+  const jobs = fixture(t).open()
+  const err = t.throws(() => jobs.validate({ ...JOB, expiryDate: '2026-11-01' })) as JobError
+  t.ok(err instanceof JobError)
+  t.match(err.text.ru, /срок годности должен быть позже даты производства/)
+  t.notMatch(err.text.ru, /must be after/, 'no English in the Russian text')
+  t.match(err.text.en, /must be after productionDate/)
+  t.notMatch(err.text.en, /[А-Яа-я]/, 'no Russian in the English text')
+})
