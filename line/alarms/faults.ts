@@ -12,4 +12,5 @@ export const FAULT_ALARMS = {
   broker: 'FAULT_BROKER',
   store: 'FAULT_STORE',
   config: 'FAULT_CONFIG',
+  plant: 'FAULT_PLANT',
 } as const satisfies Record<FaultKind, AlarmCode>

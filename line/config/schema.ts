@@ -5,7 +5,7 @@ import { jobGroupFields, jobModeField } from '../jobs/fields.ts'
 import { rejectGeometryIssues } from './rules.ts'
 import { integer, nonEmpty } from './sections/common.ts'
 import { cameraSchema, plcSchema, printerSchema, stationSchema } from './sections/devices.ts'
-import { brokerSchema, catalogueSchema, erpSchema, hmiSchema, l3Schema, omsSchema, poolSchema, reportsSchema, signerSchema, storeSchema, trueApiSchema } from './sections/services.ts'
+import { brokerSchema, catalogueSchema, erpSchema, hmiSchema, l3Schema, omsSchema, plantSchema, poolSchema, reportsSchema, signerSchema, storeSchema, trueApiSchema } from './sections/services.ts'
 
 const topicPart = () => nonEmpty().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" and "_" only (used in MQTT topics)')
 
@@ -57,6 +57,8 @@ export const configSchema = z.strictObject({
   station: stationSchema.optional(),
   hmi: hmiSchema.prefault({}),
   l3: l3Schema.prefault({}),
+  /** The plant-wide duplicate check of pre-applied codes; absent: off. */
+  plant: plantSchema.optional(),
   /** The ERP / 1C HTTP API; absent: off. */
   erp: erpSchema.optional(),
   job: jobSchema.optional(),

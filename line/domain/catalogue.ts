@@ -765,6 +765,22 @@ export const CATALOGUE = {
     text: { ru: 'Неверная запись ПЛК в регистры Modbus {where}', en: 'Invalid PLC write to Modbus registers {where}' },
     action: { ru: 'Проверьте программу ПЛК (карта регистров — docs/plc-modbus.md); запись отклонена', en: 'Check the PLC program (register map: docs/plc-modbus.md); the write was refused' },
   },
+  // ---- the plant-wide duplicate check of pre-applied codes (docs/modes.md) ---------------------------------
+  LC_ERR_PLANT: {
+    severity: 'warning',
+    text: { ru: 'Реестр кодов завода недоступен', en: 'The plant code register is unreachable' },
+    action: { ru: 'Проверьте сеть до сервера PostgreSQL завода и его работу (plant.url)', en: "Check the network to the plant's PostgreSQL server and the server itself (plant.url)" },
+  },
+  PLANT_UNREACHABLE: {
+    severity: 'fault',
+    text: { ru: 'Нет связи с реестром кодов завода: проверка дублей между линиями невозможна ({policy})', en: 'The plant code register is unreachable: no duplicate check across lines ({policy})' },
+    action: { ru: 'Проверьте сеть и сервер реестра. «Удержание»: упаковки отбраковываются, линия стоит до восстановления связи. «Локально»: линия работает с проверкой по своей базе, коды сверяются с реестром позже', en: 'Check the network and the register server. "Hold": packs are rejected and the line waits for the link. "Local": the line runs on its own store and the codes are checked against the register later' },
+  },
+  PLANT_DUPLICATE_FOUND: {
+    severity: 'warning',
+    text: { ru: 'Код {code} принят на этой линии, пока реестр был недоступен, но уже был на линии {other}', en: 'Code {code} was accepted on this line while the register was unreachable, but line {other} had it first' },
+    action: { ru: 'Найдите упаковку с этим кодом (вкладка «Поиск») и изымите её из короба; сообщите о дубле ответственному за маркировку', en: 'Find the pack with this code (Find tab) and take it out of its box; report the duplicate to whoever is responsible for marking' },
+  },
   PLC_LOST: {
     severity: 'fault',
     text: { ru: 'Нет связи с ПЛК: нет сигнала жизни {seconds} с', en: 'PLC link lost: no heartbeat for {seconds} s' },
@@ -848,6 +864,11 @@ export const CATALOGUE = {
     severity: 'fault',
     text: { ru: 'Слишком много брака: {reason}', en: 'Too many rejects: {reason}' },
     action: { ru: 'Проверьте печать, камеру и продукт (положение, фокус, загрязнение, качество упаковки); предел задаётся на вкладке «Наладка». Затем снимите удержание', en: 'Check the print, the camera and the product (position, focus, dirt, pack quality); the limit is set on the Set-up tab. Then unhold' },
+  },
+  FAULT_PLANT: {
+    severity: 'fault',
+    text: { ru: 'Нет проверки дублей по заводу: {reason}', en: 'No plant-wide duplicate check: {reason}' },
+    action: { ru: 'Восстановите связь с реестром кодов завода, затем снимите удержание; или переключите линию на локальную проверку (plant.whenUnreachable: local)', en: 'Restore the link to the plant code register, then unhold; or switch the line to local checking (plant.whenUnreachable: local)' },
   },
   FAULT_BROKER: {
     severity: 'fault',

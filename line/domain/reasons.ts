@@ -23,6 +23,7 @@ export const REASONS = {
   // pre-applied codes (docs/modes.md): the code read is not one handed over for this job, or it was seen before
   FOREIGN_CODE: { kind: 'unmarked', label: { ru: 'Код не из выданных для задания', en: 'Code not handed over for this job' } },
   DUPLICATE_CODE: { kind: 'unmarked', label: { ru: 'Код уже был на другой упаковке', en: 'Code already seen on another pack' } },
+  UNCHECKED: { kind: 'unmarked', label: { ru: 'Нет проверки дублей по заводу', en: 'No plant-wide duplicate check' } },
   STORE_ERROR: { kind: 'reject', label: { ru: 'Сбой записи в хранилище', en: 'Store write failed' } },
   NO_PRINT: { kind: 'unmarked', label: { ru: 'Изделие без кода', en: 'Product not printed' } },
   REMOVED: { kind: 'verified-defect', label: { ru: 'Изделие изъято из короба', en: 'Unit removed from its box' } },

@@ -18,7 +18,7 @@ export interface StateSnapshot {
 }
 
 /** Faults that hold the line (recoverable after Unhold or Reset) and those that abort it. */
-export type FaultKind = 'printer' | 'camera' | 'pool-low' | 'rejects' | 'reject-rate' | 'broker' | 'label-printer' | 'store' | 'config'
+export type FaultKind = 'printer' | 'camera' | 'pool-low' | 'rejects' | 'reject-rate' | 'broker' | 'label-printer' | 'store' | 'config' | 'plant'
 const ABORTING_FAULTS: readonly FaultKind[] = ['store', 'config']
 
 export interface MachineEvents {

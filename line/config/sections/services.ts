@@ -174,6 +174,25 @@ export const catalogueSchema = z.strictObject({
   syncOnStart: z.boolean().default(true),
 })
 
+/**
+ * The plant-wide duplicate check of pre-applied codes (docs/modes.md): the plant's PostgreSQL, shared by its lines;
+ * off unless configured (each line then checks its own store only).
+ */
+export const plantSchema = z.strictObject({
+  /** postgres://user:password@host:5432/db — the plant register's database. */
+  url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// URL'),
+  /** A claim unanswered this long counts as the register unreachable (a pack's check must fit before its reject decision). */
+  timeoutMs: duration().default(300),
+  /**
+   * The register unreachable: `hold` — packs are rejected (UNCHECKED) and the line holds until it answers;
+   * `local` — the line checks against its own store, keeps the codes and claims them once the register is back
+   * (a code another line had first is then an alarm).
+   */
+  whenUnreachable: z.enum(['hold', 'local']).default('hold'),
+  /** How often codes accepted locally are claimed again, and an unreachable register asked whether it is back. */
+  retryMs: duration().default(5_000),
+})
+
 /** The ERP / 1C HTTP API (line/erp/, docs/erp-api.md): off unless configured. */
 export const erpSchema = z.strictObject({
   /** Bind address: loopback by default (an ERP connector on this PC, or a TLS proxy in front of it). */
