@@ -85,6 +85,8 @@ export interface LineHandle {
   products: ProductCatalogue
   /** Rework of boxes and pallets GIS MT holds (docs/rework.md). */
   rework: ReworkService
+  /** Codes files: exports for a printing house, imports (docs/codes-files.md); null for a store in memory. */
+  codeFiles: CodeFiles | null
   close(): Promise<void>
 }
 
@@ -371,7 +373,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const hmiUrl = await hmi.listen()
     closers.push(() => hmi.close())
     log.info({ site: config.site, line: config.line, recovered: recovered.length, hmi: hmiUrl }, 'line controller started')
-    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, outbox, l3: l3Feed, hmiUrl, products, rework, close }
+    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, outbox, l3: l3Feed, hmiUrl, products, rework, codeFiles: codeFiles ?? null, close }
   } catch (err) {
     await close()
     throw err

@@ -37,7 +37,8 @@ export interface ConveyorOptions {
   failSafe?: boolean
 }
 
-interface Product { seq: number, code: string | null, position: number }
+/** A product on the conveyor; `reason`: why the controller rejected it, when its reject said (MQTT). */
+export interface Product { seq: number, code: string | null, position: number, reason?: string }
 
 export interface ConveyorStats {
   produced: number
@@ -111,9 +112,11 @@ export class Conveyor extends EventEmitter {
     // send it a reject any more.
     await this.#plc.start({
       state: (state, since) => this.#onState(state, since),
-      reject: seq => {
-        if (this.#onConveyor.some(p => p.seq === seq)) this.#rejects.add(seq)
-        else this.stats.rejectsUnknown++
+      reject: (seq, reason) => {
+        const p = this.#onConveyor.find(p => p.seq === seq)
+        if (p === undefined) { this.stats.rejectsUnknown++; return }
+        this.#rejects.add(seq)
+        if (reason !== undefined) p.reason = reason
       },
       accept: seq => {
         // an accept for a product already past the gate came too late: it was rejected there
