@@ -28,7 +28,7 @@ const EXPECTED: Record<PackKind, string | null> = {
   blank: 'UNREADABLE',
 }
 
-interface PackRecord { seq: number, kind: PackKind, code: string | null, fate?: 'shipped' | 'rejected', reason?: string }
+interface PackRecord { seq: number, kind: PackKind, code: string | null, fate?: 'shipped' | 'rejected', reason?: string, failSafe?: boolean, lateReject?: boolean }
 
 export interface PreappliedSummary {
   packs: number
@@ -38,6 +38,11 @@ export interface PreappliedSummary {
   rejectsAtGate: Record<string, number>
   /** Packs decided NO_RESULT (the camera's result too late): whatever their kind, the one reason the roll cannot foresee. */
   noResult: number
+  /**
+   * Packs the gate rejected on its own (fail-safe: no accept in time): those the controller had passed as good (their
+   * code PLC_REJECT in the store), and those whose reject came after the pack (its reason counted as the gate's).
+   */
+  failSafe: { goodPushedOff: number, rejectLate: number }
   /** Duplicates shipped because the first pack with their code was never read (NO_RESULT): the code was still free. */
   duplicatesShippedAfterNoResult: number
   /** Codes exported to the printing house: the job's, and the other product's. */
@@ -103,6 +108,14 @@ export class PrintingHouse {
       if (r === undefined) return
       r.fate = 'rejected'
       if (p.reason !== undefined) r.reason = p.reason
+      if (p.failSafe === true) r.failSafe = true
+    })
+    // the controller's reject came after the pack had gone: the gate had rejected it anyway (fail-safe)
+    conveyor.on('late-reject', (seq: number, reason: string | undefined) => {
+      const r = this.#packs.get(seq)
+      if (r === undefined || r.fate !== 'rejected' || r.reason !== undefined || reason === undefined) return
+      r.reason = reason
+      r.lateReject = true
     })
   }
 
@@ -122,6 +135,7 @@ export class PrintingHouse {
     let stillOn = 0
     let unexplained = 0
     let excused = 0
+    const failSafe = { goodPushedOff: 0, rejectLate: 0 }
     const packs = [...this.#packs.values()].sort((a, b) => a.seq - b.seq)
     for (const p of packs) {
       injected[p.kind]++
@@ -129,7 +143,14 @@ export class PrintingHouse {
       if (p.code !== null && earlier === undefined) first.set(p.code, p)
       if (p.fate === undefined) { stillOn++; continue }
       if (p.fate === 'rejected') {
-        if (p.reason === undefined) { unexplained++; continue }
+        if (p.reason === undefined) {
+          // pushed off by the gate's fail-safe after a good verdict: the controller learned it from the gate (PLC_REJECT)
+          const row = p.code === null ? undefined : byIdentity(p.code)
+          if (p.failSafe === true && row !== undefined && row.seq === p.seq && row.reason === 'PLC_REJECT') failSafe.goodPushedOff++
+          else unexplained++
+          continue
+        }
+        if (p.lateReject === true) failSafe.rejectLate++
         atGate[p.reason] = (atGate[p.reason] ?? 0) + 1
         if (p.reason !== 'NO_RESULT' && p.reason !== EXPECTED[p.kind]) bad.push(`seq ${p.seq} (${p.kind}) rejected ${p.reason}`)
         // a code this pack claimed (the store gave it this pack's number) was written off with it
@@ -159,7 +180,7 @@ export class PrintingHouse {
     for (const [share, kind] of asked) if (this.#shares[share] > 0 && injected[kind] === 0) violations.push(`the roll was to carry ${kind} packs and carried none`)
     return {
       violations,
-      summary: { packs: packs.length, injected, rejectsAtGate: atGate, noResult: atGate.NO_RESULT ?? 0, duplicatesShippedAfterNoResult: excused, handedOver: exported },
+      summary: { packs: packs.length, injected, rejectsAtGate: atGate, noResult: atGate.NO_RESULT ?? 0, failSafe, duplicatesShippedAfterNoResult: excused, handedOver: exported },
     }
   }
 

@@ -38,9 +38,9 @@ t.test('the check: every reject with its pack\'s reason, no code on two shipped 
   const rows = new Map<string, Partial<CodeRow>>()
   const byIdentity = (code: string) => rows.get(code) as CodeRow | undefined
   let seq = 0
-  const pack = (kind: string, code: string | null, fate: 'shipped' | 'rejected', reason?: string): void => {
+  const pack = (kind: string, code: string | null, fate: 'shipped' | 'rejected', reason?: string, failSafe?: boolean): void => {
     (house.roll.kinds as string[]).push(kind)
-    const p: Product = { seq: ++seq, code, position: 0, ...(reason === undefined ? {} : { reason }) }
+    const p: Product = { seq: ++seq, code, position: 0, ...(reason === undefined ? {} : { reason }), ...(failSafe === undefined ? {} : { failSafe }) }
     conveyor.emit('product', p)
     conveyor.emit(fate, p)
   }
@@ -51,15 +51,24 @@ t.test('the check: every reject with its pack\'s reason, no code on two shipped 
   rows.set('b', { seq: 4, state: 'DROPPED' })
   pack('good', 'b', 'rejected', 'LOW_GRADE')
   pack('blank', null, 'rejected', 'UNREADABLE')
-  const ok = house.check(byIdentity, { DUPLICATE_CODE: 1, FOREIGN_CODE: 1, LOW_GRADE: 1, UNREADABLE: 1 }, { job: 0, other: 0 })
+  // seq 6: passed as good, its accept too late: the gate's fail-safe pushed it off, the controller wrote it off
+  rows.set('c', { seq: 6, state: 'DROPPED', reason: 'PLC_REJECT' })
+  pack('good', 'c', 'rejected', undefined, true)
+  // seq 7: its reject came after it had gone; the gate had rejected it anyway
+  pack('foreign', 'y', 'rejected', undefined, true)
+  conveyor.emit('late-reject', 7, 'FOREIGN_CODE')
+  const ok = house.check(byIdentity, { DUPLICATE_CODE: 1, FOREIGN_CODE: 2, LOW_GRADE: 1, UNREADABLE: 1 }, { job: 0, other: 0 })
   t.same(ok.violations.filter(v => !v.startsWith('the roll was to carry')), [], 'a clean run')
-  t.same(ok.summary.rejectsAtGate, { DUPLICATE_CODE: 1, FOREIGN_CODE: 1, LOW_GRADE: 1, UNREADABLE: 1 })
+  t.same(ok.summary.rejectsAtGate, { DUPLICATE_CODE: 1, FOREIGN_CODE: 2, LOW_GRADE: 1, UNREADABLE: 1 })
+  t.same(ok.summary.failSafe, { goodPushedOff: 1, rejectLate: 1 })
 
   pack('other-gtin', 'o', 'rejected', 'FOREIGN_CODE') // should have been WRONG_CODE
   pack('duplicate', 'a', 'shipped') // its first pack was read: a second pack with the code went out
-  const bad = house.check(byIdentity, { DUPLICATE_CODE: 2, FOREIGN_CODE: 2, LOW_GRADE: 1, UNREADABLE: 1 }, { job: 0, other: 0 })
-  t.match(bad.violations.join('\n'), /seq 6 \(other-gtin\) rejected FOREIGN_CODE/)
-  t.match(bad.violations.join('\n'), /seq 7 \(duplicate\) shipped/)
-  t.match(bad.violations.join('\n'), /went out on two packs \(seq 1 and 7\)/)
+  pack('good', 'd', 'rejected', undefined, true) // pushed off, and the controller never heard of it
+  const bad = house.check(byIdentity, { DUPLICATE_CODE: 2, FOREIGN_CODE: 3, LOW_GRADE: 1, UNREADABLE: 1 }, { job: 0, other: 0 })
+  t.match(bad.violations.join('\n'), /seq 8 \(other-gtin\) rejected FOREIGN_CODE/)
+  t.match(bad.violations.join('\n'), /seq 9 \(duplicate\) shipped/)
+  t.match(bad.violations.join('\n'), /went out on two packs \(seq 1 and 9\)/)
+  t.match(bad.violations.join('\n'), /1 packs rejected at the gate without a reason/)
   t.match(bad.violations.join('\n'), /DUPLICATE_CODE: the controller counted 2 rejects, the gate received 1/)
 })
