@@ -405,7 +405,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
       this.#o.alarms.raise({ code: 'CODE_OF_OTHER_ITEM', source: r.camera, params: { owner: owner.seq, seq: item.seq }, detail: { seq: item.seq, owner: owner.seq, preapplied: true } })
       return this.#decide(item, 'DUPLICATE_CODE', r.grade)
     }
-    const row = this.#o.pool.findByIdentity(r.code.split('\u001d')[0] as string)
+    const row = this.#o.pool.readCheck(r.code.split('\u001d')[0] as string)
     if (row === undefined || row.code !== r.code || row.gtin !== job.reads.gtin) return this.#decide(item, row === undefined || row.code !== r.code ? 'FOREIGN_CODE' : 'WRONG_CODE', r.grade)
     if (row.state !== 'HANDED_OVER') return this.#decide(item, row.state === 'AVAILABLE' || row.state === 'SENT' ? 'FOREIGN_CODE' : 'DUPLICATE_CODE', r.grade)
     item.codeId = row.id
