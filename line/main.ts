@@ -196,7 +196,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const byMode = printersByMode(config.printers, printers)
     const claimedByJob = claimedCounter(db)
     const mode = new JobModes(lineModes(config.printers, config.cameras).map(kind => kind === 'preapplied'
-      ? new PreappliedMode({ claimed: claimedByJob })
+      ? new PreappliedMode({ claimed: claimedByJob, claims: () => tracker.counters.printed })
       : new DirectMode({
         kind, printers: byMode[kind], feeder: new Feeder({ pool, printers: byMode[kind], log: log.child({ module: 'feeder', mode: kind }), alarms }),
       })))
