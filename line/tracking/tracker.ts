@@ -65,6 +65,11 @@ interface Item {
   lateCode: string | null
   /** Order of creation: items are forgotten oldest first, whatever their numbers (the PLC may restart its count). */
   order: number
+  /**
+   * Its verdict's store write is done (or it had no code). Pre-applied, an item is forgotten only then: the duplicate
+   * check asks memory, then the store, and one of them must know that its code is taken.
+   */
+  stored: boolean
 }
 
 /** One event of the head's stream, in the order of the products under it. `lost`: printed, confirmation lost. */
@@ -225,7 +230,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
 
   #newItem (seq: number, now: number): void {
     this.#lastSeq = seq
-    const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false, pairNo: -1, resynced: false, lateCode: null, order: this.#order++ }
+    const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false, pairNo: -1, resynced: false, lateCode: null, order: this.#order++, stored: false }
     const early = this.#earlyResults.get(seq)
     if (early !== undefined) { this.#earlyResults.delete(seq); item.result = early.r }
     this.#items.set(seq, item)
@@ -464,9 +469,10 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
       }
     }
     // forget decided items created long before the newest (Map order is creation order)
+    // (pre-applied: once their verdict is in the store, which the duplicate check asks when memory has forgotten)
     for (const [seq, item] of this.#items) {
       if (item.order > this.#order - 2000) break
-      if (item.decided) this.#forget(seq, item)
+      if (item.decided && (item.stored || !this.#reading)) this.#forget(seq, item)
     }
   }
 
@@ -558,6 +564,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
         ? this.#o.pool.transition({ ids: [id], to: 'VERIFIED', seq: item.seq, jobId: this.#job?.id as number, printer: item.result?.camera ?? 'camera', ...(grade === null ? {} : { grade }) })
         : this.#o.pool.markVerified([id], grade ?? undefined)
       this.#track((item.printed ?? Promise.resolve()).then(verified).then(() => {
+        item.stored = true
         this.counters.verified++
         this.emit('good', { id, code: item.code as string, seq: item.seq, grade: grade as Grade } satisfies GoodUnit)
         this.emit('item', event)
@@ -585,7 +592,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
         : this.#o.pool.markDefect([item.codeId as number], reason))
     // Persist first, then tell the PLC; if the store fails the item is still rejected (fail safe).
     this.#track(persist.catch(err => { this.#o.log.error({ err, seq: item.seq }, 'defect transition failed') })
-      .then(() => this.#o.plc.reject(item.seq, reason))
+      .then(() => { item.stored = true; return this.#o.plc.reject(item.seq, reason) })
       .catch(err => {
         this.#o.alarms.raise({ code: 'REJECT_NOT_SENT', source: 'plc', params: { seq: item.seq }, detail: { seq: item.seq, error: String(err) } })
         this.emit('fault', { kind: 'broker', message: { ru: 'Нет связи с ПЛК для отбраковки', en: 'cannot reach the PLC to reject' } })
