@@ -80,7 +80,12 @@ export default {
       for (const e of expected) want[e] = (want[e] ?? 0) + 1
 
       const alarms = new AlarmBook(db, { clock, log })
-      const tracker = new Tracker({ pool, clock, log, alarms, plc: { reject: async () => {} }, rejectDistance: 1_000_000, resultTimeoutMs: 60_000, printTimeoutMs: 60_000, maxConsecutiveRejects: 1_000_000 })
+      // The tracker's deadlines follow the pitch it measures between triggers. Products come here in bursts of 100
+      // in the same millisecond: on the wall clock the pitch falls to nothing, and a pack whose read comes a
+      // millisecond after its trigger would be overdue. Its clock steps one millisecond per product instead.
+      let seq = 0
+      const lineClock = { now: () => seq }
+      const tracker = new Tracker({ pool, clock: lineClock, log, alarms, plc: { reject: async () => {} }, rejectDistance: 1_000_000, resultTimeoutMs: 60_000, printTimeoutMs: 60_000, maxConsecutiveRejects: 1_000_000 })
       const aggregator = new Aggregator({ db, pool, clock, log, alarms, companyPrefix: '4600000', extensionDigit: 0 })
       tracker.setJob({ id: 1, minGrade: 'C', reads: { gtin: GTIN } })
       aggregator.setJob({ id: 1, gtin: GTIN, batch: 'B', unitsPerBox: 12, boxesPerPallet: 40 })
@@ -97,7 +102,6 @@ export default {
       eld.enable()
       const cpu0 = process.cpuUsage()
       const t0 = nowMs()
-      let seq = 0
       while (seq < total) {
         for (let k = 0; k < BURST && seq < total; k++) {
           const code = reads[seq] as string | null
