@@ -128,7 +128,13 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const trueApi = await startTrueApiEmulator({ port: 0 })
   // rework: GIS MT must know what the OMS passed on (applied codes), and aggregation goes as its documents
   if (sc.rework !== undefined) passOmsReportsToTrueApi(oms, trueApi)
-  const pool = sc.pool ?? { lowWatermarkCodes: sc.quantity + 500, targetCodes: sc.quantity + 1000, lowWatermarkMinutes: 1e-6, targetMinutes: 1e-6 }
+  const rejectDistance = 12
+  // pre-applied: the packs come printed from this printing house's roll, whose codes the pool must hold first
+  const house = sc.marking === 'preapplied'
+    ? new PrintingHouse({ gtin: GTIN, quantity: sc.quantity, rejectDistance, shares: sc.roll ?? { duplicate: 0, foreign: 0, otherGtin: 0, unreadable: 0, blank: 0, seed: 11 } })
+    : null
+  const codesNeeded = house?.rollSize ?? sc.quantity
+  const pool = sc.pool ?? { lowWatermarkCodes: codesNeeded + 500, targetCodes: codesNeeded + 1000, lowWatermarkMinutes: 1e-6, targetMinutes: 1e-6 }
   const base = validateConfig({
     site: 'sim', line: sc.name,
     store: { path: join(dir, 'line.db'), synchronous: 'FULL' },
@@ -148,7 +154,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     // the camera timeout is on the controller's clock: scaled so that it stays 1.5 s of real time
     cameras: [{ id: 'cam-1', role: 'unit', distance: 2, resultTimeoutMs: Math.round(1500 * rate) }],
     plc: {
-      rejectDistance: 12, maxConsecutiveRejects: 6,
+      rejectDistance, maxConsecutiveRejects: 6,
       // the heartbeats and their timeout are real time on either side (timers), whatever the clock rate
       transport: sc.plc === 'modbus' ? { kind: 'modbus-tcp', host: '127.0.0.1', port: await freePort() } : { kind: 'mqtt' },
     },
@@ -158,10 +164,6 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   // a camera's late results are simulated milliseconds too (its timers run in real ones)
   const lateMs = sc.camera.faults?.lateMs
   const camera = lateMs === undefined ? sc.camera : { ...sc.camera, faults: { ...sc.camera.faults, lateMs: [realMs(lateMs[0]), realMs(lateMs[1])] as [number, number] } }
-  // pre-applied: the packs come printed from this printing house's roll
-  const house = sc.marking === 'preapplied'
-    ? new PrintingHouse({ gtin: GTIN, quantity: sc.quantity, rejectDistance: base.plc.rejectDistance, shares: sc.roll ?? { duplicate: 0, foreign: 0, otherGtin: 0, unreadable: 0, blank: 0, seed: 11 } })
-    : null
   const { world, config: withDevices } = await SimWorld.devices(base, { camera, now: simNow, ...(house === null ? {} : { roll: house.roll }) })
   const users = [...withDevices.broker.users, { username: 'controller', password: 'controller-sim', role: 'controller' as const }]
   const persistencePath = join(dir, 'broker.db')
