@@ -89,6 +89,8 @@ export interface LineHandle {
   products: ProductCatalogue
   /** Rework of boxes and pallets GIS MT holds (docs/rework.md). */
   rework: ReworkService
+  /** Codes files: exports for a printing house, imports (docs/codes-files.md); null for a store in memory. */
+  codeFiles: CodeFiles | null
   close(): Promise<void>
 }
 
@@ -205,7 +207,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const byMode = printersByMode(config.printers, printers)
     const claimedByJob = claimedCounter(db)
     const mode = new JobModes(lineModes(config.printers, config.cameras).map(kind => kind === 'preapplied'
-      ? new PreappliedMode({ claimed: claimedByJob })
+      ? new PreappliedMode({ claimed: claimedByJob, claims: () => tracker.counters.printed })
       : new DirectMode({
         kind, printers: byMode[kind], feeder: new Feeder({ pool, printers: byMode[kind], log: log.child({ module: 'feeder', mode: kind }), alarms }),
       })))
@@ -390,7 +392,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const hmiUrl = await hmi.listen()
     closers.push(() => hmi.close())
     log.info({ site: config.site, line: config.line, recovered: recovered.length, hmi: hmiUrl }, 'line controller started')
-    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, outbox, l3: l3Feed, hmiUrl, products, rework, close }
+    return { config, runtime, pool, db, log, mqtt, broker, printers, recovered, replenisher, outbox, l3: l3Feed, hmiUrl, products, rework, codeFiles: codeFiles ?? null, close }
   } catch (err) {
     await close()
     throw err

@@ -23,7 +23,7 @@ const profile = profileIdx >= 0 ? args[profileIdx + 1] : undefined
 const profilerIdx = args.indexOf('--profiler')
 const profilerArg = profilerIdx >= 0 ? args[profilerIdx + 1] : undefined
 const available = readdirSync(benchDir).filter(f => f.endsWith('.ts')).map(f => f.slice(0, -3)).sort()
-const ORDER = ['pool', 'emission', 'printers', 'plc', 'verifiers', 'line', 'reports', 'hmi', 'scaling']
+const ORDER = ['pool', 'emission', 'printers', 'plc', 'verifiers', 'line', 'preapplied', 'reports', 'hmi', 'scaling']
 available.sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99))
 const wanted = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--profile' && args[i - 1] !== '--profiler')
 

@@ -13,6 +13,14 @@ import { DEFAULT_TIMINGS, type LineTimings } from '../line/timings.ts'
 
 export type ChildRequest = { id: number, op: 'command', cmd: string } | { id: number, op: 'status' } | { id: number, op: 'close' }
   | { id: number, op: 'rework', what: ReworkOp, index: number } | { id: number, op: 'settled' }
+  | { id: number, op: 'codes', codes: CodesOp }
+
+/**
+ * Codes files as the engineer handles them at the panel (docs/codes-files.md): an export for the printing house
+ * (the codes become HANDED_OVER), or an import of a file the plant got elsewhere.
+ */
+export type CodesOp = { what: 'export', gtin: string, count: number, exportId: string }
+  | { what: 'import', path: string, gtin: string, group: string }
 
 /** A rework the scenario runner asks for (docs/rework.md), on the `index`-th closed box (or pallet). */
 export type ReworkOp = 'repack' | 'take-out' | 'return' | 'samples' | 'scrap' | 'pallet'
@@ -99,12 +107,25 @@ async function rework (what: ReworkOp, index: number): Promise<unknown> {
   return await line.rework.reworkBox({ sscc, take: [{ code: units[0] as string, ...(what === 'return' ? { fate: 'return' as const } : { fate: 'drop' as const, reason: 'REMOVED' }) }] }, 'sim-engineer')
 }
 
+/** An export's file (what the printing house prints from), or an import's block. */
+async function codes (op: CodesOp): Promise<unknown> {
+  const files = line.codeFiles
+  if (files === null) return { ok: false, reason: { en: 'no codes files with a store in memory' } }
+  if (op.what === 'export') {
+    const r = await files.exportCodes({ gtin: op.gtin, count: op.count, exportId: op.exportId }, 'sim-engineer')
+    return { ok: true, path: r.path, count: r.manifest.count }
+  }
+  const r = await files.importFile({ path: op.path, gtin: op.gtin, group: op.group }, 'sim-engineer')
+  return { ok: true, blockId: r.blockId }
+}
+
 process.on('message', (m: ChildRequest) => {
   const reply = (body: unknown): void => { process.send?.({ id: m.id, body }) }
   if (m.op === 'status') reply(status())
   else if (m.op === 'command') line.runtime.command(m.cmd, 'operator').then(reply, err => reply({ ok: false, reason: { en: String(err) } }))
   else if (m.op === 'rework') rework(m.what, m.index).then(reply, err => reply({ ok: false, reason: { en: String(err) } }))
   else if (m.op === 'settled') reply(settled())
+  else if (m.op === 'codes') codes(m.codes).then(reply, err => reply({ ok: false, reason: { en: String(err) } }))
   else if (m.op === 'close') line.close().then(() => { reply({ closed: true }); setTimeout(() => process.exit(0), 50) }, () => process.exit(1))
 })
 // the runner is gone (it crashed or was stopped): nobody will stop this controller, so it stops itself

@@ -24,8 +24,11 @@ export interface WorldOptions {
   head?: ModbusHeadSimOptions
   seed?: number
   now?: () => number
-  /** The pre-applied mode (docs/modes.md): the packs come printed, each with the next code of this roll. */
-  roll?: ConveyorHead
+  /**
+   * The pre-applied mode (docs/modes.md): the packs come printed, each with the next code of this roll; a code the
+   * roll says is not `legible` (a smudged print) is on its pack, but the unit cameras read nothing there.
+   */
+  roll?: ConveyorHead & { legible?(code: string): boolean }
 }
 
 /** Logins the simulated PLC and cameras use on the line's broker. */
@@ -102,7 +105,8 @@ export class SimWorld {
       head,
       cameras: config.cameras.filter(c => c.role === 'unit').map(c => {
         const sim = this.cameras.get(c.id) as SimCamera
-        return { id: c.id, distance: c.distance, trigger: (seq: number, printed: string | null, ts?: number) => sim.trigger(seq, printed, ts) }
+        const legible = (code: string | null): string | null => code !== null && preapplied && this.#o.roll?.legible?.(code) === false ? null : code
+        return { id: c.id, distance: c.distance, trigger: (seq: number, printed: string | null, ts?: number) => sim.trigger(seq, legible(printed), ts) }
       }),
       rejectDistance: config.plc.rejectDistance,
       failSafe: config.plc.failSafe,

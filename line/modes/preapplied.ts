@@ -12,11 +12,20 @@ export class PreappliedMode implements LineMode {
   readonly appliers: readonly Printer[] = []
   readonly devices: readonly Printer[] = []
   readonly #claimed: (jobId: number) => number
-  #job: { id: number, quantity: number } | null = null
+  readonly #claims: (() => number) | undefined
+  /** The store's count at setJob, and the line's claims then: `exhausted` asks the store only when it may say yes. */
+  #job: { id: number, quantity: number, base: number, mark: number } | null = null
 
-  /** `claimed`: how many codes the job has taken so far (read on its products, good or rejected), from the store. */
-  constructor (options: { claimed: (jobId: number) => number }) {
+  /**
+   * `claimed`: how many codes the job has taken so far (read on its products, good or rejected), from the store — a
+   * count over the job's codes, milliseconds for a large job, and `exhausted` runs on every runtime tick. `claims`:
+   * the codes the line has claimed so far, whatever the job (the tracker's tally, counted when a read is claimed,
+   * before its store write); it only grows faster than the store's count, so while the job's base plus the claims
+   * since setJob stay below its quantity, the store need not be asked.
+   */
+  constructor (options: { claimed: (jobId: number) => number, claims?: () => number }) {
     this.#claimed = options.claimed
+    this.#claims = options.claims
   }
 
   /** Nothing is taken from the pool's available codes: no pool level to watch. */
@@ -24,7 +33,9 @@ export class PreappliedMode implements LineMode {
 
   setJob (job: { id: number, gtin: string, budget: number, quantity?: number } | null): void {
     // `budget` is the quantity less the codes already claimed; the quantity is what the completion counts against
-    this.#job = job === null ? null : { id: job.id, quantity: job.quantity ?? job.budget + this.#claimed(job.id) }
+    if (job === null) { this.#job = null; return }
+    const base = this.#claimed(job.id)
+    this.#job = { id: job.id, quantity: job.quantity ?? job.budget + base, base, mark: this.#claims?.() ?? 0 }
   }
 
   connect (_sink: MarkSink): void {}
@@ -36,7 +47,9 @@ export class PreappliedMode implements LineMode {
 
   exhausted (): boolean {
     const job = this.#job
-    return job !== null && this.#claimed(job.id) >= job.quantity
+    if (job === null) return false
+    if (this.#claims !== undefined && job.base + this.#claims() - job.mark < job.quantity) return false
+    return this.#claimed(job.id) >= job.quantity
   }
 
   close (): void {}

@@ -158,6 +158,7 @@ export class CodePool {
     level: Statement
     byId: Statement
     byIdentity: Statement
+    readCheck: Statement
     audit: Statement
   }
 
@@ -187,6 +188,7 @@ export class CodePool {
       level: db.prepare('SELECT count(*) AS n FROM codes WHERE state = 0 AND gtin = ? AND expires_at > ?'),
       byId: db.prepare('SELECT * FROM codes WHERE id = ?'),
       byIdentity: db.prepare('SELECT * FROM codes WHERE identity = ?'),
+      readCheck: db.prepare('SELECT id, code, gtin, state FROM codes WHERE identity = ?'),
       audit: db.prepare('INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)'),
     }
   }
@@ -457,6 +459,15 @@ export class CodePool {
   findByIdentity (identity: string): CodeRow | undefined {
     const r = this.#st.byIdentity.get(identity) as RawRow | undefined
     return r === undefined ? undefined : toRow(r)
+  }
+
+  /**
+   * What the pre-applied check needs of a code read on a pack (docs/modes.md): its id, full code, GTIN and state.
+   * Runs once per pack on the line's loop; the whole row (`findByIdentity`) costs two to three times as much.
+   */
+  readCheck (identity: string): { id: number, code: string, gtin: string, state: CodeStateName } | undefined {
+    const r = this.#st.readCheck.get(identity) as { id: number, code: string, gtin: string, state: number } | undefined
+    return r === undefined ? undefined : { id: r.id, code: r.code, gtin: r.gtin, state: stateName(r.state) }
   }
 
   /** Counts per GTIN and state against what was imported: the invariant emitted = Σ states must hold. */

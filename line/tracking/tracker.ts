@@ -66,6 +66,11 @@ interface Item {
   lateCode: string | null
   /** Order of creation: items are forgotten oldest first, whatever their numbers (the PLC may restart its count). */
   order: number
+  /**
+   * Its verdict's store write is done (or it had no code). Pre-applied, an item is forgotten only then: the duplicate
+   * check asks memory, then the store, and one of them must know that its code is taken.
+   */
+  stored: boolean
 }
 
 /** One event of the head's stream, in the order of the products under it. `lost`: printed, confirmation lost. */
@@ -260,7 +265,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
 
   #newItem (seq: number, now: number): void {
     this.#lastSeq = seq
-    const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false, pairNo: -1, resynced: false, lateCode: null, order: this.#order++ }
+    const item: Item = { seq, triggeredAt: now, codeId: null, code: null, printed: null, result: null, decided: false, pairNo: -1, resynced: false, lateCode: null, order: this.#order++, stored: false }
     const early = this.#earlyResults.get(seq)
     if (early !== undefined) { this.#earlyResults.delete(seq); item.result = early.r }
     this.#items.set(seq, item)
@@ -447,7 +452,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
       this.#o.alarms.raise({ code: 'CODE_OF_OTHER_ITEM', source: r.camera, params: { owner: owner.seq, seq: item.seq }, detail: { seq: item.seq, owner: owner.seq, preapplied: true } })
       return this.#decide(item, 'DUPLICATE_CODE', r.grade)
     }
-    const row = this.#o.pool.findByIdentity(r.code.split('\u001d')[0] as string)
+    const row = this.#o.pool.readCheck(r.code.split('\u001d')[0] as string)
     if (row === undefined || row.code !== r.code || row.gtin !== job.reads.gtin) return this.#decide(item, row === undefined || row.code !== r.code ? 'FOREIGN_CODE' : 'WRONG_CODE', r.grade)
     if (row.state !== 'HANDED_OVER') return this.#decide(item, row.state === 'AVAILABLE' || row.state === 'SENT' ? 'FOREIGN_CODE' : 'DUPLICATE_CODE', r.grade)
     item.codeId = row.id
@@ -506,9 +511,10 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
       }
     }
     // forget decided items created long before the newest (Map order is creation order)
+    // (pre-applied: once their verdict is in the store, which the duplicate check asks when memory has forgotten)
     for (const [seq, item] of this.#items) {
       if (item.order > this.#order - 2000) break
-      if (item.decided) this.#forget(seq, item)
+      if (item.decided && (item.stored || !this.#reading)) this.#forget(seq, item)
     }
   }
 
@@ -601,6 +607,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
         ? this.#o.pool.transition({ ids: [id], to: 'VERIFIED', seq: item.seq, jobId: this.#job?.id as number, printer: item.result?.camera ?? 'camera', ...(grade === null ? {} : { grade }) })
         : this.#o.pool.markVerified([id], grade ?? undefined)
       this.#track((item.printed ?? Promise.resolve()).then(verified).then(() => {
+        item.stored = true
         this.counters.verified++
         this.emit('good', { id, code: item.code as string, seq: item.seq, grade: grade as Grade } satisfies GoodUnit)
         this.emit('item', event)
@@ -628,7 +635,7 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
         : this.#o.pool.markDefect([item.codeId as number], reason))
     // Persist first, then tell the PLC; if the store fails the item is still rejected (fail safe).
     this.#track(persist.catch(err => { this.#o.log.error({ err, seq: item.seq }, 'defect transition failed') })
-      .then(() => this.#o.plc.reject(item.seq, reason))
+      .then(() => { item.stored = true; return this.#o.plc.reject(item.seq, reason) })
       .catch(err => {
         this.#o.alarms.raise({ code: 'REJECT_NOT_SENT', source: 'plc', params: { seq: item.seq }, detail: { seq: item.seq, error: String(err) } })
         this.emit('fault', { kind: 'broker', message: { ru: 'Нет связи с ПЛК для отбраковки', en: 'cannot reach the PLC to reject' } })

@@ -37,7 +37,11 @@ export interface ConveyorOptions {
   failSafe?: boolean
 }
 
-interface Product { seq: number, code: string | null, position: number }
+/**
+ * A product on the conveyor; `reason`: why the controller rejected it, when its reject said (MQTT); `failSafe`:
+ * rejected at the gate because neither a reject nor an accept had come for it (fail-safe verdicts).
+ */
+export interface Product { seq: number, code: string | null, position: number, reason?: string, failSafe?: boolean }
 
 export interface ConveyorStats {
   produced: number
@@ -63,7 +67,7 @@ export interface ConveyorStats {
 /** Pitches made at once to catch up with the clock after a late timer; more than this is a stall, not jitter. */
 const MAX_CATCH_UP = 3
 
-/** Events: 'product' (Product), 'shipped' (Product), 'rejected' (Product). */
+/** Events: 'product' (Product), 'shipped' (Product), 'rejected' (Product), 'late-reject' (seq, reason): a reject for a product already past the gate. */
 export class Conveyor extends EventEmitter {
   readonly #o: ConveyorOptions
   readonly #plc: PlcPort
@@ -111,9 +115,11 @@ export class Conveyor extends EventEmitter {
     // send it a reject any more.
     await this.#plc.start({
       state: (state, since) => this.#onState(state, since),
-      reject: seq => {
-        if (this.#onConveyor.some(p => p.seq === seq)) this.#rejects.add(seq)
-        else this.stats.rejectsUnknown++
+      reject: (seq, reason) => {
+        const p = this.#onConveyor.find(p => p.seq === seq)
+        if (p === undefined) { this.stats.rejectsUnknown++; this.emit('late-reject', seq, reason); return }
+        this.#rejects.add(seq)
+        if (reason !== undefined) p.reason = reason
       },
       accept: seq => {
         // an accept for a product already past the gate came too late: it was rejected there
@@ -208,7 +214,9 @@ export class Conveyor extends EventEmitter {
     while (this.#onConveyor.length > 0 && (this.#onConveyor[0] as Product).position >= this.#o.rejectDistance) {
       const p = this.#onConveyor.shift() as Product
       const accepted = this.#accepts.delete(p.seq)
-      const rejected = this.#rejects.delete(p.seq) || (this.#o.failSafe === true && !accepted)
+      const asked = this.#rejects.delete(p.seq)
+      const rejected = asked || (this.#o.failSafe === true && !accepted)
+      if (rejected && !asked) p.failSafe = true
       this.#plc.gate(p.seq, rejected)
       if (rejected) {
         this.stats.rejected++

@@ -7,7 +7,8 @@ import type { MqttClient } from 'mqtt'
 export interface PlcPortHandlers {
   /** The controller's PackML state by name; `since` when the transport carries it (an older one is stale). */
   state(state: string, since?: number): void
-  reject(seq: number): void
+  /** `reason`: the controller's reason, when the transport carries it (MQTT does, docs/plc-mqtt.md). */
+  reject(seq: number, reason?: string): void
   accept(seq: number): void
   /** The controller is gone (or the link to it): stop the infeed, reject everything on the conveyor. */
   lost(): void
@@ -45,7 +46,8 @@ export class MqttPlcPort implements PlcPort {
           const m = JSON.parse(payload.toString()) as { state: string, since?: number }
           h.state(m.state, typeof m.since === 'number' ? m.since : undefined)
         } else if (topic === this.#topics.reject) {
-          h.reject((JSON.parse(payload.toString()) as { seq: number }).seq)
+          const m = JSON.parse(payload.toString()) as { seq: number, reason?: unknown }
+          h.reject(m.seq, typeof m.reason === 'string' ? m.reason : undefined)
         } else if (topic === this.#topics.accept) {
           h.accept((JSON.parse(payload.toString()) as { seq: number }).seq)
         }

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { ChildRequest, ChildStatus, ReworkOp, Settled } from '../line-child.ts'
+import type { ChildRequest, ChildStatus, CodesOp, ReworkOp, Settled } from '../line-child.ts'
 
 const CHILD = join(import.meta.dirname, '..', 'line-child.ts')
 
@@ -57,7 +57,7 @@ export class ControllerProcess {
     } catch { return undefined }
   }
 
-  #ask (req: { op: ChildRequest['op'], cmd?: string, what?: ReworkOp, index?: number }, timeoutMs = 15_000): Promise<unknown> {
+  #ask (req: { op: ChildRequest['op'], cmd?: string, what?: ReworkOp, index?: number, codes?: CodesOp }, timeoutMs = 15_000): Promise<unknown> {
     if (this.#exited) return Promise.resolve(undefined)
     const id = this.#next++
     return new Promise(resolve => {
@@ -77,6 +77,11 @@ export class ControllerProcess {
   /** A rework by the simulated engineer (docs/rework.md): the line's answer, or undefined when it does not answer. */
   async rework (what: ReworkOp, index: number): Promise<{ ok: boolean, reason?: { en: string } } | undefined> {
     return await this.#ask({ op: 'rework', what, index }, 60_000) as { ok: boolean, reason?: { en: string } } | undefined
+  }
+
+  /** A codes file exported for the printing house (its path) or imported (docs/codes-files.md). */
+  async codes (op: CodesOp): Promise<{ ok: boolean, path?: string, count?: number, reason?: { en: string } } | undefined> {
+    return await this.#ask({ op: 'codes', codes: op }, 60_000) as { ok: boolean, path?: string, count?: number, reason?: { en: string } } | undefined
   }
 
   /** What is not through yet after a rework. */

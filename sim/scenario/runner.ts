@@ -23,6 +23,7 @@ import { SimWorld } from '../world.ts'
 import { REJECT_REASONS, VERIFIED_DEFECTS } from '../../line/domain/reasons.ts'
 import type { ConveyorStats } from '../line/conveyor.ts'
 import { ControllerProcess } from './controller.ts'
+import { PrintingHouse, type PreappliedSummary } from './printing-house.ts'
 import type { Scenario, ScenarioFault } from './schema.ts'
 
 const GTIN = '04601653030046'
@@ -70,6 +71,8 @@ export interface ScenarioSummary {
   store: Record<string, number> | undefined
   physical: { produced: number, shipped: number, rejected: number, unmarked: number, prints: number, extraPrints: number, lostTriggers: number }
   oms: { utilised: number, dropped: number, aggregatedUnits: number }
+  /** The pre-applied job (marking: preapplied): what the roll put on the packs and why the rejects were rejected. */
+  preapplied?: PreappliedSummary
   /** The rework operations after the job (scenarios with `rework:`), and what GIS MT held at the end. */
   rework?: { ops: Array<{ op: string, ok: boolean, reason?: string }>, aggregatesHeld: number, disaggregations: number }
   powerCuts: number
@@ -125,7 +128,13 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const trueApi = await startTrueApiEmulator({ port: 0 })
   // rework: GIS MT must know what the OMS passed on (applied codes), and aggregation goes as its documents
   if (sc.rework !== undefined) passOmsReportsToTrueApi(oms, trueApi)
-  const pool = sc.pool ?? { lowWatermarkCodes: sc.quantity + 500, targetCodes: sc.quantity + 1000, lowWatermarkMinutes: 1e-6, targetMinutes: 1e-6 }
+  const rejectDistance = 12
+  // pre-applied: the packs come printed from this printing house's roll, whose codes the pool must hold first
+  const house = sc.marking === 'preapplied'
+    ? new PrintingHouse({ gtin: GTIN, quantity: sc.quantity, rejectDistance, shares: sc.roll ?? { duplicate: 0, foreign: 0, otherGtin: 0, unreadable: 0, blank: 0, seed: 11 } })
+    : null
+  const codesNeeded = house?.rollSize ?? sc.quantity
+  const pool = sc.pool ?? { lowWatermarkCodes: codesNeeded + 500, targetCodes: codesNeeded + 1000, lowWatermarkMinutes: 1e-6, targetMinutes: 1e-6 }
   const base = validateConfig({
     site: 'sim', line: sc.name,
     store: { path: join(dir, 'line.db'), synchronous: 'FULL' },
@@ -136,25 +145,26 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     // statuses asked for every second, and retries after an outage at most a minute apart (simulated clock)
     reports: { aggregationVia: sc.rework === undefined ? 'oms' : 'true-api', window: 500, pollIntervalMs: 1000, retryBaseMs: 1000, retryMaxMs: 60_000 },
     printers: [
-      sc.marking === 'label'
+      // pre-applied: nothing on the line prints units (docs/modes.md)
+      ...(sc.marking === 'preapplied' ? [] : [sc.marking === 'label'
         ? { id: UNIT_LABEL, driver: 'zpl-label', role: 'unit', applicator: true, transport: { kind: 'tcp', port: 0 }, bufferDepth: 4, statusIntervalMs: 1000 }
-        : { id: 'head-1', driver: 'modbus-head', transport: { kind: 'tcp', port: 0 }, bufferDepth: 32, pollIntervalMs: 10 },
+        : { id: 'head-1', driver: 'modbus-head', transport: { kind: 'tcp', port: 0 }, bufferDepth: 32, pollIntervalMs: 10 }]),
       { id: 'box-label', driver: 'zpl-label', role: 'box', transport: { kind: 'tcp', port: 0 } },
     ],
     // the camera timeout is on the controller's clock: scaled so that it stays 1.5 s of real time
     cameras: [{ id: 'cam-1', role: 'unit', distance: 2, resultTimeoutMs: Math.round(1500 * rate) }],
     plc: {
-      rejectDistance: 12, maxConsecutiveRejects: 6,
+      rejectDistance, maxConsecutiveRejects: 6,
       // the heartbeats and their timeout are real time on either side (timers), whatever the clock rate
       transport: sc.plc === 'modbus' ? { kind: 'modbus-tcp', host: '127.0.0.1', port: await freePort() } : { kind: 'mqtt' },
     },
     hmi: { host: '127.0.0.1', port: 0 },
-    job: { group: 'water', gtin: GTIN, batch: `SIM-${sc.name}`, productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: sc.quantity, unitsPerBox: sc.unitsPerBox, boxesPerPallet: sc.boxesPerPallet, minGrade: 'C', unitsPerMinute: sc.unitsPerMinute, ...(sc.marking === 'label' ? { mode: 'label' as const } : {}) },
+    job: { group: 'water', gtin: GTIN, batch: `SIM-${sc.name}`, productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: sc.quantity, unitsPerBox: sc.unitsPerBox, boxesPerPallet: sc.boxesPerPallet, minGrade: 'C', unitsPerMinute: sc.unitsPerMinute, ...(sc.marking === 'head' ? {} : { mode: sc.marking }) },
   })
   // a camera's late results are simulated milliseconds too (its timers run in real ones)
   const lateMs = sc.camera.faults?.lateMs
   const camera = lateMs === undefined ? sc.camera : { ...sc.camera, faults: { ...sc.camera.faults, lateMs: [realMs(lateMs[0]), realMs(lateMs[1])] as [number, number] } }
-  const { world, config: withDevices } = await SimWorld.devices(base, { camera, now: simNow })
+  const { world, config: withDevices } = await SimWorld.devices(base, { camera, now: simNow, ...(house === null ? {} : { roll: house.roll }) })
   const users = [...withDevices.broker.users, { username: 'controller', password: 'controller-sim', role: 'controller' as const }]
   const persistencePath = join(dir, 'broker.db')
   let broker: EmbeddedBroker | null = await startBroker({ site: base.site, line: base.line, port: 0, users, persistencePath })
@@ -213,8 +223,14 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     world.conveyor!.runOnClock(sc.unitsPerMinute, rate)
     conveyorFrom = { real: Date.now(), pitches: world.conveyor!.stats.pitches }
     const poll = async (): Promise<ChildStatus | undefined> => { const s = await ctl.status(); if (s !== undefined) { last = s; watchHolds(s) } return s }
-    await until('codes from the OMS emulator', async () => ((await poll())?.available ?? 0) >= Math.min(sc.quantity, 20_000), 120_000)
+    await until('codes from the OMS emulator', async () => ((await poll())?.available ?? 0) >= (house?.rollSize ?? Math.min(sc.quantity, 20_000)), 120_000)
     note(`pool ready after ${Date.now() - started} ms`)
+    if (house !== null) {
+      // the codes files for the printing house, before the first pack comes in
+      await house.receive(ctl, dir)
+      house.watch(conveyor)
+      note(`printing house: ${JSON.stringify(house.handedOver)} codes handed over, roll of ${house.rollSize}`)
+    }
     if (last !== undefined) sampleSoak(last)
 
     const pending = schedule(sc)
@@ -448,9 +464,12 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const acc = codes.accounting()
   const st = acc.gtins[GTIN]?.states
   // what was put on the units: the head's prints, or the codes on the applied labels
-  const printed = sc.marking === 'label'
-    ? (world.labelPrinters.get(UNIT_LABEL)?.printed ?? []).flatMap(l => l.barcodes.filter(b => b.type === 'datamatrix').map(b => b.data))
-    : world.heads.get('head-1')!.printed.map(p => p.code)
+  // pre-applied: the roll's own codes that went onto packs (its duplicates and strangers are checked by the house)
+  const printed = house !== null
+    ? house.roll.packs.filter((x, i): x is string => x !== null && ['good', 'unreadable'].includes(house.roll.kinds[i] as string))
+    : sc.marking === 'label'
+      ? (world.labelPrinters.get(UNIT_LABEL)?.printed ?? []).flatMap(l => l.barcodes.filter(b => b.type === 'datamatrix').map(b => b.data))
+      : world.heads.get('head-1')!.printed.map(p => p.code)
   const conv: ConveyorStats = world.conveyor?.stats ?? { produced: 0, shipped: 0, rejected: 0, unmarked: 0, shippedCodes: [], rejectedCodes: [], rejectsUnknown: 0, acceptsLate: 0, pitches: 0, stalledPitches: 0, extraPrints: 0, lostTriggers: 0 }
   const byIdentity = (code: string): ReturnType<CodePool['findByIdentity']> => codes.findByIdentity(code.split('\u001d')[0] as string)
   const check = (ok: boolean, what: string): void => { if (!ok) violations.push(what) }
@@ -465,7 +484,9 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const warned = new Set((db.prepare("SELECT source FROM alarms WHERE code IN ('REJECT_MISSED', 'SHIPPED_UNVERIFIED')").all() as Array<{ source: string }>).map(a => a.source))
   const unwarned = shippedBad.filter(x => !warned.has(`plc seq ${byIdentity(x)?.seq}`))
   check(unwarned.length === 0, `${unwarned.length} shipped products carry codes that are not good, without an alarm (seq:state/reason ${unwarned.slice(0, 5).map(x => { const r = byIdentity(x); return `${r?.seq}:${r?.state}/${r?.reason}` }).join(', ')})`)
-  check(conv.rejectedCodes.every(x => ['DEFECT', 'DROPPED'].includes(byIdentity(x)?.state ?? '')), 'a rejected product carries a good code')
+  // pre-applied: a rejected pack may carry another pack's code (a duplicate) or none of the job's; the house checks
+  // that a code a rejected pack claimed was written off
+  if (house === null) check(conv.rejectedCodes.every(x => ['DEFECT', 'DROPPED'].includes(byIdentity(x)?.state ?? '')), 'a rejected product carries a good code')
   // the controller's counters against the store
   const jobRow = db.prepare('SELECT id FROM jobs ORDER BY id DESC LIMIT 1').get() as { id: number } | undefined
   const c = last?.counters ?? null
@@ -533,6 +554,13 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     if (r.kind === 'garbage-flood' && r.observed.controllerAlive !== true) violations.push(`garbage flood at ${r.at}: the controller died`)
     if (r.kind === 'store-fault' && r.observed.alarmed !== true) violations.push(`store moved away at ${r.at}: no FAULT_STORE alarm`)
   }
+  // pre-applied: every pack's verdict is the one its print calls for, no code went out on two packs
+  let preapplied: PreappliedSummary | undefined
+  if (house !== null) {
+    const r = house.check(byIdentity, c?.rejectsByReason ?? {}, house.handedOver)
+    violations.push(...r.violations)
+    preapplied = r.summary
+  }
   const alarms = (db.prepare('SELECT DISTINCT code FROM alarms').all() as Array<{ code: string }>).map(a => a.code)
   // slips: each was seen and re-aligned, and the write-offs stayed local (before, one slip shifted every later code)
   const slipAlarm: Record<string, string> = { 'extra-print': 'TRACKING_RESYNC', 'lost-trigger': 'TRIGGER_LOST', 'plc-counter-reset': 'TRIGGER_JUMP', 'forged-trigger': 'TRIGGER_JUMP' }
@@ -587,6 +615,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     store: st,
     physical: { produced: conv.produced, shipped: conv.shipped, rejected: conv.rejected, unmarked: conv.unmarked, prints: printed.length, extraPrints: conv.extraPrints, lostTriggers: conv.lostTriggers },
     oms: { utilised: utilised.size, dropped: dropped.size, aggregatedUnits },
+    ...(preapplied === undefined ? {} : { preapplied }),
     ...(rework === undefined ? {} : { rework }),
     powerCuts,
     recoveredUncertain,

@@ -44,8 +44,23 @@ const body = {
   powerCuts: z.strictObject({ count: z.int().min(1), seed: z.int().default(7), off: duration.default(0) }).optional(),
   /** How the PLC talks to the controller: MQTT on the line's broker, or Modbus TCP to the controller's server. */
   plc: z.enum(['mqtt', 'modbus']).default('mqtt'),
-  /** What marks the units: a print head (mode direct), or a print-and-apply label printer (mode label, docs/modes.md). */
-  marking: z.enum(['head', 'label']).default('head'),
+  /**
+   * What marks the units: a print head (mode direct), a print-and-apply label printer (mode label), or nothing on
+   * the line: the packs come printed from a printing house (mode preapplied, docs/modes.md).
+   */
+  marking: z.enum(['head', 'label', 'preapplied']).default('head'),
+  /**
+   * The printing house's roll (marking: preapplied): shares of the packs (0–1) that repeat an earlier code, carry a
+   * code this line never handed over, a code handed over for another product, a smudged code, or nothing.
+   */
+  roll: z.strictObject({
+    duplicate: z.number().min(0).max(1).default(0),
+    foreign: z.number().min(0).max(1).default(0),
+    otherGtin: z.number().min(0).max(1).default(0),
+    unreadable: z.number().min(0).max(1).default(0),
+    blank: z.number().min(0).max(1).default(0),
+    seed: z.int().default(11),
+  }).optional(),
   /**
    * Rework after the job (docs/rework.md): operations of the simulated engineer, each on the next closed box (or
    * pallet). Aggregation then goes as True API documents, and at the end what the True API emulator holds must equal

@@ -95,3 +95,28 @@ t.test('a code read on a pack earlier (already verified) is a duplicate; a resul
   t.match(s.rejects.find(r => r.seq === 2), { reason: 'NO_RESULT' }, 'a pack the camera never reported is rejected')
   t.same(s.faults, [])
 })
+
+t.test('a code the store has not recorded yet stays known to the tracker: a repeat far behind is still a duplicate', async t => {
+  const s = await setup(t)
+  const more = await s.f.pool.importBlock(block(s.f, 'c', 2100))
+  t.equal(more.imported, 2100)
+  const codes = s.f.db.prepare("SELECT id, code FROM codes WHERE block_id = 'c' ORDER BY id").all() as Array<{ id: number, code: string }>
+  await s.f.pool.transition({ ids: codes.map(c => c.id), to: 'HANDED_OVER', exportId: 'E-3' })
+  // the store falls behind: no verdict is written until released (a long commit, a slow disk)
+  const held: Array<() => void> = []
+  const transition = s.f.pool.transition.bind(s.f.pool)
+  s.f.pool.transition = op => new Promise((resolve, reject) => { held.push(() => { transition(op).then(resolve, reject) }) })
+  let seq = 0
+  for (const c of codes) { s.tracker.onTrigger(++seq); s.tracker.onResult(s.result(seq, c.code)) }
+  // more packs than the tracker keeps in memory went by: the first code's verdict is still not in the store
+  s.tracker.onTrigger(++seq)
+  s.tracker.onResult(s.result(seq, codes[0]!.code))
+  const settled = s.tracker.settled()
+  await new Promise(resolve => setImmediate(resolve))
+  t.equal(held.length, 2100, 'no verdict in the store yet')
+  while (held.length > 0) { held.splice(0).forEach(f => f()); await new Promise(resolve => setImmediate(resolve)) }
+  await settled
+  t.match(s.rejects.filter(r => r.seq > 2000), [{ seq, reason: 'DUPLICATE_CODE' }], 'the repeat is a duplicate, not a second good pack')
+  t.equal(s.good.length, 2100, 'every first read good')
+  t.match(s.f.pool.get(codes[0]!.id), { state: 'VERIFIED', seq: 1 }, 'the first pack keeps its code')
+})
