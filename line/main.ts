@@ -37,6 +37,7 @@ import { batchReportHtml, createErpServer, ErpStore } from './erp/index.ts'
 import { ErpQueue } from './erp/queue.ts'
 import { TrueApiClient } from './gismt/client.ts'
 import { TokenStore } from './gismt/token-store.ts'
+import { startPlant } from './app/plant.ts'
 import { createSigner } from './signer/index.ts'
 import { ReportOutbox } from './reports/outbox.ts'
 import { OmsReportSender } from './reports/oms-sender.ts'
@@ -55,7 +56,8 @@ import { MqttPlc } from './plc/mqtt-plc.ts'
 import { CodePool } from './pool/pool.ts'
 import { CodeFiles } from './codefiles/service.ts'
 import { LineRuntime } from './runtime.ts'
-import { PackmlMachine } from './state/machine.ts'
+import { PackmlMachine, type FaultKind } from './state/machine.ts'
+import type { Bilingual } from './control.ts'
 import { StoreWatch, checkStoreIdentity } from './store/guard.ts'
 import { openDatabase, type Db } from './store/open.ts'
 import { lineTimings, type LineTimings } from './timings.ts'
@@ -192,6 +194,10 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
     const machine = new PackmlMachine({ now: () => clock.now() })
     bus.relay('machine', machine, ['change'])
     const unitCameras = config.cameras.filter(c => c.role === 'unit')
+    // the plant-wide duplicate check of pre-applied codes (docs/modes.md)
+    let runtimeFault: ((kind: FaultKind, message: Bilingual, source: string) => void) | null = null
+    const plant = config.plant === undefined ? null : startPlant({ config: config.plant, site: config.site, line: config.line, db, alarms, clock, log: log.child({ module: 'plant' }), fault: () => runtimeFault })
+    if (plant !== null) closers.push(() => plant.close())
     const tracker = new Tracker({
       pool, clock, log: log.child({ module: 'tracker' }), alarms, plc,
       rejectDistance: rules.rejectDistance,
@@ -200,6 +206,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       printTimeoutMs: timings.printConfirmMs,
       maxConsecutiveRejects: rules.maxConsecutiveRejects,
       maxRejectsPer100: rules.maxRejectsPer100 ?? undefined,
+      ...(plant === null ? {} : { plantClaim: (c: { identity: string, jobId: number, seq: number }) => plant.check.claim(c) }),
     })
     bus.relay('tracker', tracker, ['good', 'item', 'fault', 'writtenOff', 'renumbered'])
     // line modes (docs/modes.md): `direct`, the unit heads print the codes the feeder keeps in their buffers; `label`,
@@ -297,12 +304,13 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       rejectDistance: rules.rejectDistance,
       gateConfirmation: config.plc.gateConfirmation,
       timings,
-      blockers: links.blockers,
+      blockers: () => [...links.blockers(), ...(plant?.blockers(jobs.active()?.mode === 'preapplied') ?? [])],
       extraDevices: links.devices,
       ...(replenisher === null ? {} : { emissionStatus: emissionStatus(replenisher) }),
       ...(options.lastImage === undefined ? {} : { lastImagePng: () => options.lastImage?.png() ?? null, lastImageInfo: () => options.lastImage?.info() ?? null }),
     })
     closers.push(() => runtime.close())
+    runtimeFault = (kind, message, source) => runtime.fault(kind, message, source)
 
     // set-up mode: test prints on the unit printers, the panel's parameters taken at each start of production
     const setup = new SetupService({ printers: unitPrinters, state: () => machine.state, line: config.line, parameters, clock, log: log.child({ module: 'setup' }) })

@@ -86,7 +86,7 @@ export class PlantRegistry {
   async ping (): Promise<void> {
     try {
       await this.#ensure()
-      await this.#pool.query('SELECT 1')
+      await this.#query('SELECT 1', [])
     } catch (err) {
       throw new PlantUnreachableError(`plant register unreachable: ${(err as Error).message}`, {}, { cause: err })
     }
@@ -95,8 +95,24 @@ export class PlantRegistry {
   async close (): Promise<void> { await this.#pool.end() }
 
   #ensure (): Promise<void> {
-    this.#ready ??= this.#pool.query(SCHEMA).then(() => undefined, (err: unknown) => { this.#ready = null; throw err })
+    this.#ready ??= this.#query(SCHEMA, []).then(() => undefined, (err: unknown) => { this.#ready = null; throw err })
     return this.#ready
+  }
+
+  /**
+   * A statement, sent once more on a fresh connection when the first failed fast: a pooled connection the server
+   * closed (a restart, a failover) fails its next statement at once, and that is no outage. Claims are safe to
+   * repeat (a line's own earlier claim answers as its own).
+   */
+  async #query (text: string, values: unknown[]): Promise<pg.QueryResult> {
+    const started = Date.now()
+    try {
+      return await this.#pool.query(text, values)
+    } catch (err) {
+      if (Date.now() - started > this.#o.timeoutMs / 2) throw err
+      this.#o.log?.debug({ err }, 'plant register statement failed at once; trying a fresh connection')
+      return await this.#pool.query(text, values)
+    }
   }
 
   async #flush (): Promise<void> {
@@ -113,7 +129,7 @@ export class PlantRegistry {
     try {
       await this.#ensure()
       this.batches++
-      const rows = (await this.#pool.query(CLAIM, [list.map(w => w.claim.identity), list.map(w => w.claim.jobId), list.map(w => w.claim.seq), this.#o.site, this.#o.line])).rows as Array<{ identity: string, mine: boolean, site: string | null, line: string | null, at: string | null }>
+      const rows = (await this.#query(CLAIM, [list.map(w => w.claim.identity), list.map(w => w.claim.jobId), list.map(w => w.claim.seq), this.#o.site, this.#o.line])).rows as Array<{ identity: string, mine: boolean, site: string | null, line: string | null, at: string | null }>
       const answers = new Map<string, ClaimAnswer>()
       const unseen: string[] = []
       for (const r of rows) {
@@ -122,7 +138,7 @@ export class PlantRegistry {
         else answers.set(r.identity, this.#owner(r.site as string, r.line, Number(r.at)))
       }
       if (unseen.length > 0) {
-        for (const r of (await this.#pool.query(OWNERS, [unseen])).rows as Array<{ identity: string, site: string, line: string, at: string }>) answers.set(r.identity, this.#owner(r.site, r.line, Number(r.at)))
+        for (const r of (await this.#query(OWNERS, [unseen])).rows as Array<{ identity: string, site: string, line: string, at: string }>) answers.set(r.identity, this.#owner(r.site, r.line, Number(r.at)))
       }
       for (const w of list) {
         const a = answers.get(w.claim.identity)

@@ -96,6 +96,11 @@ export interface TrackerOptions {
   maxConsecutiveRejects: number
   /** This many rejects among the last 100 products hold the line; absent: no such rule. */
   maxRejectsPer100?: number | undefined
+  /**
+   * Pre-applied codes: the plant-wide duplicate check (line/plant/check.ts), asked once the line's own check passed.
+   * `duplicate`: another line had the code first; `unchecked`: the register did not answer and the line holds.
+   */
+  plantClaim?: (c: { identity: string, jobId: number, seq: number }) => Promise<'ok' | 'duplicate' | 'unchecked'>
 }
 
 /** What an engineer sets on the panel (docs/setup-mode.md): taken at the next start of production. */
@@ -159,6 +164,8 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
    */
   readonly #earlyResults = new Map<number, { r: VerificationResult, at: number }>()
   readonly #inFlight = new Map<string, Owner>()
+  /** Pre-applied codes whose plant-wide claim is on its way, with the pack that read them. */
+  readonly #plantClaims = new Map<string, number>()
   #job: { id: number, minGrade: Grade, reads?: { gtin: string } | undefined } | null = null
   #lastSeq = -1
   #consecutiveRejects = 0
@@ -448,13 +455,36 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     if (job?.reads === undefined) return
     if (r.code === null) return this.#decide(item, 'UNREADABLE', r.grade)
     const owner = this.#inFlight.get(r.code)
-    if (owner !== undefined && owner.seq !== item.seq) {
-      this.#o.alarms.raise({ code: 'CODE_OF_OTHER_ITEM', source: r.camera, params: { owner: owner.seq, seq: item.seq }, detail: { seq: item.seq, owner: owner.seq, preapplied: true } })
+    const claimant = this.#plantClaims.get(r.code)
+    if ((owner !== undefined && owner.seq !== item.seq) || (claimant !== undefined && claimant !== item.seq)) {
+      const first = owner?.seq ?? claimant as number
+      this.#o.alarms.raise({ code: 'CODE_OF_OTHER_ITEM', source: r.camera, params: { owner: first, seq: item.seq }, detail: { seq: item.seq, owner: first, preapplied: true } })
       return this.#decide(item, 'DUPLICATE_CODE', r.grade)
     }
-    const row = this.#o.pool.readCheck(r.code.split('\u001d')[0] as string)
+    const identity = r.code.split('\u001d')[0] as string
+    const row = this.#o.pool.readCheck(identity)
     if (row === undefined || row.code !== r.code || row.gtin !== job.reads.gtin) return this.#decide(item, row === undefined || row.code !== r.code ? 'FOREIGN_CODE' : 'WRONG_CODE', r.grade)
     if (row.state !== 'HANDED_OVER') return this.#decide(item, row.state === 'AVAILABLE' || row.state === 'SENT' ? 'FOREIGN_CODE' : 'DUPLICATE_CODE', r.grade)
+    const claim = this.#o.plantClaim
+    if (claim === undefined) return this.#take(item, row)
+    // The plant's other lines: the pack waits for the register's answer; a late answer finds it decided by the
+    // deadline (NO_RESULT, its code untouched). The code is held here meanwhile: a second pack with it is a duplicate.
+    this.#plantClaims.set(row.code, item.seq)
+    const done = (): void => { if (this.#plantClaims.get(row.code) === item.seq) this.#plantClaims.delete(row.code) }
+    this.#track(claim({ identity, jobId: job.id, seq: item.seq }).then(verdict => {
+      done()
+      if (item.decided) return
+      if (verdict === 'ok') return this.#take(item, row)
+      this.#decide(item, verdict === 'duplicate' ? 'DUPLICATE_CODE' : 'UNCHECKED', r.grade)
+    }, (err: unknown) => {
+      done()
+      this.#o.log.error({ err, seq: item.seq }, 'plant check failed')
+      if (!item.decided) this.#decide(item, 'UNCHECKED', r.grade)
+    }))
+  }
+
+  /** The code read on a pack is its code (pre-applied): paired, held in flight, judged by its grade. */
+  #take (item: Item, row: { id: number, code: string }): void {
     item.codeId = row.id
     item.code = row.code
     item.pairNo = this.#pairNo++

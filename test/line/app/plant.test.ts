@@ -1,0 +1,40 @@
+// The plant check as the line runs it (line/app/plant.ts): under `hold`, an unreachable register holds the line
+// (a `plant` fault) and blocks a pre-applied job's start until it answers; a direct-print job is never blocked.
+import t from 'tap'
+import { join } from 'node:path'
+import { AlarmBook } from '../../../line/alarms/alarms.ts'
+import { startPlant } from '../../../line/app/plant.ts'
+import { ManualClock } from '../../../line/clock.ts'
+import { silentLogger } from '../../../line/log.ts'
+import { openDatabase } from '../../../line/store/open.ts'
+import { postgresBin, startPostgres } from '../../helpers/postgres.ts'
+import { tempDir } from '../../helpers/tmp.ts'
+
+if (postgresBin() === null) {
+  t.plan(0, 'PostgreSQL is not installed: apt-get install postgresql (.ci/run does it)')
+} else {
+  t.test('hold: the register down holds the line and blocks a pre-applied start; back, the block lifts', async t => {
+    const pg = await startPostgres(t)
+    const db = openDatabase(join(tempDir(t), 'line.db'), { synchronous: 'NORMAL' })
+    t.teardown(() => db.close())
+    const clock = new ManualClock()
+    const alarms = new AlarmBook(db, { clock, log: silentLogger() })
+    const faults: string[] = []
+    const plant = startPlant({
+      config: { url: pg.url, timeoutMs: 400, whenUnreachable: 'hold', retryMs: 60_000 }, site: 's', line: 'l', db, alarms, clock, log: silentLogger(),
+      fault: () => (kind, message) => faults.push(`${kind}: ${message.en}`),
+    })
+    t.teardown(() => plant.close())
+    t.equal(await plant.check.claim({ identity: '0104601653030046215X00000001', jobId: 1, seq: 1 }), 'ok')
+    t.same(plant.blockers(true), [])
+    pg.stop()
+    t.equal(await plant.check.claim({ identity: '0104601653030046215X00000002', jobId: 1, seq: 2 }), 'unchecked')
+    t.same(faults, ['plant: the plant code register is unreachable'], 'the line holds')
+    t.match(plant.blockers(true), [{ en: /Plant-wide duplicate check/ }], 'a pre-applied job may not start or resume')
+    t.same(plant.blockers(false), [], 'a direct-print job does not need the register')
+    pg.start()
+    await plant.check.retry()
+    t.same(plant.blockers(true), [], 'the register answers: the block lifts')
+    t.notOk(alarms.isActive('PLANT_UNREACHABLE', 'plant'))
+  })
+}
