@@ -154,3 +154,12 @@ t.test("the job section: what its product group's reports need, named per field 
   const viaOms = t.throws(() => parseConfig(`site: s\nline: l\n${oms}\n${nabeer}\n`)) as ConfigError
   t.match(viaOms.problems.join('\n'), /^job\.unitsPerBox: the OMS takes no aggregation reports for nabeer/m)
 })
+
+t.test('plant: the register of pre-applied codes — off by default, a postgres URL, hold unless told otherwise', async t => {
+  t.equal(parseConfig('site: s\nline: l\n').plant, undefined, 'off unless configured')
+  t.same(parseConfig('site: s\nline: l\nplant: { url: "postgres://line@db.plant:5432/codes" }\n').plant, { url: 'postgres://line@db.plant:5432/codes', timeoutMs: 300, whenUnreachable: 'hold', retryMs: 5000 })
+  t.equal(parseConfig('site: s\nline: l\nplant: { url: "postgresql://db/codes", whenUnreachable: local, timeoutMs: 1s }\n').plant?.timeoutMs, 1000)
+  const bad = t.throws(() => parseConfig('site: s\nline: l\nplant: { url: "http://db/codes", whenUnreachable: maybe }\n')) as ConfigError
+  t.match(bad.message, /plant\.url.*postgres/s)
+  t.match(bad.message, /plant\.whenUnreachable/)
+})
