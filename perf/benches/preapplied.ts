@@ -17,7 +17,11 @@ import { systemClock } from '../../line/clock.ts'
 import { silentLogger } from '../../line/log.ts'
 import { CodePool } from '../../line/pool/index.ts'
 import { openDatabase } from '../../line/store/open.ts'
+import { PlantCheck } from '../../line/plant/check.ts'
+import { PendingClaims } from '../../line/plant/pending.ts'
+import { PlantRegistry } from '../../line/plant/registry.ts'
 import { Tracker } from '../../line/tracking/tracker.ts'
+import { postgresBin, startPostgres } from '../../sim/postgres.ts'
 import { CodeFactory, prng } from '../../sim/codes/factory.ts'
 import { nowMs, round, rssMb, summarize, type Bench } from '../lib.ts'
 
@@ -34,10 +38,44 @@ const SHARES = { duplicate: 0.01, foreign: 0.005, other: 0.005, unreadable: 0.00
 type Expected = 'good' | 'DUPLICATE_CODE' | 'FOREIGN_CODE' | 'WRONG_CODE' | 'UNREADABLE'
 
 export default {
-  description: 'pre-applied: items/s through read → check → VERIFIED → box with durable commits; latency of the per-read check',
+  description: 'pre-applied: items/s through read → check → VERIFIED → box with durable commits; latency of the per-read check; the same with the plant-wide check on a local PostgreSQL',
   async run ({ quick }) {
     const n = Number(process.env.PERF_PREAPPLIED_ITEMS ?? (quick ? 20_000 : 300_000))
     if (!Number.isInteger(n) || n < 1000) throw new RangeError(`PERF_PREAPPLIED_ITEMS must be an integer of at least 1000, not ${process.env.PERF_PREAPPLIED_ITEMS}`)
+    const local = await pipeline(n, null)
+    if (postgresBin() === null) {
+      process.stderr.write('preapplied: the plant-wide check is not measured: PostgreSQL is not installed (apt-get install postgresql)\n')
+      return local
+    }
+    // the plant-wide check (docs/modes.md): every read that passed the line's own check is claimed in the plant
+    // register, a PostgreSQL cluster on this machine (loopback: the figure is the register's and the claim batching's
+    // cost, without the plant network's round trip)
+    const teardown: Array<() => void> = []
+    try {
+      const pg = await startPostgres({ teardown: fn => teardown.push(fn) })
+      const plant = await pipeline(n, pg.url)
+      const paced = await pacedClaims(pg.url, quick ? 500 : 2_000, 200)
+      const figure = (k: string): number => plant[k] ?? Number.NaN
+      return {
+        ...local,
+        plant_items_per_s: figure('items_per_s'),
+        plant_cpu_us_per_item: figure('cpu_us_per_item'),
+        plant_claim_p50_ms: figure('claim_p50_ms'),
+        plant_claim_p99_ms: figure('claim_p99_ms'),
+        plant_claim_max_ms: figure('claim_max_ms'),
+        plant_claims_per_statement: figure('claims_per_statement'),
+        plant_event_loop_p99_ms: figure('event_loop_p99_ms'),
+        // at a line's pace (200 packs/s = 12,000/min), one claim per pack: the latency a pack waits for its answer
+        plant_paced_claim_p50_ms: paced.p50,
+        plant_paced_claim_p99_ms: paced.p99,
+      }
+    } finally {
+      for (const fn of teardown) fn()
+    }
+  },
+} satisfies Bench
+
+async function pipeline (n: number, plantUrl: string | null): Promise<Record<string, number>> {
     const dir = mkdtempSync(join(tmpdir(), 'perf-preapplied-'))
     try {
       const db = openDatabase(join(dir, 'line.db'), { synchronous: 'FULL' })
@@ -85,7 +123,16 @@ export default {
       // millisecond after its trigger would be overdue. Its clock steps one millisecond per product instead.
       let seq = 0
       const lineClock = { now: () => seq }
-      const tracker = new Tracker({ pool, clock: lineClock, log, alarms, plc: { reject: async () => {} }, rejectDistance: 1_000_000, resultTimeoutMs: 60_000, printTimeoutMs: 60_000, maxConsecutiveRejects: 1_000_000 })
+      const registry = plantUrl === null ? null : new PlantRegistry({ url: plantUrl, site: 'perf', line: 'L1', timeoutMs: 5_000 })
+      const plant = registry === null ? null : new PlantCheck({ registry, pending: new PendingClaims(db), whenUnreachable: 'hold', alarms, clock, log })
+      const claimMs: number[] = []
+      const plantClaim = plant === null ? undefined : async (c: { identity: string, jobId: number, seq: number }) => {
+        const s = nowMs()
+        const v = await plant.claim(c)
+        claimMs.push(nowMs() - s)
+        return v
+      }
+      const tracker = new Tracker({ pool, clock: lineClock, log, alarms, plc: { reject: async () => {} }, rejectDistance: 1_000_000, resultTimeoutMs: 60_000, printTimeoutMs: 60_000, maxConsecutiveRejects: 1_000_000, ...(plantClaim === undefined ? {} : { plantClaim }) })
       const aggregator = new Aggregator({ db, pool, clock, log, alarms, companyPrefix: '4600000', extensionDigit: 0 })
       tracker.setJob({ id: 1, minGrade: 'C', reads: { gtin: GTIN } })
       aggregator.setJob({ id: 1, gtin: GTIN, batch: 'B', unitsPerBox: 12, boxesPerPallet: 40 })
@@ -136,9 +183,13 @@ export default {
       const check = summarize(Array.from(checkMs))
       const verify = summarize(verifyMs)
       const stats = pool.commit.stats
+      const claims = summarize(claimMs)
+      const statements = registry?.batches ?? 0
+      await registry?.close()
       pool.commit.close()
       db.close()
       return {
+        ...(registry === null ? {} : { claim_p50_ms: claims.p50, claim_p99_ms: claims.p99, claim_max_ms: claims.max, claims_per_statement: round(claimMs.length / Math.max(1, statements), 1) }),
         items_per_s: Math.round(total / elapsed),
         good_per_s: Math.round(c.verified / elapsed),
         cpu_us_per_item: round((cpu.user + cpu.system) / total, 1),
@@ -157,5 +208,23 @@ export default {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  },
-} satisfies Bench
+}
+
+/** Claims of fresh codes at `perSecond`, each timed from its request to its answer (the register's round trip). */
+async function pacedClaims (url: string, count: number, perSecond: number): Promise<{ p50: number, p99: number }> {
+  const registry = new PlantRegistry({ url, site: 'perf', line: 'paced', timeoutMs: 5_000 })
+  const ms: number[] = []
+  const t0 = nowMs()
+  const pending: Array<Promise<void>> = []
+  for (let i = 0; i < count; i++) {
+    const due = t0 + (i * 1000) / perSecond
+    const wait = due - nowMs()
+    if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+    const s = nowMs()
+    pending.push(registry.claim({ identity: `0104601653030046215PACED${String(i).padStart(8, '0')}`, jobId: 1, seq: i }).then(() => { ms.push(nowMs() - s) }))
+  }
+  await Promise.all(pending)
+  await registry.close()
+  const sum = summarize(ms)
+  return { p50: sum.p50, p99: sum.p99 }
+}
