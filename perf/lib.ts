@@ -29,3 +29,25 @@ export function rssMb (): number {
 }
 
 export const nowMs = (): number => performance.now()
+
+/**
+ * Commit probes in flight, at most `max` unsettled: a bench that feeds products in bursts waits for the store when it
+ * falls that far behind, and otherwise lets the next burst come on the next turn of the event loop.
+ */
+export class ProbeWindow {
+  readonly #max: number
+  #list: Array<Promise<unknown>> = []
+  #oldest = 0
+  constructor (max: number) { this.#max = max }
+
+  push (p: Promise<unknown>): void { this.#list.push(p) }
+
+  async pace (): Promise<void> {
+    if (this.#list.length - this.#oldest > this.#max) await this.#list[this.#list.length - this.#max]
+    else await new Promise(resolve => setImmediate(resolve))
+    if (this.#oldest > 10_000) { this.#list.splice(0, this.#oldest); this.#oldest = 0 }
+    while (this.#oldest < this.#list.length - this.#max) this.#oldest++
+  }
+
+  drain (): Promise<unknown> { return Promise.all(this.#list.slice(this.#oldest)) }
+}

@@ -20,7 +20,7 @@ import { Feeder } from '../../line/tracking/feeder.ts'
 import { Tracker } from '../../line/tracking/tracker.ts'
 import type { ClearResult, Printer, PrinterStatus, PrintItem } from '../../printers/types.ts'
 import { CodeFactory } from '../../sim/codes/factory.ts'
-import { nowMs, round, rssMb, summarize, type Bench } from '../lib.ts'
+import { ProbeWindow, nowMs, round, rssMb, summarize, type Bench } from '../lib.ts'
 
 const GTIN = withCheckDigit('0460165303004')
 
@@ -87,8 +87,7 @@ export default {
       const dispatchMs: number[] = []
       const rss: Array<{ items: number, mb: number }> = []
       const sampleEvery = Math.floor(n / RSS_SAMPLES)
-      const probes: Array<Promise<unknown>> = []
-      let oldestProbe = 0
+      const probes = new ProbeWindow(MAX_PROBES)
       const eld = monitorEventLoopDelay({ resolution: 1 })
       eld.enable()
       const cpu0 = process.cpuUsage()
@@ -107,13 +106,9 @@ export default {
           tracker.onResult({ camera: 'cam', seq, ts: 0, code: item.code, grade: 'A', receivedAt: 0 })
           if (seq % sampleEvery === 0) rss.push({ items: seq, mb: process.memoryUsage().rss / 1048576 })
         }
-        // the next burst comes on the next turn of the loop, or once the store has caught up
-        if (probes.length - oldestProbe > MAX_PROBES) await probes[probes.length - MAX_PROBES]
-        else await new Promise(resolve => setImmediate(resolve))
-        if (oldestProbe > 10_000) { probes.splice(0, oldestProbe); oldestProbe = 0 }
-        while (oldestProbe < probes.length - MAX_PROBES) oldestProbe++
+        await probes.pace()
       }
-      await Promise.all(probes.slice(oldestProbe))
+      await probes.drain()
       await tracker.settled()
       await aggregator.settled()
       const elapsed = (nowMs() - t0) / 1000

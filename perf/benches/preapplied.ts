@@ -23,7 +23,7 @@ import { PlantRegistry } from '../../line/plant/registry.ts'
 import { Tracker } from '../../line/tracking/tracker.ts'
 import { postgresBin, startPostgres } from '../../sim/postgres.ts'
 import { CodeFactory, prng } from '../../sim/codes/factory.ts'
-import { nowMs, round, rssMb, summarize, type Bench } from '../lib.ts'
+import { ProbeWindow, nowMs, round, rssMb, summarize, type Bench } from '../lib.ts'
 
 const GTIN = withCheckDigit('0460165303004')
 const OTHER_GTIN = withCheckDigit('0460165303011')
@@ -143,8 +143,7 @@ async function pipeline (n: number, plantUrl: string | null): Promise<Record<str
       const total = reads.length
       const checkMs = new Float64Array(total)
       const verifyMs: number[] = []
-      const probes: Array<Promise<unknown>> = []
-      let oldestProbe = 0
+      const probes = new ProbeWindow(MAX_PROBES)
       const eld = monitorEventLoopDelay({ resolution: 1 })
       eld.enable()
       const cpu0 = process.cpuUsage()
@@ -160,12 +159,9 @@ async function pipeline (n: number, plantUrl: string | null): Promise<Record<str
           // VERIFIED is committed when the next group commit returns: read → verified for this pack
           if (seq % 10 === 0) probes.push(pool.commit.submit(() => null, { savepoint: false }).then(() => { verifyMs.push(nowMs() - s) }))
         }
-        if (probes.length - oldestProbe > MAX_PROBES) await probes[probes.length - MAX_PROBES]
-        else await new Promise(resolve => setImmediate(resolve))
-        if (oldestProbe > 10_000) { probes.splice(0, oldestProbe); oldestProbe = 0 }
-        while (oldestProbe < probes.length - MAX_PROBES) oldestProbe++
+        await probes.pace()
       }
-      await Promise.all(probes.slice(oldestProbe))
+      await probes.drain()
       await tracker.settled()
       await aggregator.settled()
       const elapsed = (nowMs() - t0) / 1000

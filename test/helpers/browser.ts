@@ -16,3 +16,13 @@ export const chromiumMissing: string | null = existsSync(CHROMIUM) ? null : `ski
 export const SHOTS = process.env.LC_UPDATE_SCREENSHOTS === '1'
   ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
   : `${mkdtempSync(join(tmpdir(), 'hmi-shots-'))}/`
+
+/** The panel's login form filled in and sent; resolves once the line view is up. */
+export async function logIn (page: { goto(url: string): Promise<unknown>, waitForSelector(s: string): Promise<unknown>, fill(s: string, v: string): Promise<void>, click(s: string): Promise<void> }, url: string, user: string, password: string): Promise<void> {
+  await page.goto(url)
+  await page.waitForSelector('#login')
+  await page.fill('input[name=username]', user)
+  await page.fill('input[name=password]', password)
+  await page.click('#login button[type=submit]')
+  await page.waitForSelector('#state')
+}

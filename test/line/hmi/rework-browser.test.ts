@@ -4,7 +4,7 @@
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import type { ReworkControl, ReworkOutcome } from '../../../line/control.ts'
-import { CHROMIUM, SHOTS, chromiumMissing } from '../../helpers/browser.ts'
+import { CHROMIUM, SHOTS, chromiumMissing, logIn } from '../../helpers/browser.ts'
 import { USERS, startHmi, until } from './harness.ts'
 
 if (chromiumMissing !== null) {
@@ -28,14 +28,7 @@ if (chromiumMissing !== null) {
     const pageErrors: string[] = []
     page.on('pageerror', e => pageErrors.push(e.message))
     mkdirSync(SHOTS, { recursive: true })
-    const login = async (user: string, password: string): Promise<void> => {
-      await page.goto(h.url)
-      await page.waitForSelector('#login')
-      await page.fill('input[name=username]', user)
-      await page.fill('input[name=password]', password)
-      await page.click('#login button[type=submit]')
-      await page.waitForSelector('#state')
-    }
+    const login = (user: string, password: string): Promise<void> => logIn(page, h.url, user, password)
 
     await login('ivanov', 'operator-pass-1')
     t.equal(await page.$('[data-tab="rework"]'), null, 'an operator has no rework tab')

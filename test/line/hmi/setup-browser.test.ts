@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { silentLogger } from '../../../line/log.ts'
 import { LineParameters } from '../../../line/setup/parameters.ts'
 import { SetupService } from '../../../line/setup/setup.ts'
-import { CHROMIUM, SHOTS, chromiumMissing } from '../../helpers/browser.ts'
+import { CHROMIUM, SHOTS, chromiumMissing, logIn } from '../../helpers/browser.ts'
 import { modbusRig, until as untilRig } from '../../printers/rigs.ts'
 import { USERS, startHmi } from './harness.ts'
 
@@ -40,14 +40,7 @@ if (chromiumMissing !== null) {
       }
       return out.slice(0, 5)
     })
-    const login = async (user: string, password: string): Promise<void> => {
-      await page.goto(h.url)
-      await page.waitForSelector('#login')
-      await page.fill('input[name=username]', user)
-      await page.fill('input[name=password]', password)
-      await page.click('#login button[type=submit]')
-      await page.waitForSelector('#state')
-    }
+    const login = (user: string, password: string): Promise<void> => logIn(page, h.url, user, password)
 
     await login('ivanov', 'operator-pass-1')
     t.equal(await page.$('[data-tab="setup"]'), null, 'an operator has no set-up tab')
