@@ -204,4 +204,9 @@ t.test('introduction (TA §4.1.4.1): milk lists the aggregate with the codes ins
   t.equal(onFile.status, 'CHECKED_OK', 'a GTIN GIS MT holds permit data for needs none in the document')
   const water = await info(token, (await create(token, 'LP_INTRODUCE_GOODS', doc([entry('uit_code', u(4), {})]))).body)
   t.match(water.errors[0].message, /certificate_document_data is mandatory/, 'water needs it too')
+  // a code whose utilisation GIS MT has not (no accepted utilisation report): not introduced
+  emu.registerCodes([u(6)], { applied: false })
+  const early = await info(token, (await create(token, 'LP_INTRODUCE_GOODS', doc([entry('uit_code', u(6))]))).body)
+  t.same(early.errors, [{ cis: u(6), message: REASONS.notApplied }], 'a code not yet applied is refused')
+  t.notOk(emu.codeInfo(u(6))?.introduced)
 })
