@@ -7,7 +7,7 @@ import { type FileLine, MAX_LINE_BYTES, normalizeLine } from './lines.ts'
 
 export type LineVerdict =
   | { ok: true, identity: string, raw: string }
-  | { ok: false, kind: BadKind, reason: string, code: string }
+  | { ok: false, kind: BadKind, reason: string, code: string, gtin?: string }
   /** Blank line: skipped. */
   | null
 
@@ -33,6 +33,6 @@ export function checkLine (profile: GroupProfile, gtin: string, l: FileLine): Li
     if (!l.terminated) return { ok: false, kind: 'truncated', reason: `the file ends in the middle of this line (cut short?): ${message}`, code: shown(text) }
     return { ok: false, kind: 'format', reason: message, code: shown(text) }
   }
-  if (c.gtin !== gtin) return { ok: false, kind: 'gtin', reason: `code is for GTIN ${c.gtin}, the file is imported for ${gtin}`, code: shown(text) }
+  if (c.gtin !== gtin) return { ok: false, kind: 'gtin', reason: `code is for GTIN ${c.gtin}, the file is imported for ${gtin}`, code: shown(text), gtin: c.gtin }
   return { ok: true, identity: c.identity, raw: c.raw }
 }

@@ -2,8 +2,15 @@
 import type { ErrorCode } from '../domain/catalogue.ts'
 import { LineError } from '../domain/errors.ts'
 
-/** One refused line of a file: its 1-based number, why, and (shortened) what it held. */
-export interface BadLine { line: number, reason: string, code?: string }
+/**
+ * One refused line of a file: its 1-based number, its kind (the panel words it in the operator's language), why in
+ * English (the parser's own words), and (shortened) what it held. `sameAs`: the line a duplicate repeats; `gtin`: the
+ * GTIN a code of another product carries.
+ */
+export interface BadLine { line: number, kind: BadLineKind, reason: string, code?: string, sameAs?: number, gtin?: string }
+
+/** Why a line was refused; `empty`: a file with no code at all. */
+export type BadLineKind = 'format' | 'gtin' | 'too-long' | 'truncated' | 'duplicate' | 'in-pool' | 'empty'
 
 export class CodesFileError extends LineError {
   constructor (code: ErrorCode, message: string, context: { file: string, [k: string]: unknown }, options?: { cause?: unknown }) {

@@ -65,7 +65,7 @@ export async function importCodesFile (pool: CodePool, profiles: ProfileRegistry
   let size: number
   try { size = statSync(r.path).size } catch (err) { throw new FileIoError(fileName, 'cannot read the file', err) }
   if (size > limits.maxBytes) throw new FileTooLargeError(fileName, `${size} bytes, at most ${limits.maxBytes} are taken`, { bytes: size, maxBytes: limits.maxBytes })
-  if (size === 0) throw new BadLinesError(fileName, { badLines: [{ line: 1, reason: 'the file is empty' }], badCount: 1, byReason: { empty: 1 }, lines: 0 })
+  if (size === 0) throw new BadLinesError(fileName, { badLines: [{ line: 1, kind: 'empty', reason: 'the file is empty' }], badCount: 1, byReason: { empty: 1 }, lines: 0 })
 
   const first = await firstPass(pool, profile, r, fileName, limits)
   if (r.expect?.sha256 !== undefined && r.expect.sha256.toLowerCase() !== first.sha256) {
@@ -80,7 +80,7 @@ export async function importCodesFile (pool: CodePool, profiles: ProfileRegistry
     throw new TruncatedFileError(fileName, `the file ends in the middle of line ${first.lines}`, { lines: first.lines, badLines: first.badLines, badCount: first.badCount, byReason: first.byReason })
   }
   if (first.badCount > 0) throw new BadLinesError(fileName, { badLines: first.badLines, badCount: first.badCount, byReason: first.byReason, lines: first.lines })
-  if (first.codes === 0) throw new BadLinesError(fileName, { badLines: [{ line: 1, reason: 'the file has no codes (blank lines only)' }], badCount: 1, byReason: { empty: 1 }, lines: first.lines })
+  if (first.codes === 0) throw new BadLinesError(fileName, { badLines: [{ line: 1, kind: 'empty', reason: 'the file has no codes (blank lines only)' }], badCount: 1, byReason: { empty: 1 }, lines: first.lines })
   if (r.expect?.count !== undefined && r.expect.count !== first.codes) {
     throw new TruncatedFileError(fileName, `it has ${first.codes} codes, its manifest says ${r.expect.count}`, { codes: first.codes, expected: r.expect.count })
   }
@@ -96,7 +96,7 @@ export async function importCodesFile (pool: CodePool, profiles: ProfileRegistry
     if (err instanceof PoolImportError && err.context.twice === true) throw new FileTwiceError(fileName, err.message, { sha256: first.sha256 })
     if (err instanceof PoolImportError && Array.isArray(err.context.problems)) {
       const p = err.context.problems as Array<{ index: number, code: string, error: string }>
-      throw new BadLinesError(fileName, { badLines: p.map(x => ({ line: x.index, reason: x.error })), badCount: p.length, byReason: { 'in-pool': p.length }, lines: first.lines })
+      throw new BadLinesError(fileName, { badLines: p.map(x => ({ line: x.index, kind: 'in-pool' as const, reason: x.error })), badCount: p.length, byReason: { 'in-pool': p.length }, lines: first.lines })
     }
     throw err
   }
@@ -129,10 +129,10 @@ async function firstPass (pool: CodePool, profile: GroupProfile, r: ImportReques
   const hash = createHash('sha256')
   const splitter = new LineSplitter()
   const out: FirstPass = { sha256: '', lines: 0, blank: 0, codes: 0, badCount: 0, badLines: [], byReason: {}, truncated: false }
-  const bad = (line: number, kind: BadKind, reason: string, code?: string): void => {
+  const bad = (line: number, kind: BadKind, reason: string, code?: string, more: { sameAs?: number, gtin?: string } = {}): void => {
     out.badCount++
     out.byReason[kind] = (out.byReason[kind] ?? 0) + 1
-    if (out.badLines.length < limits.maxListed) out.badLines.push(code === undefined || code === '' ? { line, reason } : { line, reason, code })
+    if (out.badLines.length < limits.maxListed) out.badLines.push({ line, kind, reason, ...(code === undefined || code === '' ? {} : { code }), ...more })
   }
   const scratch = openScratch(undefined, 'lc-import')
   try {
@@ -145,11 +145,12 @@ async function firstPass (pool: CodePool, profile: GroupProfile, r: ImportReques
         if (v === null) { out.blank++; continue }
         if (!v.ok) {
           if (v.kind === 'truncated') out.truncated = true
-          bad(l.line, v.kind, v.reason, v.code)
+          bad(l.line, v.kind, v.reason, v.code, v.gtin === undefined ? {} : { gtin: v.gtin })
           continue
         }
         if (seen.run(v.identity, l.line).changes === 0) {
-          bad(l.line, 'duplicate', `the same code as line ${firstLine.get(v.identity) as number}`, v.identity)
+          const sameAs = firstLine.get(v.identity) as number
+          bad(l.line, 'duplicate', `the same code as line ${sameAs}`, v.identity, { sameAs })
         } else if (pool.files.hasIdentity(v.identity)) {
           bad(l.line, 'in-pool', 'already in the pool', v.identity)
         } else {

@@ -63,13 +63,15 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   LC_ERR_PROFILE: 400,
 }
 
+const DETAIL_KEYS = ['badLines', 'badCount', 'byReason', 'lines', 'codes', 'expected', 'requested', 'available', 'blockId', 'importedAt', 'inPool', 'bytes', 'maxBytes', 'maxLines', 'gtin', 'group', 'poolGroup'] as const
+
 class CodeFileRefusal extends HmiError {
   readonly details: Record<string, unknown>
   constructor (err: LineError, status: number) {
     const text = CATALOGUE[err.code].text
     super(err.code, status, { ru: `${text.ru}: ${err.message}`, en: `${text.en}: ${err.message}` }, err.context)
-    const { badLines, badCount, byReason, lines } = err.context
-    this.details = Object.fromEntries(Object.entries({ badLines, badCount, byReason, lines }).filter(([, v]) => v !== undefined))
+    // what the panel words the refusal with, in the operator's language: numbers, ids and line lists, never a path
+    this.details = Object.fromEntries(DETAIL_KEYS.filter(k => err.context[k] !== undefined).map(k => [k, err.context[k]]))
   }
 }
 
@@ -149,7 +151,7 @@ export function registerCodeRoutes (app: FastifyInstance, d: CodeRoutesDeps): vo
       }
       if (Number.isFinite(declared) && declared > codeFiles.limits.maxBytes) {
         reply.header('connection', 'close')
-        throw new CodeFileRefusal(new CodesFileError('LC_ERR_CODES_FILE_TOO_LARGE', `${declared} bytes, at most ${codeFiles.limits.maxBytes} are taken`, { file: q.name }), 413)
+        throw new CodeFileRefusal(new CodesFileError('LC_ERR_CODES_FILE_TOO_LARGE', `${declared} bytes, at most ${codeFiles.limits.maxBytes} are taken`, { file: q.name, bytes: declared, maxBytes: codeFiles.limits.maxBytes }), 413)
       }
       return q
     }, async (q, s) => {

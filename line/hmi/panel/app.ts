@@ -11,6 +11,7 @@ import { fmtDateTime as dateTime, fmtTime } from './dates.ts'
 import { probeStation, stationAvailable, stationScreen, stationTabText } from './station.ts'
 import { reworkTabLabel, reworkView } from './rework.ts'
 import { setupTabLabel, setupView } from './setup.ts'
+import { codesTabLabel, codesView } from './codes.ts'
 
 interface Me { username: string, role: string, mustChangePassword: boolean, permissions: string[] }
 type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bilingual>, lineCode?: string }
@@ -18,7 +19,7 @@ type ApiError = { code: string, message: Bilingual, fields?: Record<string, Bili
 let lang: Lang = localStorage.getItem('lc-lang') === 'en' ? 'en' : 'ru'
 let me: Me | null = null
 let snap: LineSnapshot | null = null
-let tab: 'line' | 'products' | 'find' | 'report' | 'audit' | 'users' | 'station' | 'rework' | 'setup' = 'line'
+let tab: 'line' | 'products' | 'find' | 'report' | 'audit' | 'users' | 'station' | 'rework' | 'setup' | 'codes' = 'line'
 /** The product catalogue; null while not loaded or when the server has none (then the job form takes a typed GTIN). */
 let catalogue: { products: ProductView[], status: CatalogueStatus } | null = null
 let catalogueAsked = false
@@ -190,6 +191,7 @@ function tabs (): HTMLElement[] {
   if (stationAvailable() && can('station:scan')) shown.push(h('button', { class: `tab ${tab === 'station' ? 'active' : ''}`, 'data-tab': 'station', onclick: () => { tab = 'station'; render() } }, stationTabText(lang)))
   if (can('box:rework') || can('unit:sample')) shown.push(h('button', { class: `tab ${tab === 'rework' ? 'active' : ''}`, 'data-tab': 'rework', onclick: () => { tab = 'rework'; render() } }, reworkTabLabel(lang)))
   if (can('setup:print') || can('setup:params')) shown.push(h('button', { class: `tab ${tab === 'setup' ? 'active' : ''}`, 'data-tab': 'setup', onclick: () => { tab = 'setup'; render() } }, setupTabLabel(lang)))
+  if (can('codes:import') || can('codes:export')) shown.push(h('button', { class: `tab ${tab === 'codes' ? 'active' : ''}`, 'data-tab': 'codes', onclick: () => { tab = 'codes'; render() } }, codesTabLabel(lang)))
   return shown
 }
 
@@ -237,7 +239,8 @@ function renderTab (): void {
         return ok ? { ok: true, result: lastResult } : { ok: false }
       },
     }))
-  } else main.append(usersView())
+  } else if (tab === 'codes') main.append(codesView({ h, api, lang: () => lang, can, products: () => catalogue?.products ?? null }))
+  else main.append(usersView())
 }
 
 // ---------- line view: static forms built once, live parts refreshed on each snapshot

@@ -61,6 +61,8 @@ t.test('bad lines: every one reported with its number and reason, nothing import
   t.match(err.badLines[0].reason, /expected AI \(93\)/)
   t.match(err.badLines[2].reason, new RegExp(`code is for GTIN ${GTIN_B}, the file is imported for ${GTIN_A}`))
   t.match(err.badLines[3].reason, /check digit/)
+  t.same(err.badLines.map((b: { kind: string }) => b.kind), ['format', 'format', 'gtin', 'format', 'format'], 'each line with its kind, for the panel to word')
+  t.equal(err.badLines[2].gtin, GTIN_B, 'the GTIN the code of another product carries')
   t.same(err.context.byReason, { format: 4, gtin: 1 })
   t.equal(err.context.lines, 100)
   t.equal(f.pool.accounting().imported, 0, 'nothing half-imported')
@@ -95,12 +97,14 @@ t.test('the same code twice in the file, or a code the pool has: refused with li
   const dup = await importCodesFile(f.pool, f.profiles, { path: file(t, 'dup.txt', c.join('\n') + '\n'), ...WATER }, 'p').catch(e => e)
   t.ok(dup instanceof BadLinesError)
   t.same(dup.badLines.map((b: { line: number, reason: string }) => [b.line, b.reason]), [[10, 'the same code as line 2']])
+  t.match(dup.badLines[0], { kind: 'duplicate', sameAs: 2 })
 
   const oms = block(f, 'oms-1', 5)
   await f.pool.importBlock(oms)
   const mixed = [...codes(f, 10), oms.codes[3]!, ...codes(f, 2)]
   const inPool = await importCodesFile(f.pool, f.profiles, { path: file(t, 'mixed.txt', mixed.join('\n') + '\n'), ...WATER }, 'p').catch(e => e)
   t.same(inPool.badLines.map((b: { line: number, reason: string }) => [b.line, b.reason]), [[11, 'already in the pool']])
+  t.equal(inPool.badLines[0].kind, 'in-pool')
   t.equal(f.pool.accounting().imported, 5, 'only the OMS block')
 })
 

@@ -1,6 +1,7 @@
 // Test helpers for the HMI: a server on an ephemeral port over a fake line and a real SQLite file, and a cookie-keeping client.
 import { join } from 'node:path'
 import type { Clock } from '../../../line/clock.ts'
+import type { CodeFilesPort } from '../../../line/codefiles/service.ts'
 import type { ProductsControl, ReworkControl, SetupControl } from '../../../line/control.ts'
 import { systemClock } from '../../../line/clock.ts'
 import { silentLogger } from '../../../line/log.ts'
@@ -14,8 +15,8 @@ export interface Harness { url: string, line: FakeLine, server: HmiServer, db: D
 
 type T = { teardown(fn: () => void | Promise<void>): void }
 
-/** `setup`: the set-up tab's service, built on the harness's store and fake line (its PackML machine's state). `products`: the panel's product catalogue, built on the harness's store (none: the job form takes a typed GTIN). */
-export async function startHmi (t: T, o: { clock?: Clock, config?: Partial<HmiConfig>, users?: Array<[string, Role, string]>, products?: (db: Db, clock: Clock) => ProductsControl, rework?: ReworkControl, setup?: (db: Db, clock: Clock, line: FakeLine) => SetupControl } = {}): Promise<Harness> {
+/** `codeFiles`: the codes-files API, built on the harness's store and folder. `setup`: the set-up tab's service, built on the harness's store and fake line (its PackML machine's state). `products`: the panel's product catalogue, built on the harness's store (none: the job form takes a typed GTIN). */
+export async function startHmi (t: T, o: { clock?: Clock, config?: Partial<HmiConfig>, users?: Array<[string, Role, string]>, products?: (db: Db, clock: Clock) => ProductsControl, rework?: ReworkControl, setup?: (db: Db, clock: Clock, line: FakeLine) => SetupControl, codeFiles?: (db: Db, clock: Clock, dir: string) => CodeFilesPort } = {}): Promise<Harness> {
   const dir = tempDir(t, 'lc-hmi-')
   const db = openDatabase(join(dir, 'line.db'), { synchronous: 'NORMAL' })
   const clock = o.clock ?? systemClock
@@ -25,7 +26,7 @@ export async function startHmi (t: T, o: { clock?: Clock, config?: Partial<HmiCo
     for (const [name, role, password] of o.users) store.addUser({ username: name, role, passwordHash: await hashPassword(password), mustChange: false, createdBy: 'test' }, clock.now())
   }
   const server = createHmiServer({
-    control: line, db, log: silentLogger(), clock, ...(o.products === undefined ? {} : { products: o.products(db, clock) }), ...(o.rework === undefined ? {} : { rework: o.rework }), ...(o.setup === undefined ? {} : { setup: o.setup(db, clock, line) }),
+    control: line, db, log: silentLogger(), clock, ...(o.products === undefined ? {} : { products: o.products(db, clock) }), ...(o.rework === undefined ? {} : { rework: o.rework }), ...(o.setup === undefined ? {} : { setup: o.setup(db, clock, line) }), ...(o.codeFiles === undefined ? {} : { codeFiles: o.codeFiles(db, clock, dir) }),
     config: { host: '127.0.0.1', port: 0, sessionTtl: 3_600_000, updateIntervalMs: 50, ...o.config },
   })
   const url = await server.listen()
