@@ -11,7 +11,7 @@ import { silentLogger } from '../../../line/log.ts'
 import { CodePool } from '../../../line/pool/index.ts'
 import { ProductCatalogue, ProductStore } from '../../../line/products/index.ts'
 import { CodeFactory } from '../../../sim/codes/factory.ts'
-import { CHROMIUM, SHOTS, chromiumMissing } from '../../helpers/browser.ts'
+import { CHROMIUM, SHOTS, chromiumMissing, logIn } from '../../helpers/browser.ts'
 import { GTIN_A, GTIN_B } from '../../helpers/pool.ts'
 import { USERS, startHmi } from '../hmi/harness.ts'
 
@@ -57,14 +57,7 @@ if (chromiumMissing !== null) {
       }
       return out.slice(0, 5)
     })
-    const login = async (user: string, password: string): Promise<void> => {
-      await page.goto(h.url)
-      await page.waitForSelector('#login')
-      await page.fill('input[name=username]', user)
-      await page.fill('input[name=password]', password)
-      await page.click('#login button[type=submit]')
-      await page.waitForSelector('#state')
-    }
+    const login = (user: string, password: string): Promise<void> => logIn(page, h.url, user, password)
     const file = (name: string, lines: string[]) => ({ name, mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n') + '\n') })
 
     await login('ivanov', 'operator-pass-1')
