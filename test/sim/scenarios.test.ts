@@ -86,7 +86,7 @@ t.test('plc-modbus (ci): the whole line with the PLC on Modbus TCP, two power cu
 
 t.test('label (ci): the label mode — a print-and-apply unit label printer marks the units', { timeout: 300_000 }, async t => {
   const s = await scenario(t, 'label')
-  t.ok(s.counters !== null && s.counters.verified >= 170, `labelled units verified (${s.counters?.verified})`)
+  t.ok(s.counters !== null && s.counters.verified >= 90, `labelled units verified (${s.counters?.verified} of 96)`)
   t.equal(s.physical.unmarked, 0, 'every unit got its label')
   t.equal(s.oms.utilised, s.counters?.verified, 'every verified unit utilised in the OMS')
 })
