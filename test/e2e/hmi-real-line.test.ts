@@ -4,7 +4,7 @@
 import t from 'tap'
 import { hashPassword } from '../../line/hmi/passwords.ts'
 import { HmiStore } from '../../line/hmi/store.ts'
-import { CHROMIUM, SHOTS, chromiumMissing } from '../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium } from '../helpers/browser.ts'
 import { startTestLine } from '../helpers/line.ts'
 
 if (chromiumMissing !== null) {
@@ -17,12 +17,7 @@ if (chromiumMissing !== null) {
       config: { job: { group: 'water', gtin: '04601653030046', batch: 'UI-1', productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: 3000, unitsPerBox: 12, boxesPerPallet: 10, minGrade: 'C', unitsPerMinute: 600 } },
     })
     new HmiStore(line.db).addUser({ username: 'petrova', role: 'engineer', passwordHash: await hashPassword('engineer-pass-1'), mustChange: false, createdBy: 'test' }, Date.now())
-    const { chromium } = await import('playwright-core')
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-    })
-    t.teardown(() => browser.close())
+    const browser = await launchChromium(t)
     const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'ru-RU' })).newPage()
     const pageErrors: string[] = []
     page.on('pageerror', e => pageErrors.push(e.message))

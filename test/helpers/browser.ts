@@ -26,3 +26,28 @@ export async function logIn (page: { goto(url: string): Promise<unknown>, waitFo
   await page.click('#login button[type=submit]')
   await page.waitForSelector('#state')
 }
+
+/** Chromium's switches for a headless run that asks nothing of the network. */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic']
+
+/** Debian's chromium through playwright-core, closed at the test's teardown. */
+export async function launchChromium (t: { teardown(fn: () => unknown): void }, extraArgs: readonly string[] = []): Promise<import('playwright-core').Browser> {
+  const { chromium } = await import('playwright-core')
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs] })
+  t.teardown(() => browser.close())
+  return browser
+}
+
+/** Elements under `selector` wider than the window, or a page that scrolls sideways (at most five named). */
+export function overflowOf (page: import('playwright-core').Page, selector = 'main *'): Promise<string[]> {
+  return page.evaluate(sel => {
+    const w = document.documentElement.clientWidth
+    const out: string[] = []
+    if (document.documentElement.scrollWidth > w) out.push(`page ${document.documentElement.scrollWidth} > ${w}`)
+    for (const el of Array.from(document.querySelectorAll(sel))) {
+      const r = el.getBoundingClientRect()
+      if (r.width > 0 && r.right > w + 1) out.push(`${el.tagName.toLowerCase()}${el.id === '' ? '' : `#${el.id}`}.${String(el.className)} right ${Math.round(r.right)} > ${w}`)
+    }
+    return out.slice(0, 5)
+  }, selector)
+}

@@ -11,7 +11,7 @@ import { silentLogger } from '../../../line/log.ts'
 import { CodePool } from '../../../line/pool/index.ts'
 import { ProductCatalogue, ProductStore } from '../../../line/products/index.ts'
 import { CodeFactory } from '../../../sim/codes/factory.ts'
-import { CHROMIUM, SHOTS, chromiumMissing, logIn } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, logIn, launchChromium, overflowOf } from '../../helpers/browser.ts'
 import { GTIN_A, GTIN_B } from '../../helpers/pool.ts'
 import { USERS, startHmi } from '../hmi/harness.ts'
 
@@ -19,7 +19,6 @@ if (chromiumMissing !== null) {
   t.plan(0, chromiumMissing)
 } else {
   t.test('codes files tab at 1024×768: import with progress and summary, bad lines worded, export and downloads', async t => {
-    const { chromium } = await import('playwright-core')
     const profiles = new ProfileRegistry()
     const factory = new CodeFactory(7)
     const water = profiles.get('water')
@@ -40,23 +39,13 @@ if (chromiumMissing !== null) {
     // codes the line ordered, for the export
     await p.importBlock({ blockId: 'oms-1', orderId: 'order-1', gtin: GTIN_A, group: 'water', expiresAt: Date.now() + 30 * 86_400_000, codes: factory.raw(water, GTIN_A, 30) })
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'] })
-    t.teardown(() => browser.close())
+    const browser = await launchChromium(t)
     const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-GB' })
     const page = await context.newPage()
     const pageErrors: string[] = []
     page.on('pageerror', e => pageErrors.push(e.message))
     mkdirSync(SHOTS, { recursive: true })
-    const overflow = (): Promise<string[]> => page.evaluate(() => {
-      const w = document.documentElement.clientWidth
-      const out: string[] = []
-      if (document.documentElement.scrollWidth > w) out.push(`page ${document.documentElement.scrollWidth} > ${w}`)
-      for (const el of Array.from(document.querySelectorAll('main *, nav *'))) {
-        const r = el.getBoundingClientRect()
-        if (r.width > 0 && r.right > w + 1) out.push(`${el.tagName.toLowerCase()}${el.id === '' ? '' : `#${el.id}`}.${String(el.className)} right ${Math.round(r.right)} > ${w}`)
-      }
-      return out.slice(0, 5)
-    })
+    const overflow = (): Promise<string[]> => overflowOf(page, 'main *, nav *')
     const login = (user: string, password: string): Promise<void> => logIn(page, h.url, user, password)
     const file = (name: string, lines: string[]) => ({ name, mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n') + '\n') })
 

@@ -1,20 +1,15 @@
 // The operator panel in a real browser (Debian's chromium through playwright-core) against the fake line.
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
-import { CHROMIUM, SHOTS, chromiumMissing } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium } from '../../helpers/browser.ts'
 import { USERS, startHmi } from './harness.ts'
 
 if (chromiumMissing !== null) {
   t.plan(0, chromiumMissing)
 } else {
   t.test('operator panel: login, job, counters, ink-out alarm and Held, ack, resume, forbidden command, language', async t => {
-    const { chromium } = await import('playwright-core')
     const h = await startHmi(t, { users: USERS, config: { updateIntervalMs: 100 } })
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-    })
-    t.teardown(() => browser.close())
+    const browser = await launchChromium(t)
     const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'ru-RU' })
     const page = await context.newPage()
     const pageErrors: string[] = []

@@ -4,7 +4,7 @@
 // correction; every screen in Russian and English without horizontal overflow at 1024×768 and 1280×800.
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
-import { CHROMIUM, SHOTS, chromiumMissing } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium, overflowOf } from '../../helpers/browser.ts'
 import { findFixture } from './find-fixture.ts'
 import { until } from './harness.ts'
 
@@ -12,30 +12,15 @@ if (chromiumMissing !== null) {
   t.plan(0, chromiumMissing)
 } else {
   t.test('find tab: box by a pasted code, its contents and label, a code in GIS MT, a rejected report resent', async t => {
-    const { chromium } = await import('playwright-core')
     const x = await findFixture(t)
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-    })
-    t.teardown(() => browser.close())
+    const browser = await launchChromium(t)
     const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'ru-RU' })
     const page = await context.newPage()
     const pageErrors: string[] = []
     page.on('pageerror', e => pageErrors.push(e.message))
     mkdirSync(SHOTS, { recursive: true })
     const shot = (name: string): Promise<Buffer> => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true })
-    /** Elements wider than the window, or a page that scrolls sideways. */
-    const overflow = (): Promise<string[]> => page.evaluate(() => {
-      const w = document.documentElement.clientWidth
-      const out: string[] = []
-      if (document.documentElement.scrollWidth > w) out.push(`page ${document.documentElement.scrollWidth} > ${w}`)
-      for (const el of Array.from(document.querySelectorAll('main *'))) {
-        const r = el.getBoundingClientRect()
-        if (r.width > 0 && r.right > w + 1) out.push(`${el.tagName.toLowerCase()}${el.id === '' ? '' : `#${el.id}`}.${el.className} right ${Math.round(r.right)} > ${w}`)
-      }
-      return out.slice(0, 5)
-    })
+    const overflow = (): Promise<string[]> => overflowOf(page)
     const [box1] = x.boxes as [typeof x.boxes[0]]
     const raw = x.firstBoxCodes[2] as string
     const [identity, tail] = raw.split('\u001d') as [string, string]

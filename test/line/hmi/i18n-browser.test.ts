@@ -15,7 +15,7 @@ import { HmiStore } from '../../../line/hmi/index.ts'
 import { silentLogger } from '../../../line/log.ts'
 import { LineViews } from '../../../line/runtime/views.ts'
 import { PRINTER_FAULTS, PRINTER_WARNINGS, type Printer, type PrinterStatus } from '../../../printers/types.ts'
-import { CHROMIUM, SHOTS, chromiumMissing } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium } from '../../helpers/browser.ts'
 import { Client, USERS, startHmi, until } from './harness.ts'
 
 const printer = (id: string, s: Partial<PrinterStatus>): Printer => ({ id, status: () => ({ state: 'ready', faults: [], warnings: [], bufferLevel: 0, ...s }) }) as unknown as Printer
@@ -74,7 +74,6 @@ if (chromiumMissing !== null) {
   t.plan(0, chromiumMissing)
 } else {
   t.test('device tiles and audit trail: nothing raw, in Russian and English, at 1280×800 and 1024×768', async t => {
-    const { chromium } = await import('playwright-core')
     const h = await startHmi(t, { users: USERS, config: { updateIntervalMs: 100 } })
     h.line.devices = lineDevices(t)
 
@@ -101,11 +100,7 @@ if (chromiumMissing !== null) {
     store.audit({ at: Date.now(), actor: 'root', role: 'admin', action: 'codes:import', detail: { code: 'LC_ERR_CODES_FILE_TWICE' }, result: 'refused', message: 'file a.csv imported before' })
     store.audit({ at: Date.now(), actor: 'root', role: 'admin', action: 'codes:import', detail: null, result: 'error', message: 'EACCES: permission denied, open /var/lib/line/in.csv' })
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-    })
-    t.teardown(() => browser.close())
+    const browser = await launchChromium(t)
     mkdirSync(SHOTS, { recursive: true })
     // the browser's locale is the other language: the panel must not follow it
     for (const lang of ['ru', 'en'] as const) {

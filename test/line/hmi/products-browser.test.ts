@@ -7,7 +7,7 @@ import type { Clock } from '../../../line/clock.ts'
 import { silentLogger } from '../../../line/log.ts'
 import { ProductCatalogue, ProductStore } from '../../../line/products/index.ts'
 import type { Db } from '../../../line/store/open.ts'
-import { CHROMIUM, SHOTS, chromiumMissing } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium } from '../../helpers/browser.ts'
 import { USERS, startHmi } from './harness.ts'
 
 const products = (db: Db, clock: Clock): ProductCatalogue =>
@@ -17,13 +17,8 @@ if (chromiumMissing !== null) {
   t.plan(0, chromiumMissing)
 } else {
   t.test('products tab, a job picked by product, and the job-change dialog', async t => {
-    const { chromium } = await import('playwright-core')
     const h = await startHmi(t, { users: USERS, products, config: { updateIntervalMs: 200 } })
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-    })
-    t.teardown(() => browser.close())
+    const browser = await launchChromium(t)
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'ru-RU' })).newPage()
     const pageErrors: string[] = []
     page.on('pageerror', e => pageErrors.push(e.message))

@@ -4,14 +4,13 @@
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import type { ReworkControl, ReworkOutcome } from '../../../line/control.ts'
-import { CHROMIUM, SHOTS, chromiumMissing, logIn } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, logIn, launchChromium } from '../../helpers/browser.ts'
 import { USERS, startHmi, until } from './harness.ts'
 
 if (chromiumMissing !== null) {
   t.plan(0, chromiumMissing)
 } else {
   t.test('rework screen: engineers only, forms as the API takes them, the new SSCCs shown', async t => {
-    const { chromium } = await import('playwright-core')
     const calls: Array<{ op: string, input: unknown, actor: string }> = []
     const outcome: ReworkOutcome = { disaggregated: ['00046016530000000025', '00046016530000000018'], newBoxes: ['046016530000000032'], newPallets: ['046016530000000049'], dropped: 1, returned: 0 }
     const rework: ReworkControl = {
@@ -21,8 +20,7 @@ if (chromiumMissing !== null) {
       sampleReasons: () => ['QA_SAMPLES'],
     }
     const h = await startHmi(t, { users: USERS, rework, config: { updateIntervalMs: 100 } })
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'] })
-    t.teardown(() => browser.close())
+    const browser = await launchChromium(t)
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'ru-RU' })
     const page = await context.newPage()
     const pageErrors: string[] = []

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { silentLogger } from '../../../line/log.ts'
 import { LineParameters } from '../../../line/setup/parameters.ts'
 import { SetupService } from '../../../line/setup/setup.ts'
-import { CHROMIUM, SHOTS, chromiumMissing, logIn } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, logIn, launchChromium, overflowOf } from '../../helpers/browser.ts'
 import { modbusRig, until as untilRig } from '../../printers/rigs.ts'
 import { USERS, startHmi } from './harness.ts'
 
@@ -14,7 +14,6 @@ if (chromiumMissing !== null) {
   t.plan(0, chromiumMissing)
 } else {
   t.test('set-up tab at 1024×768: engineers only, a test print, a parameter refused then saved, no overflow', async t => {
-    const { chromium } = await import('playwright-core')
     const head = await modbusRig(t)
     const h = await startHmi(t, {
       users: USERS, config: { updateIntervalMs: 100 },
@@ -23,23 +22,13 @@ if (chromiumMissing !== null) {
         parameters: new LineParameters({ db, config: { rejectDistance: 5, rejectMargin: 2, maxConsecutiveRejects: 5, maxRejectsPer100: null }, cameras: [{ id: 'cam1', role: 'unit', distance: 2 }] }),
       }),
     })
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'] })
-    t.teardown(() => browser.close())
+    const browser = await launchChromium(t)
     const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'ru-RU' })
     const page = await context.newPage()
     const pageErrors: string[] = []
     page.on('pageerror', e => pageErrors.push(e.message))
     mkdirSync(SHOTS, { recursive: true })
-    const overflow = (): Promise<string[]> => page.evaluate(() => {
-      const w = document.documentElement.clientWidth
-      const out: string[] = []
-      if (document.documentElement.scrollWidth > w) out.push(`page ${document.documentElement.scrollWidth} > ${w}`)
-      for (const el of Array.from(document.querySelectorAll('main *, nav *'))) {
-        const r = el.getBoundingClientRect()
-        if (r.width > 0 && r.right > w + 1) out.push(`${el.tagName.toLowerCase()}${el.id === '' ? '' : `#${el.id}`}.${el.className} right ${Math.round(r.right)} > ${w}`)
-      }
-      return out.slice(0, 5)
-    })
+    const overflow = (): Promise<string[]> => overflowOf(page, 'main *, nav *')
     const login = (user: string, password: string): Promise<void> => logIn(page, h.url, user, password)
 
     await login('ivanov', 'operator-pass-1')

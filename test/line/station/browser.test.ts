@@ -14,7 +14,7 @@ import { createHmiServer, HmiStore } from '../../../line/hmi/index.ts'
 import { hashPassword } from '../../../line/hmi/passwords.ts'
 import { silentLogger } from '../../../line/log.ts'
 import { StationService } from '../../../line/station/station.ts'
-import { CHROMIUM, SHOTS, chromiumMissing } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium } from '../../helpers/browser.ts'
 import { block, GTIN_A, GTIN_B, poolFixture } from '../../helpers/pool.ts'
 import { zplRig } from '../../printers/rigs.ts'
 import { FakeLine } from '../hmi/fake-line.ts'
@@ -52,9 +52,7 @@ if (chromiumMissing !== null) {
     const url = await server.listen()
     t.teardown(async () => { await server.close(); line.close() })
 
-    const { chromium } = await import('playwright-core')
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--autoplay-policy=no-user-gesture-required'] })
-    t.teardown(() => browser.close())
+    const browser = await launchChromium(t, ['--autoplay-policy=no-user-gesture-required'])
     const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'ru-RU' })
     const page = await context.newPage()
     const pageErrors: string[] = []
