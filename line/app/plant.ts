@@ -41,7 +41,7 @@ export function startPlant (o: {
   const timer = setInterval(() => { void check.retry() }, o.config.retryMs)
   timer.unref()
   // asked at once: a register down at start-up is known before the first pack
-  void registry.ping().then(() => check.retry(), () => check.retry())
+  void check.probe().then(() => check.retry())
   return {
     check,
     blockers: preapplied => (hold && preapplied && !check.reachable ? [{ ru: `Проверка дублей по заводу: ${LOST.ru}`, en: `Plant-wide duplicate check: ${LOST.en}` }] : []),

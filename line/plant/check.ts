@@ -70,7 +70,7 @@ export class PlantCheck {
     for (;;) {
       const list = this.#o.pending.oldest(this.#o.batch ?? 500)
       if (list.length === 0) {
-        if (this.#lost && this.#o.whenUnreachable === 'hold') await this.#probe()
+        if (this.#lost && this.#o.whenUnreachable === 'hold') await this.probe()
         return
       }
       let answers: ClaimAnswer[]
@@ -93,8 +93,8 @@ export class PlantCheck {
     }
   }
 
-  /** Under `hold` nothing is pending: a claim that cannot be accepted is what asks whether the register is back. */
-  async #probe (): Promise<void> {
+  /** Whether the register answers now (at start-up, and under `hold`, where nothing is pending to claim). */
+  async probe (): Promise<void> {
     try { await this.#o.registry.ping(); this.#reachable() } catch (err) { this.#unreachable(err) }
   }
 

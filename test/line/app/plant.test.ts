@@ -38,3 +38,20 @@ if (postgresBin() === null) {
     t.notOk(alarms.isActive('PLANT_UNREACHABLE', 'plant'))
   })
 }
+
+if (postgresBin() !== null) {
+  t.test('a register down when the controller starts is known before the first pack: a pre-applied start is blocked', async t => {
+    const pg = await startPostgres(t)
+    pg.stop()
+    const db = openDatabase(join(tempDir(t), 'line.db'), { synchronous: 'NORMAL' })
+    t.teardown(() => db.close())
+    const clock = new ManualClock()
+    const alarms = new AlarmBook(db, { clock, log: silentLogger() })
+    const plant = startPlant({ config: { url: pg.url, timeoutMs: 400, whenUnreachable: 'hold', retryMs: 60_000 }, site: 's', line: 'l', db, alarms, clock, log: silentLogger(), fault: () => null })
+    t.teardown(() => plant.close())
+    const end = Date.now() + 10_000
+    while (plant.blockers(true).length === 0 && Date.now() < end) await new Promise(resolve => setTimeout(resolve, 20))
+    t.match(plant.blockers(true), [{ en: /Plant-wide duplicate check/ }], 'blocked without a single claim')
+    t.ok(alarms.isActive('PLANT_UNREACHABLE', 'plant'))
+  })
+}
