@@ -526,7 +526,11 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     for (const item of this.#undecided.values()) {
       const overdue = now - item.triggeredAt > gateMs || this.#lastSeq - item.seq >= gate
       if (this.#reading) {
-        if (item.code === null && overdue) this.#decide(item, 'NO_RESULT', null)
+        // Items are in trigger order, so the first one still in time ends the walk. Pre-applied packs wait here
+        // for the plant register's answer: a thousand of them at full speed, and this runs on every trigger.
+        if (item.code !== null) continue
+        if (!overdue) break
+        this.#decide(item, 'NO_RESULT', null)
         continue
       }
       if (item.code === null && item.pairNo < 0 && (now - item.triggeredAt > this.#o.printTimeoutMs || this.#lastSeq - item.seq >= gate)) {
@@ -542,9 +546,13 @@ export class Tracker extends TypedEmitter<TrackerEvents> {
     }
     // forget decided items created long before the newest (Map order is creation order)
     // (pre-applied: once their verdict is in the store, which the duplicate check asks when memory has forgotten)
+    // Verdicts reach the store in about the order they were made: the first one still on its way ends the walk, which
+    // would otherwise pass the same few thousand items on every trigger while the store lags behind a fast line.
     for (const [seq, item] of this.#items) {
       if (item.order > this.#order - 2000) break
-      if (item.decided && (item.stored || !this.#reading)) this.#forget(seq, item)
+      if (!item.decided) continue
+      if (this.#reading && !item.stored) break
+      this.#forget(seq, item)
     }
   }
 
