@@ -20,7 +20,7 @@ export type ChildRequest = { id: number, op: 'command', cmd: string } | { id: nu
  * (the codes become HANDED_OVER), or an import of a file the plant got elsewhere.
  */
 export type CodesOp = { what: 'export', gtin: string, count: number, exportId: string }
-  | { what: 'import', path: string, gtin: string, group: string }
+  | { what: 'import', path: string, gtin: string, group: string, printed?: boolean }
 
 /** A rework the scenario runner asks for (docs/rework.md), on the `index`-th closed box (or pallet). */
 export type ReworkOp = 'repack' | 'take-out' | 'return' | 'samples' | 'scrap' | 'pallet'
@@ -115,8 +115,8 @@ async function codes (op: CodesOp): Promise<unknown> {
     const r = await files.exportCodes({ gtin: op.gtin, count: op.count, exportId: op.exportId }, 'sim-engineer')
     return { ok: true, path: r.path, count: r.manifest.count }
   }
-  const r = await files.importFile({ path: op.path, gtin: op.gtin, group: op.group }, 'sim-engineer')
-  return { ok: true, blockId: r.blockId }
+  const r = await files.importFile({ path: op.path, gtin: op.gtin, group: op.group, ...(op.printed === true ? { printed: true } : {}) }, 'sim-engineer')
+  return { ok: true, blockId: r.blockId, imported: r.imported }
 }
 
 process.on('message', (m: ChildRequest) => {

@@ -1,6 +1,6 @@
 // `npm run codes -- <command>`: codes files from the command line, on the line's store (docs/codes-files.md).
 //   export --gtin G --count N --out FILE [--id ID] [--crlf]     hand N codes over to a printing house
-//   import --gtin G --group GROUP [--expires yyyy-MM-dd] [--manifest M.json] FILE
+//   import --gtin G --group GROUP [--expires yyyy-MM-dd] [--manifest M.json] [--printed] FILE
 //   resume                                                      write the files of exports a crash interrupted
 //   list                                                        recent exports
 // The store comes from --config line.yaml or --store line.db. The running controller holds its store exclusively:
@@ -19,7 +19,8 @@ import { CodeFiles } from './service.ts'
 
 const USAGE = `usage: npm run codes -- (export|import|resume|list) [options] (--config line.yaml | --store line.db)
   export --gtin G --count N --out FILE [--id EXPORT_ID] [--crlf]
-  import --gtin G --group GROUP [--expires yyyy-MM-dd] [--manifest FILE.manifest.json] FILE
+  import --gtin G --group GROUP [--expires yyyy-MM-dd] [--manifest FILE.manifest.json] [--printed] FILE
+         (--printed: the codes are already on packs, a printing house's file: handed over, never printed here)
   resume
   list`
 
@@ -30,7 +31,7 @@ async function main (argv: string[]): Promise<number> {
     options: {
       config: { type: 'string' }, store: { type: 'string' }, gtin: { type: 'string' }, group: { type: 'string' }, count: { type: 'string' },
       out: { type: 'string' }, id: { type: 'string' }, crlf: { type: 'boolean' }, expires: { type: 'string' }, manifest: { type: 'string' },
-      by: { type: 'string' }, help: { type: 'boolean' },
+      by: { type: 'string' }, printed: { type: 'boolean' }, help: { type: 'boolean' },
     },
   })
   const [command, file] = positionals
@@ -67,6 +68,7 @@ async function main (argv: string[]): Promise<number> {
         out = await files.importFile({
           path: file, gtin: v.gtin, group: v.group,
           ...(v.expires === undefined ? {} : { expiresAt: Date.parse(`${v.expires}T23:59:59.999Z`) }),
+          ...(v.printed === true ? { printed: true } : {}),
           ...(m === undefined ? {} : { expect: { ...(m.count === undefined ? {} : { count: m.count }), ...(m.sha256 === undefined ? {} : { sha256: m.sha256 }) } }),
         }, actor)
         break

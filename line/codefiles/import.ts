@@ -42,6 +42,8 @@ export interface ImportRequest {
   expiresAt?: number
   /** From the file's manifest, when it came with one: the file must match both. */
   expect?: { count?: number, sha256?: string }
+  /** The codes are already printed on packs (a printing house's file): handed over at once, never printed here. */
+  printed?: boolean
 }
 
 export interface ImportSummary {
@@ -54,6 +56,8 @@ export interface ImportSummary {
   lines: number
   blankLines: number
   imported: number
+  /** Stored HANDED_OVER (already on packs) rather than AVAILABLE. */
+  printed: boolean
 }
 
 /** Lines checked between two turns of the event loop on the first pass (a chunk is read between them anyway). */
@@ -89,7 +93,7 @@ export async function importCodesFile (pool: CodePool, profiles: ProfileRegistry
   let imported: number
   try {
     imported = await pool.files.importFile({
-      blockId, gtin: r.gtin, group: r.group, fileName, sha256: first.sha256, expiresAt: r.expiresAt ?? NO_EXPIRY, count: first.codes,
+      blockId, gtin: r.gtin, group: r.group, fileName, sha256: first.sha256, expiresAt: r.expiresAt ?? NO_EXPIRY, count: first.codes, printed: r.printed === true,
     }, () => secondPass(r.path, fileName, profile, r.gtin, first.sha256), actor)
   } catch (err) {
     // the pool changed between the passes (an OMS block with one of the codes, the same file from another panel)
@@ -100,7 +104,7 @@ export async function importCodesFile (pool: CodePool, profiles: ProfileRegistry
     }
     throw err
   }
-  return { ok: true, blockId, fileName, sha256: first.sha256, gtin: r.gtin, group: r.group, lines: first.lines, blankLines: first.blank, imported }
+  return { ok: true, blockId, fileName, sha256: first.sha256, gtin: r.gtin, group: r.group, lines: first.lines, blankLines: first.blank, imported, printed: r.printed === true }
 }
 
 function checkTarget (pool: CodePool, profiles: ProfileRegistry, r: ImportRequest, fileName: string): GroupProfile {

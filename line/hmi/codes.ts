@@ -45,6 +45,8 @@ const importQuery = z.object({
   expires: z.iso.date(m('Годен до: ГГГГ-ММ-ДД', 'Valid until: yyyy-MM-dd')).optional(),
   count: z.coerce.number().int().min(1).optional(),
   sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, m('SHA-256: 64 шестнадцатеричных знака', 'SHA-256: 64 hex digits')).optional(),
+  /** 1: the codes are already on packs (a printing house's file), handed over at once; 0 or absent: for printing here. */
+  printed: z.enum(['0', '1'], m('Коды уже нанесены: 0 или 1', 'Already printed: 0 or 1')).optional(),
 })
 
 const idParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/) })
@@ -161,6 +163,7 @@ export function registerCodeRoutes (app: FastifyInstance, d: CodeRoutesDeps): vo
         fileName: v.name, gtin: v.gtin, group: v.group,
         ...(v.expires === undefined ? {} : { expiresAt: Date.parse(`${v.expires}T23:59:59.999Z`) }),
         ...(expect === undefined ? {} : { expect }),
+        ...(v.printed === '1' ? { printed: true } : {}),
       }, s.username)
     })
     return { ok: true, result }

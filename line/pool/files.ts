@@ -56,6 +56,11 @@ export interface FileImport {
   expiresAt: number
   /** How many codes `rows` yields (the block's count). */
   count: number
+  /**
+   * The codes are already on packs (a printing house printed them): stored HANDED_OVER, so no head is ever given
+   * one, and a pre-applied job accepts them. Otherwise they are AVAILABLE, for printing on the line.
+   */
+  printed?: boolean
 }
 
 /** One validated code of the file and the line it stands on. */
@@ -98,6 +103,7 @@ export class PoolFiles {
     insertBlock: Statement
     insertCode: Statement
     insertCodes: Statement
+    handOverBlock: Statement
     audit: Statement
   }
 
@@ -129,6 +135,7 @@ export class PoolFiles {
         VALUES (?, NULL, ?, ?, ?, ?, ?, 'imported', ?, ?)`),
       insertCode: db.prepare(`${insertCols}(?, ?, ?, ?, ?, ?)`),
       insertCodes: db.prepare(`${insertCols}${Array(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`),
+      handOverBlock: db.prepare(`UPDATE codes SET state = ${CodeState.HANDED_OVER}, updated_at = ? WHERE block_id = ? AND state = ${CodeState.AVAILABLE}`),
       audit: db.prepare('INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)'),
     }
   }
@@ -259,8 +266,9 @@ export class PoolFiles {
       }
       flush(false)
       if (n !== f.count) throw new PoolImportError(`file ${f.fileName} changed while it was imported: ${n} codes, ${f.count} validated`, { blockId: f.blockId, count: n, validated: f.count })
-      this.#st.audit.run(now, actor, 'codes:import', JSON.stringify({ blockId: f.blockId, gtin: f.gtin, group: f.group, file: f.fileName, sha256: f.sha256, count: n }))
+      if (f.printed === true) this.#st.handOverBlock.run(now, f.blockId)
+      this.#st.audit.run(now, actor, 'codes:import', JSON.stringify({ blockId: f.blockId, gtin: f.gtin, group: f.group, file: f.fileName, sha256: f.sha256, count: n, ...(f.printed === true ? { printed: true } : {}) }))
       return n
-    }, { statements: f.count + 3 })
+    }, { statements: f.count + 4 })
   }
 }

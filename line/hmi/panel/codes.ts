@@ -76,6 +76,7 @@ export function codesView (kit: CodesKit): HTMLElement {
   const group = h('select', { name: 'group' }, ...GROUP_RULES.filter(r => r.refused === undefined).map(r => h('option', { value: r.group }, `${r.group} — ${r.name[L()]}`))) as HTMLSelectElement
   const groupNote = h('small', { id: 'codes-group-note', class: 'hint' })
   const expires = h('input', { name: 'expires', type: 'date' }) as HTMLInputElement
+  const purpose = h('select', { name: 'printed' }, h('option', { value: '0' }, t('forPrinting')), h('option', { value: '1' }, t('alreadyPrinted'))) as HTMLSelectElement
   const count = h('input', { name: 'count', inputmode: 'numeric' }) as HTMLInputElement
   const sha = h('input', { name: 'sha256', class: 'mono', autocomplete: 'off' }) as HTMLInputElement
   const fill = h('div', { class: 'fill' })
@@ -117,6 +118,7 @@ export function codesView (kit: CodesKit): HTMLElement {
     field('manifest', t('manifestFile'), manifestPick.el, manifestNote),
     field('gtin', t('gtin'), gtin),
     field('group', t('group'), group, groupNote),
+    field('printed', t('purpose'), purpose, h('small', { class: 'hint' }, t('purposeHint'))),
     field('expires', t('expires'), expires),
     field('count', t('count'), count),
     field('sha256', t('sha256'), sha),
@@ -131,9 +133,10 @@ export function codesView (kit: CodesKit): HTMLElement {
     progressText.textContent = t('sending', { pct, sent: fmtBytes(sent, L()), total: fmtBytes(total, L()) })
   }
 
-  const showImported = (r: { imported: number, fileName: string, lines: number, blankLines: number, blockId: string, sha256: string }): void => {
-    summary.replaceChildren(h('div', { class: 'codes-ok', 'data-imported': r.imported },
+  const showImported = (r: { imported: number, fileName: string, lines: number, blankLines: number, blockId: string, sha256: string, printed?: boolean }): void => {
+    summary.replaceChildren(h('div', { class: 'codes-ok', 'data-imported': r.imported, 'data-printed': r.printed === true ? '1' : '0' },
       h('b', {}, t('imported', { imported: r.imported })),
+      r.printed === true ? h('div', {}, t('importedPrinted')) : null,
       h('div', { class: 'hint wrap' }, t('importedMore', { file: r.fileName, lines: r.lines, blank: r.blankLines, block: r.blockId, sha: r.sha256 }))))
   }
 
@@ -196,6 +199,7 @@ export function codesView (kit: CodesKit): HTMLElement {
     if (file === undefined) { (importForm.querySelector('.field-error[data-for="file"]') as HTMLElement).textContent = t('chooseFile'); return }
     const q = new URLSearchParams({ name: file.name, gtin: gtin.value.trim(), group: group.value })
     if (expires.value !== '') q.set('expires', expires.value)
+    if (purpose.value === '1') q.set('printed', '1')
     if (count.value.trim() !== '') q.set('count', count.value.trim())
     if (sha.value.trim() !== '') q.set('sha256', sha.value.trim())
     const xhr = new XMLHttpRequest()

@@ -85,6 +85,17 @@ if (chromiumMissing !== null) {
     t.match(await page.textContent('#codes-summary'), /Загружено кодов: 3000.*«cabinet\.txt»: строк 3000, пустых 0/s)
     t.equal(p.level(GTIN_A), 3030, 'the file is in the pool')
 
+    // ---- a printing house's file, already on the packs: handed over, not there to print
+    const press = factory.raw(water, GTIN_A, 40)
+    await page.setInputFiles('#codes-import input[name=file]', file('press-run.txt', press))
+    await page.selectOption('#codes-import select[name=printed]', '1')
+    await page.click('#codes-import button[type=submit]')
+    await page.waitForSelector('#codes-summary [data-printed="1"]')
+    t.match(await page.textContent('#codes-summary'), /Загружено кодов: 40.*Переданы как нанесённые/s)
+    t.equal(p.level(GTIN_A), 3030, 'nothing more to print')
+    t.equal(p.accounting().gtins[GTIN_A]?.states.HANDED_OVER, 40)
+    await page.selectOption('#codes-import select[name=printed]', '0')
+
     // ---- bad lines: refused whole, each line with its number and reason
     const bad = factory.raw(water, GTIN_A, 10)
     bad[2] = 'not a code'

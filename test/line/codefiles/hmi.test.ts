@@ -58,6 +58,23 @@ t.test('an engineer imports a file; the summary says what went in; an operator m
   t.same(rows.map(r => r.result).sort(), ['forbidden', 'forbidden', 'ok', 'refused'])
 })
 
+t.test('printed=1: a printing house\'s file is handed over at once; any other value is refused', async t => {
+  const { f, eng } = await start(t)
+  const codes = f.factory.raw(f.profiles.get('water'), GTIN_A, 12)
+  const bad = await upload(eng, `${q('press.txt')}&printed=yes`, codes.join('\n') + '\n')
+  t.equal(bad.status, 400)
+  t.match(JSON.stringify(bad.body.error), /0 или 1/)
+  const ok = await upload(eng, `${q('press.txt')}&printed=1`, codes.join('\n') + '\n')
+  t.equal(ok.status, 200)
+  t.match(ok.body.result, { imported: 12, printed: true })
+  t.equal(f.pool.level(GTIN_A), 0, 'nothing to print')
+  t.equal(f.pool.accounting().gtins[GTIN_A]?.states.HANDED_OVER, 12)
+  const other = f.factory.raw(f.profiles.get('water'), GTIN_A, 3)
+  const plain = await upload(eng, `${q('cabinet.txt')}&printed=0`, other.join('\n') + '\n')
+  t.match(plain.body.result, { imported: 3, printed: false })
+  t.equal(f.pool.level(GTIN_A), 3)
+})
+
 t.test('bad lines come back as a list for the panel; nothing is imported', async t => {
   const { f, eng } = await start(t)
   const codes = f.factory.raw(f.profiles.get('water'), GTIN_A, 10)

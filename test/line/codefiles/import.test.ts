@@ -160,3 +160,23 @@ t.test('an exported file goes into another line\'s pool with its manifest checke
   t.equal(r.imported, 30)
   t.equal(manifestPathOf(out).endsWith('ph.manifest.json'), true)
 })
+
+t.test('a printing house\'s file, already on the packs: handed over at once, never given to a head', async t => {
+  const f = poolFixture(t)
+  await f.pool.importBlock(block(f, 'oms-1', 5))
+  const c = codes(f, 20)
+  const r = await importCodesFile(f.pool, f.profiles, { path: file(t, 'press-run.txt', c.join('\n') + '\n'), ...WATER, printed: true }, 'petrova')
+  t.match(r, { ok: true, imported: 20, printed: true })
+  t.equal(f.pool.level(GTIN_A), 5, 'only the OMS block is there to print')
+  for (const s of c) t.equal(f.pool.readCheck(s.slice(0, s.indexOf(GS)))?.state, 'HANDED_OVER')
+  // a head gets the OMS block's five, then none: the file's codes are not there to print
+  const reserved = await f.pool.reserve(GTIN_A, 5, 'head-1')
+  t.notOk(reserved.some(x => c.includes(x.code)), 'no printed code reserved')
+  await t.rejects(f.pool.reserve(GTIN_A, 1, 'head-1'), /has 0 codes/)
+  t.ok(f.pool.accounting().balanced)
+  const audit = f.db.prepare("SELECT detail FROM audit WHERE action = 'codes:import'").all() as Array<{ detail: string }>
+  t.match(JSON.parse(audit[0]!.detail), { count: 20, printed: true })
+  // the same file for printing on the line: refused as imported before, whatever the purpose
+  const again = await importCodesFile(f.pool, f.profiles, { path: file(t, 'press-run-copy.txt', c.join('\n') + '\n'), ...WATER }, 'petrova').catch(e => e)
+  t.ok(again instanceof FileTwiceError)
+})
