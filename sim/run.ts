@@ -6,6 +6,7 @@
 
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { runPlantScenario } from './scenario/plant.ts'
 import { runScenario } from './scenario/runner.ts'
 import { loadScenario } from './scenario/schema.ts'
 
@@ -19,6 +20,8 @@ if (name === undefined || !available.includes(name)) {
 }
 const scenario = loadScenario(join(dir, `${name}.yaml`), name, args.includes('--ci'))
 const verbose = args.includes('--verbose')
-const summary = await runScenario(scenario, { keepDir: args.includes('--keep'), log: verbose ? line => process.stderr.write(`${line}\n`) : undefined })
+const runOptions = { keepDir: args.includes('--keep'), log: verbose ? (line: string) => { process.stderr.write(`${line}\n`) } : undefined }
+// several lines of one plant (`plant:`): sim/scenario/plant.ts
+const summary = scenario.plant === undefined ? await runScenario(scenario, runOptions) : await runPlantScenario(scenario, runOptions)
 process.stdout.write(JSON.stringify(summary, null, 2) + '\n')
 process.exit(summary.violations.length === 0 ? 0 : 1)

@@ -2,13 +2,14 @@
 // already carrying the next code of the roll the printing house printed from the codes file. The conveyor asks it
 // at the photocell as it asks a head, and nothing is printed. Faults a real roll has: a blank pack, a code printed
 // twice (the printing house repeated a record), a pack from another roll (a code this line never handed over), a
-// pack of another product (a code handed over for another GTIN), a smudged print no camera can read.
+// pack of another product (a code handed over for another GTIN), a smudged print no camera can read, and — where one
+// print run is split over the rolls of several lines — a code printed on another line's roll as well.
 
 import { prng } from '../codes/factory.ts'
 import type { ConveyorHead } from './conveyor.ts'
 
 /** What went onto one pack, for the account of a test or a scenario. */
-export type PackKind = 'good' | 'blank' | 'duplicate' | 'foreign' | 'other-gtin' | 'unreadable'
+export type PackKind = 'good' | 'blank' | 'duplicate' | 'foreign' | 'other-gtin' | 'unreadable' | 'other-line'
 
 export interface RollFaults {
   /** After these many packs of the roll, one blank pack (no code). */
@@ -23,10 +24,12 @@ export interface RollFaults {
    * earlier legible pack (any of them), `foreign` carries `foreign()`, `otherGtin` the next of `otherGtin()` (a code
    * handed over for another product), `unreadable` the roll's next code smudged beyond reading, `blank` nothing.
    */
-  shares?: { duplicate?: number, foreign?: number, otherGtin?: number, unreadable?: number, blank?: number }
+  shares?: { duplicate?: number, foreign?: number, otherGtin?: number, unreadable?: number, blank?: number, otherLine?: number }
   seed?: number
   /** The next code of another product's roll; undefined when there is none left (the pack is then a good one). */
   otherGtin?: () => string | undefined
+  /** A code of another line's roll of the same print run (share `otherLine`); undefined: the pack is a good one. */
+  otherLine?: () => string | undefined
 }
 
 export class PrintedRoll implements ConveyorHead {
@@ -72,6 +75,7 @@ export class PrintedRoll implements ConveyorHead {
       if (draw(s.duplicate) && this.#legible.length > 0) return [this.#legible[Math.floor(this.#rand() * this.#legible.length)], 'duplicate']
       if (draw(s.foreign) && f.foreign !== undefined) return [f.foreign(), 'foreign']
       if (draw(s.otherGtin)) { const other = f.otherGtin?.(); if (other !== undefined) return [other, 'other-gtin'] }
+      if (draw(s.otherLine)) { const other = f.otherLine?.(); if (other !== undefined) return [other, 'other-line'] }
       if (draw(s.blank)) return [undefined, 'blank']
       if (draw(s.unreadable) && this.#next < this.#codes.length) return [this.#codes[this.#next++], 'unreadable']
     }

@@ -80,8 +80,8 @@ export class ControllerProcess {
   }
 
   /** A codes file exported for the printing house (its path) or imported (docs/codes-files.md). */
-  async codes (op: CodesOp): Promise<{ ok: boolean, path?: string, count?: number, reason?: { en: string } } | undefined> {
-    return await this.#ask({ op: 'codes', codes: op }, 60_000) as { ok: boolean, path?: string, count?: number, reason?: { en: string } } | undefined
+  async codes (op: CodesOp): Promise<{ ok: boolean, path?: string, count?: number, imported?: number, reason?: { en: string } } | undefined> {
+    return await this.#ask({ op: 'codes', codes: op }, 60_000) as { ok: boolean, path?: string, count?: number, imported?: number, reason?: { en: string } } | undefined
   }
 
   /** What is not through yet after a rework. */

@@ -23,7 +23,7 @@ import { SimWorld } from '../world.ts'
 import { REJECT_REASONS, VERIFIED_DEFECTS } from '../../line/domain/reasons.ts'
 import type { ConveyorStats } from '../line/conveyor.ts'
 import { ControllerProcess } from './controller.ts'
-import { PrintingHouse, type PreappliedSummary } from './printing-house.ts'
+import { PrintingHouse, type PlantLine, type PreappliedSummary, type RegisterOwner } from './printing-house.ts'
 import type { Scenario, ScenarioFault } from './schema.ts'
 
 const GTIN = '04601653030046'
@@ -110,11 +110,57 @@ export function schedule (sc: Scenario): ScenarioFault[] {
 /** A progress line every this much simulated time. */
 const PROGRESS_EVERY_MS = 15 * 60_000
 
-export async function runScenario (sc: Scenario, options: { keepDir?: boolean, log?: (line: string) => void, progress?: (line: string) => void } = {}): Promise<ScenarioSummary> {
+export interface RunOptions { keepDir?: boolean, log?: (line: string) => void, progress?: (line: string) => void }
+
+/** The plant around the lines of a run: the emulators, and with several lines their register and print run. */
+export interface PlantSide {
+  oms: OmsEmulator
+  trueApi: Awaited<ReturnType<typeof startTrueApiEmulator>>
+  /** The line's name (MQTT topics, reports, the plant register). */
+  line: string
+  /** Several lines of one plant (sim/scenario/plant.ts): the register's URL and this line's place in the print run. */
+  plant?: { url: string, owners: () => Promise<RegisterOwner>, line: PlantLine }
+}
+
+/** What a plant run checks across its lines, from each line's store and conveyor before they are cleared away. */
+export interface LineFacts {
+  /** Codes that left the line on packs. */
+  shipped: string[]
+  /** Identities this line's store holds as good (VERIFIED, AGGREGATED, REPORTED). */
+  good: string[]
+  /** AGGREGATED + REPORTED codes of the job's GTIN. */
+  aggregated: number
+}
+
+/** The emulators of a run: their delays are simulated time (an order activates after 500 ms, a report is processed in 200 ms). */
+export async function startEmulators (sc: Scenario): Promise<Pick<PlantSide, 'oms' | 'trueApi'>> {
+  const realMs = (simMs: number): number => simMs / sc.clockRate
+  const oms = new OmsEmulator({ port: 0, clientToken: 'sim-token', activationDelayMs: realMs(500), rateLimitPerSecond: 0, reportProcessingMs: realMs(200) })
+  await oms.start()
+  const trueApi = await startTrueApiEmulator({ port: 0 })
+  // rework: GIS MT must know what the OMS passed on (applied codes), and aggregation goes as its documents
+  if (sc.rework !== undefined) passOmsReportsToTrueApi(oms, trueApi)
+  return { oms, trueApi }
+}
+
+export async function runScenario (sc: Scenario, options: RunOptions = {}): Promise<ScenarioSummary> {
+  const { oms, trueApi } = await startEmulators(sc)
+  try {
+    return (await runLine(sc, { oms, trueApi, line: sc.name }, options)).summary
+  } finally {
+    await oms.close()
+    await trueApi.close()
+  }
+}
+
+/** One line of a run on its own devices, broker and controller process, against the plant's emulators. */
+export async function runLine (sc: Scenario, side: PlantSide, options: RunOptions = {}): Promise<{ summary: ScenarioSummary, facts: LineFacts }> {
+  const { oms, trueApi } = side
+  const plantLine = side.plant?.line
   const note = options.log ?? (() => {})
   // progress goes to stderr unless the caller takes it: a long run must show it is alive
   const progress = options.progress ?? options.log ?? ((line: string) => { process.stderr.write(`${line}\n`) })
-  const dir = mkdtempSync(join(tmpdir(), `sim-${sc.name}-`))
+  const dir = mkdtempSync(join(tmpdir(), `sim-${side.line}-`))
   const started = Date.now()
   const rate = sc.clockRate
   const t0 = Date.now()
@@ -122,21 +168,16 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const clockArg = `${t0},${started},${rate}`
   const realMs = (simMs: number): number => simMs / rate
 
-  // the emulators' delays are simulated time: an order activates after 500 ms, a report is processed in 200 ms
-  const oms = new OmsEmulator({ port: 0, clientToken: 'sim-token', activationDelayMs: realMs(500), rateLimitPerSecond: 0, reportProcessingMs: realMs(200) })
-  await oms.start()
-  const trueApi = await startTrueApiEmulator({ port: 0 })
-  // rework: GIS MT must know what the OMS passed on (applied codes), and aggregation goes as its documents
-  if (sc.rework !== undefined) passOmsReportsToTrueApi(oms, trueApi)
   const rejectDistance = 12
   // pre-applied: the packs come printed from this printing house's roll, whose codes the pool must hold first
   const house = sc.marking === 'preapplied'
-    ? new PrintingHouse({ gtin: GTIN, quantity: sc.quantity, rejectDistance, shares: sc.roll ?? { duplicate: 0, foreign: 0, otherGtin: 0, unreadable: 0, blank: 0, seed: 11 } })
+    ? new PrintingHouse({ gtin: GTIN, quantity: sc.quantity, rejectDistance, shares: sc.roll ?? { duplicate: 0, foreign: 0, otherGtin: 0, unreadable: 0, blank: 0, seed: 11 }, ...(plantLine === undefined ? {} : { plant: plantLine }) })
     : null
-  const codesNeeded = house?.rollSize ?? sc.quantity
+  // a plant's other lines take the print run from the first line's file: they need no codes of their own
+  const codesNeeded = plantLine !== undefined && plantLine.index > 0 ? 0 : house?.printRunSize ?? sc.quantity
   const pool = sc.pool ?? { lowWatermarkCodes: codesNeeded + 500, targetCodes: codesNeeded + 1000, lowWatermarkMinutes: 1e-6, targetMinutes: 1e-6 }
   const base = validateConfig({
-    site: 'sim', line: sc.name,
+    site: 'sim', line: side.line,
     store: { path: join(dir, 'line.db'), synchronous: 'FULL' },
     log: { level: 'silent' },
     pool: { ...pool, criticalCodes: 0, minRemainingValidity: 0 },
@@ -159,6 +200,9 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
       transport: sc.plc === 'modbus' ? { kind: 'modbus-tcp', host: '127.0.0.1', port: await freePort() } : { kind: 'mqtt' },
     },
     hmi: { host: '127.0.0.1', port: 0 },
+    // several lines: one plant register; a claim may wait up to a second on this shared machine (the pack's
+    // deadline, the camera timeout, is 1.5 s)
+    ...(side.plant === undefined ? {} : { plant: { url: side.plant.url, timeoutMs: 1000, whenUnreachable: 'hold' } }),
     job: { group: 'water', gtin: GTIN, batch: `SIM-${sc.name}`, productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: sc.quantity, unitsPerBox: sc.unitsPerBox, boxesPerPallet: sc.boxesPerPallet, minGrade: 'C', unitsPerMinute: sc.unitsPerMinute, ...(sc.marking === 'head' ? {} : { mode: sc.marking }) },
   })
   // a camera's late results are simulated milliseconds too (its timers run in real ones)
@@ -223,7 +267,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
     world.conveyor!.runOnClock(sc.unitsPerMinute, rate)
     conveyorFrom = { real: Date.now(), pitches: world.conveyor!.stats.pitches }
     const poll = async (): Promise<ChildStatus | undefined> => { const s = await ctl.status(); if (s !== undefined) { last = s; watchHolds(s) } return s }
-    await until('codes from the OMS emulator', async () => ((await poll())?.available ?? 0) >= (house?.rollSize ?? Math.min(sc.quantity, 20_000)), 120_000)
+    await until('codes from the OMS emulator', async () => ((await poll())?.available ?? -1) >= Math.min(codesNeeded, 20_000), 120_000)
     note(`pool ready after ${Date.now() - started} ms`)
     if (house !== null) {
       // the codes files for the printing house, before the first pack comes in
@@ -315,6 +359,8 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   } catch (err) {
     outcome = 'failed'
     violations.push((err as Error).message)
+    // the plant's other lines wait for this line's print run: they must not wait for ever
+    plantLine?.run.reject(new Error(`${side.line} failed before its print run: ${(err as Error).message}`))
     await Promise.allSettled(ended)
   }
   await ctl.close()
@@ -512,7 +558,9 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   check(undropped.length === 0, `${undropped.length} defect codes missing from the OMS dropout reports (${undropped.slice(0, 3).map(r => { const x = byIdentity(r.code); return `${r.identity.slice(0, 31)} seq ${x?.seq}:${x?.state}/${x?.reason}` }).join(', ')}; dropped in the OMS, not defects in the store: ${strayDrops.slice(0, 3).map(x => x.slice(0, 31)).join(', ')})`)
   const aggregatedUnits = oms.aggregated().reduce((n, u) => n + u.sntins.length, 0)
   let rework: ScenarioSummary['rework']
-  if (sc.rework === undefined) {
+  if (side.plant !== undefined) {
+    // the OMS holds every line's aggregation: the plant run compares the sum (sim/scenario/plant.ts)
+  } else if (sc.rework === undefined) {
     check(aggregatedUnits === (st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0), `OMS aggregated ${aggregatedUnits} units, the store ${(st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0)}`)
   } else {
     // what the True API emulator holds = what the store says: closed boxes with their units, closed pallets with their boxes
@@ -557,10 +605,12 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   // pre-applied: every pack's verdict is the one its print calls for, no code went out on two packs
   let preapplied: PreappliedSummary | undefined
   if (house !== null) {
-    const r = house.check(byIdentity, c?.rejectsByReason ?? {}, house.handedOver)
+    const owners = side.plant === undefined ? undefined : await side.plant.owners().catch((err: unknown) => { violations.push(`the plant register could not be read: ${String(err)}`); return undefined })
+    const r = house.check(byIdentity, c?.rejectsByReason ?? {}, house.handedOver, owners === undefined ? undefined : { line: side.line, owner: owners })
     violations.push(...r.violations)
     preapplied = r.summary
   }
+  const facts: LineFacts = { shipped: conv.shippedCodes, good: good.map(r => r.identity), aggregated: (st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0) }
   const alarms = (db.prepare('SELECT DISTINCT code FROM alarms').all() as Array<{ code: string }>).map(a => a.code)
   // slips: each was seen and re-aligned, and the write-offs stayed local (before, one slip shifted every later code)
   const slipAlarm: Record<string, string> = { 'extra-print': 'TRACKING_RESYNC', 'lost-trigger': 'TRIGGER_LOST', 'plc-counter-reset': 'TRIGGER_JUMP', 'forged-trigger': 'TRIGGER_JUMP' }
@@ -589,7 +639,7 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   const conveyorSimMin = (conveyorTo.pitches - conveyorFrom.pitches) / sc.unitsPerMinute
   const conveyorRealMin = (conveyorTo.real - conveyorFrom.real) / 60_000
   const summary: ScenarioSummary = {
-    scenario: sc.name,
+    scenario: side.line,
     ci: sc.ci,
     description: sc.description,
     outcome,
@@ -625,11 +675,9 @@ export async function runScenario (sc: Scenario, options: { keepDir?: boolean, l
   }
   await world.close()
   await broker?.close()
-  await oms.close()
-  await trueApi.close()
   if (options.keepDir !== true) {
     rmSync(dir, { recursive: true, force: true })
     rmSync(defaultIdentityFile(config.store.path), { force: true }) // the store's identity, kept beside its folder
   }
-  return summary
+  return { summary, facts }
 }

@@ -62,6 +62,15 @@ const body = {
     seed: z.int().default(11),
   }).optional(),
   /**
+   * Several pre-applied lines of one plant (marking: preapplied; sim/scenario/plant.ts): each runs the scenario's
+   * job; they share the emulators, one plant register (a PostgreSQL cluster the run starts) and one print run, and
+   * `shared` of each line's packs carry a code printed on another line's roll as well.
+   */
+  plant: z.strictObject({
+    lines: z.int().min(2).max(4).default(2),
+    shared: z.number().min(0).max(0.5).default(0.03),
+  }).optional(),
+  /**
    * Rework after the job (docs/rework.md): operations of the simulated engineer, each on the next closed box (or
    * pallet). Aggregation then goes as True API documents, and at the end what the True API emulator holds must equal
    * what the store says, box by box, code by code.
@@ -71,6 +80,7 @@ const body = {
   timeoutSeconds: z.number().positive(),
 }
 const scenarioSchema = z.strictObject({ ...body, ci: z.strictObject(body).partial().optional() })
+  .refine(sc => sc.plant === undefined || sc.marking === 'preapplied', { message: 'plant: several lines are run in the pre-applied mode only (marking: preapplied)', path: ['plant'] })
 
 export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'ci'> & { name: string, ci: boolean }
 export type ScenarioFault = z.infer<typeof fault>

@@ -72,3 +72,43 @@ t.test('the check: every reject with its pack\'s reason, no code on two shipped 
   t.match(bad.violations.join('\n'), /1 packs rejected at the gate without a reason/)
   t.match(bad.violations.join('\n'), /DUPLICATE_CODE: the controller counted 2 rejects, the gate received 1/)
 })
+
+t.test('a plant run: a pack rejected for a code the register gives to another line is explained; a shipped code must be this pack\'s claim', async t => {
+  const run = { promise: new Promise<never>(() => {}), resolve: () => {}, reject: () => {} }
+  const house = new PrintingHouse({ gtin: GTIN, quantity: 100, rejectDistance: 12, shares, plant: { index: 0, lines: 2, shared: 0.04, run } })
+  const conveyor = new EventEmitter()
+  house.watch(conveyor as unknown as Conveyor)
+  const rows = new Map<string, Partial<CodeRow>>()
+  const register = new Map<string, { line: string, seq: number }>()
+  const owner = (code: string) => register.get(code)
+  let seq = 0
+  const pack = (kind: string, code: string | null, fate: 'shipped' | 'rejected', reason?: string): void => {
+    (house.roll.kinds as string[]).push(kind)
+    const p: Product = { seq: ++seq, code, position: 0, ...(reason === undefined ? {} : { reason }) }
+    conveyor.emit('product', p)
+    conveyor.emit(fate, p)
+  }
+  rows.set('a', { seq: 1, state: 'REPORTED' }); register.set('a', { line: 'L1', seq: 1 })
+  pack('good', 'a', 'shipped')
+  register.set('b', { line: 'L2', seq: 40 })
+  pack('good', 'b', 'rejected', 'DUPLICATE_CODE') // the other line read it first
+  rows.set('c', { seq: 3, state: 'REPORTED' }); register.set('c', { line: 'L1', seq: 3 })
+  pack('other-line', 'c', 'shipped') // a code of the other line's roll, read here first
+  register.set('d', { line: 'L2', seq: 7 })
+  pack('other-line', 'd', 'rejected', 'DUPLICATE_CODE')
+  const ok = house.check(r => rows.get(r) as CodeRow | undefined, { DUPLICATE_CODE: 2 }, { job: 0, other: 0 }, { line: 'L1', owner })
+  t.same(ok.violations.filter(v => !v.startsWith('the roll was to carry')), [], 'a clean plant run')
+  t.same(ok.summary.plant, { duplicatesOfOtherLines: 2, otherLineShipped: 1 })
+
+  register.set('e', { line: 'L1', seq: 5 })
+  pack('good', 'e', 'rejected', 'DUPLICATE_CODE') // this line's own claim: no reason to reject it
+  rows.set('f', { seq: 6, state: 'REPORTED' }); register.set('f', { line: 'L2', seq: 9 })
+  pack('other-line', 'f', 'shipped') // shipped although the other line had claimed it
+  rows.set('g', { seq: 7, state: 'REPORTED' })
+  pack('good', 'g', 'shipped') // never claimed in the register
+  const bad = house.check(r => rows.get(r) as CodeRow | undefined, { DUPLICATE_CODE: 3 }, { job: 0, other: 0 }, { line: 'L1', owner })
+  const text = bad.violations.join('\n')
+  t.match(text, /seq 5 \(good\) rejected DUPLICATE_CODE/)
+  t.match(text, /seq 6 carries f, which the plant register has claimed by L2 for pack 9/)
+  t.match(text, /seq 7 carries g, which the plant register has never seen/)
+})

@@ -3,14 +3,16 @@
 import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
+import type { PlantSummary } from '../../sim/scenario/plant.ts'
 import type { ScenarioSummary } from '../../sim/scenario/runner.ts'
+import { postgresBin } from '../../sim/postgres.ts'
 
 // each scenario runs a whole line for a minute or more: longer than the suite's per-file default
 t.setTimeout(900_000)
 
 const RUN = join(import.meta.dirname, '..', '..', 'sim', 'run.ts')
 
-function runScenario (name: string): Promise<{ code: number | null, summary: ScenarioSummary | null, stderr: string }> {
+function runScenario<S = ScenarioSummary> (name: string): Promise<{ code: number | null, summary: S | null, stderr: string }> {
   return new Promise(resolve => {
     const proc = spawn(process.execPath, ['--import', 'tsx', RUN, name, '--ci'], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
@@ -18,8 +20,8 @@ function runScenario (name: string): Promise<{ code: number | null, summary: Sce
     proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
     proc.stderr.setEncoding('utf8').on('data', (d: string) => { err += d })
     proc.on('exit', code => {
-      let summary: ScenarioSummary | null = null
-      try { summary = JSON.parse(out) as ScenarioSummary } catch { /* reported below */ }
+      let summary: S | null = null
+      try { summary = JSON.parse(out) as S } catch { /* reported below */ }
       resolve({ code, summary, stderr: err.slice(-2000) })
     })
   })
@@ -95,4 +97,21 @@ t.test('label (ci): the label mode — a print-and-apply unit label printer mark
 // both aggregation paths, and the suite must stay within its 15 minutes. Run it by hand: npm run sim -- rework --ci
 
 // preapplied runs by hand (npm run sim -- preapplied --ci, and preapplied-10k): the pre-applied mode on the whole line
-// is in the suite as test/e2e/preapplied.test.ts, and the suite must stay within its 15 minutes.
+// is in the suite as test/e2e/preapplied.test.ts and as the two lines below, and the suite must stay within its 15 minutes.
+
+t.test('preapplied-plant (ci): two pre-applied lines, one plant register, one print run split over their rolls', { timeout: 300_000, skip: postgresBin() === null ? 'PostgreSQL is not installed (apt-get install postgresql)' : false }, async t => {
+  const { code, summary: s, stderr } = await runScenario<PlantSummary>('preapplied-plant')
+  t.ok(s !== null, `a JSON summary (stderr: ${stderr})`)
+  t.same(s?.violations, [], 'no invariant broken, on either line or across them')
+  t.equal(code, 0, 'exit 0')
+  t.equal(s?.outcome, 'complete')
+  t.equal(s?.lines.length, 2)
+  for (const [line, x] of Object.entries(s?.crossLine ?? {})) {
+    // the register stopped codes the other line had read first, and let through those this line read first
+    t.ok(x.duplicatesOfOtherLines > 0, `${line}: packs rejected for the other line's codes (${x.duplicatesOfOtherLines})`)
+    t.ok(x.otherLineShipped > 0, `${line}: packs of the other line's roll shipped here, read here first (${x.otherLineShipped})`)
+  }
+  const good = (s?.lines ?? []).reduce((n, l) => n + (l.store?.VERIFIED ?? 0) + (l.store?.AGGREGATED ?? 0) + (l.store?.REPORTED ?? 0), 0)
+  t.equal(s?.oms.utilised, good, 'each line\'s good packs utilised once in the one OMS')
+  t.equal(s?.register.claims, Object.values(s?.register.byLine ?? {}).reduce((n, x) => n + x, 0))
+})
