@@ -41,18 +41,23 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS plant_codes (
   claimed_at TIMESTAMPTZ NOT NULL DEFAULT now()
 )`
 
-// The batch's claims inserted where the code is new; the rows that were there before answer for the others. The
-// outer read shares the statement's snapshot: a claim another line committed after it began is read again below.
+// The batch's claims inserted where the code is new. Only the others come back, each with the row that was there
+// before (so a batch of fresh codes answers with no rows to parse): a code missing from the answer was inserted by
+// this statement. The outer read shares the statement's snapshot: a claim another line committed after it began has
+// no row here (site null) and is read again below.
 const CLAIM = `WITH input AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS t(identity, job_id, seq)
 ), ins AS (
   INSERT INTO plant_codes (identity, site, line, job_id, seq)
   SELECT identity, $4, $5, job_id, seq FROM input ON CONFLICT (identity) DO NOTHING RETURNING identity
 )
-SELECT i.identity, (ins.identity IS NOT NULL) AS mine, p.site, p.line, (extract(epoch FROM p.claimed_at) * 1000)::bigint AS at
-FROM input i LEFT JOIN ins ON ins.identity = i.identity LEFT JOIN plant_codes p ON p.identity = i.identity AND ins.identity IS NULL`
+SELECT i.identity, p.site, p.line, (extract(epoch FROM p.claimed_at) * 1000)::bigint AS at
+FROM input i LEFT JOIN ins ON ins.identity = i.identity LEFT JOIN plant_codes p ON p.identity = i.identity
+WHERE ins.identity IS NULL`
 
 const OWNERS = `SELECT identity, site, line, (extract(epoch FROM claimed_at) * 1000)::bigint AS at FROM plant_codes WHERE identity = ANY($1::text[])`
+
+const FIRST: ClaimAnswer = { first: true }
 
 interface Waiting { claim: Claim, resolve: (a: ClaimAnswer) => void, reject: (e: Error) => void }
 
@@ -129,20 +134,20 @@ export class PlantRegistry {
     try {
       await this.#ensure()
       this.batches++
-      const rows = (await this.#query(CLAIM, [list.map(w => w.claim.identity), list.map(w => w.claim.jobId), list.map(w => w.claim.seq), this.#o.site, this.#o.line])).rows as Array<{ identity: string, mine: boolean, site: string | null, line: string | null, at: string | null }>
-      const answers = new Map<string, ClaimAnswer>()
+      const rows = (await this.#query(CLAIM, [list.map(w => w.claim.identity), list.map(w => w.claim.jobId), list.map(w => w.claim.seq), this.#o.site, this.#o.line])).rows as Array<{ identity: string, site: string | null, line: string | null, at: string | null }>
+      // the codes that were claimed before (by this line or another); every other one is this statement's claim
+      const taken = new Map<string, ClaimAnswer | null>()
       const unseen: string[] = []
       for (const r of rows) {
-        if (r.mine) answers.set(r.identity, { first: true })
-        else if (r.line === null) unseen.push(r.identity)
-        else answers.set(r.identity, this.#owner(r.site as string, r.line, Number(r.at)))
+        if (r.line === null) { unseen.push(r.identity); taken.set(r.identity, null) } else taken.set(r.identity, this.#owner(r.site as string, r.line, Number(r.at)))
       }
       if (unseen.length > 0) {
-        for (const r of (await this.#query(OWNERS, [unseen])).rows as Array<{ identity: string, site: string, line: string, at: string }>) answers.set(r.identity, this.#owner(r.site, r.line, Number(r.at)))
+        for (const r of (await this.#query(OWNERS, [unseen])).rows as Array<{ identity: string, site: string, line: string, at: string }>) taken.set(r.identity, this.#owner(r.site, r.line, Number(r.at)))
       }
       for (const w of list) {
-        const a = answers.get(w.claim.identity)
-        if (a === undefined) w.reject(new PlantUnreachableError('the plant register answered without this code', { identity: w.claim.identity }))
+        const a = taken.get(w.claim.identity)
+        if (a === undefined) w.resolve(FIRST)
+        else if (a === null) w.reject(new PlantUnreachableError('the plant register answered without this code', { identity: w.claim.identity }))
         else w.resolve(a)
       }
       for (const w of later) w.resolve({ first: false, site: this.#o.site, line: this.#o.line, at: Date.now() })
