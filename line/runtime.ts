@@ -5,7 +5,7 @@ import type { AlarmBook } from './alarms/alarms.ts'
 import { FAULT_ALARMS } from './alarms/faults.ts'
 import type { Aggregator } from './aggregation/aggregator.ts'
 import type { Clock } from './clock.ts'
-import { CodeFormatError, parseCode, parseHri, ssccDigits, type ProfileRegistry } from './codes/index.ts'
+import { CodeFormatError, normalizeScanned, parseCode, parseHri, ssccDigits, type ProfileRegistry } from './codes/index.ts'
 import type {
   Bilingual, ControlResult, Counters, DeviceView, JobChange, JobInput, JobView, LineControl, LineOperation, LineSnapshot, ShiftRow,
   ReworkControl,
@@ -460,8 +460,8 @@ export class LineRuntime extends TypedEmitter<LineControlEvents> implements Line
 
   /** The store row of a code the HMI names: scanned (raw, GS between fields) or typed in human-readable form. */
   #findCode (code: string) {
-    // pasted as the panel or a text file shows it: the GS as ⟨GS⟩ or <GS>
-    const c = code.trim().replaceAll('⟨GS⟩', '\u001d').replaceAll('<GS>', '\u001d')
+    // scanned, or pasted as the panel or a text file shows it (the GS as ⟨GS⟩ or <GS>)
+    const c = normalizeScanned(code)
     const job = this.#job
     let identity = c.split('\u001d')[0] as string
     if (job !== null) {

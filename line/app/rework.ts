@@ -5,7 +5,7 @@
 // accepted the disaggregation.
 import { randomUUID } from 'node:crypto'
 import type { Aggregator, ReworkHooks, ReworkPlan, ReworkRefusal, TakeOut } from '../aggregation/aggregator.ts'
-import { ssccDigits } from '../codes/index.ts'
+import { normalizeScanned, ssccDigits } from '../codes/index.ts'
 import type { Bilingual, ControlResult, ReworkControl, ReworkOutcome, ReworkTake } from '../control.ts'
 import { CATALOGUE, type ErrorCode } from '../domain/catalogue.ts'
 import { disaggregationOf, SAMPLE_REASONS, sampleReasonsOf, type DropoutReason } from '../domain/groups.ts'
@@ -44,7 +44,7 @@ const REFUSALS: Record<ReworkRefusal, ErrorCode> = {
 
 /** A unit code as scanned (GS between fields, maybe a symbology prefix) or typed in brackets → its identity. */
 function identityOf (code: string): string {
-  const c = code.trim().replace(/^\]d2/, '').replace(/^\u00e8|^\u001d/, '')
+  const c = normalizeScanned(code)
   const first = c.split('\u001d')[0] as string
   return first.startsWith('(') ? first.replace(/\((\d{2,4})\)/g, '$1') : first
 }

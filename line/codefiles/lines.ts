@@ -1,7 +1,7 @@
 // Lines of a codes file: split bytes at LF (CRLF tolerated, a UTF-8 BOM dropped, over-long lines cut off without
 // holding them), and the textual stand-ins for GS that files from other programs carry turned into the 0x1D byte.
 
-import { GS } from '../domain/gs1.ts'
+import { normalizeScanned } from '../codes/scanned.ts'
 
 /** No marking code is near this long (shoes: 129 characters); a longer line is refused without being kept whole. */
 export const MAX_LINE_BYTES = 512
@@ -60,20 +60,5 @@ export class LineSplitter {
   }
 }
 
-/**
- * GS as other programs write it in text: the JSON/C escapes `\u001d` and `\x1d`, the tags `<GS>`, `{GS}` and `⟨GS⟩`
- * (what label software and the personal cabinet's text views show), any case.
- */
-const GS_STAND_INS = /\\u001[dD]|\\x1[dD]|<GS>|\{GS\}|⟨GS⟩/gi
-
-/**
- * A line as the code it holds: stand-ins for GS replaced by 0x1D, surrounding blanks dropped (set 82 has no space),
- * and what a scanner puts in front of a code — the symbology identifier `]d2` and FNC1 sent as GS — removed.
- */
-export function normalizeLine (text: string): string {
-  let s = text.includes('\\') || text.includes('<') || text.includes('{') || text.includes('⟨') ? text.replace(GS_STAND_INS, GS) : text
-  s = s.trim()
-  if (s.startsWith(']d2') || s.startsWith(']Q3')) s = s.slice(3)
-  if (s.charCodeAt(0) === 0x1d) s = s.slice(1)
-  return s
-}
+/** A line as the code it holds (line/codes/scanned.ts): the same rules as a scan at the panel. */
+export const normalizeLine = normalizeScanned

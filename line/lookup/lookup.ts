@@ -6,7 +6,7 @@
 // `aggregator.queries` (containers), `pool.queries` (codes), `outbox.queries` (reports), the JobStore (jobs).
 import type { ContainerListRow, ContainerQueries } from '../aggregation/queries.ts'
 import type { JobView } from '../control.ts'
-import { CodeFormatError, parseSscc, type ProfileRegistry } from '../codes/index.ts'
+import { CodeFormatError, normalizeScanned, parseSscc, type ProfileRegistry } from '../codes/index.ts'
 import type { CisInfo } from '../gismt/client.ts'
 import type { JobStore } from '../jobs/jobs.ts'
 import type { CodePool, ReportKind } from '../pool/pool.ts'
@@ -95,7 +95,7 @@ const GS = '\u001d'
  * the identities it may have, best first (a raw code without GS is cut by each product group's layout).
  */
 export function recognise (input: string, profiles: ProfileRegistry): FindQuery | null {
-  let s = input.trim().replaceAll('⟨GS⟩', GS).replaceAll('<GS>', GS).replace(/^\]d2/, '').replace(/^\u00e8/, '')
+  let s = normalizeScanned(input)
   if (s === '') return null
   if (/^(\(00\)|00)?\d{18}$/.test(s)) {
     try { return { kind: 'sscc', sscc: parseSscc(s).digits } } catch (err) { if (!(err instanceof CodeFormatError)) throw err }
@@ -104,7 +104,6 @@ export function recognise (input: string, profiles: ProfileRegistry): FindQuery 
   // the serial may hold brackets itself: it ends where the next AI in brackets (91, 92, 93, 8005, 3103, 335y) begins
   const hri = /^\(01\)(\d{14})\(21\)(.+?)(?=\((?:91|92|93|8005|3103|335\d)\)|\u001d|$)/.exec(s)
   if (hri !== null) out.push(`01${hri[1] as string}21${(hri[2] as string).replaceAll(GS, '')}`)
-  s = s.replace(/^\u001d/, '')
   const head = s.split(GS)[0] as string
   if (/^01\d{14}21./.test(head)) out.push(head)
   // a raw code whose GS a scanner dropped: each group's layout says where the serial ends
