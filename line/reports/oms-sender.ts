@@ -9,7 +9,7 @@ import type { DropoutReason } from '../emission/api.ts'
 import { boxCounts, dropoutReasonFor, productGroupOf } from '../domain/groups.ts'
 import { OmsHttpError } from '../emission/errors.ts'
 import { PER_CODE_DUPLICATE, PER_CODE_OK } from '../emission/api.ts'
-import { classifyFailure, type FailureClass, type OutboxReport, type Prepared, type RemoteStatus, type ReportCode, type ReportSender } from './sender.ts'
+import { type OutboxReport, type Prepared, type RemoteStatus, type ReportCode, type ReportSender } from './sender.ts'
 
 /** Line group → the OMS productGroup, from the product-group table (tobacco blocks and packs are both "tobacco"). */
 export function omsProductGroup (group: string): string {
@@ -131,31 +131,6 @@ export class OmsReportSender implements ReportSender {
       ? await this.#client.utilisation(body)
       : report.kind === 'dropout' ? await this.#client.dropout(body) : await this.#client.aggregation(body) // aggregation, pallet
     return r.reportId
-  }
-
-  /**
-   * A 400 whose every field error says the code is already where this report would put it (utilised, dropped, or
-   * aggregated in the same unit) is `already-done`: the OMS took an earlier copy whose answer was lost. The texts
-   * are the emulator's and what the OMS is known to answer; check them against the sandbox (docs/oms.md).
-   */
-  classify (err: unknown, prepared: Prepared): FailureClass {
-    const base = classifyFailure(err)
-    if (base !== 'rejected' || !(err instanceof OmsHttpError) || err.status !== 400 || typeof err.body !== 'object' || err.body === null) return base
-    const fields = err.body.fieldErrors ?? []
-    if (fields.length === 0 || (err.body.globalErrors ?? []).some(g => !/отклон|refused/i.test(g.error ?? ''))) return base
-    const payload = prepared.payload as { sntins?: string[], dropoutReason?: string, aggregationUnits?: Array<{ unitSerialNumber: string }> }
-    const done = fields.every(({ fieldName = '', fieldError = '' }) => {
-      const agg = /^aggregationUnits\[(\d+)\]\.sntins\[\d+\]$/.exec(fieldName)
-      if (agg !== null) {
-        const unit = payload.aggregationUnits?.[Number(agg[1])]?.unitSerialNumber
-        return unit !== undefined && fieldError.endsWith(`already aggregated in ${unit}`)
-      }
-      if (!/^sntins\[\d+\]$/.test(fieldName)) return false
-      if (payload.aggregationUnits !== undefined) return false
-      // a dropout finds its codes dropped; a utilisation finds them utilised (a dropped code is a real refusal)
-      return fieldError.endsWith(payload.dropoutReason === undefined ? 'already utilised' : 'already dropped')
-    })
-    return done ? 'already-done' : base
   }
 
   async status (report: OutboxReport & { remoteId: string }): Promise<RemoteStatus> {

@@ -452,16 +452,9 @@ export class ReportOutbox extends TypedEmitter<ReportOutboxEvents> {
     try {
       remoteId = await sender.submit(cur, prepared)
     } catch (err) {
-      const cls = sender.classify === undefined ? classifyFailure(err) : sender.classify(err, prepared)
-      if (cls === 'already-done' && cur.attempts > 1) {
-        // a re-send after a lost answer, and the server holds the first copy: the report is through
-        const already = `already:${r.id}`
-        await this.#commit(cur, { state: ReportState.SENT, remoteId: already, lastError: null }, 'ALREADY_DONE', { error: message(err) })
-        this.#log?.warn({ reportId: r.id, err }, 're-sent report refused as already done: the first copy was taken')
-        await this.#accept({ ...cur, state: ReportState.SENT, remoteId: already })
-        return
-      }
-      if (cls === 'rejected' || cls === 'already-done') { await this.#reject(cur, message(err), []); return }
+      // what became of a first copy is asked (reconcile), never read from the words of a refusal
+      const cls = classifyFailure(err)
+      if (cls === 'rejected') { await this.#reject(cur, message(err), []); return }
       await this.#retryLater(cur, cls === 'not-sent' ? ReportState.READY : ReportState.SENDING, err, false)
       return
     }

@@ -49,11 +49,7 @@ export type RemoteStatus =
  * - `uncertain`: it may have been taken (timeout, reset, 5xx): reconcile before any second send;
  * - `rejected`: the server refused the content (4xx): surface the reason, send nothing more until corrected.
  */
-/**
- * `already-done`: the server refused every code because it already holds this report's effect — what a re-send
- * after a lost answer meets when the API cannot be asked whether it took the first copy (the OMS).
- */
-export type FailureClass = 'not-sent' | 'uncertain' | 'rejected' | 'already-done'
+export type FailureClass = 'not-sent' | 'uncertain' | 'rejected'
 
 export interface ReportSender {
   readonly channel: string
@@ -68,8 +64,6 @@ export interface ReportSender {
    */
   /** After a send whose outcome is unknown: the remote id of the report if the server has it. `codes`: its codes. */
   reconcile(report: OutboxReport, codes: readonly ReportCode[]): Promise<string | undefined>
-  /** Override the default classification of submit errors (`prepared` is what was sent). */
-  classify?(err: unknown, prepared: Prepared): FailureClass
 }
 
 /** Default classification from the typed errors' shape (status, retryable, context.sent). */

@@ -141,15 +141,8 @@ export class OmsHandlers {
 
   // ---- reports: taken at once, processed later (docs/oms.md) -------------------------------------------------
 
-  #take (r: Parameters<OmsState['accept']>[0], refusal: string): Reply {
-    const taken = this.s.accept(r)
-    if (Array.isArray(taken)) return this.#legacyRefusal(refusal, taken)
-    return [200, { omsId: this.omsId, reportId: (taken as EmuReport).reportId }]
-  }
-
-  /** `legacySyncRefusals`: the per-code results as a synchronous 400, in the emulator's older bilingual texts. */
-  #legacyRefusal (refusal: string, bad: CodeResult[]): Reply {
-    return [400, errorBody([refusal], bad.slice(0, 100).map(x => ({ fieldName: x.fieldName, fieldError: x.legacyText })), 400)]
+  #take (r: Parameters<OmsState['accept']>[0]): Reply {
+    return [200, { omsId: this.omsId, reportId: this.s.accept(r).reportId }]
   }
 
   #count (n: number): Reply | null {
@@ -172,7 +165,7 @@ export class OmsHandlers {
     return this.#take({
       kind: 'utilisation', productGroup: p.data.productGroup, participantInn: typeof a.participantId === 'string' ? a.participantId : this.s.participantInn,
       raw, sntins: p.data.sntins, utilisationType: p.data.utilisationType ?? 'UTILISATION',
-    }, 'Отчёт о нанесении отклонён / utilisation refused')
+    })
   }
 
   dropout (body: unknown, raw: string): Reply {
@@ -188,7 +181,7 @@ export class OmsHandlers {
     return this.#take({
       kind: 'dropout', productGroup: p.data.productGroup, participantInn: typeof a.participantId === 'string' ? a.participantId : this.s.participantInn,
       raw, sntins: p.data.sntins, dropoutReason: p.data.dropoutReason,
-    }, 'Отчёт о выбытии отклонён / dropout refused')
+    })
   }
 
   aggregation (body: unknown, raw: string): Reply {
@@ -203,7 +196,7 @@ export class OmsHandlers {
     return this.#take({
       kind: 'aggregation', productGroup: p.data.productGroup, participantInn: p.data.participantId, raw, sntins: [],
       units: p.data.aggregationUnits.map(u => ({ unitSerialNumber: u.unitSerialNumber, sntins: u.sntins })),
-    }, 'Отчёт об агрегации отклонён / aggregation refused')
+    })
   }
 
   /** §4.4.25 (Tables 220–223): the OMS is reachable; its id and versions (those of the guide this emulator follows). */

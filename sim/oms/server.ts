@@ -23,12 +23,6 @@ export interface OmsEmulatorOptions {
   omsConnections?: string[]
   /** Lifetime of an issued clientToken on the emulator's clock: 10 h (§9.1 item 2.3). */
   tokenTtlMs?: number
-  /**
-   * The emulator's older behaviour, for clients built against it: per-code problems of a report (already utilised,
-   * never issued, already aggregated …) refused synchronously with 400 and field errors, and the report's effects
-   * applied when it is taken. The guide processes reports asynchronously and tells per-code results in receipts.
-   */
-  legacySyncRefusals?: boolean
   /** INN shown in receipts of reports that carry none. */
   participantInn?: string
   host?: string
@@ -78,7 +72,7 @@ export class OmsEmulator {
     for (const c of options.omsConnections ?? ['7f3b6a52-0c1e-4d5a-9b7e-2a61c9d40e11']) this.tokens.connections.add(c)
     this.state = new OmsState({
       clock,
-      ...pick(options, ['seed', 'activationDelayMs', 'autoCloseMs', 'reportProcessingMs', 'catalog', 'participantInn', 'legacySyncRefusals']),
+      ...pick(options, ['seed', 'activationDelayMs', 'autoCloseMs', 'reportProcessingMs', 'catalog', 'participantInn']),
     })
     this.#handlers = new OmsHandlers(this.state, this.omsId)
     this.#server = createServer((req, res) => { this.#handle(req, res).catch(err => this.#fail(res, err)) })
@@ -146,7 +140,7 @@ export class OmsEmulator {
     return [...this.state.reports.values()].filter(r => r.kind === kind).length
   }
 
-  /** Codes whose utilisation took effect (processed, or taken in legacy mode), in report order. */
+  /** Codes whose utilisation took effect (processed), in report order. */
   utilised (): string[] { return this.#codesOf('utilisation') }
   dropped (): Array<{ code: string, reason: string }> {
     this.state.processDue()

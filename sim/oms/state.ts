@@ -53,8 +53,6 @@ export interface CodeResult {
   description: string
   /** Where in the request (`sntins[3]`, `aggregationUnits[0].sntins[2]`). */
   fieldName: string
-  /** The emulator's bilingual text for a synchronous refusal (`legacySyncRefusals`). */
-  legacyText: string
 }
 
 export type ReportKind = 'utilisation' | 'dropout' | 'aggregation'
@@ -79,12 +77,10 @@ export interface EmuReport {
   dropoutReason?: string
   utilisationType?: string
   results?: CodeResult[]
-  /** After processing (or at once in legacy mode): the full codes and units that took effect. */
+  /** After processing: the full codes and units that took effect. */
   codes: string[]
   acceptedUnits: AggregationUnitSent[]
   rejectWhenDone: boolean
-  /** Legacy mode: effects applied when taken, undone if the report is then REJECTED. */
-  prior?: Array<{ code: string, fate: CodeFate, aggregatedIn?: string }>
 }
 
 export interface OmsStateOptions {
@@ -97,7 +93,6 @@ export interface OmsStateOptions {
   catalog?: Record<string, string>
   /** The participant's INN, for receipts of reports that do not carry one. */
   participantInn?: string
-  legacySyncRefusals?: boolean
 }
 
 const isTobaccoLike = (g: string): boolean => g === 'tobacco' || g === 'ncp' || g === 'otp'
@@ -110,7 +105,6 @@ export class OmsState {
   reportProcessingMs: number
   catalog: Record<string, string> | undefined
   participantInn: string
-  legacySyncRefusals: boolean
   readonly orders = new Map<string, EmuOrder>()
   readonly blocks = new Map<string, EmuBlock>()
   /** Every code ever issued, by its full text. */
@@ -140,7 +134,6 @@ export class OmsState {
     this.reportProcessingMs = o.reportProcessingMs ?? 1_000
     this.catalog = o.catalog
     this.participantInn = o.participantInn ?? '7700000000'
-    this.legacySyncRefusals = o.legacySyncRefusals ?? false
   }
 
   /**
@@ -192,16 +185,9 @@ export class OmsState {
 
   // ---- reports -------------------------------------------------------------------------------------------
 
-  /** Take a report; in legacy mode check and apply it at once (the codes' errors are then the caller's 400). */
-  accept (r: Omit<EmuReport, 'reportId' | 'acceptedAt' | 'status' | 'sourceDocId' | 'codes' | 'acceptedUnits' | 'rejectWhenDone'>): EmuReport | CodeResult[] {
+  /** Take a report: its codes are checked when it is processed, and their results go into its receipt (§4.4.18). */
+  accept (r: Omit<EmuReport, 'reportId' | 'acceptedAt' | 'status' | 'sourceDocId' | 'codes' | 'acceptedUnits' | 'rejectWhenDone'>): EmuReport {
     const report: EmuReport = { ...r, reportId: this.id(), sourceDocId: this.id(), acceptedAt: this.clock.now(), status: 'PENDING', codes: [], acceptedUnits: [], rejectWhenDone: false }
-    if (this.legacySyncRefusals) {
-      const results = this.evaluate(report)
-      const bad = results.filter(x => x.code !== 0)
-      if (bad.length > 0) return bad
-      report.results = results
-      this.apply(report, results, true)
-    }
     report.rejectWhenDone = this.rejectReports > 0
     if (report.rejectWhenDone) this.rejectReports--
     this.reports.set(report.reportId, report)
@@ -221,26 +207,13 @@ export class OmsState {
   #process (r: EmuReport, now: number): void {
     r.processedAt = now
     if (r.rejectWhenDone) {
-      // the fault: the report is refused whole; in legacy mode its effects are undone
-      for (const p of r.prior ?? []) {
-        const info = this.issued.get(p.code) as IssuedCode
-        info.fate = p.fate
-        if (p.aggregatedIn === undefined) delete info.aggregatedIn; else info.aggregatedIn = p.aggregatedIn
-      }
-      for (const u of r.acceptedUnits) {
-        this.aggregates.delete(u.unitSerialNumber)
-        for (const c of u.sntins) { const a = this.aggregates.get(c); if (a !== undefined) delete a.in }
-      }
-      r.codes = []
-      r.acceptedUnits = []
+      // the fault: the report is refused whole, nothing of it takes effect
       r.status = 'REJECTED'
       return
     }
-    if (!this.legacySyncRefusals) {
-      r.results = this.evaluate(r)
-      this.apply(r, r.results, false)
-    }
-    const results = r.results ?? []
+    const results = this.evaluate(r)
+    r.results = results
+    this.apply(r, results)
     // an aggregation counts by units (a unit takes effect whole), the others by codes
     const [ok, total] = r.kind === 'aggregation' ? [r.acceptedUnits.length, r.units?.length ?? 0] : [results.filter(x => x.code === 0).length, results.length]
     r.status = ok === total ? 'SUCCESS' : ok === 0 ? 'FAILED' : 'PARTIALLY'
@@ -260,16 +233,16 @@ export class OmsState {
         const info = this.issued.get(c)
         const fieldName = `sntins[${i}]`
         const cis = info?.identity ?? c
-        const res = (code: number, description: string, legacyText: string): void => { out.push({ cis, code, description, fieldName, legacyText }) }
-        if (info === undefined) res(tobacco && r.kind === 'dropout' ? 22 : 2, 'Not exists KM', 'Код маркировки не был эмитирован / code was never issued')
-        else if (info.group !== r.productGroup) res(2, 'Not exists KM (product group)', `Код другой товарной группы (${info.group}) / code of another product group`)
+        const res = (code: number, description: string): void => { out.push({ cis, code, description, fieldName }) }
+        if (info === undefined) res(tobacco && r.kind === 'dropout' ? 22 : 2, 'Not exists KM')
+        else if (info.group !== r.productGroup) res(2, 'Not exists KM (product group)')
         else if (r.kind === 'utilisation') {
-          if (info.fate === 'UTILISED' || seen.has(c)) res(1, 'Code has already been utilised', 'Код маркировки уже в статусе UTILISED / already utilised')
-          else if (info.fate === 'DROPPED') res(4, 'Written off KM', 'Код маркировки уже в статусе DROPPED / already dropped')
-          else res(0, 'Ok', '')
+          if (info.fate === 'UTILISED' || seen.has(c)) res(1, 'Code has already been utilised')
+          else if (info.fate === 'DROPPED') res(4, 'Written off KM')
+          else res(0, 'Ok')
         } else {
-          if (info.fate === 'DROPPED' || seen.has(c)) res(tobacco ? 24 : 1, 'CIS has already been dropped_out', 'Код уже выбыл / already dropped')
-          else res(0, 'Ok', '')
+          if (info.fate === 'DROPPED' || seen.has(c)) res(tobacco ? 24 : 1, 'CIS has already been dropped_out')
+          else res(0, 'Ok')
         }
         seen.add(c)
       })
@@ -278,26 +251,26 @@ export class OmsState {
     (r.units ?? []).forEach((u, ui) => {
       u.sntins.forEach((c, i) => {
         const fieldName = `aggregationUnits[${ui}].sntins[${i}]`
-        const res = (code: number, description: string, legacyText: string): void => { out.push({ cis: c, code, description, fieldName, legacyText }) }
+        const res = (code: number, description: string): void => { out.push({ cis: c, code, description, fieldName }) }
         const agg = this.aggregates.get(c)
         const full = this.byIdentity.get(c)
         const info = full === undefined ? undefined : this.issued.get(full)
         if (agg !== undefined) {
           // a higher level holds aggregates that took effect before (boxes in a pallet)
-          if (agg.in !== undefined || seen.has(c)) res(21, `Код Маркировки ${c} с родителем ${agg.in ?? u.unitSerialNumber} нельзя агрегировать в ${u.unitSerialNumber}`, `Агрегат уже агрегирован в ${agg.in ?? u.unitSerialNumber} / already aggregated in ${agg.in ?? u.unitSerialNumber}`)
-          else res(0, 'Ok', '')
+          if (agg.in !== undefined || seen.has(c)) res(21, `Код Маркировки ${c} с родителем ${agg.in ?? u.unitSerialNumber} нельзя агрегировать в ${u.unitSerialNumber}`)
+          else res(0, 'Ok')
         } else if (info === undefined) {
-          if (this.issued.has(c)) res(79, `Неверный код маркировки ${c}`, 'Код передан с криптохвостом / send codes without crypto part')
-          else res(22, `Коды Маркировки ${c} не найден(ы)`, 'Код маркировки не был эмитирован / code was never issued')
-        } else if (info.group !== r.productGroup) res(22, `Коды Маркировки ${c} не найден(ы) в товарной группе ${r.productGroup}`, `Код другой товарной группы (${info.group}) / code of another product group`)
-        else if (info.fate === 'DROPPED') res(24, `Статус WRITTEN_OFF Кода Маркировки ${c} не соответствует выполняемой операции`, 'Код выбыл / dropped')
+          if (this.issued.has(c)) res(79, `Неверный код маркировки ${c}`)
+          else res(22, `Коды Маркировки ${c} не найден(ы)`)
+        } else if (info.group !== r.productGroup) res(22, `Коды Маркировки ${c} не найден(ы) в товарной группе ${r.productGroup}`)
+        else if (info.fate === 'DROPPED') res(24, `Статус WRITTEN_OFF Кода Маркировки ${c} не соответствует выполняемой операции`)
         else if (info.aggregatedIn !== undefined || seen.has(c)) {
           const parent = info.aggregatedIn ?? u.unitSerialNumber
-          res(21, `Код Маркировки ${c} с родителем ${parent} нельзя агрегировать в ${u.unitSerialNumber}`, `Код уже агрегирован в ${parent} / already aggregated in ${parent}`)
+          res(21, `Код Маркировки ${c} с родителем ${parent} нельзя агрегировать в ${u.unitSerialNumber}`)
         } else if (info.fate !== 'UTILISED') {
           // a code must be applied (utilisation processed) before it is aggregated
-          res(24, `Статус EMITTED Кода Маркировки ${c} не соответствует выполняемой операции (нет отчёта о нанесении)`, 'Код не нанесён: нет принятого отчёта о нанесении / not utilised')
-        } else res(0, 'Ok', '')
+          res(24, `Статус EMITTED Кода Маркировки ${c} не соответствует выполняемой операции (нет отчёта о нанесении)`)
+        } else res(0, 'Ok')
         seen.add(c)
       })
     })
@@ -305,14 +278,11 @@ export class OmsState {
   }
 
   /** The effects of the codes that passed; an aggregation unit takes effect only whole (Table 254 code 84). */
-  apply (r: EmuReport, results: CodeResult[], remember: boolean): void {
-    const prior: NonNullable<EmuReport['prior']> = []
-    const keep = (info: IssuedCode): void => { if (remember) prior.push({ code: info.code, fate: info.fate, ...(info.aggregatedIn !== undefined ? { aggregatedIn: info.aggregatedIn } : {}) }) }
+  apply (r: EmuReport, results: CodeResult[]): void {
     if (r.kind === 'utilisation' || r.kind === 'dropout') {
       r.sntins.forEach((c, i) => {
         if (results[i]?.code !== 0) return
         const info = this.issued.get(c) as IssuedCode
-        keep(info)
         info.fate = r.kind === 'utilisation' ? 'UTILISED' : 'DROPPED'
         r.codes.push(c)
       })
@@ -326,7 +296,6 @@ export class OmsState {
           const agg = this.aggregates.get(c)
           if (agg !== undefined) { agg.in = u.unitSerialNumber; continue }
           const info = this.issued.get(this.byIdentity.get(c) as string) as IssuedCode
-          keep(info)
           info.aggregatedIn = u.unitSerialNumber
           r.codes.push(info.code)
         }
@@ -334,7 +303,6 @@ export class OmsState {
         r.acceptedUnits.push(u)
       }
     }
-    if (remember) r.prior = prior
   }
 
   /**

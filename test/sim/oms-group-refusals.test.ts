@@ -19,7 +19,7 @@ async function refused (p: Promise<unknown>): Promise<string[]> {
 const names = (errors: string[], name: string): boolean => errors.some(e => e.startsWith(`${name}: `) || e.split(': ')[0]?.endsWith(name) === true)
 
 t.test('each mandatory field of each group, missing, is refused with its name', async t => {
-  const f = await omsFixture(t, { emu: { legacySyncRefusals: false } })
+  const f = await omsFixture(t, { emu: {} })
   const c = f.client as unknown as Record<'utilisation' | 'dropout' | 'aggregation' | 'createOrder', (b: unknown) => Promise<unknown>>
 
   // Tables 10, 11: a tobacco order names its factory and product; each product its mrp; template 3 takes GROUP only

@@ -73,7 +73,7 @@ t.test('orders auto-close 48 h after creation on the simulated clock; rejected b
 })
 
 t.test('utilisation: taken at once, processed later with a result per code (Table 253) and a receipt (§4.4.18)', async t => {
-  const f = await omsFixture(t, { emu: { reportProcessingMs: 5_000, legacySyncRefusals: false, rateLimitPerSecond: 0 } })
+  const f = await omsFixture(t, { emu: { reportProcessingMs: 5_000, rateLimitPerSecond: 0 } })
   const { codes } = await activeCodes(f, 100)
   const attributes = { expirationDate: '2026-06-01' }
   const rep = await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(0, 40), attributes })
@@ -124,26 +124,14 @@ t.test('utilisation: taken at once, processed later with a result per code (Tabl
   f.clock.advance(5_000)
   t.equal((await f.client.reportInfo(doomed.reportId)).reportStatus, 'REJECTED')
   t.equal(f.emu.utilised().length, 41, 'a rejected report leaves its codes unutilised')
-})
-
-t.test('legacySyncRefusals: per-code problems refused at once with 400, effects undone by a later REJECTED', async t => {
-  const f = await omsFixture(t, { emu: { reportProcessingMs: 5_000, legacySyncRefusals: true } })
-  const { codes } = await activeCodes(f, 100)
-  const attributes = { expirationDate: '2026-06-01' }
-  await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(0, 40), attributes })
-  const again = await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(39, 41), attributes }).catch(e => e)
-  t.ok(again instanceof OmsHttpError && again.status === 400, 'already utilised → 400')
-  t.match(again.body, { success: false, globalErrors: [{ error: /отклонён/ }], fieldErrors: [{ fieldName: 'sntins[0]', fieldError: /already utilised/ }] })
-  f.emu.rejectNextReports(1)
-  const doomed = await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(60, 70), attributes })
+  const resent = await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(60, 70), attributes })
   f.clock.advance(5_000)
-  t.equal((await f.client.reportInfo(doomed.reportId)).reportStatus, 'REJECTED')
-  t.equal(f.emu.utilised().length, 40, 'a rejected report leaves its codes unutilised')
-  t.ok((await f.client.utilisation({ productGroup: 'water', sntins: codes.slice(60, 70), attributes })).reportId, 'and they can be reported again')
+  t.equal((await f.client.reportInfo(resent.reportId)).reportStatus, 'SUCCESS', 'and they can be reported again')
+  t.equal(f.emu.utilised().length, 51)
 })
 
 t.test('dropout and aggregation reports', async t => {
-  const f = await omsFixture(t, { emu: { legacySyncRefusals: false } })
+  const f = await omsFixture(t, { emu: {} })
   const { codes } = await activeCodes(f, 30)
   const d = await f.client.dropout({ productGroup: 'water', dropoutReason: 'DEFECT', sntins: codes.slice(0, 3) })
   f.clock.advance(1_000)
@@ -175,7 +163,7 @@ t.test('dropout and aggregation reports', async t => {
 })
 
 t.test('a partly filled milk box goes with capacity = count = 1 (§4.4.10.1.2, Figure 77)', async t => {
-  const f = await omsFixture(t, { emu: { legacySyncRefusals: false } })
+  const f = await omsFixture(t, { emu: {} })
   const gtin = withCheckDigit('0460165303035')
   const { codes } = await activeCodes(f, 4, { ...WATER_ORDER(gtin, 4), productGroup: 'milk', products: [{ ...WATER_ORDER(gtin, 4).products[0]!, templateId: 20 }] })
   await f.client.utilisation({ productGroup: 'milk', sntins: codes, attributes: { expDate: '2026-03-01' } })
@@ -186,7 +174,7 @@ t.test('a partly filled milk box goes with capacity = count = 1 (§4.4.10.1.2, F
 })
 
 t.test('client tokens: issued for a registered installation, 10 h on the clock, a newer one voids the older (§9.1)', async t => {
-  const f = await omsFixture(t, { emu: { legacySyncRefusals: false } })
+  const f = await omsFixture(t, { emu: {} })
   const status = async (token: string) => (await fetch(`${f.emu.url}/api/v3/report/info?omsId=${f.emu.omsId}&reportId=x`, { headers: { clientToken: token } })).status
   t.equal(f.emu.issueClientToken('not-registered'), undefined)
   const first = f.emu.issueClientToken()!

@@ -17,8 +17,8 @@ export interface OmsFixture {
 
 export async function omsFixture (t: { teardown(fn: () => unknown): void }, options: { emu?: OmsEmulatorOptions, client?: Partial<OmsClientOptions>, clock?: ManualClock } = {}): Promise<OmsFixture> {
   const clock = options.clock ?? new ManualClock()
-  // a fixed token and synchronous refusals: the controller's client and report sender are built on both (docs/oms.md)
-  const emu = new OmsEmulator({ clock, activationDelayMs: 10_000, clientToken: 'emulator-token', legacySyncRefusals: true, ...options.emu })
+  // a fixed token, always valid: a test convenience outside the guide (docs/oms.md)
+  const emu = new OmsEmulator({ clock, activationDelayMs: 10_000, clientToken: 'emulator-token', ...options.emu })
   const url = await emu.start()
   const client = new OmsClient({
     url,

@@ -7,7 +7,7 @@ import { ReportOutbox } from '../../../line/reports/index.ts'
 import { GTIN, lineFixture, omsFixture } from '../emission/fixture.ts'
 
 t.test('a utilisation the OMS took in part: the rest accepted, the refused code held apart with its reason', async t => {
-  const f = await omsFixture(t, { emu: { rateLimitPerSecond: 0, reportProcessingMs: 0, legacySyncRefusals: false }, client: { maxRequestsPerSecond: 200 } })
+  const f = await omsFixture(t, { emu: { rateLimitPerSecond: 0, reportProcessingMs: 0 }, client: { maxRequestsPerSecond: 200 } })
   const { pool, rep, db } = lineFixture(t, f)
   for (let i = 0; i < 40 && pool.level(GTIN) < 12; i++) { await rep.tick(); f.clock.advance(10_000) }
   const codes = await pool.reserve(GTIN, 12, 'head-1')

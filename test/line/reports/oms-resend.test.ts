@@ -10,7 +10,7 @@ import { ReportOutbox } from '../../../line/reports/index.ts'
 import { GTIN, lineFixture, omsFixture } from '../emission/fixture.ts'
 
 t.test('a lost answer is found among the OMS receipts by its codes: followed, never sent twice', async t => {
-  const f = await omsFixture(t, { emu: { rateLimitPerSecond: 0, reportProcessingMs: 0, legacySyncRefusals: false }, client: { timeoutMs: 300, attempts: 1, maxRequestsPerSecond: 200 } })
+  const f = await omsFixture(t, { emu: { rateLimitPerSecond: 0, reportProcessingMs: 0 }, client: { timeoutMs: 300, attempts: 1, maxRequestsPerSecond: 200 } })
   const { pool, rep, db } = lineFixture(t, f)
   for (let i = 0; i < 40 && pool.level(GTIN) < 36; i++) { await rep.tick(); f.clock.advance(10_000) }
   const codes = await pool.reserve(GTIN, 36, 'head-1')
@@ -42,7 +42,7 @@ t.test('a lost answer is found among the OMS receipts by its codes: followed, ne
   t.equal(outbox.summary().ACCEPTED.reports, 3, 'all three reports are through')
   const reconciled = db.prepare("SELECT h.report_id AS id, o.kind, o.remote_id AS remote FROM report_history h JOIN report_outbox o ON o.id = h.report_id WHERE h.event = 'RECONCILED'").all() as Array<{ id: string, kind: string, remote: string }>
   t.same(reconciled.map(r => r.kind).sort(), ['aggregation', 'utilisation'], 'each lost one found by asking the OMS')
-  t.equal((db.prepare("SELECT count(*) AS n FROM report_history WHERE event = 'ALREADY_DONE'").get() as { n: number }).n, 0, 'no copy was needed')
+  t.equal((db.prepare("SELECT count(*) AS n FROM report_history WHERE event = 'SENDING'").get() as { n: number }).n, 3, 'each report sent once: no copy was needed')
   t.equal(f.emu.reports().length, 3, 'the OMS received three reports: nothing was sent twice')
   const lost = reconciled.find(r => r.kind === 'utilisation')
   const utilisations = f.emu.reports().filter(r => r.kind === 'utilisation')
@@ -61,28 +61,13 @@ t.test('a report is known by what it does, whatever the order of its codes', asy
   t.equal(contentKey('text'), null)
 })
 
-t.test('only refusals that say the effect is already there count as through', async t => {
-  const oms = new OmsReportSender({ client: undefined as never, participantInn: '7700000000' })
-  const err = (fieldErrors: Array<{ fieldName: string, fieldError: string }>) => new OmsHttpError(400, { success: false, globalErrors: [{ error: 'Отчёт отклонён / refused' }], fieldErrors }, { method: 'POST', path: '/api/v3/x' })
-  const utilisation = { hash: 'h', payload: { productGroup: 'water', utilisationType: 'UTILISATION', sntins: ['a', 'b'] } }
-  const dropout = { hash: 'h', payload: { productGroup: 'water', dropoutReason: 'DEFECT', sntins: ['a'] } }
-  const aggregation = { hash: 'h', payload: { productGroup: 'water', aggregationUnits: [{ unitSerialNumber: '00046016530000000018', sntins: ['a'] }] } }
-  t.equal(oms.classify(err([{ fieldName: 'sntins[0]', fieldError: 'Код маркировки уже в статусе UTILISED / already utilised' }, { fieldName: 'sntins[1]', fieldError: 'Код маркировки уже в статусе UTILISED / already utilised' }]), utilisation), 'already-done')
-  t.equal(oms.classify(err([{ fieldName: 'sntins[0]', fieldError: 'Код маркировки уже в статусе DROPPED / already dropped' }]), utilisation), 'rejected', 'a utilisation of a dropped code is a real refusal')
-  t.equal(oms.classify(err([{ fieldName: 'sntins[0]', fieldError: 'Код маркировки уже в статусе UTILISED / already utilised' }, { fieldName: 'sntins[1]', fieldError: 'Код маркировки не был эмитирован / code was never issued' }]), utilisation), 'rejected', 'one other error makes it a rejection')
-  t.equal(oms.classify(err([{ fieldName: 'sntins[0]', fieldError: 'Код уже выбыл / already dropped' }]), dropout), 'already-done')
-  t.equal(oms.classify(err([{ fieldName: 'aggregationUnits[0].sntins[0]', fieldError: 'Код уже агрегирован в 00046016530000000018 / already aggregated in 00046016530000000018' }]), aggregation), 'already-done')
-  t.equal(oms.classify(err([{ fieldName: 'aggregationUnits[0].sntins[0]', fieldError: 'Код уже агрегирован в 00046016530000000025 / already aggregated in 00046016530000000025' }]), aggregation), 'rejected', 'aggregated in another box is a conflict')
-  t.equal(oms.classify(new OmsHttpError(503, null, { method: 'POST', path: '/api/v3/x' }), utilisation), 'uncertain')
-})
-
 /** The OMS before it has written the first copy's receipt (receipts appear as it processes): nothing found. */
 class ReceiptNotYetWritten extends OmsReportSender {
   override reconcile (): Promise<string | undefined> { return Promise.resolve(undefined) }
 }
 
 t.test('no receipt of the first copy yet: the copy is sent, its per-code "Duplicate" results count as through; a real refusal does not', async t => {
-  const f = await omsFixture(t, { emu: { rateLimitPerSecond: 0, reportProcessingMs: 0, legacySyncRefusals: false }, client: { timeoutMs: 300, attempts: 1, maxRequestsPerSecond: 200 } })
+  const f = await omsFixture(t, { emu: { rateLimitPerSecond: 0, reportProcessingMs: 0 }, client: { timeoutMs: 300, attempts: 1, maxRequestsPerSecond: 200 } })
   const { pool, rep, db } = lineFixture(t, f)
   for (let i = 0; i < 40 && pool.level(GTIN) < 24; i++) { await rep.tick(); f.clock.advance(10_000) }
   const codes = await pool.reserve(GTIN, 24, 'head-1')

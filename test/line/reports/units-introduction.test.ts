@@ -20,7 +20,7 @@ const job: JobView = {
 }
 
 t.test('units without a box: introduced once their utilisation is accepted, the good ones only, as units', async t => {
-  const f = await omsFixture(t, { emu: { rateLimitPerSecond: 0, reportProcessingMs: 0, legacySyncRefusals: false }, client: { maxRequestsPerSecond: 200 } })
+  const f = await omsFixture(t, { emu: { rateLimitPerSecond: 0, reportProcessingMs: 0 }, client: { maxRequestsPerSecond: 200 } })
   const line = lineFixture(t, f)
   for (let i = 0; i < 40 && line.pool.level(GTIN) < 6; i++) { await line.rep.tick(); f.clock.advance(10_000) }
   const pool = line.pool
