@@ -41,15 +41,19 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS plant_codes (
   claimed_at TIMESTAMPTZ NOT NULL DEFAULT now()
 )`
 
-// The batch's claims inserted where the code is new. Only the others come back, each with the row that was there
-// before (so a batch of fresh codes answers with no rows to parse): a code missing from the answer was inserted by
-// this statement. The outer read shares the statement's snapshot: a claim another line committed after it began has
-// no row here (site null) and is read again below.
+// The batch's claims inserted where the code is new, and moved to the new pack where this line claimed the code
+// before (its earlier pack never took it: rejected unchecked, or pushed off the line — the line's store said the
+// code was still free). Only the others come back, each with the other line's row (so a batch of fresh codes answers
+// with no rows to parse): a code missing from the answer is this line's now. The outer read shares the statement's
+// snapshot: a claim another line committed after it began has no row here (site null) and is read again below.
 const CLAIM = `WITH input AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS t(identity, job_id, seq)
 ), ins AS (
-  INSERT INTO plant_codes (identity, site, line, job_id, seq)
-  SELECT identity, $4, $5, job_id, seq FROM input ON CONFLICT (identity) DO NOTHING RETURNING identity
+  INSERT INTO plant_codes AS p (identity, site, line, job_id, seq)
+  SELECT identity, $4, $5, job_id, seq FROM input
+  ON CONFLICT (identity) DO UPDATE SET job_id = EXCLUDED.job_id, seq = EXCLUDED.seq, claimed_at = now()
+    WHERE p.site = EXCLUDED.site AND p.line = EXCLUDED.line
+  RETURNING identity
 )
 SELECT i.identity, p.site, p.line, (extract(epoch FROM p.claimed_at) * 1000)::bigint AS at
 FROM input i LEFT JOIN ins ON ins.identity = i.identity LEFT JOIN plant_codes p ON p.identity = i.identity

@@ -1,5 +1,6 @@
 // The plant register (line/plant/registry.ts) on a real PostgreSQL server: two lines claiming codes, the first claim
 // winning, a line's own earlier claim its own, claims batched per event-loop turn, and an outage as a clear error.
+import pg from 'pg'
 import t from 'tap'
 import { PlantRegistry, PlantUnreachableError } from '../../../line/plant/registry.ts'
 import { postgresBin, startPostgres } from '../../helpers/postgres.ts'
@@ -10,13 +11,17 @@ if (postgresBin() === null) {
   t.plan(0, 'PostgreSQL is not installed: apt-get install postgresql (.ci/run does it)')
 } else {
   t.test('two lines, one register: the first claim of a code wins, and a line\'s own claim stays its own', async t => {
-    const pg = await startPostgres(t)
-    const a = new PlantRegistry({ url: pg.url, site: 's1', line: 'A', timeoutMs: 2000 })
-    const b = new PlantRegistry({ url: pg.url, site: 's1', line: 'B', timeoutMs: 2000 })
+    const db = await startPostgres(t)
+    const a = new PlantRegistry({ url: db.url, site: 's1', line: 'A', timeoutMs: 2000 })
+    const b = new PlantRegistry({ url: db.url, site: 's1', line: 'B', timeoutMs: 2000 })
     t.teardown(async () => { await a.close(); await b.close() })
     t.same(await a.claim({ identity: code(1), jobId: 1, seq: 10 }), { first: true })
     t.match(await b.claim({ identity: code(1), jobId: 9, seq: 77 }), { first: false, site: 's1', line: 'A' }, 'line B is told line A had it')
     t.same(await a.claim({ identity: code(1), jobId: 1, seq: 11 }), { first: true }, 'line A\'s own claim: its own store judges')
+    // the register names the pack that claimed it last on that line (the earlier one never took it), not line B's
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 })
+    t.teardown(() => pool.end())
+    t.match((await pool.query('SELECT line, seq FROM plant_codes WHERE identity = $1', [code(1)])).rows, [{ line: 'A', seq: '11' }])
     // both lines at once on the same 300 codes: each code is first on exactly one line
     const ids = Array.from({ length: 300 }, (_, i) => code(100 + i))
     const [ra, rb] = await Promise.all([Promise.all(ids.map((c, i) => a.claim({ identity: c, jobId: 1, seq: i }))), Promise.all(ids.map((c, i) => b.claim({ identity: c, jobId: 9, seq: i })))])
