@@ -21,7 +21,7 @@ export interface PlantSummary {
   /** The register at the end: codes claimed, by line. */
   register: { claims: number, byLine: Record<string, number> }
   /** Per line: packs rejected because another line had claimed their code, and packs of another line's slice shipped here. */
-  crossLine: Record<string, { duplicatesOfOtherLines: number, otherLineShipped: number }>
+  crossLine: Record<string, { duplicatesOfOtherLines: number, otherLineShipped: number, unchecked: number }>
   oms: { utilised: number, utilisationEntries: number, aggregatedUnits: number }
   lines: ScenarioSummary[]
   violations: string[]
@@ -47,7 +47,7 @@ export async function runPlantScenario (sc: Scenario, options: RunOptions = {}):
       const names = Array.from({ length: lines }, (_, i) => `${sc.name}-${i + 1}`)
       const results = await Promise.allSettled(names.map((line, index) => runLine(sc, {
         oms, trueApi, line,
-        plant: { url: register.url, owners, line: { index, lines, shared: sc.plant?.shared ?? 0, run } },
+        plant: { url: register.url, owners, register, line: { index, lines, shared: sc.plant?.shared ?? 0, run } },
       }, { ...options, log: options.log === undefined ? undefined : (l: string) => { options.log?.(`[${line}] ${l}`) } })))
       const done: Array<{ line: string, summary: ScenarioSummary, facts: LineFacts }> = []
       results.forEach((r, i) => {
@@ -79,7 +79,7 @@ export async function runPlantScenario (sc: Scenario, options: RunOptions = {}):
       if (aggregatedUnits !== aggregated) violations.push(`the OMS aggregated ${aggregatedUnits} units, the lines' stores ${aggregated}`)
       const crossLine: PlantSummary['crossLine'] = {}
       for (const d of done) {
-        const p = d.summary.preapplied?.plant ?? { duplicatesOfOtherLines: 0, otherLineShipped: 0 }
+        const p = d.summary.preapplied?.plant ?? { duplicatesOfOtherLines: 0, otherLineShipped: 0, unchecked: 0 }
         crossLine[d.line] = p
         // each line's roll carried codes of the others' rolls: some must have reached this line second
         if ((sc.plant?.shared ?? 0) > 0 && p.duplicatesOfOtherLines === 0) violations.push(`${d.line}: no pack was rejected for a code another line had read first: the plant register was never put to the test`)

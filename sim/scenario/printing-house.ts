@@ -85,7 +85,7 @@ export interface PreappliedSummary {
   /** Codes exported to the printing house: the job's, and the other product's. */
   handedOver: { job: number, other: number }
   /** A plant run: packs rejected DUPLICATE_CODE because another line claimed their code first, and packs of another line's slice shipped here. */
-  plant?: { duplicatesOfOtherLines: number, otherLineShipped: number }
+  plant?: { duplicatesOfOtherLines: number, otherLineShipped: number, unchecked: number }
 }
 
 export class PrintingHouse {
@@ -200,10 +200,10 @@ export class PrintingHouse {
    * came with the reason its pack calls for (or NO_RESULT, which the roll cannot foresee); the controller counted
    * by reason what the gate received.
    */
-  check (byIdentity: (code: string) => CodeRow | undefined, rejectsByReason: Record<string, number>, exported: { job: number, other: number }, plant?: { line: string, owner: RegisterOwner }): { violations: string[], summary: PreappliedSummary } {
+  check (byIdentity: (code: string) => CodeRow | undefined, rejectsByReason: Record<string, number>, exported: { job: number, other: number }, plant?: { line: string, owner: RegisterOwner, uncheckedAllowed?: boolean }): { violations: string[], summary: PreappliedSummary } {
     const violations: string[] = []
     const injected: Record<PackKind, number> = { good: 0, duplicate: 0, foreign: 0, 'other-gtin': 0, unreadable: 0, blank: 0, 'other-line': 0 }
-    const plantCount = { duplicatesOfOtherLines: 0, otherLineShipped: 0 }
+    const plantCount = { duplicatesOfOtherLines: 0, otherLineShipped: 0, unchecked: 0 }
     /** Claimed in the plant register by another line: this line had to reject the pack as a duplicate. */
     const otherLineFirst = (code: string | null): boolean => {
       if (plant === undefined || code === null) return false
@@ -235,7 +235,10 @@ export class PrintingHouse {
         if (p.lateReject === true) failSafe.rejectLate++
         atGate[p.reason] = (atGate[p.reason] ?? 0) + 1
         const ofOtherLine = p.reason === 'DUPLICATE_CODE' && (p.kind === 'good' || p.kind === 'other-line') && otherLineFirst(p.code)
+        // the register did not answer (a register-down fault): rejected unchecked, its code left free
+        const unchecked = p.reason === 'UNCHECKED' && plant?.uncheckedAllowed === true
         if (ofOtherLine) plantCount.duplicatesOfOtherLines++
+        else if (unchecked) plantCount.unchecked++
         else if (p.reason !== 'NO_RESULT' && p.reason !== EXPECTED[p.kind]) bad.push(`seq ${p.seq} (${p.kind}) rejected ${p.reason}`)
         // a code this pack claimed (the store gave it this pack's number) was written off with it
         const row = p.code === null ? undefined : byIdentity(p.code)
@@ -244,7 +247,7 @@ export class PrintingHouse {
       }
       // shipped: a good pack, or a duplicate whose first pack was never read (its code was still handed over)
       const code = p.code as string
-      if (p.kind === 'duplicate' && earlier?.reason === 'NO_RESULT' && !shipped.has(code)) excused++
+      if (p.kind === 'duplicate' && (earlier?.reason === 'NO_RESULT' || earlier?.reason === 'UNCHECKED') && !shipped.has(code)) excused++
       else if (p.kind === 'other-line' && plant !== undefined) plantCount.otherLineShipped++
       else if (p.kind !== 'good') bad.push(`seq ${p.seq} (${p.kind}) shipped`)
       if (p.code === null) continue

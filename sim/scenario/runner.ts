@@ -118,8 +118,8 @@ export interface PlantSide {
   trueApi: Awaited<ReturnType<typeof startTrueApiEmulator>>
   /** The line's name (MQTT topics, reports, the plant register). */
   line: string
-  /** Several lines of one plant (sim/scenario/plant.ts): the register's URL and this line's place in the print run. */
-  plant?: { url: string, owners: () => Promise<RegisterOwner>, line: PlantLine }
+  /** Several lines of one plant (sim/scenario/plant.ts): the register, and this line's place in the print run. */
+  plant?: { url: string, owners: () => Promise<RegisterOwner>, line: PlantLine, register: { stopAsync(): Promise<void>, startAsync(): Promise<void> } }
 }
 
 /** What a plant run checks across its lines, from each line's store and conveyor before they are cleared away. */
@@ -201,8 +201,8 @@ export async function runLine (sc: Scenario, side: PlantSide, options: RunOption
     },
     hmi: { host: '127.0.0.1', port: 0 },
     // several lines: one plant register; a claim may wait up to a second on this shared machine (the pack's
-    // deadline, the camera timeout, is 1.5 s)
-    ...(side.plant === undefined ? {} : { plant: { url: side.plant.url, timeoutMs: 1000, whenUnreachable: 'hold' } }),
+    // deadline, the camera timeout, is 1.5 s); after an outage the register is asked again every second
+    ...(side.plant === undefined ? {} : { plant: { url: side.plant.url, timeoutMs: 1000, whenUnreachable: 'hold', retryMs: 1000 } }),
     job: { group: 'water', gtin: GTIN, batch: `SIM-${sc.name}`, productionDate: '2026-11-25', expiryDate: '2027-11-25', quantity: sc.quantity, unitsPerBox: sc.unitsPerBox, boxesPerPallet: sc.boxesPerPallet, minGrade: 'C', unitsPerMinute: sc.unitsPerMinute, ...(sc.marking === 'head' ? {} : { mode: sc.marking }) },
   })
   // a camera's late results are simulated milliseconds too (its timers run in real ones)
@@ -277,7 +277,8 @@ export async function runLine (sc: Scenario, side: PlantSide, options: RunOption
     }
     if (last !== undefined) sampleSoak(last)
 
-    const pending = schedule(sc)
+    // the register is the plant's: the first line's runner stops it, once for every line
+    const pending = schedule(sc).filter(f => f.kind !== 'register-down' || plantLine?.index === 0)
     const deadline = started + sc.timeoutSeconds * 1000
     let lastCommandAt = 0
     while (true) {
@@ -500,6 +501,20 @@ export async function runLine (sc: Scenario, side: PlantSide, options: RunOption
         rec.observed = { ...rec.observed, alarmed }
         break
       }
+      case 'register-down': {
+        // the plant register's server stopped (not killed: its data stays), started again after `for`
+        const register = side.plant?.register
+        if (register === undefined) break
+        await register.stopAsync()
+        let alarmed = false
+        await during(s => {
+          if (s.state === 'Held' || s.state === 'Holding') rec.observed.held = true
+          if (s.alarms.includes('PLANT_UNREACHABLE')) alarmed = true
+        })
+        await register.startAsync()
+        rec.observed = { ...rec.observed, alarmed }
+        break
+      }
       case 'power-cut': break
     }
   }
@@ -601,12 +616,18 @@ export async function runLine (sc: Scenario, side: PlantSide, options: RunOption
     }
     if (r.kind === 'garbage-flood' && r.observed.controllerAlive !== true) violations.push(`garbage flood at ${r.at}: the controller died`)
     if (r.kind === 'store-fault' && r.observed.alarmed !== true) violations.push(`store moved away at ${r.at}: no FAULT_STORE alarm`)
+    if (r.kind === 'register-down') {
+      // plant.whenUnreachable: hold — the line must not accept a pack it could not check
+      if (r.observed.alarmed !== true) violations.push(`plant register down at ${r.at}: no PLANT_UNREACHABLE alarm`)
+      if (r.observed.held !== true) violations.push(`plant register down at ${r.at}: the line never held`)
+    }
   }
   // pre-applied: every pack's verdict is the one its print calls for, no code went out on two packs
   let preapplied: PreappliedSummary | undefined
   if (house !== null) {
     const owners = side.plant === undefined ? undefined : await side.plant.owners().catch((err: unknown) => { violations.push(`the plant register could not be read: ${String(err)}`); return undefined })
-    const r = house.check(byIdentity, c?.rejectsByReason ?? {}, house.handedOver, owners === undefined ? undefined : { line: side.line, owner: owners })
+    const uncheckedAllowed = sc.faults.some(f => f.kind === 'register-down')
+    const r = house.check(byIdentity, c?.rejectsByReason ?? {}, house.handedOver, owners === undefined ? undefined : { line: side.line, owner: owners, uncheckedAllowed })
     violations.push(...r.violations)
     preapplied = r.summary
   }

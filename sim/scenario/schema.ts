@@ -16,6 +16,8 @@ export const FAULT_KINDS = [
   'lost-confirmation', 'extra-print', 'lost-trigger', 'duplicate-result',
   // attacks and faults from outside the line's own devices (docs/security.md)
   'client-id-collision', 'plc-counter-reset', 'forged-trigger', 'garbage-flood', 'upstream-garbage', 'store-fault',
+  // several lines of one plant (`plant:`): the plant register's server stopped, then started again
+  'register-down',
 ] as const
 export type FaultKind = typeof FAULT_KINDS[number]
 
@@ -81,6 +83,7 @@ const body = {
 }
 const scenarioSchema = z.strictObject({ ...body, ci: z.strictObject(body).partial().optional() })
   .refine(sc => sc.plant === undefined || sc.marking === 'preapplied', { message: 'plant: several lines are run in the pre-applied mode only (marking: preapplied)', path: ['plant'] })
+  .refine(sc => sc.plant !== undefined || ![...sc.faults, ...(sc.ci?.faults ?? [])].some(f => f.kind === 'register-down'), { message: 'register-down: only a run of several lines has a plant register (plant:)', path: ['faults'] })
 
 export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'ci'> & { name: string, ci: boolean }
 export type ScenarioFault = z.infer<typeof fault>

@@ -98,7 +98,7 @@ t.test('a plant run: a pack rejected for a code the register gives to another li
   pack('other-line', 'd', 'rejected', 'DUPLICATE_CODE')
   const ok = house.check(r => rows.get(r) as CodeRow | undefined, { DUPLICATE_CODE: 2 }, { job: 0, other: 0 }, { line: 'L1', owner })
   t.same(ok.violations.filter(v => !v.startsWith('the roll was to carry')), [], 'a clean plant run')
-  t.same(ok.summary.plant, { duplicatesOfOtherLines: 2, otherLineShipped: 1 })
+  t.same(ok.summary.plant, { duplicatesOfOtherLines: 2, otherLineShipped: 1, unchecked: 0 })
 
   register.set('e', { line: 'L1', seq: 5 })
   pack('good', 'e', 'rejected', 'DUPLICATE_CODE') // this line's own claim: no reason to reject it

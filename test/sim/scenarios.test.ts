@@ -99,7 +99,7 @@ t.test('label (ci): the label mode — a print-and-apply unit label printer mark
 // preapplied runs by hand (npm run sim -- preapplied --ci, and preapplied-10k): the pre-applied mode on the whole line
 // is in the suite as test/e2e/preapplied.test.ts and as the two lines below, and the suite must stay within its 15 minutes.
 
-t.test('preapplied-plant (ci): two pre-applied lines, one plant register, one print run split over their rolls', { timeout: 300_000, skip: postgresBin() === null ? 'PostgreSQL is not installed (apt-get install postgresql)' : false }, async t => {
+t.test('preapplied-plant (ci): two pre-applied lines, one plant register (down for 3 s), one print run split over their rolls', { timeout: 300_000, skip: postgresBin() === null ? 'PostgreSQL is not installed (apt-get install postgresql)' : false }, async t => {
   const { code, summary: s, stderr } = await runScenario<PlantSummary>('preapplied-plant')
   t.ok(s !== null, `a JSON summary (stderr: ${stderr})`)
   t.same(s?.violations, [], 'no invariant broken, on either line or across them')
@@ -110,7 +110,9 @@ t.test('preapplied-plant (ci): two pre-applied lines, one plant register, one pr
     // the register stopped codes the other line had read first, and let through those this line read first
     t.ok(x.duplicatesOfOtherLines > 0, `${line}: packs rejected for the other line's codes (${x.duplicatesOfOtherLines})`)
     t.ok(x.otherLineShipped > 0, `${line}: packs of the other line's roll shipped here, read here first (${x.otherLineShipped})`)
+    t.ok(x.unchecked > 0, `${line}: packs rejected unchecked while the register was down (${x.unchecked})`)
   }
+  for (const l of s?.lines ?? []) t.ok((l.held.byReason.FAULT_PLANT?.holds ?? 0) > 0, `${l.scenario} held for the register (FAULT_PLANT)`)
   const good = (s?.lines ?? []).reduce((n, l) => n + (l.store?.VERIFIED ?? 0) + (l.store?.AGGREGATED ?? 0) + (l.store?.REPORTED ?? 0), 0)
   t.equal(s?.oms.utilised, good, 'each line\'s good packs utilised once in the one OMS')
   t.equal(s?.register.claims, Object.values(s?.register.byLine ?? {}).reduce((n, x) => n + x, 0))
