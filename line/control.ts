@@ -70,7 +70,7 @@ export interface Counters {
   dropped: number
 }
 
-export const DEVICE_KINDS = ['printer', 'label-printer', 'camera', 'plc', 'broker', 'oms', 'true-api', 'l3'] as const
+export const DEVICE_KINDS = ['printer', 'label-printer', 'camera', 'plc', 'broker', 'oms', 'true-api', 'l3', 'plant-register'] as const
 export const DEVICE_STATES = ['ok', 'warning', 'fault', 'offline'] as const
 
 /**
@@ -90,7 +90,9 @@ export type DeviceFact =
   | { key: 'rejects', value: number }
   /** Where the device is reached (the broker's URL): shown as it is. */
   | { key: 'address', value: string }
-export const DEVICE_FACT_KEYS = ['fault', 'warning', 'connecting', 'buffer', 'role', 'triggers', 'rejects', 'address'] as const satisfies ReadonlyArray<DeviceFact['key']>
+  /** The plant register: codes accepted on the line's own check, waiting to be claimed there (`plant.whenUnreachable: local`). */
+  | { key: 'pending', value: number }
+export const DEVICE_FACT_KEYS = ['fault', 'warning', 'connecting', 'buffer', 'role', 'triggers', 'rejects', 'address', 'pending'] as const satisfies ReadonlyArray<DeviceFact['key']>
 
 export interface DeviceView {
   id: string

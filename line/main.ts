@@ -305,7 +305,7 @@ export async function startLine (config: LineConfig, options: StartOptions = {})
       gateConfirmation: config.plc.gateConfirmation,
       timings,
       blockers: () => [...links.blockers(), ...(plant?.blockers(jobs.active()?.mode === 'preapplied') ?? [])],
-      extraDevices: links.devices,
+      extraDevices: () => [...links.devices(), ...(plant === null ? [] : [plant.device()])],
       ...(replenisher === null ? {} : { emissionStatus: emissionStatus(replenisher) }),
       ...(options.lastImage === undefined ? {} : { lastImagePng: () => options.lastImage?.png() ?? null, lastImageInfo: () => options.lastImage?.info() ?? null }),
     })

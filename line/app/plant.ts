@@ -3,7 +3,7 @@
 // under `plant.whenUnreachable: hold` a hold and a start blocker while it does not answer a pre-applied job.
 import type { AlarmBook } from '../alarms/alarms.ts'
 import type { Clock } from '../clock.ts'
-import type { Bilingual } from '../control.ts'
+import type { Bilingual, DeviceView } from '../control.ts'
 import type { LineConfig } from '../config/schema.ts'
 import type { Logger } from '../log.ts'
 import { PlantCheck } from '../plant/check.ts'
@@ -14,6 +14,8 @@ import type { Db } from '../store/open.ts'
 
 export interface PlantLink {
   check: PlantCheck
+  /** The register's tile on the line view: reachable or not, where it is (no password), codes waiting to be claimed. */
+  device: () => DeviceView
   /** Why a pre-applied job may not start or resume now (the register unreachable under `hold`). */
   blockers: (preappliedJob: boolean) => Bilingual[]
   close: () => Promise<void>
@@ -42,9 +44,31 @@ export function startPlant (o: {
   timer.unref()
   // asked at once: a register down at start-up is known before the first pack
   void check.probe().then(() => check.retry())
+  const address = withoutPassword(o.config.url)
   return {
     check,
+    device: () => {
+      const pending = check.pendingCount
+      const reachable = check.reachable
+      return {
+        id: 'plant-register', kind: 'plant-register', online: reachable,
+        // unreachable under `hold` stops a pre-applied line (a fault); under `local` the line goes on (a warning)
+        state: reachable ? (pending > 0 ? 'warning' : 'ok') : hold ? 'fault' : 'warning',
+        detail: `${address}${reachable ? '' : ' unreachable'}${pending > 0 ? `, ${pending} codes awaiting the plant check` : ''}`,
+        facts: [{ key: 'address', value: address }, ...(pending > 0 || !hold ? [{ key: 'pending' as const, value: pending }] : [])],
+        note: null,
+      }
+    },
     blockers: preapplied => (hold && preapplied && !check.reachable ? [{ ru: `Проверка дублей по заводу: ${LOST.ru}`, en: `Plant-wide duplicate check: ${LOST.en}` }] : []),
     close: async () => { clearInterval(timer); await registry.close() },
   }
+}
+
+/** postgres://user:secret@host/db → postgres://user@host/db: what a tile may show. */
+function withoutPassword (url: string): string {
+  try {
+    const u = new URL(url)
+    u.password = ''
+    return u.toString()
+  } catch { return 'postgres://…' }
 }

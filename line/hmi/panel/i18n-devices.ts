@@ -13,6 +13,7 @@ export const DEVICE_KIND_TEXT: Readonly<Record<DeviceView['kind'], Text>> = {
   oms: { ru: 'СУЗ', en: 'OMS' },
   'true-api': { ru: 'ГИС МТ', en: 'GIS MT' },
   l3: { ru: 'система цеха (L3)', en: 'plant system (L3)' },
+  'plant-register': { ru: 'реестр кодов завода', en: 'plant code register' },
 }
 
 export const DEVICE_STATE_TEXT: Readonly<Record<DeviceView['state'], Text>> = {
@@ -53,6 +54,7 @@ export const DEVICE_TEXT = {
   buffer: { ru: 'в буфере', en: 'in the buffer' },
   triggers: { ru: 'срабатываний датчика', en: 'triggers' },
   rejects: { ru: 'отбраковок', en: 'rejects' },
+  pending: { ru: 'ждут проверки по заводу', en: 'awaiting the plant check' },
   note: { ru: 'подробнее', en: 'details' },
 } satisfies Record<string, Text>
 
@@ -67,5 +69,6 @@ export function factText (f: DeviceFact, lang: Lang): string {
     case 'triggers': return `${DEVICE_TEXT.triggers[lang]}: ${f.value}`
     case 'rejects': return `${DEVICE_TEXT.rejects[lang]}: ${f.value}`
     case 'address': return f.value
+    case 'pending': return `${DEVICE_TEXT.pending[lang]}: ${f.value}`
   }
 }

@@ -5,8 +5,11 @@
 // a device id, a user name, an address or one of the few acronyms the texts use.
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { AlarmBook } from '../../../line/alarms/alarms.ts'
 import { Cameras } from '../../../line/app/cameras.ts'
 import { linkViews } from '../../../line/app/devices.ts'
+import { startPlant } from '../../../line/app/plant.ts'
 import { ManualClock } from '../../../line/clock.ts'
 import type { DeviceView, LineOperation } from '../../../line/control.ts'
 import { LineBus } from '../../../line/events.ts'
@@ -14,14 +17,19 @@ import { AUDIT_ACTIONS, AUDIT_RESULTS } from '../../../line/hmi/audit-names.ts'
 import { HmiStore } from '../../../line/hmi/index.ts'
 import { silentLogger } from '../../../line/log.ts'
 import { LineViews } from '../../../line/runtime/views.ts'
+import { openDatabase } from '../../../line/store/open.ts'
 import { PRINTER_FAULTS, PRINTER_WARNINGS, type Printer, type PrinterStatus } from '../../../printers/types.ts'
 import { SHOTS, chromiumMissing, launchChromium } from '../../helpers/browser.ts'
+import { tempDir } from '../../helpers/tmp.ts'
 import { Client, USERS, startHmi, until } from './harness.ts'
 
 const printer = (id: string, s: Partial<PrinterStatus>): Printer => ({ id, status: () => ({ state: 'ready', faults: [], warnings: [], bufferLevel: 0, ...s }) }) as unknown as Printer
 
-/** The tiles as the line builds them: every fault and warning on some printer, each camera role, broker and PLC. */
-function lineDevices (t: { teardown(fn: () => void): void }): DeviceView[] {
+/**
+ * The tiles as the line builds them: every fault and warning on some printer, each camera role, broker, PLC, and the
+ * plant register (its server not there: checked locally, codes waiting).
+ */
+async function lineDevices (t: { teardown(fn: () => void | Promise<void>): void }): Promise<DeviceView[]> {
   const half = Math.ceil(PRINTER_FAULTS.length / 2)
   const views = new LineViews({
     clock: new ManualClock(), pool: { level: () => 0 },
@@ -46,10 +54,19 @@ function lineDevices (t: { teardown(fn: () => void): void }): DeviceView[] {
     plc: { stats: { commands: 2, triggers: 18, rejects: 3, accepts: 15, gates: 0, invalid: 0 }, alive: () => false },
     cameras,
   })
-  return [...views.devices(), ...links.devices()]
+  const db = openDatabase(join(tempDir(t), 'line.db'), { synchronous: 'NORMAL' })
+  t.teardown(() => { db.close() })
+  const plant = startPlant({
+    config: { url: 'postgres://line:secret@127.0.0.1:1/plant', timeoutMs: 300, whenUnreachable: 'local', retryMs: 60_000 },
+    site: 's', line: 'l', db, alarms: new AlarmBook(db, { clock: new ManualClock(), log: silentLogger() }), clock: new ManualClock(), log: silentLogger(), fault: () => null,
+  })
+  t.teardown(() => plant.close())
+  await plant.check.probe()
+  await plant.check.claim({ identity: '0104601653030046215P00000001', jobId: 1, seq: 1 })
+  return [...views.devices(), ...links.devices(), plant.device()]
 }
 
-const DEVICE_IDS = ['head-1', 'head-2', 'head-3', 'unit-label', 'box-label', 'cam-1', 'cam-box', 'cam-pallet', 'broker', 'plc']
+const DEVICE_IDS = ['head-1', 'head-2', 'head-3', 'unit-label', 'box-label', 'cam-1', 'cam-box', 'cam-pallet', 'broker', 'plc', 'plant-register']
 const USER_NAMES = USERS.map(([name]) => name)
 /** What the test itself types in: the plant system's job id, a command the panel does not know. */
 const INPUT = ['J-7', 'fly']
@@ -61,7 +78,7 @@ function untranslated (text: string, lang: 'ru' | 'en'): string[] {
   const allowed = new Set([...DEVICE_IDS, ...USER_NAMES, ...INPUT, ...ACRONYMS])
   for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9]*(?:[-:./][A-Za-z0-9]+)*(?::\/\/\S+)?/g)) {
     const w = m[0]
-    if (allowed.has(w) || /^mqtt:\/\//.test(w)) continue
+    if (allowed.has(w) || /^(mqtt|postgres):\/\//.test(w)) continue
     if (/^[a-z0-9]+(?:[-:][a-z0-9]+)+$/.test(w)) bad.push(w) // an identifier: head-error, cmd:start, label-printer
     else if (lang === 'ru') bad.push(w) // Russian: no other Latin word
     else if (w === 'ok') bad.push(w) // the one state and result code that is not also its English word
@@ -75,7 +92,7 @@ if (chromiumMissing !== null) {
 } else {
   t.test('device tiles and audit trail: nothing raw, in Russian and English, at 1280×800 and 1024×768', async t => {
     const h = await startHmi(t, { users: USERS, config: { updateIntervalMs: 100 } })
-    h.line.devices = lineDevices(t)
+    h.line.devices = await lineDevices(t)
 
     // --- the trail: real panel actions, what the line did for the PLC, the config and the plant system, and one row
     // of every action with every result
@@ -125,6 +142,8 @@ if (chromiumMissing !== null) {
         t.match(tiles, lang === 'ru' ? /нет чернил/ : /out of ink/, `a fault in words, ${where}`)
         t.match(tiles, lang === 'ru' ? /в буфере: 30/ : /in the buffer: 30/, `the buffer with its number, ${where}`)
         t.notMatch(tiles, /ECONNREFUSED|E5:/, `the device's own words are folded away, ${where}`)
+        t.match(tiles, lang === 'ru' ? /реестр кодов завода[\s\S]*ждут проверки по заводу: 1/ : /plant code register[\s\S]*awaiting the plant check: 1/, `the plant register with the codes waiting, ${where}`)
+        t.notMatch(tiles, /secret/, `no password on a tile, ${where}`)
         const wide = await page.evaluate(() => [...document.querySelectorAll('#devices .tile')].filter(e => e.scrollWidth > e.clientWidth + 1).map(e => (e as HTMLElement).dataset.device))
         t.same(wide, [], `no tile overflows, ${where}`)
         if (width === 1280) await page.screenshot({ path: `${SHOTS}i18n-01-devices-${lang}.png`, fullPage: true })

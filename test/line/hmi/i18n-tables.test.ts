@@ -40,7 +40,7 @@ t.test('every fact a tile carries is worded, with no code left raw', async t => 
     ...PRINTER_WARNINGS.map(value => ({ key: 'warning' as const, value })),
     { key: 'connecting', value: true }, { key: 'buffer', value: 30 },
     { key: 'role', value: 'unit' }, { key: 'role', value: 'box' }, { key: 'role', value: 'pallet' },
-    { key: 'triggers', value: 18 }, { key: 'rejects', value: 2 }, { key: 'address', value: 'mqtt://10.0.0.5:1883' },
+    { key: 'triggers', value: 18 }, { key: 'rejects', value: 2 }, { key: 'address', value: 'mqtt://10.0.0.5:1883' }, { key: 'pending', value: 7 },
   ]
   t.same([...new Set(facts.map(f => f.key))].sort(), [...DEVICE_FACT_KEYS].sort(), 'every kind of fact is tried')
   for (const f of facts) {
