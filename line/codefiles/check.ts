@@ -3,7 +3,8 @@
 
 import { parseCode } from '../codes/code.ts'
 import type { GroupProfile } from '../codes/profiles.ts'
-import { type FileLine, MAX_LINE_BYTES, normalizeLine } from './lines.ts'
+import { normalizeScanned } from '../codes/scanned.ts'
+import { type FileLine, MAX_LINE_BYTES } from './lines.ts'
 
 export type LineVerdict =
   | { ok: true, identity: string, raw: string }
@@ -22,7 +23,7 @@ export function shown (code: string): string {
 
 export function checkLine (profile: GroupProfile, gtin: string, l: FileLine): LineVerdict {
   if (l.tooLong) return { ok: false, kind: 'too-long', reason: `line longer than ${MAX_LINE_BYTES} bytes`, code: '' }
-  const text = normalizeLine(l.text)
+  const text = normalizeScanned(l.text)
   if (text === '') return null
   let c
   try {

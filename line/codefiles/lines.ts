@@ -1,7 +1,5 @@
 // Lines of a codes file: split bytes at LF (CRLF tolerated, a UTF-8 BOM dropped, over-long lines cut off without
-// holding them), and the textual stand-ins for GS that files from other programs carry turned into the 0x1D byte.
-
-import { normalizeScanned } from '../codes/scanned.ts'
+// holding them). What a line holds is turned into its code as a scan is (line/codes/scanned.ts).
 
 /** No marking code is near this long (shoes: 129 characters); a longer line is refused without being kept whole. */
 export const MAX_LINE_BYTES = 512
@@ -59,6 +57,3 @@ export class LineSplitter {
     return out
   }
 }
-
-/** A line as the code it holds (line/codes/scanned.ts): the same rules as a scan at the panel. */
-export const normalizeLine = normalizeScanned

@@ -6,7 +6,7 @@
 // `aggregator.queries` (containers), `pool.queries` (codes), `outbox.queries` (reports), the JobStore (jobs).
 import type { ContainerListRow, ContainerQueries } from '../aggregation/queries.ts'
 import type { JobView } from '../control.ts'
-import { CodeFormatError, normalizeScanned, parseSscc, type ProfileRegistry } from '../codes/index.ts'
+import { CodeFormatError, GS, normalizeScanned, parseSscc, type ProfileRegistry } from '../codes/index.ts'
 import type { CisInfo } from '../gismt/client.ts'
 import type { JobStore } from '../jobs/jobs.ts'
 import type { CodePool, ReportKind } from '../pool/pool.ts'
@@ -87,7 +87,6 @@ export interface LookupOptions {
 /** Report states from the least to the most advanced: a box shows the least advanced of its reports. */
 const ORDER = ['REJECTED', 'OPEN', 'READY', 'SENDING', 'SENT', 'ACCEPTED']
 
-const GS = '\u001d'
 
 /**
  * Recognise what was scanned or pasted: an SSCC as 18 digits, `00`+18 or `(00)`+18; a code raw with GS, in the

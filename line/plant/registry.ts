@@ -139,20 +139,21 @@ export class PlantRegistry {
       await this.#ensure()
       this.batches++
       const rows = (await this.#query(CLAIM, [list.map(w => w.claim.identity), list.map(w => w.claim.jobId), list.map(w => w.claim.seq), this.#o.site, this.#o.line])).rows as Array<{ identity: string, site: string | null, line: string | null, at: string | null }>
-      // the codes that were claimed before (by this line or another); every other one is this statement's claim
-      const taken = new Map<string, ClaimAnswer | null>()
-      const unseen: string[] = []
+      // the codes another line claimed before; every code not in the answer is this statement's claim
+      const taken = new Map<string, ClaimAnswer>()
+      const unseen = new Set<string>()
       for (const r of rows) {
-        if (r.line === null) { unseen.push(r.identity); taken.set(r.identity, null) } else taken.set(r.identity, this.#owner(r.site as string, r.line, Number(r.at)))
+        if (r.line === null) unseen.add(r.identity)
+        else taken.set(r.identity, this.#owner(r.site as string, r.line, Number(r.at)))
       }
-      if (unseen.length > 0) {
-        for (const r of (await this.#query(OWNERS, [unseen])).rows as Array<{ identity: string, site: string, line: string, at: string }>) taken.set(r.identity, this.#owner(r.site, r.line, Number(r.at)))
+      if (unseen.size > 0) {
+        for (const r of (await this.#query(OWNERS, [[...unseen]])).rows as Array<{ identity: string, site: string, line: string, at: string }>) taken.set(r.identity, this.#owner(r.site, r.line, Number(r.at)))
       }
       for (const w of list) {
         const a = taken.get(w.claim.identity)
-        if (a === undefined) w.resolve(FIRST)
-        else if (a === null) w.reject(new PlantUnreachableError('the plant register answered without this code', { identity: w.claim.identity }))
-        else w.resolve(a)
+        if (a !== undefined) w.resolve(a)
+        else if (unseen.has(w.claim.identity)) w.reject(new PlantUnreachableError('the plant register answered without this code', { identity: w.claim.identity }))
+        else w.resolve(FIRST)
       }
       for (const w of later) w.resolve({ first: false, site: this.#o.site, line: this.#o.line, at: Date.now() })
     } catch (err) {

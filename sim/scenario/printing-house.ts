@@ -99,6 +99,8 @@ export class PrintingHouse {
   readonly #gtin: string
   readonly #shares: RollShares
   readonly #quantity: number
+  /** The roll's seed: the scenario's, another one per line of a plant run. */
+  readonly #seed: number
   readonly #plant: PlantLine | undefined
   /** A plant run: the other lines' slices of the print run. */
   readonly #otherLines: string[] = []
@@ -111,8 +113,8 @@ export class PrintingHouse {
     this.#plant = plant
     this.rollSize = Math.ceil(quantity * (1 + 2 * shares.unreadable)) + 2 * options.rejectDistance + 50
     const profile = new ProfileRegistry().get('water')
-    // another roll's codes: well-formed codes of the job's GTIN that this line never had (another seed per line)
-    const seed = shares.seed + (plant?.index ?? 0) * 7919
+    const seed = this.#seed = shares.seed + (plant?.index ?? 0) * 7919
+    // another roll's codes: well-formed codes of the job's GTIN that this line never had
     const stranger = new CodeFactory(seed + 1000)
     const pick = prng(seed + 3000)
     this.roll = new PrintedRoll(this.#codes, {
@@ -141,7 +143,7 @@ export class PrintingHouse {
   async receive (ctl: ControllerProcess, dir: string): Promise<void> {
     const otherCount = Math.ceil(this.#quantity * this.#shares.otherGtin * 2) + 20
     const file = join(dir, 'other-product.txt')
-    writeFileSync(file, new CodeFactory(this.#shares.seed + 2000 + (this.#plant?.index ?? 0) * 7919).raw(new ProfileRegistry().get('water'), OTHER_GTIN, otherCount).join('\n') + '\n')
+    writeFileSync(file, new CodeFactory(this.#seed + 2000).raw(new ProfileRegistry().get('water'), OTHER_GTIN, otherCount).join('\n') + '\n')
     const imported = await ctl.codes({ what: 'import', path: file, gtin: OTHER_GTIN, group: 'water' })
     if (imported?.ok !== true) throw new Error(`the other product's codes file was refused: ${imported?.reason?.en ?? 'no answer'}`)
     this.#other.push(...(await this.#export(ctl, OTHER_GTIN, otherCount, 'PH-OTHER')).codes)

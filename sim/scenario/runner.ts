@@ -573,10 +573,9 @@ export async function runLine (sc: Scenario, side: PlantSide, options: RunOption
   check(undropped.length === 0, `${undropped.length} defect codes missing from the OMS dropout reports (${undropped.slice(0, 3).map(r => { const x = byIdentity(r.code); return `${r.identity.slice(0, 31)} seq ${x?.seq}:${x?.state}/${x?.reason}` }).join(', ')}; dropped in the OMS, not defects in the store: ${strayDrops.slice(0, 3).map(x => x.slice(0, 31)).join(', ')})`)
   const aggregatedUnits = oms.aggregated().reduce((n, u) => n + u.sntins.length, 0)
   let rework: ScenarioSummary['rework']
-  if (side.plant !== undefined) {
-    // the OMS holds every line's aggregation: the plant run compares the sum (sim/scenario/plant.ts)
-  } else if (sc.rework === undefined) {
-    check(aggregatedUnits === (st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0), `OMS aggregated ${aggregatedUnits} units, the store ${(st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0)}`)
+  if (sc.rework === undefined) {
+    // several lines: the OMS holds every line's aggregation, and the plant run compares the sum (sim/scenario/plant.ts)
+    if (side.plant === undefined) check(aggregatedUnits === (st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0), `OMS aggregated ${aggregatedUnits} units, the store ${(st?.AGGREGATED ?? 0) + (st?.REPORTED ?? 0)}`)
   } else {
     // what the True API emulator holds = what the store says: closed boxes with their units, closed pallets with their boxes
     const store = new Map<string, string[]>()
