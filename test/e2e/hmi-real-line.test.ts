@@ -4,7 +4,7 @@
 import t from 'tap'
 import { hashPassword } from '../../line/hmi/passwords.ts'
 import { HmiStore } from '../../line/hmi/store.ts'
-import { SHOTS, chromiumMissing, launchChromium } from '../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium, openPage } from '../helpers/browser.ts'
 import { startTestLine } from '../helpers/line.ts'
 
 if (chromiumMissing !== null) {
@@ -18,9 +18,7 @@ if (chromiumMissing !== null) {
     })
     new HmiStore(line.db).addUser({ username: 'petrova', role: 'engineer', passwordHash: await hashPassword('engineer-pass-1'), mustChange: false, createdBy: 'test' }, Date.now())
     const browser = await launchChromium(t)
-    const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'ru-RU' })).newPage()
-    const pageErrors: string[] = []
-    page.on('pageerror', e => pageErrors.push(e.message))
+    const { page, pageErrors } = await openPage(browser, { width: 1440, height: 1000 }, 'ru-RU')
     const state = (): Promise<string | null> => page.getAttribute('#state', 'data-state')
     const printed = async (): Promise<number> => Number(await page.textContent('[data-counter="printed"] b'))
 

@@ -38,6 +38,18 @@ export async function launchChromium (t: { teardown(fn: () => unknown): void }, 
   return browser
 }
 
+/**
+ * A page of the panel in a fresh browser context (its own cookies and storage) at `viewport`, in the browser locale
+ * `locale`; what the page throws is collected in `pageErrors`, for the test to find empty at the end.
+ */
+export async function openPage (browser: import('playwright-core').Browser, viewport: { width: number, height: number }, locale: string): Promise<{ context: import('playwright-core').BrowserContext, page: import('playwright-core').Page, pageErrors: string[] }> {
+  const context = await browser.newContext({ viewport, locale })
+  const page = await context.newPage()
+  const pageErrors: string[] = []
+  page.on('pageerror', e => pageErrors.push(e.message))
+  return { context, page, pageErrors }
+}
+
 /** Elements under `selector` wider than the window, or a page that scrolls sideways (at most five named). */
 export function overflowOf (page: import('playwright-core').Page, selector = 'main *'): Promise<string[]> {
   return page.evaluate(sel => {

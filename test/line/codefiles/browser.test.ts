@@ -11,7 +11,7 @@ import { silentLogger } from '../../../line/log.ts'
 import { CodePool } from '../../../line/pool/index.ts'
 import { ProductCatalogue, ProductStore } from '../../../line/products/index.ts'
 import { CodeFactory } from '../../../sim/codes/factory.ts'
-import { SHOTS, chromiumMissing, logIn, launchChromium, overflowOf } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium, logIn, openPage, overflowOf } from '../../helpers/browser.ts'
 import { GTIN_A, GTIN_B } from '../../helpers/pool.ts'
 import { USERS, startHmi } from '../hmi/harness.ts'
 
@@ -40,10 +40,7 @@ if (chromiumMissing !== null) {
     await p.importBlock({ blockId: 'oms-1', orderId: 'order-1', gtin: GTIN_A, group: 'water', expiresAt: Date.now() + 30 * 86_400_000, codes: factory.raw(water, GTIN_A, 30) })
 
     const browser = await launchChromium(t)
-    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-GB' })
-    const page = await context.newPage()
-    const pageErrors: string[] = []
-    page.on('pageerror', e => pageErrors.push(e.message))
+    const { context, page, pageErrors } = await openPage(browser, { width: 1024, height: 768 }, 'en-GB')
     mkdirSync(SHOTS, { recursive: true })
     const overflow = (): Promise<string[]> => overflowOf(page, 'main *, nav *')
     const login = (user: string, password: string): Promise<void> => logIn(page, h.url, user, password)

@@ -1,7 +1,7 @@
 // The operator panel in a real browser (Debian's chromium through playwright-core) against the fake line.
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
-import { SHOTS, chromiumMissing, launchChromium } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium, openPage } from '../../helpers/browser.ts'
 import { USERS, startHmi } from './harness.ts'
 
 if (chromiumMissing !== null) {
@@ -10,10 +10,7 @@ if (chromiumMissing !== null) {
   t.test('operator panel: login, job, counters, ink-out alarm and Held, ack, resume, forbidden command, language', async t => {
     const h = await startHmi(t, { users: USERS, config: { updateIntervalMs: 100 } })
     const browser = await launchChromium(t)
-    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'ru-RU' })
-    const page = await context.newPage()
-    const pageErrors: string[] = []
-    page.on('pageerror', e => pageErrors.push(e.message))
+    const { context, page, pageErrors } = await openPage(browser, { width: 1440, height: 1000 }, 'ru-RU')
     // No network at run time: every request the panel makes goes to our own server.
     const foreign: string[] = []
     page.on('request', r => { if (!r.url().startsWith(h.url) && !r.url().startsWith(h.url.replace('http', 'ws'))) foreign.push(r.url()) })

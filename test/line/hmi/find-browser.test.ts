@@ -4,7 +4,7 @@
 // correction; every screen in Russian and English without horizontal overflow at 1024×768 and 1280×800.
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
-import { SHOTS, chromiumMissing, launchChromium, overflowOf } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium, openPage, overflowOf } from '../../helpers/browser.ts'
 import { findFixture } from './find-fixture.ts'
 import { until } from './harness.ts'
 
@@ -14,10 +14,7 @@ if (chromiumMissing !== null) {
   t.test('find tab: box by a pasted code, its contents and label, a code in GIS MT, a rejected report resent', async t => {
     const x = await findFixture(t)
     const browser = await launchChromium(t)
-    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'ru-RU' })
-    const page = await context.newPage()
-    const pageErrors: string[] = []
-    page.on('pageerror', e => pageErrors.push(e.message))
+    const { page, pageErrors } = await openPage(browser, { width: 1024, height: 768 }, 'ru-RU')
     mkdirSync(SHOTS, { recursive: true })
     const shot = (name: string): Promise<Buffer> => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true })
     const overflow = (): Promise<string[]> => overflowOf(page)

@@ -19,7 +19,7 @@ import { silentLogger } from '../../../line/log.ts'
 import { LineViews } from '../../../line/runtime/views.ts'
 import { openDatabase } from '../../../line/store/open.ts'
 import { PRINTER_FAULTS, PRINTER_WARNINGS, type Printer, type PrinterStatus } from '../../../printers/types.ts'
-import { SHOTS, chromiumMissing, launchChromium } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium, openPage } from '../../helpers/browser.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 import { Client, USERS, startHmi, until } from './harness.ts'
 
@@ -122,10 +122,7 @@ if (chromiumMissing !== null) {
     // the browser's locale is the other language: the panel must not follow it
     for (const lang of ['ru', 'en'] as const) {
       for (const [width, height] of [[1280, 800], [1024, 768]] as const) {
-        const context = await browser.newContext({ viewport: { width, height }, locale: lang === 'ru' ? 'en-US' : 'ru-RU' })
-        const page = await context.newPage()
-        const pageErrors: string[] = []
-        page.on('pageerror', e => pageErrors.push(e.message))
+        const { context, page, pageErrors } = await openPage(browser, { width, height }, lang === 'ru' ? 'en-US' : 'ru-RU')
         await page.goto(h.url)
         await page.evaluate(l => { localStorage.setItem('lc-lang', l) }, lang)
         await page.reload()

@@ -7,7 +7,7 @@ import type { Clock } from '../../../line/clock.ts'
 import { silentLogger } from '../../../line/log.ts'
 import { ProductCatalogue, ProductStore } from '../../../line/products/index.ts'
 import type { Db } from '../../../line/store/open.ts'
-import { SHOTS, chromiumMissing, launchChromium } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium, openPage } from '../../helpers/browser.ts'
 import { USERS, startHmi } from './harness.ts'
 
 const products = (db: Db, clock: Clock): ProductCatalogue =>
@@ -19,9 +19,7 @@ if (chromiumMissing !== null) {
   t.test('products tab, a job picked by product, and the job-change dialog', async t => {
     const h = await startHmi(t, { users: USERS, products, config: { updateIntervalMs: 200 } })
     const browser = await launchChromium(t)
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'ru-RU' })).newPage()
-    const pageErrors: string[] = []
-    page.on('pageerror', e => pageErrors.push(e.message))
+    const { page, pageErrors } = await openPage(browser, { width: 1280, height: 800 }, 'ru-RU')
     mkdirSync(SHOTS, { recursive: true })
     const shot = (name: string): Promise<Buffer> => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true })
 

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import type { ReworkControl, ReworkOutcome } from '../../../line/control.ts'
-import { SHOTS, chromiumMissing, logIn, launchChromium } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium, logIn, openPage } from '../../helpers/browser.ts'
 import { USERS, startHmi, until } from './harness.ts'
 
 if (chromiumMissing !== null) {
@@ -21,10 +21,7 @@ if (chromiumMissing !== null) {
     }
     const h = await startHmi(t, { users: USERS, rework, config: { updateIntervalMs: 100 } })
     const browser = await launchChromium(t)
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'ru-RU' })
-    const page = await context.newPage()
-    const pageErrors: string[] = []
-    page.on('pageerror', e => pageErrors.push(e.message))
+    const { context, page, pageErrors } = await openPage(browser, { width: 1280, height: 800 }, 'ru-RU')
     mkdirSync(SHOTS, { recursive: true })
     const login = (user: string, password: string): Promise<void> => logIn(page, h.url, user, password)
 

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { silentLogger } from '../../../line/log.ts'
 import { LineParameters } from '../../../line/setup/parameters.ts'
 import { SetupService } from '../../../line/setup/setup.ts'
-import { SHOTS, chromiumMissing, logIn, launchChromium, overflowOf } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium, logIn, openPage, overflowOf } from '../../helpers/browser.ts'
 import { modbusRig, until as untilRig } from '../../printers/rigs.ts'
 import { USERS, startHmi } from './harness.ts'
 
@@ -23,10 +23,7 @@ if (chromiumMissing !== null) {
       }),
     })
     const browser = await launchChromium(t)
-    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'ru-RU' })
-    const page = await context.newPage()
-    const pageErrors: string[] = []
-    page.on('pageerror', e => pageErrors.push(e.message))
+    const { context, page, pageErrors } = await openPage(browser, { width: 1024, height: 768 }, 'ru-RU')
     mkdirSync(SHOTS, { recursive: true })
     const overflow = (): Promise<string[]> => overflowOf(page, 'main *, nav *')
     const login = (user: string, password: string): Promise<void> => logIn(page, h.url, user, password)

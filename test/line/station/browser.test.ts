@@ -14,7 +14,7 @@ import { createHmiServer, HmiStore } from '../../../line/hmi/index.ts'
 import { hashPassword } from '../../../line/hmi/passwords.ts'
 import { silentLogger } from '../../../line/log.ts'
 import { StationService } from '../../../line/station/station.ts'
-import { SHOTS, chromiumMissing, launchChromium } from '../../helpers/browser.ts'
+import { SHOTS, chromiumMissing, launchChromium, openPage } from '../../helpers/browser.ts'
 import { block, GTIN_A, GTIN_B, poolFixture } from '../../helpers/pool.ts'
 import { zplRig } from '../../printers/rigs.ts'
 import { FakeLine } from '../hmi/fake-line.ts'
@@ -53,10 +53,7 @@ if (chromiumMissing !== null) {
     t.teardown(async () => { await server.close(); line.close() })
 
     const browser = await launchChromium(t, ['--autoplay-policy=no-user-gesture-required'])
-    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'ru-RU' })
-    const page = await context.newPage()
-    const pageErrors: string[] = []
-    page.on('pageerror', e => pageErrors.push(e.message))
+    const { page, pageErrors } = await openPage(browser, { width: 1024, height: 768 }, 'ru-RU')
     mkdirSync(SHOTS, { recursive: true })
     const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`) })
 
