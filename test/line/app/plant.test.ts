@@ -10,21 +10,24 @@ import { openDatabase } from '../../../line/store/open.ts'
 import { postgresBin, startPostgres } from '../../helpers/postgres.ts'
 import { tempDir } from '../../helpers/tmp.ts'
 
+/** The line's plant link on a store of its own, against the register at `url`. */
+function plantOf (t: { teardown(fn: () => unknown): void }, url: string, whenUnreachable: 'hold' | 'local', fault: Parameters<typeof startPlant>[0]['fault'] = () => null) {
+  const db = openDatabase(join(tempDir(t), 'line.db'), { synchronous: 'NORMAL' })
+  t.teardown(() => db.close())
+  const clock = new ManualClock()
+  const alarms = new AlarmBook(db, { clock, log: silentLogger() })
+  const plant = startPlant({ config: { url, timeoutMs: 400, whenUnreachable, retryMs: 60_000 }, site: 's', line: 'l', db, alarms, clock, log: silentLogger(), fault })
+  t.teardown(() => plant.close())
+  return { plant, alarms }
+}
+
 if (postgresBin() === null) {
   t.plan(0, 'PostgreSQL is not installed: apt-get install postgresql (.ci/run does it)')
 } else {
   t.test('hold: the register down holds the line and blocks a pre-applied start; back, the block lifts', async t => {
     const pg = await startPostgres(t)
-    const db = openDatabase(join(tempDir(t), 'line.db'), { synchronous: 'NORMAL' })
-    t.teardown(() => db.close())
-    const clock = new ManualClock()
-    const alarms = new AlarmBook(db, { clock, log: silentLogger() })
     const faults: string[] = []
-    const plant = startPlant({
-      config: { url: pg.url, timeoutMs: 400, whenUnreachable: 'hold', retryMs: 60_000 }, site: 's', line: 'l', db, alarms, clock, log: silentLogger(),
-      fault: () => (kind, message) => faults.push(`${kind}: ${message.en}`),
-    })
-    t.teardown(() => plant.close())
+    const { plant, alarms } = plantOf(t, pg.url, 'hold', () => (kind, message) => faults.push(`${kind}: ${message.en}`))
     t.equal(await plant.check.claim({ identity: '0104601653030046215X00000001', jobId: 1, seq: 1 }), 'ok')
     t.same(plant.blockers(true), [])
     t.match(plant.device(), { id: 'plant-register', kind: 'plant-register', online: true, state: 'ok', facts: [{ key: 'address', value: pg.url }] }, 'the tile: reachable')
@@ -43,13 +46,7 @@ if (postgresBin() === null) {
 
   t.test('local: the tile counts the codes waiting for the register, and never shows its password', async t => {
     const pg = await startPostgres(t)
-    const db = openDatabase(join(tempDir(t), 'line.db'), { synchronous: 'NORMAL' })
-    t.teardown(() => db.close())
-    const clock = new ManualClock()
-    const alarms = new AlarmBook(db, { clock, log: silentLogger() })
-    const url = pg.url.replace('postgres://line@', 'postgres://line:s3cret@')
-    const plant = startPlant({ config: { url, timeoutMs: 400, whenUnreachable: 'local', retryMs: 60_000 }, site: 's', line: 'l', db, alarms, clock, log: silentLogger(), fault: () => null })
-    t.teardown(() => plant.close())
+    const { plant } = plantOf(t, pg.url.replace('postgres://line@', 'postgres://line:s3cret@'), 'local')
     t.equal(await plant.check.claim({ identity: '0104601653030046215Y00000001', jobId: 1, seq: 1 }), 'ok')
     t.match(plant.device(), { state: 'ok', facts: [{ key: 'address' }, { key: 'pending', value: 0 }] })
     t.notMatch(JSON.stringify(plant.device()), /s3cret/, 'no password on the tile')
@@ -66,12 +63,7 @@ if (postgresBin() !== null) {
   t.test('a register down when the controller starts is known before the first pack: a pre-applied start is blocked', async t => {
     const pg = await startPostgres(t)
     pg.stop()
-    const db = openDatabase(join(tempDir(t), 'line.db'), { synchronous: 'NORMAL' })
-    t.teardown(() => db.close())
-    const clock = new ManualClock()
-    const alarms = new AlarmBook(db, { clock, log: silentLogger() })
-    const plant = startPlant({ config: { url: pg.url, timeoutMs: 400, whenUnreachable: 'hold', retryMs: 60_000 }, site: 's', line: 'l', db, alarms, clock, log: silentLogger(), fault: () => null })
-    t.teardown(() => plant.close())
+    const { plant, alarms } = plantOf(t, pg.url, 'hold')
     const end = Date.now() + 10_000
     while (plant.blockers(true).length === 0 && Date.now() < end) await new Promise(resolve => setTimeout(resolve, 20))
     t.match(plant.blockers(true), [{ en: /Plant-wide duplicate check/ }], 'blocked without a single claim')
